@@ -1,0 +1,103 @@
+import type { WorkflowDefinition } from '../../schemas/definition';
+import type { AttemptStatus, RunStatus, StepStatus, TriggerType } from '../../schemas/enums';
+import type { StepError } from '../../schemas/errors';
+
+/** Token counts and cost an agent reported for one attempt. */
+export interface Usage {
+  inputTokens?: number;
+  outputTokens?: number;
+  /** Cost in USD. */
+  costUsd?: number;
+}
+
+/** One attempt of a step. Times are epoch ms. */
+export interface Attempt {
+  attempt: number;
+  status: AttemptStatus;
+  dispatchedAt: number;
+  startedAt?: number;
+  endedAt?: number;
+  error?: StepError;
+  usage?: Usage;
+  /** Provider that served the attempt (e.g. `openai`, `builtin`). */
+  provider?: string;
+}
+
+/** A step's live state inside a run. Times are epoch ms. */
+export interface StepState {
+  status: StepStatus;
+  /** Number of the current (or last) attempt; 0 before the first dispatch. */
+  attempt: number;
+  attempts: Attempt[];
+  /** Rendered input of the current attempt. */
+  input?: unknown;
+  output?: unknown;
+  error?: StepError;
+  startedAt?: number;
+  endedAt?: number;
+  /** Why a step was skipped: `condition`, `upstream_failed`, `needs_skipped`, `not_triggered`. */
+  skipReason?: string;
+  /** For an error-handler step: the step whose failure started it. */
+  handling?: string;
+}
+
+/** What started the run, as templates see it under `trigger`. */
+export interface TriggerInfo {
+  type: TriggerType;
+  [key: string]: unknown;
+}
+
+/** Everything the engine knows about one run; persisted by the RunObject after every event. */
+export interface RunState {
+  runId: string;
+  workflow: string;
+  version: number;
+  status: RunStatus;
+  definition: WorkflowDefinition;
+  inputs: Record<string, unknown>;
+  trigger: TriggerInfo;
+  steps: Record<string, StepState>;
+  output?: unknown;
+  error?: StepError;
+  createdAt: number;
+  startedAt?: number;
+  endedAt?: number;
+}
+
+/** A timer in the RunObject's storage; the Durable Object alarm is set to the earliest `at` (epoch ms). */
+export interface Timer {
+  id: string;
+  at: number;
+  kind: 'retry' | 'step_timeout';
+  stepId: string;
+  attempt: number;
+}
+
+/** Inputs to `decide`. */
+export type RunEvent =
+  | { type: 'RunStarted' }
+  | { type: 'StepStarted'; stepId: string; attempt: number }
+  | { type: 'StepSucceeded'; stepId: string; attempt: number; output: unknown; usage?: Usage; provider?: string }
+  | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
+  | { type: 'TimerFired'; timer: Timer };
+
+/** Outputs of `decide`, carried out by the RunObject after the new state is persisted. */
+export type Command =
+  | { type: 'DispatchStep'; stepId: string; attempt: number; agent: string; timeoutMs: number }
+  | { type: 'SetTimer'; timer: Timer }
+  | { type: 'CancelTimer'; timerId: string }
+  | { type: 'CompleteRun'; output: unknown }
+  | { type: 'FailRun'; error: StepError };
+
+export interface Decision {
+  state: RunState;
+  commands: Command[];
+}
+
+/** Time and randomness, passed in so `decide` stays pure and testable. */
+export interface Clock {
+  /** Epoch ms. */
+  now: number;
+  /** Returns a number in [0, 1). */
+  random: () => number;
+}

@@ -1,0 +1,29 @@
+import { drizzle } from 'drizzle-orm/d1';
+import * as schema from './schema';
+
+/** A drizzle client over the D1 binding. */
+export function database(d1: D1Database) {
+  return drizzle(d1, { schema });
+}
+export type Database = ReturnType<typeof database>;
+
+/** Epoch ms → ISO-8601 UTC text, as stored in D1 and answered by the API. */
+export function iso(ms: number | undefined | null): string | null {
+  return ms === undefined || ms === null ? null : new Date(ms).toISOString();
+}
+
+/** Opaque cursor for newest-first pagination over `(created_at, id)`. */
+export function encodeCursor(createdAt: string, id: string): string {
+  return btoa(JSON.stringify([createdAt, id]));
+}
+
+/** @returns the `(created_at, id)` pair, or null for a malformed cursor. */
+export function decodeCursor(cursor: string | undefined): [string, string] | null {
+  if (!cursor) return null;
+  try {
+    const value = JSON.parse(atob(cursor));
+    return Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' ? [value[0], value[1]] : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,88 @@
+import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import type { RunState } from '../core/engine';
+import type { RunStatus, TriggerType } from '../schemas/enums';
+import { decodeCursor, encodeCursor, iso, type Database } from './client';
+import { runs, stepAttempts } from './schema';
+
+export interface NewRunRow {
+  id: string;
+  workflowName: string;
+  version: number;
+  triggerType: TriggerType;
+  trigger: unknown;
+  input: unknown;
+  idempotencyKey: string | null;
+  stepsTotal: number;
+  createdAt: string;
+}
+
+/**
+ * Inserts a queued run unless one with the same idempotency key exists.
+ * @returns the id of the run that holds the key (the new one, or the earlier one), and whether it is new.
+ */
+export async function insertRun(db: Database, tenantId: string, run: NewRunRow): Promise<{ id: string; created: boolean }> {
+  const inserted = await db.insert(runs).values({ ...run, tenantId, status: 'queued' }).onConflictDoNothing().returning({ id: runs.id });
+  if (inserted.length) return { id: run.id, created: true };
+  const existing = await db.query.runs.findFirst({ where: and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, run.idempotencyKey ?? '')) });
+  if (!existing) throw new Error(`run ${run.id} could not be inserted`);
+  return { id: existing.id, created: false };
+}
+
+export type RunRow = typeof runs.$inferSelect;
+
+/** One run's D1 row. @returns null when unknown. */
+export async function getRunRow(db: Database, tenantId: string, id: string): Promise<RunRow | null> {
+  return (await db.query.runs.findFirst({ where: and(eq(runs.tenantId, tenantId), eq(runs.id, id)) })) ?? null;
+}
+
+/** Runs newest first, filtered, paginated by an opaque cursor. */
+export async function listRuns(db: Database, tenantId: string, filter: { workflow?: string; status?: RunStatus; cursor?: string; limit: number }) {
+  const after = decodeCursor(filter.cursor);
+  const rows = await db.select().from(runs).where(and(
+    eq(runs.tenantId, tenantId),
+    filter.workflow ? eq(runs.workflowName, filter.workflow) : undefined,
+    filter.status ? eq(runs.status, filter.status) : undefined,
+    after ? or(lt(runs.createdAt, after[0]), and(eq(runs.createdAt, after[0]), lt(runs.id, after[1]))) : undefined,
+  )).orderBy(desc(runs.createdAt), desc(runs.id)).limit(filter.limit + 1);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
+}
+
+/** Step attempts of a run, in dispatch order. */
+export function listAttempts(db: Database, runId: string) {
+  return db.select().from(stepAttempts).where(eq(stepAttempts.runId, runId)).orderBy(stepAttempts.dispatchedAt, stepAttempts.stepId, stepAttempts.attempt);
+}
+
+/**
+ * Mirrors a run's state into D1 (run row + the attempts of the given steps) in one batch.
+ * Upserts, so replaying a mirror is harmless.
+ */
+export async function mirrorRun(db: Database, tenantId: string, state: RunState, stepIds: Iterable<string>): Promise<void> {
+  const steps = Object.values(state.steps);
+  const run = db.update(runs).set({
+    status: state.status,
+    output: state.output ?? null,
+    error: state.error ?? null,
+    stepsDone: steps.filter((s) => s.status === 'succeeded').length,
+    startedAt: iso(state.startedAt),
+    endedAt: iso(state.endedAt),
+  }).where(eq(runs.id, state.runId));
+  const attempts = [...stepIds].flatMap((stepId) => {
+    const step = state.steps[stepId]!;
+    const agent = state.definition.steps.find((s) => s.id === stepId)?.agent ?? null;
+    return step.attempts.map((a) => {
+      const values = {
+        tenantId, runId: state.runId, stepId, attempt: a.attempt, status: a.status, stepStatus: step.status, agent,
+        provider: a.provider ?? null, error: a.error ?? null,
+        inputTokens: a.usage?.inputTokens ?? null, outputTokens: a.usage?.outputTokens ?? null, costUsd: a.usage?.costUsd ?? null,
+        dispatchedAt: iso(a.dispatchedAt)!, startedAt: iso(a.startedAt), endedAt: iso(a.endedAt),
+      };
+      return db.insert(stepAttempts).values(values).onConflictDoUpdate({
+        target: [stepAttempts.runId, stepAttempts.stepId, stepAttempts.attempt],
+        set: { ...values, tenantId: sql`tenant_id` },
+      });
+    });
+  });
+  await db.batch([run, ...attempts]);
+}

@@ -1,0 +1,96 @@
+import { and, desc, eq, ne } from 'drizzle-orm';
+import type { WorkflowDefinition } from '../schemas/definition';
+import type { Database } from './client';
+import { triggers, workflows, workflowVersions } from './schema';
+
+/** A stored version of a workflow. */
+export interface WorkflowVersionRecord {
+  name: string;
+  version: number;
+  description: string | null;
+  definition: WorkflowDefinition;
+  source: string;
+  sourceFormat: 'yaml' | 'json';
+  createdAt: string;
+}
+
+/** Reads a workflow's latest version, or the given one. @returns null when absent. */
+export async function getWorkflowVersion(db: Database, tenantId: string, name: string, version?: number): Promise<(WorkflowVersionRecord & { latestVersion: number }) | null> {
+  const wf = await db.query.workflows.findFirst({ where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)) });
+  if (!wf) return null;
+  const row = await db.query.workflowVersions.findFirst({
+    where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, name), eq(workflowVersions.version, version ?? wf.latestVersion)),
+  });
+  if (!row) return null;
+  return {
+    name, version: row.version, description: wf.description, latestVersion: wf.latestVersion,
+    definition: row.definition as WorkflowDefinition, source: row.source, sourceFormat: row.sourceFormat, createdAt: row.createdAt,
+  };
+}
+
+/** Every workflow of the tenant with its latest version number. */
+export function listWorkflows(db: Database, tenantId: string) {
+  return db.select().from(workflows).where(eq(workflows.tenantId, tenantId)).orderBy(workflows.name);
+}
+
+/** The versions of one workflow, newest first (definitions omitted). */
+export function listVersions(db: Database, tenantId: string, name: string) {
+  return db
+    .select({ version: workflowVersions.version, createdAt: workflowVersions.createdAt, hash: workflowVersions.hash })
+    .from(workflowVersions)
+    .where(and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, name)))
+    .orderBy(desc(workflowVersions.version));
+}
+
+/** Email aliases already routed to a workflow other than `name`. */
+export async function aliasesTakenByOthers(db: Database, tenantId: string, name: string, aliases: string[]): Promise<Map<string, string>> {
+  const taken = new Map<string, string>();
+  if (aliases.length === 0) return taken;
+  const rows = await db.select().from(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), ne(triggers.workflowName, name)));
+  for (const row of rows) if (aliases.includes(row.key)) taken.set(row.key, row.workflowName);
+  return taken;
+}
+
+export interface NewVersion {
+  name: string;
+  source: string;
+  sourceFormat: 'yaml' | 'json';
+  definition: WorkflowDefinition;
+  hash: string;
+}
+
+/**
+ * Stores a new version (1 for a new workflow) and re-routes its triggers, atomically (D1 batch).
+ * Registering a definition equal to the latest version stores nothing and answers that version.
+ * @returns the version and whether it was created.
+ */
+export async function saveVersion(db: Database, tenantId: string, input: NewVersion, now: string): Promise<{ version: number; created: boolean }> {
+  const current = await getWorkflowVersion(db, tenantId, input.name);
+  if (current) {
+    const latest = await db.query.workflowVersions.findFirst({
+      where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, input.name), eq(workflowVersions.version, current.latestVersion)),
+    });
+    if (latest?.hash === input.hash) return { version: current.latestVersion, created: false };
+  }
+  const version = (current?.latestVersion ?? 0) + 1;
+  const def = input.definition;
+  const emailTriggers = def.triggers.map((t) => t.email);
+  await db.batch([
+    db.insert(workflowVersions).values({ tenantId, name: input.name, version, source: input.source, sourceFormat: input.sourceFormat, definition: def, hash: input.hash, createdAt: now }),
+    db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now })
+      .onConflictDoUpdate({ target: [workflows.tenantId, workflows.name], set: { latestVersion: version, description: def.description ?? null, updatedAt: now } }),
+    db.delete(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.workflowName, input.name))),
+    ...emailTriggers.map((email) =>
+      db.insert(triggers).values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
+        .onConflictDoUpdate({ target: [triggers.tenantId, triggers.type, triggers.key], set: { workflowName: input.name, config: email, updatedAt: now } })),
+  ]);
+  return { version, created: true };
+}
+
+/** The workflow an email alias routes to, with the trigger's config. @returns null for an unknown alias. */
+export async function findEmailRoute(db: Database, tenantId: string, alias: string): Promise<{ workflowName: string; allow?: string[] } | null> {
+  const row = await db.query.triggers.findFirst({ where: and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), eq(triggers.key, alias)) });
+  if (!row) return null;
+  const config = row.config as { allow?: string[] };
+  return { workflowName: row.workflowName, allow: config.allow };
+}

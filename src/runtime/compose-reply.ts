@@ -1,0 +1,85 @@
+import { createMimeMessage } from 'mimetext/browser';
+import { toText } from '../core/expressions';
+import type { RunState } from '../core/engine';
+import { escapeHtml, markdownToHtml } from './markdown';
+
+/** The email that started a run, as stored under `trigger.email`. */
+export interface TriggerEmail {
+  from: string;
+  to: string;
+  subject: string;
+  messageId: string;
+  references?: string[];
+}
+
+/** A composed reply: the raw RFC 5322 message and the fields recorded with it. */
+export interface ComposedReply {
+  from: string;
+  to: string;
+  subject: string;
+  messageId: string;
+  inReplyTo: string;
+  references: string;
+  raw: string;
+}
+
+/** Cloudflare refuses replies with 100 or more References (PLATFORM.md); keep the newest. */
+const MAX_REFERENCES = 20;
+
+/** `Re: <subject>` without stacking prefixes (RFC 5322 §3.6.5). */
+export function replySubject(subject: string): string {
+  const clean = subject.trim() || '(no subject)';
+  return /^re:/i.test(clean) ? clean : `Re: ${clean}`;
+}
+
+/** "Workflow competitor-analysis · 4/4 steps · 41 s · agents: research, summarize" */
+export function runFooter(state: RunState, now: number): string {
+  const steps = Object.values(state.steps);
+  const total = steps.filter((s) => s.skipReason !== 'not_triggered').length;
+  const done = steps.filter((s) => s.status === 'succeeded').length;
+  const seconds = Math.max(0, Math.round(((state.endedAt ?? now) - (state.startedAt ?? state.createdAt)) / 1000));
+  const agents = [...new Set(state.definition.steps.filter((s) => state.steps[s.id]?.attempt).map((s) => s.agent))];
+  return `Workflow ${state.workflow} · ${done}/${total} steps · ${seconds} s · agents: ${agents.join(', ') || 'none'}`;
+}
+
+function offlineNote(state: RunState): string | null {
+  const builtin = Object.values(state.steps).some((s) => s.attempts.some((a) => a.provider === 'builtin'));
+  return builtin
+    ? "Offline mode: these agents are Baton's builtin text tools, which rearrange the text they are given; no language model was used. Configure an OpenAI-compatible endpoint in .dev.vars to use one."
+    : null;
+}
+
+/** The reply body in Markdown: the run's output, or which step failed and why. */
+export function replyMarkdown(state: RunState): string {
+  if (state.status === 'completed') return toText(state.output) || '(The workflow finished with an empty output.)';
+  const error = state.error;
+  const step = error?.stepId ? `Step \`${error.stepId}\` failed` : 'The workflow failed';
+  return `**Your request could not be completed.**\n\n${step}: ${error?.message ?? 'unknown error'} (${error?.code ?? 'error'}).\n\nRun id: \`${state.runId}\``;
+}
+
+/**
+ * Composes the threaded reply to the email that started a run (CONTRACT.md "Email"): from the
+ * alias to the sender, `Re:` subject, `In-Reply-To` and `References` (RFC 5322 §3.6.4), text and
+ * HTML alternatives; MIME encoding by mimetext.
+ */
+export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number): ComposedReply {
+  const body = replyMarkdown(state);
+  const footer = runFooter(state, now);
+  const note = offlineNote(state);
+  const text = [body, '', '-- ', footer, ...(note ? [note] : [])].join('\n');
+  const html = `<div>${markdownToHtml(body)}</div><hr><p style="color:#666;font-size:12px">${escapeHtml(footer)}${note ? `<br>${escapeHtml(note)}` : ''}</p>`;
+  const references = [...(email.references ?? []), email.messageId].filter(Boolean).slice(-MAX_REFERENCES).join(' ');
+  const subject = replySubject(email.subject);
+  const msg = createMimeMessage();
+  msg.setSender({ addr: email.to, name: `${state.workflow} (Baton)` });
+  msg.setRecipient(email.from);
+  msg.setSubject(subject);
+  msg.setHeader('Message-ID', messageId);
+  msg.setHeader('In-Reply-To', email.messageId);
+  msg.setHeader('References', references);
+  msg.setHeader('Auto-Submitted', 'auto-replied');
+  msg.setHeader('X-Baton-Run', state.runId);
+  msg.addMessage({ contentType: 'text/plain', data: text });
+  msg.addMessage({ contentType: 'text/html', data: html });
+  return { from: email.to, to: email.from, subject, messageId, inReplyTo: email.messageId, references, raw: msg.asRaw() };
+}

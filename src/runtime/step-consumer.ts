@@ -1,0 +1,61 @@
+import { callAgent, type AgentResult } from '../agents';
+import { database } from '../db/client';
+import { getAgent } from '../db/agents';
+import type { AppEnv, StepMessage } from '../env';
+import type { Claim, Report } from './run-object';
+import { workerSecret } from './secrets';
+
+/**
+ * Executes one step attempt: claims it from the RunObject (stale and duplicate deliveries stop
+ * here), calls the agent with the idempotency key `${runId}:${stepId}:${attempt}` and reports the
+ * outcome. It never decides what happens next.
+ * @throws when the RunObject cannot be reached, so the Queue redelivers the message.
+ */
+export async function executeAttempt(env: AppEnv, message: StepMessage): Promise<void> {
+  const stub = env.RUNS.get(env.RUNS.idFromName(message.runId));
+  // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
+  const claim = (await stub.claim(message.stepId, message.attempt)) as Claim | null;
+  if (!claim) return;
+  const agent = await getAgent(database(env.DB), claim.tenantId, claim.agent);
+  let result: AgentResult;
+  if (!agent) {
+    result = { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } };
+  } else {
+    result = await callAgent(agent, {
+      runId: message.runId, stepId: message.stepId, attempt: message.attempt,
+      idempotencyKey: `${message.runId}:${message.stepId}:${message.attempt}`,
+      input: claim.input, signal: AbortSignal.timeout(claim.timeoutMs),
+    }, { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) });
+  }
+  const report: Report = result.ok
+    ? { stepId: message.stepId, attempt: message.attempt, ok: true, output: result.output, usage: result.usage, provider: agent?.provider }
+    : { stepId: message.stepId, attempt: message.attempt, ok: false, error: result.error, usage: result.usage, provider: agent?.provider };
+  await stub.report(report);
+}
+
+/**
+ * Queue handler for `steps`: runs the batch's attempts concurrently (so a fan-out runs in
+ * parallel), acks each one done, and retries the ones whose RunObject could not be reached.
+ */
+export async function consumeSteps(batch: MessageBatch<StepMessage>, env: AppEnv): Promise<void> {
+  await Promise.all(batch.messages.map(async (msg) => {
+    try {
+      await executeAttempt(env, msg.body);
+      msg.ack();
+    } catch (err) {
+      console.error(`step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}: delivery ${msg.attempts} failed`, err);
+      msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
+    }
+  }));
+}
+
+/**
+ * Queue handler for `steps-dlq`: an attempt whose RunObject stayed unreachable. Nothing is lost:
+ * the attempt's timeout timer in the RunObject retries or fails the step; this logs the trail.
+ */
+export async function consumeDeadLetters(batch: MessageBatch<StepMessage>): Promise<void> {
+  for (const msg of batch.messages) {
+    console.warn(`dead-lettered step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}; its timeout will retry or fail it`);
+    msg.ack();
+  }
+}

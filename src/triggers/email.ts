@@ -1,0 +1,116 @@
+import PostalMime, { type Email } from 'postal-mime';
+import { database } from '../db/client';
+import { findInbound, recordMessage, type NewMessage } from '../db/messages';
+import { findEmailRoute } from '../db/workflows';
+import type { AppEnv } from '../env';
+import type { MessageStatus } from '../schemas/enums';
+import { ignoreReason, senderAllowed } from './email-classify';
+import { startRun } from './start-run';
+
+/** The parts of Cloudflare's `ForwardableEmailMessage` the trigger uses. */
+export interface InboundEmail {
+  readonly from: string;
+  readonly to: string;
+  readonly raw: ReadableStream<Uint8Array>;
+  readonly rawSize: number;
+  setReject(reason: string): void;
+}
+
+/** How an inbound message ended: always recorded, never thrown. */
+export interface InboundOutcome {
+  id: string;
+  status: MessageStatus;
+  reason?: string;
+  runId?: string;
+}
+
+/** Messages above this size are refused (Email Routing's own limit is 25 MiB), bytes. */
+export const MAX_EMAIL_BYTES = 25 * 1024 * 1024;
+
+/** The raw message as text: UTF-8 when valid, else byte for byte (ISO-8859-1), so nothing is lost. */
+function decodeRaw(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    let out = '';
+    for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
+    return out;
+  }
+}
+
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The alias a recipient address selects: its local part, lower-cased, without a `+tag`. */
+export function aliasOf(address: string): string {
+  return (address.split('@')[0] ?? '').split('+')[0]!.toLowerCase();
+}
+
+/**
+ * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
+ * routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
+ * a status and reason; malformed input is recorded as rejected, never thrown.
+ */
+export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId = 'default'): Promise<InboundOutcome> {
+  const id = `msg_${crypto.randomUUID()}`;
+  const db = database(env.DB);
+  const now = new Date().toISOString();
+  const record: NewMessage = { id, direction: 'inbound', status: 'rejected', from: message.from ?? '', to: message.to ?? '', date: now, createdAt: now };
+  const finish = async (status: MessageStatus, reason?: string, runId?: string): Promise<InboundOutcome> => {
+    await recordMessage(db, tenantId, { ...record, status, reason: reason ?? null, runId: runId ?? null });
+    return { id, status, reason, runId };
+  };
+  try {
+    if (message.rawSize > MAX_EMAIL_BYTES) return finish('rejected', `too_large: ${message.rawSize} bytes > ${MAX_EMAIL_BYTES}`);
+    const bytes = new Uint8Array(await new Response(message.raw).arrayBuffer());
+    Object.assign(record, { raw: decodeRaw(bytes), rawSize: bytes.byteLength });
+    let email: Email;
+    try {
+      email = await PostalMime.parse(bytes);
+    } catch (err) {
+      return finish('rejected', `unparseable: ${(err as Error).message}`);
+    }
+    const messageId = email.messageId?.trim() || `<sha256-${await sha256Hex(bytes)}@baton.invalid>`;
+    const sender = email.from?.address || message.from;
+    Object.assign(record, { from: sender, subject: email.subject ?? null, messageId, inReplyTo: email.inReplyTo ?? null, references: email.references ?? null, date: parseDate(email.date) ?? now });
+    if (await findInbound(db, tenantId, messageId)) return finish('duplicate', 'message_id_seen');
+    const ignored = ignoreReason(email.headers, message.from, email.from?.address);
+    if (ignored) return finish('ignored', ignored);
+    const route = await findEmailRoute(db, tenantId, aliasOf(message.to));
+    if (!route) {
+      message.setReject('Unknown address');
+      return finish('rejected', `unknown_alias: ${aliasOf(message.to)}`);
+    }
+    record.workflowName = route.workflowName;
+    if (!senderAllowed(sender, route.allow)) return finish('rejected', `sender_not_allowed: ${sender}`);
+    const trigger = {
+      type: 'email' as const,
+      email: {
+        from: sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
+        references: (email.references ?? '').split(/\s+/).filter(Boolean),
+        attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
+      },
+    };
+    try {
+      const { runId } = await startRun(env, tenantId, { workflow: route.workflowName, input: {}, trigger, idempotencyKey: `email:${messageId}` });
+      return finish('accepted', undefined, runId);
+    } catch (err) {
+      return finish('rejected', `start_failed: ${(err as Error).message}`);
+    }
+  } catch (err) {
+    console.error('email trigger failed', err);
+    try {
+      return await finish('rejected', `internal_error: ${(err as Error).message}`);
+    } catch {
+      return { id, status: 'rejected', reason: 'internal_error' };
+    }
+  }
+}
+
+function parseDate(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
