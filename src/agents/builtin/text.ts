@@ -8,10 +8,17 @@ import nlp from 'compromise';
 const sentenceSegmenter = new Intl.Segmenter('en', { granularity: 'sentence' });
 const wordSegmenter = new Intl.Segmenter('en', { granularity: 'word' });
 
-/** Sentences of a text, trimmed, without Markdown line markers (`#`, `-`, `>`). */
+/**
+ * Sentences of a text, trimmed. Each line is its own unit (lists and headings rarely end in a
+ * full stop); Markdown headings are left out and list markers (`-`, `>`, `1.`) removed.
+ */
 export function sentences(text: string): string[] {
-  const prose = text.split('\n').map((line) => line.replace(/^\s*(#+|[-*>]|\d+\.)\s+/, '')).join('\n');
-  return [...sentenceSegmenter.segment(prose)].map((s) => s.segment.replace(/\s+/g, ' ').trim()).filter((s) => /\p{L}/u.test(s));
+  return text
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .map((line) => line.replace(/^\s*([-*>]|\d+\.)\s+/, ''))
+    .flatMap((line) => [...sentenceSegmenter.segment(line)].map((s) => s.segment.replace(/\s+/g, ' ').trim()))
+    .filter((s) => /\p{L}/u.test(s));
 }
 
 /** Lower-cased word-like tokens. */
@@ -19,9 +26,12 @@ export function words(text: string): string[] {
   return [...wordSegmenter.segment(text)].filter((s) => s.isWordLike).map((s) => s.segment.toLowerCase());
 }
 
-/** Named organisations, people and places, most mentioned first. */
+/** Named organisations, people, places and other proper nouns, most mentioned first. */
 export function entities(text: string, limit = 8): string[] {
-  return rank(nlp(text).topics().out('array') as string[], limit);
+  const doc = nlp(text);
+  const names = [...(doc.topics().out('array') as string[]), ...(doc.match('#ProperNoun+').out('array') as string[])];
+  const parts = names.flatMap((n) => n.split(/[,;]\s*/)).map((n) => n.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
+  return rank(parts, limit);
 }
 
 /** Nouns (their singular, lower-cased root), most frequent first. */
@@ -44,20 +54,30 @@ function rank(items: string[], limit: number): string[] {
   return [...counts.values()].sort((a, b) => b.n - a.n).slice(0, limit).map((e) => e.label);
 }
 
+/** Function words (articles, prepositions, pronouns, auxiliaries…), by compromise's tags. */
+const FUNCTION_WORDS = '(#Determiner|#Preposition|#Conjunction|#Pronoun|#Copula|#Auxiliary|#Modal|#QuestionWord)';
+
+/** Lower-cased content words of a text (function words removed). */
+export function contentWords(text: string): string[] {
+  const terms = nlp(text).terms().not(FUNCTION_WORDS).json() as { terms?: { normal?: string }[] }[];
+  return terms.flatMap((t) => (t.terms ?? []).map((x) => x.normal ?? '')).filter((w) => /\p{L}/u.test(w));
+}
+
 /**
  * The `count` most representative sentences, in their original order: each sentence scores the
- * mean frequency of its key terms in the whole text (after H. P. Luhn, "The Automatic Creation of
- * Literature Abstracts", IBM Journal, 1958).
+ * summed frequency (in the whole text) of its content words per word (after H. P. Luhn, "The
+ * Automatic Creation of Literature Abstracts", IBM Journal, 1958). Sentences of 4+ words are
+ * preferred over fragments such as list items.
  */
 export function extractiveSummary(text: string, count: number): string[] {
-  const all = sentences(text);
+  const every = sentences(text);
+  const full = every.filter((s) => words(s).length >= 4);
+  const all = full.length ? full : every;
   if (all.length <= count) return all;
-  const terms = new Set(keyTerms(text, 30).map((t) => t.toLowerCase()));
   const freq = new Map<string, number>();
-  for (const w of words(text)) if (terms.has(w)) freq.set(w, (freq.get(w) ?? 0) + 1);
+  for (const w of contentWords(text)) freq.set(w, (freq.get(w) ?? 0) + 1);
   const scored = all.map((s, i) => {
-    const ws = words(s);
-    const score = ws.reduce((sum, w) => sum + (freq.get(w) ?? 0), 0) / Math.max(ws.length, 1);
+    const score = contentWords(s).reduce((sum, w) => sum + (freq.get(w) ?? 0), 0) / Math.max(words(s).length, 1);
     return { i, s, score };
   });
   return scored.sort((a, b) => b.score - a.score || a.i - b.i).slice(0, count).sort((a, b) => a.i - b.i).map((x) => x.s);
@@ -89,4 +109,9 @@ export function dropRepeatedWords(text: string): { text: string; removed: number
     }
   }
   return { text: out + pendingSpace, removed };
+}
+
+/** Upper-cases the first letter of each sentence (sentences found by `Intl.Segmenter`). */
+export function capitaliseSentences(text: string): string {
+  return [...sentenceSegmenter.segment(text)].map((s) => s.segment.replace(/^(\P{L}*)(\p{Ll})/u, (_, lead: string, c: string) => lead + c.toUpperCase())).join('');
 }

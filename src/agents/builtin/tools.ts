@@ -1,6 +1,5 @@
-import nlp from 'compromise';
 import { toText } from '../../core/expressions';
-import { dropRepeatedWords, entities, extractiveSummary, keyTerms, sentences } from './text';
+import { capitaliseSentences, dropRepeatedWords, entities, extractiveSummary, keyTerms, sentences } from './text';
 
 /**
  * Deterministic text tools that work offline. They do not browse or reason: they analyse the text
@@ -8,16 +7,22 @@ import { dropRepeatedWords, entities, extractiveSummary, keyTerms, sentences } f
  */
 export type BuiltinToolFn = (input: unknown) => string;
 
+const joinAnd = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+
 const list = (items: string[]) => (items.length ? items.map((i) => `- ${i}`).join('\n') : '- (none found)');
 
 /** Research notes: the named entities, key terms and the sentences that mention them. */
 const research: BuiltinToolFn = (input) => {
   const text = toText(input);
   const found = entities(text);
-  const terms = keyTerms(text);
+  const names = new Set(found.map((f) => f.toLowerCase()));
+  const terms = keyTerms(text).filter((t) => !names.has(t.toLowerCase()));
   const evidence = sentences(text).filter((s) => [...found, ...terms].some((t) => s.toLowerCase().includes(t.toLowerCase()))).slice(0, 8);
+  const overview = found.length
+    ? `The request concerns ${joinAnd(found)}${terms.length ? `, with a focus on ${joinAnd(terms.slice(0, 4))}` : ''}.`
+    : `The request gives no names; its key terms are ${joinAnd(terms.slice(0, 4)) || 'unclear'}.`;
   return [
-    `## Research notes`, '',
+    `## Research notes`, '', overview, '',
     `### Organisations, people and places`, list(found), '',
     `### Key terms`, list(terms), '',
     `### Evidence from the request`, list(evidence),
@@ -33,8 +38,8 @@ const summarize: BuiltinToolFn = (input) => {
 /** A Markdown report built around the given summary. */
 const draft: BuiltinToolFn = (input) => {
   const text = toText(input);
-  const subject = entities(text, 3);
-  const title = subject.length ? subject.join(', ') : keyTerms(text, 2).join(' and ') || 'the request';
+  const subject = entities(text, 4);
+  const title = subject.length ? joinAnd(subject) : keyTerms(text, 2).join(' and ') || 'the request';
   const points = sentences(text).slice(0, 6);
   return [
     `# Report: ${title}`, '',
@@ -46,16 +51,18 @@ const draft: BuiltinToolFn = (input) => {
   ].join('\n');
 };
 
-/** Tidies prose line by line (Markdown markers kept): whitespace, repeated words, sentence capitals. */
+/**
+ * Tidies prose line by line, keeping Markdown markers: repeated words, runs of spaces, spaces
+ * before punctuation, and a capital letter at the start of each sentence.
+ */
 const proofread: BuiltinToolFn = (input) =>
   toText(input)
     .split('\n')
     .map((line) => {
-      const marker = /^(\s*(?:#+|[-*>]|\d+\.)\s+)?(.*)$/.exec(line)!;
-      const prose = marker[2] ?? '';
+      const [, marker = '', prose = ''] = /^(\s*(?:#+|[-*>]|\d+\.)\s+)?(.*)$/.exec(line)!;
       if (!prose.trim()) return line.trimEnd();
-      const tidy = nlp(dropRepeatedWords(prose).text).normalize({ whitespace: true, punctuation: false, unicode: false }).text();
-      return (marker[1] ?? '') + tidy.replace(/^\p{Ll}/u, (c) => c.toUpperCase());
+      const tidy = dropRepeatedWords(prose).text.replace(/[ \t]+/g, ' ').replace(/ ([,.;:!?])/g, '$1').trim();
+      return marker + capitaliseSentences(tidy);
     })
     .join('\n');
 

@@ -7,7 +7,7 @@ import type { Issue } from '../../schemas/errors';
  * @returns the parsed value, or issues located as `line 3, column 5`.
  */
 export function parseDefinitionText(text: string): { value: unknown } | { issues: Issue[] } {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       issues: doc.errors.map((err) => {

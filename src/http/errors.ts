@@ -1,0 +1,22 @@
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BatonError } from '../core/errors';
+import type { ErrorCode } from '../schemas/errors';
+
+/** HTTP status of each error code. */
+export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
+  unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, bad_request: 400, invalid_definition: 400,
+  payload_too_large: 413, internal_error: 500,
+  agent_not_found: 502, agent_error: 502, agent_bad_response: 502, network_error: 502, timeout: 504, rate_limited: 429,
+  expression_error: 400, secret_not_found: 500,
+};
+
+/** Answers an error as CONTRACT.md's JSON `{ error: { code, message, details? } }`. */
+export function errorResponse(c: Context, err: unknown): Response {
+  if (err instanceof BatonError) {
+    const body = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+    return c.json(body, STATUS_OF[err.code]);
+  }
+  console.error(`${c.req.method} ${c.req.path} failed`, err);
+  return c.json({ error: { code: 'internal_error', message: 'internal error; see the Worker logs' } }, 500);
+}

@@ -1,0 +1,47 @@
+import type { MiddlewareHandler } from 'hono';
+import { eq } from 'drizzle-orm';
+import { BatonError } from '../../core/errors';
+import { database } from '../../db/client';
+import { apiKeys } from '../../db/schema';
+import type { AppEnv } from '../../env';
+import type { Role } from '../../schemas/enums';
+
+export type AuthVars = { tenantId: string; role: Role };
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+}
+
+/** Constant-time comparison of two strings (compares their SHA-256 digests, so lengths leak nothing). */
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([sha256(a), sha256(b)]);
+  return crypto.subtle.timingSafeEqual(x, y);
+}
+
+const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+/**
+ * `Authorization: Bearer <token>` (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
+ * tenant; other tokens are looked up by SHA-256 in `api_keys`. Viewers may only read (GET).
+ * @throws {BatonError} 401 without a valid token, 403 when the role may not do this.
+ */
+export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: AuthVars }> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
+    let role: Role | undefined;
+    let tenantId = 'default';
+    if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
+      role = 'admin';
+    } else {
+      const key = await database(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, hex(await sha256(token))) });
+      if (key && !key.revokedAt) ({ role, tenantId } = key);
+    }
+    if (!role) throw new BatonError('unauthorized', 'invalid bearer token');
+    if (role === 'viewer' && c.req.method !== 'GET') throw new BatonError('forbidden', 'this token may only read');
+    c.set('role', role);
+    c.set('tenantId', tenantId);
+    await next();
+  };
+}

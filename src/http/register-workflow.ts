@@ -1,0 +1,49 @@
+import { parseDefinitionText, validateDefinition } from '../core/definition';
+import { BatonError } from '../core/errors';
+import { agentNames } from '../db/agents';
+import type { Database } from '../db/client';
+import { aliasesTakenByOthers, getWorkflowVersion, saveVersion } from '../db/workflows';
+import type { WorkflowDefinition } from '../schemas/definition';
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Parses and validates a definition (YAML or JSON text) against the tenant's agents and email
+ * aliases. `expectedName` is the name in the URL of `PUT /api/workflows/:name`.
+ * @throws {BatonError} `invalid_definition` with `details.issues: [{ path, message }]`.
+ */
+export async function checkDefinition(db: Database, tenantId: string, text: string, expectedName?: string): Promise<WorkflowDefinition> {
+  const parsed = parseDefinitionText(text);
+  const invalid = (issues: { path: string; message: string }[]) =>
+    new BatonError('invalid_definition', `the workflow definition is invalid (${issues.length} issue${issues.length === 1 ? '' : 's'})`, { issues });
+  if ('issues' in parsed) throw invalid(parsed.issues);
+  const result = validateDefinition(parsed.value, { agents: await agentNames(db, tenantId) });
+  if (!result.ok) throw invalid(result.issues);
+  const def = result.definition;
+  if (expectedName && def.name !== expectedName) throw invalid([{ path: 'name', message: `'${def.name}' differs from the name in the URL ('${expectedName}')` }]);
+  const aliases = def.triggers.map((t) => t.email.alias);
+  const taken = await aliasesTakenByOthers(db, tenantId, def.name, aliases);
+  const issues = aliases.flatMap((alias, i) => (taken.has(alias) ? [{ path: `triggers[${i}].email.alias`, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }] : []));
+  if (issues.length) throw invalid(issues);
+  return def;
+}
+
+/**
+ * Registers a definition: `create` refuses an existing name (409), `version` adds a version
+ * (re-sending the latest definition unchanged stores nothing and answers its version).
+ * @returns the name, version and whether a version was created.
+ */
+export async function registerWorkflow(
+  db: Database, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
+): Promise<{ name: string; version: number; created: boolean }> {
+  const def = await checkDefinition(db, tenantId, text, 'name' in mode ? mode.name : undefined);
+  if ('create' in mode && (await getWorkflowVersion(db, tenantId, def.name))) {
+    throw new BatonError('conflict', `workflow ${def.name} exists; add a version with PUT /api/workflows/${def.name}`);
+  }
+  const hash = await sha256Hex(JSON.stringify(def));
+  const { version, created } = await saveVersion(db, tenantId, { name: def.name, source: text, sourceFormat: format, definition: def, hash }, new Date().toISOString());
+  return { name: def.name, version, created };
+}

@@ -1,0 +1,47 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import type { RunState } from '../../core/engine';
+import { BatonError } from '../../core/errors';
+import { database } from '../../db/client';
+import { runMessages } from '../../db/messages';
+import { getRunRow, listRuns } from '../../db/runs';
+import { RunStatus } from '../../schemas/enums';
+import { router } from '../context';
+import { messageDetail, runSummary, runView } from '../views';
+
+const idParam = z.object({ id: z.string() });
+const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
+
+export const runRoutes = router();
+
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs', summary: 'List runs, newest first',
+  request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+  responses: { 200: json('`{ runs, nextCursor }`') } }),
+async (c) => {
+  const q = c.req.valid('query');
+  const { rows, nextCursor } = await listRuns(database(c.env.DB), c.var.tenantId, q);
+  return c.json({ runs: rows.map(runSummary), nextCursor }, 200);
+});
+
+async function requireRun(env: { DB: D1Database }, tenantId: string, id: string) {
+  const row = await getRunRow(database(env.DB), tenantId, id);
+  if (!row) throw new BatonError('not_found', `run ${id} does not exist`);
+  return row;
+}
+
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', summary: 'Read one run with its steps', request: { params: idParam }, responses: { 200: json('The run') } }),
+async (c) => {
+  const { id } = c.req.valid('param');
+  await requireRun(c.env, c.var.tenantId, id);
+  const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
+  if (!state) throw new BatonError('not_found', `run ${id} has no state yet; retry shortly`);
+  return c.json(runView(state), 200);
+});
+
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}/messages', summary: 'Emails in and out of a run', request: { params: idParam },
+  responses: { 200: { description: 'Messages, oldest first', content: { 'application/json': { schema: z.array(z.any()) } } } } }),
+async (c) => {
+  const { id } = c.req.valid('param');
+  await requireRun(c.env, c.var.tenantId, id);
+  const rows = await runMessages(database(c.env.DB), c.var.tenantId, id);
+  return c.json(rows.map(messageDetail), 200);
+});

@@ -1,0 +1,76 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { BatonError } from '../../core/errors';
+import { database } from '../../db/client';
+import { getWorkflowVersion, listVersions, listWorkflows } from '../../db/workflows';
+import { startRun } from '../../triggers/start-run';
+import { router } from '../context';
+import { registerWorkflow } from '../register-workflow';
+
+/** Largest definition accepted, bytes. */
+const MAX_DEFINITION_BYTES = 1024 * 1024;
+
+const definitionBody = {
+  content: {
+    'application/yaml': { schema: z.string() },
+    'application/json': { schema: z.record(z.string(), z.unknown()) },
+  },
+  required: true,
+  description: 'A workflow definition (CONTRACT.md), YAML or JSON; see /api/schema/workflow.json',
+} as const;
+const registered = z.object({ name: z.string(), version: z.number().int() });
+const nameParam = z.object({ name: z.string() });
+
+async function readDefinition(req: Request): Promise<{ text: string; format: 'yaml' | 'json' }> {
+  const text = await req.text();
+  if (!text.trim()) throw new BatonError('invalid_definition', 'the request body is empty', { issues: [{ path: '(root)', message: 'expected a YAML or JSON definition' }] });
+  const format = (req.headers.get('content-type') ?? '').includes('json') ? 'json' : 'yaml';
+  return { text, format };
+}
+
+const limit = bodyLimit({ maxSize: MAX_DEFINITION_BYTES, onError: () => { throw new BatonError('payload_too_large', `definitions are limited to ${MAX_DEFINITION_BYTES} bytes`); } });
+
+export const workflowRoutes = router();
+workflowRoutes.use('/workflows', limit);
+workflowRoutes.use('/workflows/:name', limit);
+workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows', summary: 'Register a new workflow', request: { body: definitionBody },
+    responses: { 201: { description: 'Registered', content: { 'application/json': { schema: registered } } } } }),
+  async (c) => {
+    const { text, format } = await readDefinition(c.req.raw);
+    const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { create: true });
+    return c.json({ name, version }, 201);
+  });
+workflowRoutes.openapi(createRoute({ method: 'put', path: '/workflows/{name}', summary: 'Add a version of a workflow', request: { params: nameParam, body: definitionBody },
+    responses: { 200: { description: 'Unchanged: the latest version', content: { 'application/json': { schema: registered } } }, 201: { description: 'New version', content: { 'application/json': { schema: registered } } } } }),
+  async (c) => {
+    const { text, format } = await readDefinition(c.req.raw);
+    const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { name: c.req.valid('param').name });
+    return c.json({ name, version }, created ? 201 : 200);
+  });
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows', summary: 'List workflows',
+    responses: { 200: { description: 'Workflows', content: { 'application/json': { schema: z.object({ workflows: z.array(z.object({ name: z.string(), description: z.string().nullable(), latestVersion: z.number(), updatedAt: z.string() })) }) } } } } }),
+  async (c) => {
+    const rows = await listWorkflows(database(c.env.DB), c.var.tenantId);
+    return c.json({ workflows: rows.map((r) => ({ name: r.name, description: r.description, latestVersion: r.latestVersion, createdAt: r.createdAt, updatedAt: r.updatedAt })) }, 200);
+  });
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', summary: 'Read a workflow (latest or ?version=N)',
+    request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+    responses: { 200: { description: 'The definition and its metadata', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } }),
+  async (c) => {
+    const db = database(c.env.DB);
+    const { name } = c.req.valid('param');
+    const wf = await getWorkflowVersion(db, c.var.tenantId, name, c.req.valid('query').version);
+    if (!wf) throw new BatonError('not_found', `workflow ${name} (or that version) does not exist`);
+    const versions = await listVersions(db, c.var.tenantId, name);
+    return c.json({ ...wf, versions }, 200);
+  });
+workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', summary: 'Start a run',
+    request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional() }) } } } },
+    responses: { 202: { description: 'Started (or the run of an earlier request with the same idempotency key)', content: { 'application/json': { schema: z.object({ runId: z.string() }) } } } } }),
+  async (c) => {
+    const body = c.req.valid('json') ?? {};
+    const { runId } = await startRun(c.env, c.var.tenantId, {
+      workflow: c.req.valid('param').name, version: body.version, input: body.input ?? {}, trigger: { type: 'api' }, idempotencyKey: body.idempotencyKey,
+    });
+    return c.json({ runId }, 202);
+  });

@@ -1,0 +1,62 @@
+import type { RunState } from '../core/engine';
+import { iso } from '../db/client';
+import type { MessageRow } from '../db/messages';
+import type { RunRow } from '../db/runs';
+
+/** A run as CONTRACT.md answers it, from the RunObject's live state. */
+export function runView(state: RunState) {
+  return {
+    id: state.runId,
+    workflow: state.workflow,
+    version: state.version,
+    status: state.status,
+    trigger: state.trigger,
+    input: state.inputs,
+    output: state.output ?? null,
+    error: state.error ?? null,
+    createdAt: iso(state.createdAt),
+    startedAt: iso(state.startedAt),
+    endedAt: iso(state.endedAt),
+    steps: state.definition.steps.map((def) => {
+      const step = state.steps[def.id]!;
+      return {
+        id: def.id,
+        agent: def.agent,
+        status: step.status,
+        attempts: step.attempt,
+        startedAt: iso(step.startedAt),
+        endedAt: iso(step.endedAt),
+        input: step.input ?? null,
+        output: step.output ?? null,
+        error: step.error ?? null,
+        ...(step.skipReason ? { skipReason: step.skipReason } : {}),
+        history: step.attempts.map((a) => ({
+          attempt: a.attempt, status: a.status, dispatchedAt: iso(a.dispatchedAt), startedAt: iso(a.startedAt), endedAt: iso(a.endedAt),
+          error: a.error ?? null, usage: a.usage ?? null, provider: a.provider ?? null,
+        })),
+      };
+    }),
+  };
+}
+
+/** A run's list entry, from its D1 mirror. */
+export function runSummary(row: RunRow) {
+  return {
+    id: row.id, workflow: row.workflowName, version: row.version, status: row.status, trigger: { type: row.triggerType },
+    stepsDone: row.stepsDone, stepsTotal: row.stepsTotal, createdAt: row.createdAt, startedAt: row.startedAt, endedAt: row.endedAt,
+    error: row.error ?? null,
+  };
+}
+
+/** A recorded email, as `GET /api/messages` lists it. */
+export function messageSummary(row: MessageRow) {
+  return {
+    id: row.id, direction: row.direction, status: row.status, reason: row.reason ?? undefined, runId: row.runId ?? undefined,
+    workflow: row.workflowName ?? undefined, from: row.from, to: row.to, subject: row.subject, messageId: row.messageId, date: row.date,
+  };
+}
+
+/** A recorded email with its threading headers and raw source, as `GET /api/runs/:id/messages` answers it. */
+export function messageDetail(row: MessageRow) {
+  return { ...messageSummary(row), inReplyTo: row.inReplyTo, references: row.references, raw: row.raw };
+}

@@ -1,0 +1,26 @@
+import type { AppEnv, StepMessage } from './env';
+import { createApp } from './http/app';
+import { consumeDeadLetters, consumeSteps } from './runtime/step-consumer';
+import { receiveEmail } from './triggers/email';
+
+export { RunObject } from './runtime/run-object';
+
+const app = createApp();
+
+/** Wiring only: each platform entry point hands over to its module. */
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+
+  async email(message, env) {
+    await receiveEmail(message, env);
+  },
+
+  async queue(batch, env) {
+    if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
+    else await consumeSteps(batch as MessageBatch<StepMessage>, env);
+  },
+
+  async scheduled() {
+    // Schedule triggers arrive with the next release; the cron is declared so deployments keep it.
+  },
+} satisfies ExportedHandler<AppEnv, StepMessage>;

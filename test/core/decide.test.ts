@@ -1,0 +1,228 @@
+import { describe, expect, it } from 'vitest';
+import { parseDefinitionText, validateDefinition } from '../../src/core/definition';
+import { decide, initialState, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+
+const clock = (now: number, random = 0.5) => ({ now, random: () => random });
+
+function stateOf(yaml: string, inputs: Record<string, unknown> = {}): RunState {
+  const parsed = parseDefinitionText(yaml);
+  if ('issues' in parsed) throw new Error(JSON.stringify(parsed.issues));
+  const result = validateDefinition(parsed.value);
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return initialState({ runId: 'run_1', workflow: result.definition.name, version: 1, definition: result.definition, inputs, trigger: { type: 'api' }, createdAt: 0 });
+}
+
+/** Feeds events in order; returns the final state and every decision's commands. */
+async function play(state: RunState, events: RunEvent[], start = 1000) {
+  const all: Command[][] = [];
+  let now = start;
+  for (const event of events) {
+    const d = await decide(state, event, clock(now));
+    state = d.state;
+    all.push(d.commands);
+    now += 100;
+  }
+  return { state, commands: all, last: all.at(-1)! };
+}
+
+const ok = (stepId: string, output: unknown, attempt = 1): RunEvent => ({ type: 'StepSucceeded', stepId, attempt, output });
+const fail = (stepId: string, retryable: boolean, attempt = 1, retryAfterMs?: number): RunEvent => ({ type: 'StepFailed', stepId, attempt, error: { code: 'agent_error', message: 'boom', retryable, retryAfterMs } });
+const types = (commands: Command[]) => commands.map((c) => (c.type === 'DispatchStep' ? `Dispatch ${c.stepId}#${c.attempt}` : c.type === 'SetTimer' ? `SetTimer ${c.timer.id}` : c.type === 'CancelTimer' ? `CancelTimer ${c.timerId}` : c.type));
+
+const CHAIN = `name: chain
+steps:
+  - { id: a, agent: x, input: "start {{ inputs.topic }}", retry: { max_attempts: 3, initial_interval: 1s, max_interval: 10s } }
+  - { id: b, agent: x, input: "{{ a.output }}!" }
+`;
+
+describe('decide: RunStarted', () => {
+  it('queued → running, dispatches the first step with its rendered input and a timeout timer', async () => {
+    const { state, last } = await play(stateOf(CHAIN, { topic: 'CRM' }), [{ type: 'RunStarted' }]);
+    expect(state.status).toBe('running');
+    expect(types(last)).toEqual(['Dispatch a#1', 'SetTimer step_timeout:a:1']);
+    expect(state.steps.a).toMatchObject({ status: 'running', attempt: 1, input: 'start CRM' });
+    expect(state.steps.b!.status).toBe('pending');
+  });
+
+  it('dispatches every root of a DAG at once', async () => {
+    const { last } = await play(stateOf(`name: dag
+steps:
+  - { id: a, agent: x }
+  - { id: b, agent: x, needs: [] }
+  - { id: c, agent: x, needs: [a, b] }
+`), [{ type: 'RunStarted' }]);
+    expect(types(last).filter((t) => t.startsWith('Dispatch'))).toEqual(['Dispatch a#1', 'Dispatch b#1']);
+  });
+
+  it('is ignored once the run is running', async () => {
+    const { last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'RunStarted' }]);
+    expect(last).toEqual([]);
+  });
+});
+
+describe('decide: StepStarted', () => {
+  it('records the start of the current attempt and ignores stale ones', async () => {
+    const { state } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'StepStarted', stepId: 'a', attempt: 1 }, { type: 'StepStarted', stepId: 'a', attempt: 7 }]);
+    expect(state.steps.a!.startedAt).toBe(1100);
+    expect(state.steps.a!.attempts[0]!.startedAt).toBe(1100);
+  });
+});
+
+describe('decide: StepSucceeded', () => {
+  it('starts the next step with the output in its context, then completes with the last output', async () => {
+    const { state, commands } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, ok('a', 'A'), ok('b', 'B')]);
+    expect(types(commands[1]!)).toEqual(['CancelTimer step_timeout:a:1', 'Dispatch b#1', 'SetTimer step_timeout:b:1']);
+    expect(state.steps.b!.input).toBe('A!');
+    expect(state.status).toBe('completed');
+    expect(state.output).toBe('B');
+    expect(commands[2]!.at(-1)).toEqual({ type: 'CompleteRun', output: 'B' });
+  });
+
+  it('keeps the type of a lone {{ }} output', async () => {
+    const { state } = await play(stateOf('name: t\nsteps: [ { id: a, agent: x } ]\noutput: "{{ { \\"n\\": a.output } }}"'), [{ type: 'RunStarted' }, ok('a', 42)]);
+    expect(state.output).toEqual({ n: 42 });
+  });
+
+  it.each([
+    ['a stale attempt', ok('a', 'late', 2)],
+    ['an unknown step', ok('zz', 'x')],
+    ['a step not running', ok('b', 'x')],
+  ])('ignores %s', async (_label, event) => {
+    const started = (await play(stateOf(CHAIN), [{ type: 'RunStarted' }])).state;
+    const d = await decide(started, event, clock(2000));
+    expect(d.commands).toEqual([]);
+    expect(d.state).toEqual(started);
+  });
+
+  it('ignores a duplicate report and reports after the run ended', async () => {
+    const { commands, state } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, ok('a', 'A'), ok('a', 'A'), ok('b', 'B'), ok('b', 'again')]);
+    expect(commands[2]).toEqual([]);
+    expect(commands[4]).toEqual([]);
+    expect(state.output).toBe('B');
+  });
+});
+
+describe('decide: StepFailed and retries', () => {
+  it('schedules a retry with full-jitter exponential backoff', async () => {
+    const { state, last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true)]);
+    expect(types(last)).toEqual(['CancelTimer step_timeout:a:1', 'SetTimer retry:a:1']);
+    const timer = (last[1] as Extract<Command, { type: 'SetTimer' }>).timer;
+    expect(timer.at).toBe(1100 + 500); // initial 1 s × 2^0 × random 0.5
+    expect(state.steps.a).toMatchObject({ status: 'running', attempt: 1 });
+    expect(state.steps.a!.attempts[0]!.status).toBe('failed');
+  });
+
+  it('honours Retry-After when it is longer than the backoff', async () => {
+    const { last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true, 1, 5000)]);
+    expect((last[1] as Extract<Command, { type: 'SetTimer' }>).timer.at).toBe(1100 + 5000);
+  });
+
+  it('the retry timer dispatches the next attempt; a stale one does nothing', async () => {
+    const base = (await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true)])).state;
+    const fired = await decide(base, { type: 'TimerFired', timer: { id: 'retry:a:1', kind: 'retry', stepId: 'a', attempt: 1, at: 1600 } }, clock(1600));
+    expect(types(fired.commands)).toEqual(['Dispatch a#2', 'SetTimer step_timeout:a:2']);
+    const stale = await decide(fired.state, { type: 'TimerFired', timer: { id: 'retry:a:1', kind: 'retry', stepId: 'a', attempt: 1, at: 1600 } }, clock(1700));
+    expect(stale.commands).toEqual([]);
+  });
+
+  it('fails the run after the last attempt, naming the step and the attempts', async () => {
+    const retryTimer = (attempt: number): RunEvent => ({ type: 'TimerFired', timer: { id: `retry:a:${attempt}`, kind: 'retry', stepId: 'a', attempt, at: 0 } });
+    const { state, last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true, 1), retryTimer(1), fail('a', true, 2), retryTimer(2), fail('a', true, 3)]);
+    expect(state.status).toBe('failed');
+    expect(state.error).toMatchObject({ code: 'agent_error', message: 'boom (after 3 attempts)', stepId: 'a' });
+    expect(state.steps.b!.status).toBe('cancelled');
+    expect(last.at(-1)).toMatchObject({ type: 'FailRun' });
+  });
+
+  it('a non-retryable failure fails the run at once', async () => {
+    const { state } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', false)]);
+    expect(state.status).toBe('failed');
+    expect(state.steps.a!.attempts).toHaveLength(1);
+  });
+
+  it('on_error: continue lets dependants run and the run complete', async () => {
+    const { state } = await play(stateOf(`name: t
+steps:
+  - { id: a, agent: x, on_error: continue }
+  - { id: b, agent: x, input: "{{ a.status }}" }
+`), [{ type: 'RunStarted' }, fail('a', false), ok('b', 'B')]);
+    expect(state.steps.a!.status).toBe('failed');
+    expect(state.steps.b!.input).toBe('failed');
+    expect(state.status).toBe('completed');
+  });
+
+  it('on_error: <step> runs the handler, skips the failed step\'s dependants, and completes', async () => {
+    const { state, commands } = await play(stateOf(`name: t
+steps:
+  - { id: a, agent: x, on_error: recover }
+  - { id: b, agent: x }
+  - { id: recover, agent: x, input: "{{ a.error.message }}" }
+`), [{ type: 'RunStarted' }, fail('a', false), ok('recover', 'fixed')]);
+    expect(types(commands[1]!)).toContain('Dispatch recover#1');
+    expect(state.steps.recover!.input).toBe('boom');
+    expect(state.steps.b).toMatchObject({ status: 'skipped', skipReason: 'upstream_failed' });
+    expect(state.status).toBe('completed');
+  });
+
+  it('an untriggered error handler ends skipped', async () => {
+    const { state } = await play(stateOf(`name: t
+steps:
+  - { id: a, agent: x, on_error: recover }
+  - { id: recover, agent: x }
+`), [{ type: 'RunStarted' }, ok('a', 'A')]);
+    expect(state.steps.recover).toMatchObject({ status: 'skipped', skipReason: 'not_triggered' });
+    expect(state.output).toBe('A');
+  });
+});
+
+describe('decide: timeouts', () => {
+  it('a timed-out attempt is retried; its late result is ignored', async () => {
+    const timeout: RunEvent = { type: 'TimerFired', timer: { id: 'step_timeout:a:1', kind: 'step_timeout', stepId: 'a', attempt: 1, at: 0 } };
+    const { state, commands } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, timeout, ok('a', 'late', 1)]);
+    expect(state.steps.a!.attempts[0]).toMatchObject({ status: 'timed_out', error: { code: 'timeout' } });
+    expect(types(commands[1]!)).toEqual(['SetTimer retry:a:1']);
+    expect(commands[2]).toEqual([]);
+  });
+
+  it('a timeout timer for a finished attempt does nothing', async () => {
+    const { last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, ok('a', 'A'), { type: 'TimerFired', timer: { id: 'step_timeout:a:1', kind: 'step_timeout', stepId: 'a', attempt: 1, at: 0 } }]);
+    expect(last).toEqual([]);
+  });
+});
+
+describe('decide: conditions and skipping', () => {
+  const yaml = `name: t
+inputs: { go: { type: boolean } }
+steps:
+  - { id: a, agent: x, if: "inputs.go" }
+  - { id: b, agent: x }
+  - { id: c, agent: x, needs: [a] }
+`;
+  it('a false if: skips the step; explicit needs on only skipped steps skip too; implicit order does not', async () => {
+    const { state, last } = await play(stateOf(yaml, { go: false }), [{ type: 'RunStarted' }]);
+    expect(state.steps.a).toMatchObject({ status: 'skipped', skipReason: 'condition' });
+    expect(state.steps.c).toMatchObject({ status: 'skipped', skipReason: 'needs_skipped' });
+    expect(types(last)).toEqual(['Dispatch b#1', 'SetTimer step_timeout:b:1']);
+  });
+
+  it('a true if: runs the step', async () => {
+    const { last } = await play(stateOf(yaml, { go: true }), [{ type: 'RunStarted' }]);
+    expect(types(last)[0]).toBe('Dispatch a#1');
+  });
+
+  it('an input that fails to evaluate fails the step with expression_error', async () => {
+    const { state } = await play(stateOf('name: t\nsteps: [ { id: a, agent: x, input: "{{ $number(inputs.topic) }}" } ]', { topic: 'abc' }), [{ type: 'RunStarted' }]);
+    expect(state.status).toBe('failed');
+    expect(state.error).toMatchObject({ code: 'expression_error', stepId: 'a' });
+    expect(state.error!.message).toMatch(/^steps\[0\]\.input: /);
+  });
+});
+
+describe('decide: purity', () => {
+  it('never modifies the state it is given', async () => {
+    const before = stateOf(CHAIN);
+    const copy = structuredClone(before);
+    await decide(before, { type: 'RunStarted' }, clock(1));
+    expect(before).toEqual(copy);
+  });
+});

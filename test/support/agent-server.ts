@@ -1,0 +1,42 @@
+import { createServer, type Server } from 'node:http';
+
+/**
+ * Agents behind HTTP for the tests, on 127.0.0.1 (runs in Node, outside workerd), speaking
+ * CONTRACT.md's http-agent protocol. Routes:
+ * - `POST /agents/tag/:label`  → `{ output: "<label>: <input>" , usage }`
+ * - `POST /agents/flaky/:n`    → 503 (Retry-After: 0) for the first n attempts of an idempotency key's step, then like tag
+ * - `POST /agents/status/:code`→ answers that status
+ * - `POST /agents/slow/:ms`    → answers after ms
+ * - `GET  /received`           → every request body received so far
+ */
+export function startAgentServer(port: number): Promise<Server> {
+  const received: unknown[] = [];
+  const attempts = new Map<string, number>();
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+        res.writeHead(status, { 'content-type': 'application/json', ...headers });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.method === 'GET' && req.url === '/received') return send(200, received);
+      const parsed = body ? JSON.parse(body) : {};
+      received.push({ url: req.url, headers: { 'idempotency-key': req.headers['idempotency-key'] }, body: parsed });
+      const [, , kind, arg = ''] = (req.url ?? '').split('/');
+      const input = typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed.input);
+      const ok = (label: string) => send(200, { output: `${label}: ${input}`, usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 } });
+      if (kind === 'tag') return ok(decodeURIComponent(arg));
+      if (kind === 'flaky') {
+        const key = `${parsed.runId}:${parsed.stepId}`;
+        const seen = (attempts.get(key) ?? 0) + 1;
+        attempts.set(key, seen);
+        return seen <= Number(arg) ? send(503, { error: 'busy' }, { 'retry-after': '0' }) : ok('flaky');
+      }
+      if (kind === 'status') return send(Number(arg), { error: `status ${arg}` });
+      if (kind === 'slow') return void setTimeout(() => ok('slow'), Number(arg));
+      send(404, { error: 'unknown agent route' });
+    });
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
+}

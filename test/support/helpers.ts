@@ -1,0 +1,121 @@
+import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import PostalMime from 'postal-mime';
+import worker from '../../src/index';
+import type { InboundOutcome } from '../../src/triggers/email';
+import { receiveEmail } from '../../src/triggers/email';
+
+export const TOKEN = 'test-admin-token';
+
+/** Calls the Worker's HTTP API with the admin token. */
+export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TOKEN}`);
+  if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  return SELF.fetch(`http://baton.test/api${path}`, { ...init, headers });
+}
+
+/** PUTs an agent and fails the test when it is refused. */
+export async function putAgent(name: string, body: unknown): Promise<void> {
+  const res = await api(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`PUT agent ${name}: ${res.status} ${await res.text()}`);
+}
+
+/** An http agent served by the test agent server. */
+export function httpAgent(route: string) {
+  return { provider: 'http', config: { url: `${env.TEST_AGENT_URL}/agents/${route}` } };
+}
+
+/** Registers (or re-versions) a workflow from YAML and fails the test when it is refused. */
+export async function putWorkflow(name: string, yaml: string): Promise<number> {
+  const res = await api(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
+  if (res.status >= 300) throw new Error(`PUT workflow ${name}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { version: number }).version;
+}
+
+/** The bytes of a real email fixture (test/fixtures/email). */
+export function fixture(name: string): Uint8Array {
+  const b64 = env.EMAIL_FIXTURES[name];
+  if (!b64) throw new Error(`no email fixture ${name}`);
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+/** Builds a raw RFC 5322 message. */
+export function rawEmail(headers: Record<string, string>, body: string): Uint8Array {
+  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+  return new TextEncoder().encode(`${head}\r\n\r\n${body.replace(/\n/g, '\r\n')}`);
+}
+
+/** Hands a message to the Worker's `email()` entry point, as Email Routing would. */
+export async function deliver(bytes: Uint8Array, envelope: { from: string; to: string }): Promise<{ rejected?: string }> {
+  const outcome: { rejected?: string } = {};
+  const message = {
+    from: envelope.from, to: envelope.to, raw: new Response(bytes).body!, rawSize: bytes.byteLength,
+    headers: new Headers(), setReject: (reason: string) => (outcome.rejected = reason),
+    forward: async () => ({ messageId: '' }), reply: async () => ({ messageId: '' }),
+  } as unknown as ForwardableEmailMessage;
+  const ctx = createExecutionContext();
+  await worker.email!(message, env, ctx);
+  await waitOnExecutionContext(ctx);
+  return outcome;
+}
+
+/** Like `deliver`, but answers the trigger's recorded outcome. */
+export function receive(bytes: Uint8Array, envelope: { from: string; to: string }): Promise<InboundOutcome> {
+  return receiveEmail({ ...envelope, raw: new Response(bytes).body!, rawSize: bytes.byteLength, setReject: () => {} }, env);
+}
+
+export interface RunBody {
+  id: string;
+  status: string;
+  output: unknown;
+  error: { code: string; message: string; stepId?: string } | null;
+  steps: { id: string; status: string; attempts: number; output: unknown; input: unknown; error: { code: string; message: string } | null }[];
+}
+
+/** Polls `GET /api/runs/:id` until the run ends. @throws after `timeoutMs`. */
+export async function waitForRun(runId: string, timeoutMs = 15_000): Promise<RunBody> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RunBody | undefined;
+  while (Date.now() < deadline) {
+    const res = await api(`/runs/${runId}`);
+    if (res.ok) {
+      last = (await res.json()) as RunBody;
+      if (['completed', 'failed', 'cancelled'].includes(last.status)) return last;
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`run ${runId} did not end within ${timeoutMs} ms; last: ${JSON.stringify(last)}`);
+}
+
+/** Polls until `fn` answers a value. */
+export async function eventually<T>(fn: () => Promise<T | undefined | null>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await fn();
+    if (value !== undefined && value !== null) return value;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`condition not met within ${timeoutMs} ms`);
+}
+
+export interface RecordedMessage {
+  direction: string;
+  status: string;
+  from: string;
+  to: string;
+  subject: string;
+  messageId: string;
+  inReplyTo: string | null;
+  references: string | null;
+  raw: string;
+}
+
+/** The run's recorded outbound reply, once there, parsed with postal-mime. */
+export async function replyOf(runId: string) {
+  const recorded = await eventually(async () => {
+    const res = await api(`/runs/${runId}/messages`);
+    const list = (await res.json()) as RecordedMessage[];
+    return list.find((m) => m.direction === 'outbound');
+  });
+  return { recorded, parsed: await PostalMime.parse(recorded.raw) };
+}
