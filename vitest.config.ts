@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-/** A free TCP port on 127.0.0.1 for the test agents (test/global-setup.ts listens on it). */
+/** A free TCP port on 127.0.0.1 for the test agents (test/node/global-setup.ts listens on it). */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
@@ -32,7 +32,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
-    globalSetup: ['./test/global-setup.ts'],
+    globalSetup: ['./test/node/global-setup.ts'],
     testTimeout: 20_000,
   },
 });

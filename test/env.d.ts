@@ -1,12 +1,15 @@
 import type { D1Migration } from 'cloudflare:test';
-import type { AppEnv } from '../src/env';
 
-declare module 'cloudflare:test' {
-  interface ProvidedEnv extends AppEnv {
-    TEST_MIGRATIONS: D1Migration[];
-    /** Base URL of the HTTP test agents (test/support/agent-server.ts). */
-    TEST_AGENT_URL: string;
-    /** Email fixtures, base64, by file name. */
-    EMAIL_FIXTURES: Record<string, string>;
+declare global {
+  namespace Cloudflare {
+    /** Bindings the tests add in vitest.config.ts, on top of wrangler.toml's. */
+    interface Env {
+      ADMIN_TOKEN?: string;
+      TEST_MIGRATIONS: D1Migration[];
+      /** Base URL of the HTTP test agents (test/node/agent-server.ts). */
+      TEST_AGENT_URL: string;
+      /** Email fixtures, base64, by file name. */
+      EMAIL_FIXTURES: Record<string, string>;
+    }
   }
 }

@@ -130,23 +130,25 @@ export class RunObject extends DurableObject<AppEnv> {
   }
 
   /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */
-  private async flush(): Promise<void> {
-    if (this.flushing) return this.flushing;
-    this.flushing = (async () => {
-      try {
-        for (let pending = this.store.outbox(); pending.length; pending = this.store.outbox()) {
-          await this.carryOut(pending);
-        }
-      } catch (err) {
-        console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
-        await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
-        return;
-      } finally {
-        this.flushing = null;
-      }
-      await this.armAlarm();
-    })();
+  private flush(): Promise<void> {
+    // Assigned before `.finally` can run, so a flush that finds nothing to do still clears itself.
+    this.flushing ??= this.drainOutbox().finally(() => {
+      this.flushing = null;
+    });
     return this.flushing;
+  }
+
+  private async drainOutbox(): Promise<void> {
+    try {
+      for (let pending = this.store.outbox(); pending.length; pending = this.store.outbox()) {
+        await this.carryOut(pending);
+      }
+    } catch (err) {
+      console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
+      await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+      return;
+    }
+    await this.armAlarm();
   }
 
   private async carryOut(pending: { seq: number; entry: OutboxEntry }[]): Promise<void> {

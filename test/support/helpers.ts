@@ -1,4 +1,4 @@
-import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import PostalMime from 'postal-mime';
 import worker from '../../src/index';
 import type { InboundOutcome } from '../../src/triggers/email';
@@ -53,9 +53,7 @@ export async function deliver(bytes: Uint8Array, envelope: { from: string; to: s
     headers: new Headers(), setReject: (reason: string) => (outcome.rejected = reason),
     forward: async () => ({ messageId: '' }), reply: async () => ({ messageId: '' }),
   } as unknown as ForwardableEmailMessage;
-  const ctx = createExecutionContext();
-  await worker.email!(message, env, ctx);
-  await waitOnExecutionContext(ctx);
+  await worker.email!(message, env);
   return outcome;
 }
 

@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { HonoRequest } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
@@ -21,10 +22,11 @@ const definitionBody = {
 const registered = z.object({ name: z.string(), version: z.number().int() });
 const nameParam = z.object({ name: z.string() });
 
-async function readDefinition(req: Request): Promise<{ text: string; format: 'yaml' | 'json' }> {
+/** The definition text; `HonoRequest.text()` also works after the OpenAPI validator read a JSON body. */
+async function readDefinition(req: HonoRequest): Promise<{ text: string; format: 'yaml' | 'json' }> {
   const text = await req.text();
   if (!text.trim()) throw new BatonError('invalid_definition', 'the request body is empty', { issues: [{ path: '(root)', message: 'expected a YAML or JSON definition' }] });
-  const format = (req.headers.get('content-type') ?? '').includes('json') ? 'json' : 'yaml';
+  const format = (req.header('content-type') ?? '').includes('json') ? 'json' : 'yaml';
   return { text, format };
 }
 
@@ -36,14 +38,14 @@ workflowRoutes.use('/workflows/:name', limit);
 workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows', summary: 'Register a new workflow', request: { body: definitionBody },
     responses: { 201: { description: 'Registered', content: { 'application/json': { schema: registered } } } } }),
   async (c) => {
-    const { text, format } = await readDefinition(c.req.raw);
+    const { text, format } = await readDefinition(c.req);
     const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { create: true });
     return c.json({ name, version }, 201);
   });
 workflowRoutes.openapi(createRoute({ method: 'put', path: '/workflows/{name}', summary: 'Add a version of a workflow', request: { params: nameParam, body: definitionBody },
     responses: { 200: { description: 'Unchanged: the latest version', content: { 'application/json': { schema: registered } } }, 201: { description: 'New version', content: { 'application/json': { schema: registered } } } } }),
   async (c) => {
-    const { text, format } = await readDefinition(c.req.raw);
+    const { text, format } = await readDefinition(c.req);
     const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { name: c.req.valid('param').name });
     return c.json({ name, version }, created ? 201 : 200);
   });

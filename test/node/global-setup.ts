@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { startAgentServer } from './support/agent-server';
+import { startAgentServer } from './agent-server';
 
 let server: Server | undefined;
 
