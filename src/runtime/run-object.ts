@@ -127,6 +127,9 @@ export class RunObject extends DurableObject<AppEnv> {
     if (changed.length || decision.state.status !== state.status) outbox.push({ type: 'Mirror', steps: changed });
     if (decision.commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun')) outbox.push({ type: 'Finish' });
     this.store.commit(decision.state, decision.commands, outbox);
+    // Safety net, coalesced with the commit: should this object die before the outbox is carried
+    // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
+    if (outbox.length) void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
   }
 
   /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */

@@ -1,0 +1,96 @@
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import type { RunState } from '../../src/core/engine';
+import type { StepMessage } from '../../src/env';
+import { api, eventually, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+
+type Received = { url: string; headers: Record<string, string>; body: { runId: string; stepId: string; attempt: number } };
+const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
+const startRun = async (workflow: string, input: unknown = {}) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as { runId: string }).runId;
+const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
+const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as RunState | null;
+
+beforeAll(async () => {
+  await putAgent('flaky2', httpAgent('flaky/2'));
+  await putAgent('slow', httpAgent('slow/3000'));
+  await putAgent('tagger', httpAgent('tag/T'));
+  await putAgent('throttled', httpAgent('status/429'));
+});
+
+describe('retries through the RunObject alarm', () => {
+  it('a step that fails twice with 503 succeeds on attempt 3, each attempt with its own idempotency key', async () => {
+    await putWorkflow('retrying', 'name: retrying\nsteps: [ { id: call, agent: flaky2, retry: { max_attempts: 3, initial_interval: 20ms } } ]');
+    const runId = await startRun('retrying');
+    const run = await waitForRun(runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect((await received(runId)).map((r) => r.headers['idempotency-key'])).toEqual([`${runId}:call:1`, `${runId}:call:2`, `${runId}:call:3`]);
+    const attempts = await env.DB.prepare('SELECT attempt, status FROM step_attempts WHERE run_id = ? ORDER BY attempt').bind(runId).all();
+    expect(attempts.results).toEqual([{ attempt: 1, status: 'failed' }, { attempt: 2, status: 'failed' }, { attempt: 3, status: 'succeeded' }]);
+  });
+
+  it('an alarm that fires before a timer is due changes nothing; a due retry timer dispatches the next attempt', async () => {
+    await putWorkflow('slow-retry', 'name: slow-retry\nsteps: [ { id: call, agent: throttled, retry: { max_attempts: 2, backoff: none, initial_interval: 1h } } ]');
+    const runId = await startRun('slow-retry');
+    const stub = stubOf(runId);
+    await eventually(async () => ((await snapshot(runId))?.steps.call?.attempts[0]?.status === 'failed' ? true : null));
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await snapshot(runId))!.steps.call!.attempt).toBe(1);
+    const timers = await runInDurableObject(stub, (_obj, state) => {
+      const rows = state.storage.sql.exec<{ id: string }>('SELECT id FROM timers ORDER BY id').toArray().map((r) => r.id);
+      state.storage.sql.exec("UPDATE timers SET at = 0 WHERE id = 'retry:call:1'");
+      return rows;
+    });
+    expect(timers).toEqual(['retry:call:1']);
+    await runDurableObjectAlarm(stub);
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'rate_limited', stepId: 'call' } });
+    expect(run.steps[0]!.attempts).toBe(2);
+  });
+
+  it('an attempt that outlives its timeout fails with timeout and its late answer is ignored', async () => {
+    await putWorkflow('timing-out', 'name: timing-out\nsteps: [ { id: call, agent: slow, timeout: 300ms, retry: { max_attempts: 1 } } ]');
+    const runId = await startRun('timing-out');
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'timeout', stepId: 'call' } });
+  });
+});
+
+describe('queue consumer', () => {
+  it('acks a message for an attempt the run no longer waits for, without calling the agent', async () => {
+    await putWorkflow('once', 'name: once\nsteps: [ { id: call, agent: tagger, input: x } ]');
+    const runId = await startRun('once');
+    await waitForRun(runId);
+    expect(await received(runId)).toHaveLength(1);
+    const batch = createMessageBatch<StepMessage>('steps', [
+      { id: 'dup', timestamp: new Date(), attempts: 1, body: { runId, stepId: 'call', attempt: 1 } },
+      { id: 'stale', timestamp: new Date(), attempts: 1, body: { runId, stepId: 'call', attempt: 7 } },
+      { id: 'unknown', timestamp: new Date(), attempts: 1, body: { runId: 'run_missing', stepId: 'call', attempt: 1 } },
+    ]);
+    const ctx = createExecutionContext();
+    await worker.queue!(batch as MessageBatch<StepMessage>, env, ctx);
+    const result = await getQueueResult(batch, ctx);
+    expect(result.explicitAcks.sort()).toEqual(['dup', 'stale', 'unknown']);
+    expect(result.retryMessages).toEqual([]);
+    expect(await received(runId)).toHaveLength(1);
+  });
+});
+
+describe('outbox', () => {
+  it('a wake-up carries out what a crash left in the outbox (the D1 mirror is repaired)', async () => {
+    await putWorkflow('mirror', 'name: mirror\nsteps: [ { id: call, agent: tagger, input: x } ]');
+    const runId = await startRun('mirror');
+    await waitForRun(runId);
+    await eventually(async () => ((await env.DB.prepare('SELECT status FROM runs WHERE id = ?').bind(runId).first<{ status: string }>())?.status === 'completed' ? true : null));
+    // Simulate a crash after a commit (state, outbox entry and safety alarm) but before the mirror was written.
+    await env.DB.prepare("UPDATE runs SET status = 'running', steps_done = 0 WHERE id = ?").bind(runId).run();
+    await runInDurableObject(stubOf(runId), async (_obj, state) => {
+      state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ type: 'Mirror', steps: ['call'] }));
+      await state.storage.setAlarm(Date.now() + 2_000);
+    });
+    expect(await runDurableObjectAlarm(stubOf(runId))).toBe(true);
+    const row = await env.DB.prepare('SELECT status, steps_done FROM runs WHERE id = ?').bind(runId).first();
+    expect(row).toEqual({ status: 'completed', steps_done: 1 });
+  });
+});
