@@ -22,6 +22,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_TOKEN: 'test-admin-token',
+          LLM_KEY: 'sk-test-key',
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
           EMAIL_FIXTURES: await readEmailFixtures(),

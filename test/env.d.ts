@@ -5,6 +5,8 @@ declare global {
     /** Bindings the tests add in vitest.config.ts, on top of wrangler.toml's. */
     interface Env {
       ADMIN_TOKEN?: string;
+      /** A Worker secret an openai agent names in `apiKeySecret`. */
+      LLM_KEY: string;
       TEST_MIGRATIONS: D1Migration[];
       /** Base URL of the HTTP test agents (test/node/agent-server.ts). */
       TEST_AGENT_URL: string;

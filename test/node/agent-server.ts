@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http';
  * - `POST /agents/flaky/:n`    → 503 (Retry-After: 0) for the first n attempts of an idempotency key's step, then like tag
  * - `POST /agents/status/:code`→ answers that status
  * - `POST /agents/slow/:ms`    → answers after ms
+ * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `GET  /received`           → every request body received so far
  */
 export function startAgentServer(port: number): Promise<Server> {
@@ -22,7 +23,11 @@ export function startAgentServer(port: number): Promise<Server> {
       };
       if (req.method === 'GET' && req.url === '/received') return send(200, received);
       const parsed = body ? JSON.parse(body) : {};
-      received.push({ url: req.url, headers: { 'idempotency-key': req.headers['idempotency-key'] }, body: parsed });
+      received.push({ url: req.url, headers: { 'idempotency-key': req.headers['idempotency-key'], authorization: req.headers.authorization }, body: parsed });
+      if (req.url === '/v1/chat/completions') {
+        const user = parsed.messages?.findLast?.((m: { role: string }) => m.role === 'user')?.content ?? '';
+        return send(200, { choices: [{ message: { role: 'assistant', content: `MODEL(${parsed.model}): ${user}` } }], usage: { prompt_tokens: 11, completion_tokens: 7 } });
+      }
       const [, , kind, arg = ''] = (req.url ?? '').split('/');
       const input = typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed.input);
       const ok = (label: string) => send(200, { output: `${label}: ${input}`, usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 } });

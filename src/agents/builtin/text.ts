@@ -26,10 +26,17 @@ export function words(text: string): string[] {
   return [...wordSegmenter.segment(text)].filter((s) => s.isWordLike).map((s) => s.segment.toLowerCase());
 }
 
-/** Named organisations, people, places and other proper nouns, most mentioned first. */
+/**
+ * Named organisations, places, products and other proper nouns (not people: a request's greeting
+ * and signature are not its subject), most mentioned first.
+ */
 export function entities(text: string, limit = 8): string[] {
   const doc = nlp(text);
-  const names = [...(doc.topics().out('array') as string[]), ...(doc.match('#ProperNoun+').out('array') as string[])];
+  const names = [
+    ...(doc.organizations().out('array') as string[]),
+    ...(doc.places().out('array') as string[]),
+    ...(doc.match('#ProperNoun+').not('#Person').out('array') as string[]),
+  ];
   const parts = names.flatMap((n) => n.split(/[,;]\s*/)).map((n) => n.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, ''));
   return rank(parts, limit);
 }

@@ -29,10 +29,10 @@ const research: BuiltinToolFn = (input) => {
   ].join('\n');
 };
 
-/** The three most representative sentences. */
+/** The three most representative sentences, one per line. */
 const summarize: BuiltinToolFn = (input) => {
   const picked = extractiveSummary(toText(input), 3);
-  return picked.length ? picked.join(' ') : 'Nothing to summarise: the input has no sentences.';
+  return picked.length ? picked.join('\n') : 'Nothing to summarise: the input has no sentences.';
 };
 
 /** A Markdown report built around the given summary. */

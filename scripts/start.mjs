@@ -1,0 +1,62 @@
+// `npm start`: the main job on one machine. Creates .dev.vars, migrates the local D1, starts
+// `wrangler dev` on 127.0.0.1:$PORT (default 8787), seeds the demo agents and workflow, and stays up.
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { api, baseUrl, devVars, root, sleep } from './lib.mjs';
+
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const port = process.env.PORT || '8787';
+
+if (!existsSync(join(root, '.dev.vars'))) {
+  copyFileSync(join(root, '.dev.vars.example'), join(root, '.dev.vars'));
+  console.log('Created .dev.vars from .dev.vars.example (ADMIN_TOKEN=dev-admin-token).');
+}
+
+console.log('Applying D1 migrations to the local database…');
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env, stdio: 'inherit' });
+if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+
+const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--show-interactive-dev-session=false'], { cwd: root, env, stdio: 'inherit' });
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
+dev.on('exit', (code) => process.exit(code ?? 0));
+
+async function waitForServer() {
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`${baseUrl()}/api/health`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`the server did not answer on ${baseUrl()} within 60 s`);
+}
+
+async function seed() {
+  const { DEMO_WORKFLOW_YAML, demoAgentBodies } = await import('../src/demo/demo.ts');
+  const vars = devVars();
+  const settings = { baseUrl: vars.OPENAI_BASE_URL, model: vars.OPENAI_MODEL, apiKey: vars.OPENAI_API_KEY };
+  const bodies = demoAgentBodies(settings);
+  for (const [name, body] of Object.entries(bodies)) await api(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
+  const { version } = await api('/workflows/competitor-analysis', { method: 'PUT', body: DEMO_WORKFLOW_YAML, headers: { 'content-type': 'application/yaml' } });
+  const mode = settings.baseUrl && settings.model ? `model ${settings.model} at ${settings.baseUrl}` : 'offline builtin text tools (set OPENAI_* in .dev.vars for a model)';
+  console.log(`
+  Baton is running on ${baseUrl()}
+  Seeded agents ${Object.keys(bodies).join(', ')} — ${mode}
+  Seeded workflow competitor-analysis v${version}, email alias competitor-intel@<any domain>
+
+  Send it an email:   npm run email -- test/fixtures/email/enmime__qp-utf8-header.eml --to competitor-intel@baton.local
+  API (token in .dev.vars):  curl -H "Authorization: Bearer dev-admin-token" ${baseUrl()}/api/runs
+`);
+}
+
+try {
+  await waitForServer();
+  await seed();
+} catch (err) {
+  console.error(`Start-up failed: ${err.message}`);
+  dev.kill('SIGTERM');
+  process.exitCode = 1;
+}

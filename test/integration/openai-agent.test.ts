@@ -1,0 +1,34 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+
+type Received = { url: string; headers: Record<string, string | undefined>; body: { model: string; messages: { role: string; content: string }[] } };
+
+const start = async (workflow: string) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input: { q: 'Who competes with Acme?' } }) })).json()) as { runId: string }).runId;
+
+describe('openai provider against an OpenAI-compatible endpoint', () => {
+  beforeAll(async () => {
+    await putAgent('llm', { provider: 'openai', config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', system: 'Be brief.', apiKeySecret: 'LLM_KEY' } });
+    await putAgent('llm-steals', { provider: 'openai', config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'ADMIN_TOKEN' } });
+    await putWorkflow('ask', 'name: ask\ninputs: { q: { type: string } }\nsteps: [ { id: answer, agent: llm, input: "{{ inputs.q }}" } ]');
+    await putWorkflow('ask-steal', 'name: ask-steal\nsteps: [ { id: answer, agent: llm-steals, input: hi } ]');
+  });
+
+  it('sends system + user messages with the named secret as bearer key; the output is choices[0].message.content', async () => {
+    const run = await waitForRun(await start('ask'));
+    expect(run).toMatchObject({ status: 'completed', output: 'MODEL(tiny-1): Who competes with Acme?' });
+    const calls = ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.url === '/v1/chat/completions');
+    const call = calls.find((c) => c.body.messages.some((m) => m.content === 'Who competes with Acme?'));
+    expect(call?.headers.authorization).toBe('Bearer sk-test-key');
+    expect(call?.body).toMatchObject({ model: 'tiny-1', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Who competes with Acme?' }] });
+    const usage = await env.DB.prepare('SELECT input_tokens, output_tokens, provider FROM step_attempts WHERE run_id = ?').bind(run.id).first();
+    expect(usage).toEqual({ input_tokens: 11, output_tokens: 7, provider: 'openai' });
+  });
+
+  it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {
+    const run = await waitForRun(await start('ask-steal'));
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'secret_not_found', stepId: 'answer' } });
+    const calls = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
+    expect(calls.some((c) => c.headers.authorization?.includes('test-admin-token'))).toBe(false);
+  });
+});
