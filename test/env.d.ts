@@ -4,7 +4,6 @@ declare global {
   namespace Cloudflare {
     /** Bindings the tests add in vitest.config.ts, on top of wrangler.toml's. */
     interface Env {
-      ADMIN_TOKEN?: string;
       /** A Worker secret an openai agent names in `apiKeySecret`. */
       LLM_KEY: string;
       TEST_MIGRATIONS: D1Migration[];
