@@ -1,14 +1,10 @@
 import { parseDefinitionText, validateDefinition } from '../core/definition';
 import { BatonError } from '../core/errors';
+import { sha256Hex } from '../core/hash';
 import { agentNames } from '../db/agents';
 import type { Database } from '../db/client';
 import { aliasesTakenByOthers, getWorkflowVersion, saveVersion } from '../db/workflows';
 import type { WorkflowDefinition } from '../schemas/definition';
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /**
  * Parses and validates a definition (YAML or JSON text) against the tenant's agents and email

@@ -1,4 +1,5 @@
 import PostalMime, { type Email } from 'postal-mime';
+import { sha256Hex } from '../core/hash';
 import { database } from '../db/client';
 import { findInbound, recordMessage, type NewMessage } from '../db/messages';
 import { findEmailRoute } from '../db/workflows';
@@ -36,11 +37,6 @@ function decodeRaw(bytes: Uint8Array): string {
     for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192));
     return out;
   }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The alias a recipient address selects: its local part, lower-cased, without a `+tag`. */

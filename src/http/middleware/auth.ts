@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { eq } from 'drizzle-orm';
 import { BatonError } from '../../core/errors';
+import { sha256, sha256Hex } from '../../core/hash';
 import { database } from '../../db/client';
 import { apiKeys } from '../../db/schema';
 import type { AppEnv } from '../../env';
@@ -8,17 +9,11 @@ import type { Role } from '../../schemas/enums';
 
 export type AuthVars = { tenantId: string; role: Role };
 
-async function sha256(text: string): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
-}
-
 /** Constant-time comparison of two strings (compares their SHA-256 digests, so lengths leak nothing). */
 async function sameSecret(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([sha256(a), sha256(b)]);
   return crypto.subtle.timingSafeEqual(x, y);
 }
-
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 /**
  * `Authorization: Bearer <token>` (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
@@ -35,7 +30,7 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: A
     if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
       role = 'admin';
     } else {
-      const key = await database(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, hex(await sha256(token))) });
+      const key = await database(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(token)) });
       if (key && !key.revokedAt) ({ role, tenantId } = key);
     }
     if (!role) throw new BatonError('unauthorized', 'invalid bearer token');

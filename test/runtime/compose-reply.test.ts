@@ -1,0 +1,50 @@
+import PostalMime from 'postal-mime';
+import { describe, expect, it } from 'vitest';
+import { parseDefinitionText, validateDefinition } from '../../src/core/definition';
+import { initialState, type RunState } from '../../src/core/engine';
+import { composeReply, replySubject } from '../../src/runtime/compose-reply';
+import { markdownToHtml } from '../../src/runtime/markdown';
+
+function finished(output: unknown): RunState {
+  const parsed = parseDefinitionText('name: w\nsteps: [ { id: a, agent: x } ]');
+  const result = validateDefinition('value' in parsed ? parsed.value : null);
+  if (!result.ok) throw new Error('invalid');
+  const state = initialState({ runId: 'run_x', workflow: 'w', version: 1, definition: result.definition, inputs: {}, trigger: { type: 'email' }, createdAt: 0 });
+  state.steps.a = { status: 'succeeded', attempt: 1, attempts: [{ attempt: 1, status: 'succeeded', dispatchedAt: 0, provider: 'http' }], output };
+  return { ...state, status: 'completed', output, startedAt: 0, endedAt: 41_000 };
+}
+
+describe('reply composition', () => {
+  it.each([
+    ['Hello', 'Re: Hello'],
+    ['Re: Hello', 'Re: Hello'],
+    ['RE: Hello', 'RE: Hello'],
+    ['  ', 'Re: (no subject)'],
+  ])('subject %j → %j', (subject, expected) => {
+    expect(replySubject(subject)).toBe(expected);
+  });
+
+  it('threads, encodes non-ASCII, and carries text, HTML and the footer', async () => {
+    const reply = composeReply(finished('# Bericht über **Acme**'), {
+      from: 'ada@example.com', to: 'intel@baton.test', subject: 'Überblick', messageId: '<m2@example.com>', references: ['<m1@example.com>'],
+    }, '<r1@baton.test>', 50_000);
+    const mail = await PostalMime.parse(reply.raw);
+    expect(mail.subject).toBe('Re: Überblick');
+    expect(mail.inReplyTo).toBe('<m2@example.com>');
+    expect(mail.references).toBe('<m1@example.com> <m2@example.com>');
+    expect(mail.messageId).toBe('<r1@baton.test>');
+    expect(mail.text).toContain('# Bericht über **Acme**');
+    expect(mail.text).toContain('Workflow w · 1/1 steps · 41 s · agents: x');
+    expect(mail.text).not.toContain('Offline mode');
+    expect(mail.html).toContain('<h1>Bericht über <strong>Acme</strong></h1>');
+    expect(mail.headers.find((h) => h.key === 'auto-submitted')?.value).toBe('auto-replied');
+  });
+
+  it('renders untrusted Markdown safely: raw HTML as text, only http(s) and mailto links', () => {
+    const html = markdownToHtml('<script>alert(1)</script>\n\n[x](javascript:alert(1)) [y](https://example.com)');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('&lt;script&gt;');
+    expect(html).not.toContain('javascript:');
+    expect(html).toContain('<a href="https://example.com">y</a>');
+  });
+});
