@@ -28,6 +28,9 @@ export interface InboundOutcome {
 /** Messages above this size are refused (Email Routing's own limit is 25 MiB), bytes. */
 export const MAX_EMAIL_BYTES = 25 * 1024 * 1024;
 
+/** Raw sources above this size are not kept in D1 (its rows are limited to 2 MB); their size is, bytes. */
+export const MAX_STORED_RAW_BYTES = 1024 * 1024;
+
 /** The raw message as text: UTF-8 when valid, else byte for byte (ISO-8859-1), so nothing is lost. */
 function decodeRaw(bytes: Uint8Array): string {
   try {
@@ -61,7 +64,7 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
   try {
     if (message.rawSize > MAX_EMAIL_BYTES) return finish('rejected', `too_large: ${message.rawSize} bytes > ${MAX_EMAIL_BYTES}`);
     const bytes = new Uint8Array(await new Response(message.raw).arrayBuffer());
-    Object.assign(record, { raw: decodeRaw(bytes), rawSize: bytes.byteLength });
+    Object.assign(record, { raw: bytes.byteLength <= MAX_STORED_RAW_BYTES ? decodeRaw(bytes) : null, rawSize: bytes.byteLength });
     let email: Email;
     try {
       email = await PostalMime.parse(bytes);

@@ -78,3 +78,15 @@ describe('every real email fixture passes through email() and ends recorded', ()
     expect(health.status).toBe(200);
   });
 });
+
+describe('large messages', () => {
+  it('a message above the stored-raw limit is still routed and recorded, with its size but without its source', async () => {
+    const { rawEmail } = await import('../support/helpers');
+    const big = rawEmail({ From: 'big@example.net', To: 'inbox@baton.test', Subject: 'Big', 'Message-ID': '<big-1@example.net>' }, 'x'.repeat(1_200_000));
+    const outcome = await receive(big, { from: 'big@example.net', to: 'inbox@baton.test' });
+    expect(outcome.status).toBe('accepted');
+    const row = await env.DB.prepare('SELECT raw, raw_size FROM messages WHERE id = ?').bind(outcome.id).first<{ raw: string | null; raw_size: number }>();
+    expect(row).toEqual({ raw: null, raw_size: big.byteLength });
+    expect((await waitForRun(outcome.runId!)).status).toBe('completed');
+  });
+});

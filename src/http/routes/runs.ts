@@ -31,9 +31,10 @@ async function requireRun(env: { DB: D1Database }, tenantId: string, id: string)
 runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', summary: 'Read one run with its steps', request: { params: idParam }, responses: { 200: json('The run') } }),
 async (c) => {
   const { id } = c.req.valid('param');
-  await requireRun(c.env, c.var.tenantId, id);
+  const row = await requireRun(c.env, c.var.tenantId, id);
   const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
-  if (!state) throw new BatonError('not_found', `run ${id} has no state yet; retry shortly`);
+  // A run whose RunObject has not started yet is answered from its D1 row.
+  if (!state) return c.json({ ...runSummary(row), trigger: row.trigger, input: row.input, output: row.output, steps: [] }, 200);
   return c.json(runView(state), 200);
 });
 
