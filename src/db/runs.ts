@@ -1,5 +1,5 @@
 import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
-import type { RunState } from '../core/engine';
+import { agentOf, nodeOf, type RunState } from '../core/engine';
 import type { RunStatus, TriggerType } from '../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
 import { runs, stepAttempts } from './schema';
@@ -62,19 +62,21 @@ export async function mirrorRun(db: Database, tenantId: string, state: RunState,
   const steps = Object.values(state.steps);
   const run = db.update(runs).set({
     status: state.status,
-    output: state.output ?? null,
+    output: mirrorable(state.output),
     error: state.error ?? null,
     stepsDone: steps.filter((s) => s.status === 'succeeded').length,
+    stepsTotal: steps.filter((s) => !['not_triggered', 'not_selected'].includes(s.skipReason ?? '')).length,
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
   }).where(eq(runs.id, state.runId));
   const attempts = [...stepIds].flatMap((stepId) => {
     const step = state.steps[stepId]!;
-    const agent = state.definition.steps.find((s) => s.id === stepId)?.agent ?? null;
+    const agent = agentOf(state, stepId);
+    const kind = nodeOf(state, stepId).kind;
     return step.attempts.map((a) => {
       const values = {
         tenantId, runId: state.runId, stepId, attempt: a.attempt, status: a.status, stepStatus: step.status, agent,
-        provider: a.provider ?? null, error: a.error ?? null,
+        provider: a.provider ?? kind, error: a.error ?? null,
         inputTokens: a.usage?.inputTokens ?? null, outputTokens: a.usage?.outputTokens ?? null, costUsd: a.usage?.costUsd ?? null,
         dispatchedAt: iso(a.dispatchedAt)!, startedAt: iso(a.startedAt), endedAt: iso(a.endedAt),
       };
@@ -85,4 +87,14 @@ export async function mirrorRun(db: Database, tenantId: string, state: RunState,
     });
   });
   await db.batch([run, ...attempts]);
+}
+
+/** Largest run output copied into D1, bytes of JSON; larger ones stay in the RunObject. */
+export const MAX_MIRRORED_OUTPUT_BYTES = 64 * 1024;
+
+/** The output as D1 keeps it: as is when small, else a reference to the RunObject's copy. */
+function mirrorable(output: unknown): unknown {
+  if (output === undefined || output === null) return null;
+  const bytes = new TextEncoder().encode(JSON.stringify(output)).byteLength;
+  return bytes <= MAX_MIRRORED_OUTPUT_BYTES ? output : { $ref: 'run', bytes, note: 'read the full output with GET /api/runs/:id' };
 }

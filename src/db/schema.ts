@@ -155,3 +155,12 @@ export const messages = sqliteTable('messages', {
   index('messages_run').on(t.runId),
   index('messages_status').on(t.tenantId, t.direction, t.status, t.createdAt),
 ]);
+
+/** Steps waiting in `wait_for_event`, so `POST /api/events` finds their runs by event type. */
+export const eventWaits = sqliteTable('event_waits', {
+  tenantId: tenantId(),
+  eventType: text('event_type').notNull(),
+  runId: text('run_id').notNull(),
+  stepId: text('step_id').notNull(),
+  createdAt: createdAt(),
+}, (t) => [primaryKey({ columns: [t.runId, t.stepId] }), index('event_waits_type').on(t.tenantId, t.eventType)]);

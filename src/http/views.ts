@@ -1,4 +1,4 @@
-import type { RunState } from '../core/engine';
+import { agentOf, nodeOf, orderedKeys, type RunState } from '../core/engine';
 import { iso } from '../db/client';
 import type { MessageRow } from '../db/messages';
 import type { RunRow } from '../db/runs';
@@ -17,11 +17,17 @@ export function runView(state: RunState) {
     createdAt: iso(state.createdAt),
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
-    steps: state.definition.steps.map((def) => {
-      const step = state.steps[def.id]!;
+    steps: orderedKeys(state).map((key) => {
+      const step = state.steps[key]!;
+      const node = nodeOf(state, key);
       return {
-        id: def.id,
-        agent: def.agent,
+        id: key,
+        kind: node.kind,
+        ...(agentOf(state, key) ? { agent: agentOf(state, key) } : {}),
+        ...(node.parent ? { parent: node.parent } : {}),
+        ...(node.compensates ? { compensates: node.compensates } : {}),
+        ...(step.compensation ? { compensation: step.compensation } : {}),
+        ...(step.branch ? { branch: step.branch.split(':').pop() } : {}),
         status: step.status,
         attempts: step.attempt,
         startedAt: iso(step.startedAt),

@@ -1,37 +1,38 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
-import { decide, DEFAULT_STEP_TIMEOUT_MS, initialState, isRunTerminal, type NewRun, type RunEvent, type RunState } from '../core/engine';
-import { database } from '../db/client';
-import { mirrorRun } from '../db/runs';
-import type { AppEnv, StepMessage } from '../env';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, decide, initialState, isRunTerminal, nodeOf, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
+import type { AppEnv } from '../env';
 import type { StepError } from '../schemas/errors';
-import type { Usage } from '../core/engine';
-import { sendRunReply } from './mailer';
+import type { ParentLink } from '../triggers/start-run';
+import { carryOut } from './outbox';
 import { RunStore, type OutboxEntry } from './run-store';
 
 /** What a consumer gets when it claims an attempt. */
 export interface Claim {
   tenantId: string;
   workflow: string;
-  agent: string;
+  kind: DispatchKind;
+  /** The agent's name, for `agent` steps. */
+  agent: string | null;
+  /** The rendered input: the agent input, or the `http:` / `mcp:` block. */
   input: unknown;
   /** Time left before the attempt's timeout, ms. */
   timeoutMs: number;
 }
 
-/** What a consumer reports after calling the agent. */
+/** What a consumer (or a child run) reports after an attempt. */
 export type Report =
   | { stepId: string; attempt: number; ok: true; output: unknown; usage?: Usage; provider?: string }
   | { stepId: string; attempt: number; ok: false; error: StepError; usage?: Usage; provider?: string };
 
 /** Delay before retrying an outbox that could not be carried out (D1 or Queue unavailable), ms. */
-const OUTBOX_RETRY_MS = 2_000;
+export const OUTBOX_RETRY_MS = 2_000;
 
 /**
  * One Durable Object per run: the single writer of the run's state. Every event goes through the
  * pure `decide()`; the new state, timers and outbox are persisted in one transaction, then the
- * outbox is carried out (Queue dispatches, D1 mirror, reply email). The one alarm is set to the
- * earliest timer; a wake-up replays whatever the outbox still holds.
+ * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email). The one
+ * alarm is set to the earliest timer; a wake-up replays whatever the outbox still holds.
  */
 export class RunObject extends DurableObject<AppEnv> {
   private readonly store: RunStore;
@@ -43,20 +44,21 @@ export class RunObject extends DurableObject<AppEnv> {
     this.store = new RunStore(ctx.storage);
   }
 
-  /** Starts the run; a no-op when it already exists. */
-  async start(run: NewRun & { tenantId: string }): Promise<void> {
+  /** Starts the run; a no-op when it already exists. `parent` links a sub-workflow run to its step. */
+  async start(run: NewRun & { tenantId: string; parent?: ParentLink }): Promise<void> {
     await this.serial(async () => {
       if (this.store.state()) return;
-      const { tenantId, ...init } = run;
+      const { tenantId, parent, ...init } = run;
       this.store.put('tenantId', tenantId);
-      await this.apply(initialState(init), { type: 'RunStarted' });
+      if (parent) this.store.put('parent', parent);
+      await this.apply(initialState(init), { type: 'RunStarted' }, true);
     });
     await this.flush();
   }
 
   /**
    * Claims an attempt for execution. Answers null when the attempt is stale (retried, timed out,
-   * run ended) or was claimed already, so a duplicate Queue delivery calls no agent.
+   * run ended) or was claimed already, so a duplicate Queue delivery calls nothing.
    */
   async claim(stepId: string, attempt: number): Promise<Claim | null> {
     const claim = await this.serial(async () => {
@@ -65,11 +67,12 @@ export class RunObject extends DurableObject<AppEnv> {
       const current = step?.attempts.at(-1);
       if (!state || !step || step.status !== 'running' || step.attempt !== attempt || current?.status !== 'running') return null;
       if (current.startedAt !== undefined) return null;
-      const def = state.definition.steps.find((s) => s.id === stepId)!;
-      const budget = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+      const node = nodeOf(state, stepId);
+      const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
       const timeoutMs = Math.max(1, current.dispatchedAt + budget - Date.now());
       await this.apply(state, { type: 'StepStarted', stepId, attempt });
-      return { tenantId: this.tenantId(), workflow: state.workflow, agent: def.agent, input: step.input, timeoutMs } satisfies Claim;
+      const kind = node.kind as DispatchKind;
+      return { tenantId: this.tenantId(), workflow: state.workflow, kind, agent: agentOf(state, stepId), input: step.input, timeoutMs } satisfies Claim;
     });
     await this.flush();
     return claim;
@@ -77,15 +80,17 @@ export class RunObject extends DurableObject<AppEnv> {
 
   /** Records the outcome of an attempt; stale and duplicate reports change nothing. */
   async report(report: Report): Promise<void> {
-    await this.serial(async () => {
-      const state = this.store.state();
-      if (!state) return;
-      const event: RunEvent = report.ok
-        ? { type: 'StepSucceeded', stepId: report.stepId, attempt: report.attempt, output: report.output, usage: report.usage, provider: report.provider }
-        : { type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, usage: report.usage, provider: report.provider };
-      await this.apply(state, event);
-    });
-    await this.flush();
+    const { stepId, attempt, usage, provider } = report;
+    await this.event(report.ok
+      ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
+      : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider });
+  }
+
+  /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */
+  async deliverEvent(eventType: string, data: unknown): Promise<boolean> {
+    const before = this.store.state();
+    await this.event({ type: 'EventReceived', eventType, data });
+    return this.store.state() !== before;
   }
 
   /** The run's current state, or null when this object holds no run. */
@@ -105,6 +110,14 @@ export class RunObject extends DurableObject<AppEnv> {
     await this.flush();
   }
 
+  private async event(event: RunEvent): Promise<void> {
+    await this.serial(async () => {
+      const state = this.store.state();
+      if (state) await this.apply(state, event);
+    });
+    await this.flush();
+  }
+
   private tenantId(): string {
     return this.store.get<string>('tenantId') ?? 'default';
   }
@@ -116,17 +129,21 @@ export class RunObject extends DurableObject<AppEnv> {
     return result;
   }
 
-  private async apply(state: RunState, event: RunEvent): Promise<void> {
+  private async apply(state: RunState, event: RunEvent, isNew = false): Promise<void> {
     const decision = await decide(state, event, { now: Date.now(), random: Math.random });
-    if (decision.state === state) return;
+    if (decision.state === state && !isNew) return;
+    const next = decision.state;
+    const changed = Object.keys(next.steps).filter((key) => isNew || JSON.stringify(next.steps[key]) !== JSON.stringify(state.steps[key]));
     const outbox: OutboxEntry[] = [];
-    const changed = Object.keys(decision.state.steps).filter((id) => JSON.stringify(decision.state.steps[id]) !== JSON.stringify(state.steps[id]));
-    for (const command of decision.commands) {
-      if (command.type === 'DispatchStep') outbox.push({ type: 'Dispatch', stepId: command.stepId, attempt: command.attempt });
+    for (const c of decision.commands) {
+      if (c.type === 'DispatchStep') outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
+      else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
+      else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
+      else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
     }
-    if (changed.length || decision.state.status !== state.status) outbox.push({ type: 'Mirror', steps: changed });
+    if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
     if (decision.commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun')) outbox.push({ type: 'Finish' });
-    this.store.commit(decision.state, decision.commands, outbox);
+    this.store.commit(next, changed, decision.commands, outbox);
     // Safety net, coalesced with the commit: should this object die before the outbox is carried
     // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
     if (outbox.length) void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
@@ -144,41 +161,20 @@ export class RunObject extends DurableObject<AppEnv> {
   private async drainOutbox(): Promise<void> {
     try {
       for (let pending = this.store.outbox(); pending.length; pending = this.store.outbox()) {
-        await this.carryOut(pending);
+        await carryOut(this.env, this.tenantId(), this.store.state()!, pending, {
+          done: (seqs) => this.store.done(seqs),
+          parent: this.store.get<ParentLink>('parent'),
+          childFailed: (report) => this.serial(async () => {
+            const state = this.store.state()!;
+            await this.apply(state, { type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' });
+          }),
+        });
       }
     } catch (err) {
       console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
       await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
       return;
     }
-    await this.armAlarm();
-  }
-
-  private async carryOut(pending: { seq: number; entry: OutboxEntry }[]): Promise<void> {
-    const state = this.store.state()!;
-    const dispatches = pending.filter((p) => p.entry.type === 'Dispatch');
-    if (dispatches.length) {
-      const messages = dispatches.map((p) => {
-        const e = p.entry as Extract<OutboxEntry, { type: 'Dispatch' }>;
-        return { body: { runId: state.runId, stepId: e.stepId, attempt: e.attempt } satisfies StepMessage, contentType: 'json' as const };
-      });
-      for (let i = 0; i < messages.length; i += 100) await this.env.STEPS.sendBatch(messages.slice(i, i + 100));
-      this.store.done(dispatches.map((p) => p.seq));
-    }
-    const mirrors = pending.filter((p) => p.entry.type === 'Mirror');
-    if (mirrors.length) {
-      const steps = new Set(mirrors.flatMap((p) => (p.entry as Extract<OutboxEntry, { type: 'Mirror' }>).steps));
-      await mirrorRun(database(this.env.DB), this.tenantId(), state, steps);
-      this.store.done(mirrors.map((p) => p.seq));
-    }
-    const finishes = pending.filter((p) => p.entry.type === 'Finish');
-    if (finishes.length) {
-      await sendRunReply(this.env, this.tenantId(), state);
-      this.store.done(finishes.map((p) => p.seq));
-    }
-  }
-
-  private async armAlarm(): Promise<void> {
     const next = this.store.nextTimerAt();
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);

@@ -1,19 +1,28 @@
-import type { Command, RunState, Timer } from '../core/engine';
+import type { Command, RunState, StepState } from '../core/engine';
+import type { Timer } from '../core/engine';
 
 /** Outbox entries: what must happen outside the object after a state change was persisted. */
 export type OutboxEntry =
   | { type: 'Dispatch'; stepId: string; attempt: number }
+  | { type: 'StartChild'; stepId: string; attempt: number; workflow: string; version?: number; input: unknown }
+  | { type: 'Wait'; stepId: string; eventType: string }
+  | { type: 'StopWait'; stepId: string }
   | { type: 'Mirror'; steps: string[] }
   | { type: 'Finish' };
 
 /**
- * The RunObject's SQLite storage: the run state, its timers and its outbox, written together in
- * one synchronous transaction so a crash never separates a state change from its consequences.
+ * The RunObject's SQLite storage: the run (one row) and each step instance (one row each, so large
+ * outputs never share a row), its timers and its outbox — written together in one synchronous
+ * transaction, so a crash never separates a state change from its consequences. The state is
+ * cached in memory: this object is its only writer.
  */
 export class RunStore {
+  private cache: RunState | undefined;
+
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(`
       CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS steps (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS timers (id TEXT PRIMARY KEY, at INTEGER NOT NULL, timer TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL);
     `);
@@ -32,14 +41,25 @@ export class RunStore {
     this.sql.exec('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
   }
 
+  /** The run's state, or undefined when this object holds no run. */
   state(): RunState | undefined {
-    return this.get<RunState>('state');
+    if (this.cache) return this.cache;
+    const meta = this.get<Omit<RunState, 'steps'>>('run');
+    if (!meta) return undefined;
+    const steps: Record<string, StepState> = {};
+    for (const row of this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM steps')) steps[row.key] = JSON.parse(row.value);
+    this.cache = { ...meta, steps };
+    return this.cache;
   }
 
-  /** Persists a new state, applies timer commands and appends the outbox, atomically. */
-  commit(state: RunState, commands: Command[], outbox: OutboxEntry[]): void {
+  /** Persists a new state (the run row and the changed step rows), timers and outbox, atomically. */
+  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxEntry[]): void {
     this.storage.transactionSync(() => {
-      this.put('state', state);
+      const { steps, ...meta } = state;
+      this.put('run', meta);
+      for (const key of changedSteps) {
+        this.sql.exec('INSERT INTO steps (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(steps[key]));
+      }
       for (const command of commands) {
         if (command.type === 'SetTimer') {
           const t = command.timer;
@@ -50,6 +70,7 @@ export class RunStore {
       }
       for (const entry of outbox) this.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(entry));
     });
+    this.cache = state;
   }
 
   /** Timers due at `now` (epoch ms), removed from storage. */

@@ -1,14 +1,28 @@
-import { callAgent, type AgentResult } from '../agents';
+import { callAgent, type AgentHost, type AgentResult } from '../agents';
+import { runHttpStep, type HttpStepInput } from '../agents/http-step';
+import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgent } from '../db/agents';
 import type { AppEnv, StepMessage } from '../env';
 import type { Claim, Report } from './run-object';
 import { workerSecret } from './secrets';
 
+/** Calls what a claimed attempt names: the agent, the HTTP request or the MCP tool. */
+async function execute(env: AppEnv, message: StepMessage, claim: Claim, host: AgentHost): Promise<{ result: AgentResult; provider: string }> {
+  const idempotencyKey = `${message.runId}:${message.stepId}:${message.attempt}`;
+  const signal = AbortSignal.timeout(claim.timeoutMs);
+  if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
+  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
+  const agent = claim.agent ? await getAgent(database(env.DB), claim.tenantId, claim.agent) : null;
+  if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
+  const result = await callAgent(agent, { runId: message.runId, stepId: message.stepId, attempt: message.attempt, idempotencyKey, input: claim.input, signal }, host);
+  return { result, provider: agent.provider };
+}
+
 /**
  * Executes one step attempt: claims it from the RunObject (stale and duplicate deliveries stop
- * here), calls the agent with the idempotency key `${runId}:${stepId}:${attempt}` and reports the
- * outcome. It never decides what happens next.
+ * here), calls the agent, HTTP endpoint or MCP tool with the idempotency key
+ * `${runId}:${stepId}:${attempt}`, and reports the outcome. It never decides what happens next.
  * @throws when the RunObject cannot be reached, so the Queue redelivers the message.
  */
 export async function executeAttempt(env: AppEnv, message: StepMessage): Promise<void> {
@@ -16,20 +30,11 @@ export async function executeAttempt(env: AppEnv, message: StepMessage): Promise
   // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
   const claim = (await stub.claim(message.stepId, message.attempt)) as Claim | null;
   if (!claim) return;
-  const agent = await getAgent(database(env.DB), claim.tenantId, claim.agent);
-  let result: AgentResult;
-  if (!agent) {
-    result = { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } };
-  } else {
-    result = await callAgent(agent, {
-      runId: message.runId, stepId: message.stepId, attempt: message.attempt,
-      idempotencyKey: `${message.runId}:${message.stepId}:${message.attempt}`,
-      input: claim.input, signal: AbortSignal.timeout(claim.timeoutMs),
-    }, { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) });
-  }
+  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) };
+  const { result, provider } = await execute(env, message, claim, host);
   const report: Report = result.ok
-    ? { stepId: message.stepId, attempt: message.attempt, ok: true, output: result.output, usage: result.usage, provider: agent?.provider }
-    : { stepId: message.stepId, attempt: message.attempt, ok: false, error: result.error, usage: result.usage, provider: agent?.provider };
+    ? { stepId: message.stepId, attempt: message.attempt, ok: true, output: result.output, usage: result.usage, provider }
+    : { stepId: message.stepId, attempt: message.attempt, ok: false, error: result.error, usage: result.usage, provider };
   await stub.report(report);
 }
 

@@ -6,6 +6,13 @@ import { getWorkflowVersion } from '../db/workflows';
 import type { AppEnv } from '../env';
 import { resolveInputs } from './inputs';
 
+/** A sub-workflow run's link to the parent step that waits for it. */
+export interface ParentLink {
+  runId: string;
+  stepId: string;
+  attempt: number;
+}
+
 /** What a trigger asks for: "start workflow W (version V) with input I". */
 export interface StartRunRequest {
   workflow: string;
@@ -15,6 +22,8 @@ export interface StartRunRequest {
   trigger: TriggerInfo;
   /** Same key → same run: a repeated request starts nothing and answers the first run's id. */
   idempotencyKey?: string;
+  /** For a sub-workflow: the parent step its result goes to. */
+  parent?: ParentLink;
 }
 
 /** A sortable run id: time first (ms, base 36), then randomness. */
@@ -36,11 +45,11 @@ export async function startRun(env: AppEnv, tenantId: string, request: StartRunR
   const runId = newRunId(now);
   const { id, created } = await insertRun(db, tenantId, {
     id: runId, workflowName: wf.name, version: wf.version, triggerType: request.trigger.type, trigger: request.trigger,
-    input: resolved.inputs, idempotencyKey: request.idempotencyKey ?? null, stepsTotal: wf.definition.steps.length,
+    input: resolved.inputs, idempotencyKey: request.idempotencyKey ?? null, stepsTotal: 0,
     createdAt: new Date(now).toISOString(),
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   const stub = env.RUNS.get(env.RUNS.idFromName(id));
-  await stub.start({ tenantId, runId: id, workflow: wf.name, version: wf.version, definition: wf.definition, inputs: resolved.inputs, trigger: request.trigger, createdAt: now });
+  await stub.start({ tenantId, runId: id, workflow: wf.name, version: wf.version, definition: wf.definition, inputs: resolved.inputs, trigger: request.trigger, createdAt: now, parent: request.parent });
   return { runId: id, created };
 }

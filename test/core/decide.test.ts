@@ -63,7 +63,7 @@ steps:
 describe('decide: StepStarted', () => {
   it('records the start of the current attempt and ignores stale ones', async () => {
     const { state } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'StepStarted', stepId: 'a', attempt: 1 }, { type: 'StepStarted', stepId: 'a', attempt: 7 }]);
-    expect(state.steps.a!.startedAt).toBe(1100);
+    expect(state.steps.a!.startedAt).toBe(1000); // the step started when dispatched
     expect(state.steps.a!.attempts[0]!.startedAt).toBe(1100);
   });
 });

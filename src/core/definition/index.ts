@@ -1,5 +1,6 @@
 export { parseDefinitionText } from './parse';
 export { validateDefinition, zodIssues, CONTEXT_ROOTS, type Validated, type ValidationScope } from './validate';
-export { buildGraph, ancestors, type GraphNode, type WorkflowGraph } from './graph';
+export { buildPlan, ancestorsInList, descendants, childLists, stepKind, type Plan, type PlanNode } from './plan';
+export { visibleNames } from './visibility';
 export { durationMs } from './duration';
 export { formatPath } from './path';

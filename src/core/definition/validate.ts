@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import { PLANNED_STEP_KINDS, PLANNED_TRIGGER_KINDS, WorkflowDefinition } from '../../schemas/definition';
+import { PLANNED_TRIGGER_KINDS, WorkflowDefinition, WorkflowFields } from '../../schemas/definition';
 import type { Issue } from '../../schemas/errors';
+import { PLANNED_STEP_KINDS, SHALLOW_KINDS, STEP_KINDS, kindOf } from '../../schemas/steps';
 import { scanTemplates } from '../expressions';
-import { ancestors, buildGraph, type WorkflowGraph } from './graph';
 import { formatPath } from './path';
+import { buildPlan, childLists, type Plan } from './plan';
+import { visibleNames } from './visibility';
 
 /** Names every template may read besides step ids. */
 export const CONTEXT_ROOTS = new Set(['inputs', 'trigger', 'vars']);
@@ -14,80 +16,126 @@ export interface ValidationScope {
   agents?: ReadonlySet<string>;
 }
 
-export type Validated = { ok: true; definition: WorkflowDefinition; graph: WorkflowGraph } | { ok: false; issues: Issue[] };
+export type Validated = { ok: true; definition: WorkflowDefinition; plan: Plan } | { ok: false; issues: Issue[] };
+
+const ShallowWorkflow = z.strictObject({ ...WorkflowFields, steps: z.array(z.unknown()).min(1, 'a workflow needs at least one step') });
 
 /**
- * Validates a parsed definition: shape (zod), duplicate ids, unknown `needs`, cycles, templates
- * (JSONata syntax, references to steps that do not run before), and unknown agents.
- * @returns the normalised definition and its graph, or every issue found with its path.
+ * Validates a parsed definition: shape of the workflow and of every step at its own path, duplicate
+ * ids, unknown `needs`, cycles, templates (JSONata syntax; reading a step that does not run before,
+ * or an unknown name), and unknown agents.
+ * @returns the normalised definition and its plan, or every issue found with its path.
  */
 export function validateDefinition(raw: unknown, scope: ValidationScope = {}): Validated {
   const planned = plannedFeatureIssues(raw);
   if (planned.length) return { ok: false, issues: planned };
+  const shallow = ShallowWorkflow.safeParse(raw);
+  if (!shallow.success) return { ok: false, issues: zodIssues(shallow.error) };
+  const stepIssues: Issue[] = [];
+  shallow.data.steps.forEach((step, i) => checkStep(step, `steps[${i}]`, stepIssues));
+  if (stepIssues.length) return { ok: false, issues: stepIssues };
   const parsed = WorkflowDefinition.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const def = parsed.data;
-  const issues: Issue[] = [];
-  const seen = new Map<string, number>();
-  def.steps.forEach((step, i) => {
-    const first = seen.get(step.id);
-    if (first !== undefined) issues.push({ path: `steps[${i}].id`, message: `duplicate step id '${step.id}' (first used at steps[${first}])` });
-    else seen.set(step.id, i);
-    if (scope.agents && !scope.agents.has(step.agent)) {
-      issues.push({ path: `steps[${i}].agent`, message: `unknown agent '${step.agent}'; register it with PUT /api/agents/${step.agent}` });
+  const { plan, issues } = buildPlan(def);
+  if (scope.agents) {
+    for (const node of plan.nodes) {
+      if ('agent' in node.step && !scope.agents.has(node.step.agent)) {
+        issues.push({ path: `${node.path}.agent`, message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}` });
+      }
     }
-  });
-  const { graph, issues: graphIssues } = buildGraph(def);
-  issues.push(...graphIssues);
-  if (issues.length === 0) issues.push(...templateIssues(def, graph));
-  return issues.length ? { ok: false, issues } : { ok: true, definition: def, graph };
+  }
+  if (issues.length === 0) issues.push(...templateIssues(def, plan));
+  if (issues.length === 0) return { ok: true, definition: def, plan };
+  return { ok: false, issues: issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })) };
 }
 
-function templateIssues(def: WorkflowDefinition, graph: WorkflowGraph): Issue[] {
+/** Checks one raw step (and its nested steps) against its kind's schema, at its own path. */
+function checkStep(raw: unknown, path: string, issues: Issue[]): void {
+  const kinds = raw && typeof raw === 'object' ? STEP_KINDS.filter((k) => k in raw) : [];
+  if (kinds.length === 0) {
+    issues.push({ path, message: `a step needs one of: ${STEP_KINDS.join(', ')}` });
+    return;
+  }
+  if (kinds.length > 1) {
+    issues.push({ path, message: `a step has exactly one kind; this one has ${kinds.join(' and ')}` });
+    return;
+  }
+  const result = SHALLOW_KINDS[kindOf(raw)!].safeParse(raw);
+  if (!result.success) {
+    issues.push(...zodIssues(result.error).map((i) => ({ ...i, path: i.path === '(root)' ? path : `${path}.${i.path}`.replace('.[', '[') })));
+    return;
+  }
+  for (const child of childLists(result.data as never, path)) {
+    child.steps.forEach((s, i) => checkStep(s, child.list.includes('#') ? child.path : `${child.path}[${i}]`, issues));
+  }
+}
+
+/** Template-bearing fields of a step, with their paths and whether they are conditions. */
+function templateFields(node: Plan['nodes'][number]): { value: unknown; path: string; condition?: boolean; extraRoots?: string[] }[] {
+  const s = node.step as Record<string, unknown>;
+  const out: { value: unknown; path: string; condition?: boolean; extraRoots?: string[] }[] = [];
+  const add = (key: string, condition = false, extraRoots: string[] = []) => {
+    if (s[key] !== undefined) out.push({ value: s[key], path: `${node.path}.${key}`, condition, extraRoots });
+  };
+  add('input');
+  add('http');
+  add('mcp');
+  add('switch');
+  add('foreach');
+  add('if', true);
+  const wait = s.wait_for_event as { match?: string } | undefined;
+  if (wait?.match) out.push({ value: wait.match, path: `${node.path}.wait_for_event.match`, condition: true, extraRoots: ['event'] });
+  return out;
+}
+
+function templateIssues(def: WorkflowDefinition, plan: Plan): Issue[] {
   const issues: Issue[] = [];
-  const stepIds = new Set(def.steps.map((s) => s.id));
-  const check = (value: unknown, path: string, visible: Set<string>, asCondition = false) => {
-    const { uses, problems } = scanTemplates(value, path, asCondition);
+  const check = (value: unknown, path: string, visible: Set<string>, condition = false) => {
+    const { uses, problems } = scanTemplates(value, path, condition);
     issues.push(...problems);
     for (const use of uses) {
       for (const root of use.roots) {
         if (CONTEXT_ROOTS.has(root) || visible.has(root)) continue;
-        const message = stepIds.has(root)
-          ? `reads step '${root}', which does not run before this one (add it to needs)`
-          : `unknown name '${root}': expected inputs, trigger, vars or a step id`;
+        const node = plan.byId.get(root);
+        const message = !node
+          ? `unknown name '${root}': expected inputs, trigger, vars or a step id`
+          : node.inForeach
+            ? `reads step '${root}', which exists only inside its foreach; read the foreach's output instead`
+            : `reads step '${root}', which does not run before this one (add it to needs)`;
         issues.push({ path: use.path, message });
       }
     }
   };
-  def.steps.forEach((step, i) => {
-    const visible = ancestors(graph, step.id);
-    if (graph.byId.get(step.id)?.isErrorHandler) {
-      for (const other of def.steps) {
-        if (other.on_error === step.id) {
-          visible.add(other.id);
-          for (const a of ancestors(graph, other.id)) visible.add(a);
-        }
-      }
+  for (const node of plan.nodes) {
+    for (const field of templateFields(node)) {
+      const visible = visibleNames(plan, node, field.path.endsWith('.foreach') || field.path.endsWith('.switch'));
+      for (const extra of field.extraRoots ?? []) visible.add(extra);
+      check(field.value, field.path, visible, field.condition);
     }
-    check(step.input, `steps[${i}].input`, visible);
-    if (step.if !== undefined) check(step.if, `steps[${i}].if`, visible, true);
-  });
-  check(def.output, 'output', stepIds);
+  }
+  check(def.output, 'output', new Set(plan.nodes.filter((n) => !n.inForeach).map((n) => n.id)));
   return issues;
 }
 
 function plannedFeatureIssues(raw: unknown): Issue[] {
   const issues: Issue[] = [];
   if (!raw || typeof raw !== 'object') return issues;
+  const visit = (step: unknown, path: string) => {
+    if (!step || typeof step !== 'object') return;
+    for (const kind of PLANNED_STEP_KINDS) {
+      if (kind in step) issues.push({ path: `${path}.${kind}`, message: `'${kind}' steps are not available in this version of Baton` });
+    }
+    const s = step as Record<string, unknown>;
+    if (Array.isArray(s.parallel)) s.parallel.forEach((c, i) => visit(c, `${path}.parallel[${i}]`));
+    if (Array.isArray(s.do)) s.do.forEach((c, i) => visit(c, `${path}.do[${i}]`));
+    if (Array.isArray(s.default)) s.default.forEach((c, i) => visit(c, `${path}.default[${i}]`));
+    if (s.cases && typeof s.cases === 'object') {
+      for (const [key, list] of Object.entries(s.cases)) if (Array.isArray(list)) list.forEach((c, i) => visit(c, `${path}.cases.${key}[${i}]`));
+    }
+  };
   const { steps, triggers } = raw as { steps?: unknown; triggers?: unknown };
-  if (Array.isArray(steps)) {
-    steps.forEach((step, i) => {
-      if (!step || typeof step !== 'object') return;
-      for (const kind of PLANNED_STEP_KINDS) {
-        if (kind in step) issues.push({ path: `steps[${i}].${kind}`, message: `'${kind}' steps are not available in this version of Baton; use agent steps` });
-      }
-    });
-  }
+  if (Array.isArray(steps)) steps.forEach((step, i) => visit(step, `steps[${i}]`));
   if (Array.isArray(triggers)) {
     triggers.forEach((trigger, i) => {
       if (!trigger || typeof trigger !== 'object') return;

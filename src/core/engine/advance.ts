@@ -1,93 +1,133 @@
 import { ExpressionError, evaluateCondition, render } from '../expressions';
+import { childLists } from '../definition/plan';
+import { enterList, isTerminal, nodeOf, parseKey, planOf, contextOf } from './instances';
+import { dispatch, renderLeafInput, startWaiting } from './leaf';
 import { failRun, failStep } from './failure';
-import { contextOf, graphOf, isTerminal } from './state';
-import { dispatch, stepDefinition } from './steps';
+import { settleBlocks, startBlock } from './blocks';
+import { advanceCompensation } from './compensation';
 import type { Clock, Command, RunState, StepState } from './types';
 
 type Readiness = 'wait' | 'ready' | { skip: string };
 
+/** A list being run: its key, the iteration suffix of its instances. */
+interface Scope {
+  list: string;
+  suffix: string;
+}
+
+/** Lists that may have steps to start: the top level, and the lists of running blocks. */
+function activeScopes(state: RunState): Scope[] {
+  const scopes: Scope[] = [{ list: 'root', suffix: '' }];
+  for (const [key, step] of Object.entries(state.steps)) {
+    if (step.status !== 'running') continue;
+    const node = nodeOf(state, key);
+    const { suffix } = parseKey(key);
+    if (node.kind === 'parallel') childLists(node.step, node.path).forEach((c) => scopes.push({ list: c.list, suffix }));
+    else if (node.kind === 'switch' && step.branch) scopes.push({ list: step.branch, suffix });
+    else if (node.kind === 'foreach') for (let i = 0; i < (step.started ?? 0); i++) scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });
+  }
+  return scopes;
+}
+
 /** A dependency lets dependants run when it succeeded, was skipped, or failed with `on_error: continue`. */
-function readiness(state: RunState, stepId: string): Readiness {
-  const node = graphOf(state).byId.get(stepId)!;
-  const step = state.steps[stepId]!;
+function readiness(state: RunState, id: string, suffix: string): Readiness {
+  const node = planOf(state).byId.get(id)!;
+  const step = state.steps[id + suffix]!;
   if (node.isErrorHandler) return step.handling ? 'ready' : 'wait';
-  const deps = node.deps.map((d) => ({ id: d, state: state.steps[d]! }));
-  if (deps.some((d) => !isTerminal(d.state))) return 'wait';
-  const failed = deps.find((d) => d.state.status === 'failed' && (stepDefinition(state, d.id).on_error ?? 'fail') !== 'continue');
+  const deps = node.deps.map((d) => ({ id: d, state: state.steps[d + suffix]! }));
+  if (deps.some((d) => !d.state || !isTerminal(d.state))) return 'wait';
+  const failed = deps.find((d) => d.state.status === 'failed' && (planOf(state).byId.get(d.id)!.step.on_error ?? 'fail') !== 'continue');
   if (failed) return { skip: 'upstream_failed' };
   if (node.explicitNeeds && deps.length > 0 && deps.every((d) => d.state.status === 'skipped')) return { skip: 'needs_skipped' };
   return 'ready';
 }
 
-function skip(step: StepState, reason: string, now: number): void {
+export function skip(step: StepState, reason: string, now: number): void {
   Object.assign(step, { status: 'skipped', skipReason: reason, endedAt: now });
 }
 
-/**
- * Moves the run forward: skips or dispatches every step whose dependencies are done (all ready
- * steps start at once), and completes the run when nothing is left to run.
- */
-export async function advance(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
-  let progressed = true;
-  while (progressed && state.status === 'running') {
-    progressed = false;
-    for (const node of graphOf(state).nodes) {
-      const step = state.steps[node.id]!;
-      if (step.status !== 'pending') continue;
-      const ready = readiness(state, node.id);
-      if (ready === 'wait') continue;
-      progressed = true;
-      if (ready !== 'ready') {
-        skip(step, ready.skip, clock.now);
-        continue;
-      }
-      const started = await prepare(state, node.id, clock, commands);
-      if (state.status !== 'running') return;
-      if (started) dispatch(state, node.id, clock, commands);
-    }
-  }
-  if (state.status === 'running') await completeIfDone(state, clock, commands);
-}
-
-/** Evaluates `if:` and renders the input. @returns false when the step was skipped or failed. */
-async function prepare(state: RunState, stepId: string, clock: Clock, commands: Command[]): Promise<boolean> {
-  const index = state.definition.steps.findIndex((s) => s.id === stepId);
-  const def = state.definition.steps[index]!;
-  const step = state.steps[stepId]!;
+/** Evaluates `if:`, then starts the instance by kind. Expression errors fail the step. */
+async function start(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
+  const node = nodeOf(state, key);
+  const step = state.steps[key]!;
   try {
-    const context = contextOf(state);
-    if (def.if !== undefined && !(await evaluateCondition(def.if, context, `steps[${index}].if`))) {
+    if (node.step.if !== undefined && !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`))) {
       skip(step, 'condition', clock.now);
-      return false;
+      return;
     }
-    step.input = await render(def.input ?? null, context, `steps[${index}].input`);
-    return true;
+    if (node.kind === 'sleep' || node.kind === 'wait_for_event') return startWaiting(state, key, clock, commands);
+    if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach') return await startBlock(state, key, clock, commands);
+    step.input = await renderLeafInput(state, key, node.step, node.path);
+    dispatch(state, key, clock, commands);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
-    await failStep(state, stepId, { code: 'expression_error', message: err.message, retryable: false }, clock, commands);
-    return false;
+    failStep(state, key, { code: 'expression_error', message: err.message, retryable: false }, clock, commands);
   }
+}
+
+/**
+ * Moves the run forward until nothing changes: starts or skips every step whose dependencies are
+ * done (all ready steps at once), settles blocks whose children are done, runs compensations after
+ * a failure, and completes the run when nothing is left.
+ */
+export async function advance(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
+  for (let progressed = true; progressed && state.status === 'running'; ) {
+    progressed = false;
+    if (state.compensating) {
+      progressed = await advanceCompensation(state, clock, commands);
+      continue;
+    }
+    for (const scope of activeScopes(state)) {
+      enterList(state, scope.list, scope.suffix);
+      for (const id of planOf(state).lists.get(scope.list) ?? []) {
+        const key = id + scope.suffix;
+        if (state.steps[key]?.status !== 'pending' || state.status !== 'running' || state.compensating) continue;
+        const ready = readiness(state, id, scope.suffix);
+        if (ready === 'wait') continue;
+        progressed = true;
+        if (ready === 'ready') await start(state, key, clock, commands);
+        else skip(state.steps[key]!, ready.skip, clock.now);
+      }
+    }
+    if (state.status === 'running' && !state.compensating) progressed = (await settleBlocks(state, clock, commands)) || progressed;
+  }
+  if (state.status === 'running' && !state.compensating) await completeIfDone(state, clock, commands);
+  if (state.status === 'running' || state.status === 'waiting') {
+    const live = Object.values(state.steps);
+    state.status = !live.some((s) => s.status === 'running') && live.some((s) => s.status === 'waiting') ? 'waiting' : 'running';
+  }
+}
+
+/** True when every instance of a list (with the suffix) is done; untriggered error handlers are skipped then. */
+export function listDone(state: RunState, list: string, suffix: string, clock: Clock): boolean {
+  const ids = planOf(state).lists.get(list) ?? [];
+  const busy = ids.some((id) => {
+    const step = state.steps[id + suffix];
+    if (!step) return true;
+    return planOf(state).byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
+  });
+  if (busy) return false;
+  for (const id of ids) if (state.steps[id + suffix]!.status === 'pending') skip(state.steps[id + suffix]!, 'not_triggered', clock.now);
+  return true;
+}
+
+/** Output of a list: the output of its last step as written (error handlers aside). */
+export function listOutput(state: RunState, list: string, suffix: string): unknown {
+  const last = planOf(state).nodes.filter((n) => n.list === list && !n.isErrorHandler).at(-1);
+  return last ? (state.steps[last.id + suffix]?.output ?? null) : null;
 }
 
 async function completeIfDone(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
-  const nodes = graphOf(state).nodes;
-  const busy = nodes.some((n) => {
-    const step = state.steps[n.id]!;
-    return n.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
-  });
-  if (busy) return;
-  for (const n of nodes) {
-    const step = state.steps[n.id]!;
-    if (step.status === 'pending') skip(step, 'not_triggered', clock.now);
-  }
-  const last = [...nodes].sort((a, b) => b.index - a.index).find((n) => !n.isErrorHandler);
-  const template = state.definition.output ?? (last ? `{{ ${last.id}.output }}` : null);
+  if (!listDone(state, 'root', '', clock)) return;
+  const template = state.definition.output ?? null;
   try {
-    const output = await render(template, contextOf(state), 'output');
+    const output = template === null ? listOutput(state, 'root', '') : await render(template, contextOf(state), 'output');
     Object.assign(state, { status: 'completed', output, endedAt: clock.now });
     commands.push({ type: 'CompleteRun', output });
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
     failRun(state, { code: 'expression_error', message: err.message, retryable: false }, clock, commands);
+    if (state.compensating) await advance(state, clock, commands);
   }
 }
+

@@ -1,8 +1,12 @@
+import type { StepError } from '../../schemas/errors';
+import { durationMs } from '../definition/duration';
+import { evaluateCondition, ExpressionError } from '../expressions';
 import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
-import { failStep } from './failure';
-import { isRunTerminal } from './state';
-import { dispatch, makeTimer, stepDefinition, timerId } from './steps';
+import { failRun, failStep } from './failure';
+import { contextOf, isRunTerminal, nodeOf } from './instances';
+import { dispatch, succeed } from './leaf';
+import { cancelTimer, setTimer } from './timers';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
 type Handler<E extends RunEvent> = (state: RunState, event: E, clock: Clock, commands: Command[]) => Promise<void> | void;
@@ -10,7 +14,7 @@ type Handlers = { [K in RunEvent['type']]: Handler<Extract<RunEvent, { type: K }
 
 /**
  * The engine: given a run's state and one event, returns the next state and the commands to carry
- * out. Pure: no I/O, time and randomness come in `clock`; the input state is not modified.
+ * out. Pure: no I/O; time and randomness come in `clock`; the input state is not modified.
  * Events for attempts the run no longer waits for (stale, duplicate, or after the run ended) change
  * nothing and produce no commands.
  */
@@ -23,9 +27,9 @@ export async function decide(state: RunState, event: RunEvent, clock: Clock): Pr
   return { state: next, commands };
 }
 
-/** True when `attempt` of `stepId` is the one in flight. */
-function isCurrent(state: RunState, stepId: string, attempt: number): boolean {
-  const step = state.steps[stepId];
+/** True when `attempt` of the step instance is the one in flight. */
+function isCurrent(state: RunState, key: string, attempt: number): boolean {
+  const step = state.steps[key];
   return !!step && step.status === 'running' && step.attempt === attempt && step.attempts.at(-1)?.status === 'running';
 }
 
@@ -34,68 +38,93 @@ const handlers: Handlers = {
     if (state.status !== 'queued') return;
     state.status = 'running';
     state.startedAt = clock.now;
+    if (state.definition.timeout) setTimer(commands, 'run_timeout', '', 0, clock.now + durationMs(state.definition.timeout));
     await advance(state, clock, commands);
   },
 
   StepStarted: (state, event, clock) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
     const step = state.steps[event.stepId]!;
-    const attempt = step.attempts.at(-1)!;
-    attempt.startedAt ??= clock.now;
+    step.attempts.at(-1)!.startedAt ??= clock.now;
     step.startedAt ??= clock.now;
   },
 
   StepSucceeded: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
-    const step = state.steps[event.stepId]!;
-    const attempt = step.attempts.at(-1)!;
-    Object.assign(attempt, { status: 'succeeded', endedAt: clock.now, usage: event.usage, provider: event.provider });
+    const attempt = state.steps[event.stepId]!.attempts.at(-1)!;
+    Object.assign(attempt, { usage: event.usage, provider: event.provider });
     attempt.startedAt ??= clock.now;
-    Object.assign(step, { status: 'succeeded', output: event.output, endedAt: clock.now, error: undefined });
-    commands.push({ type: 'CancelTimer', timerId: timerId('step_timeout', event.stepId, event.attempt) });
+    succeed(state, event.stepId, event.output, clock);
+    cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
     await advance(state, clock, commands);
   },
 
   StepFailed: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
-    const attempt = state.steps[event.stepId]!.attempts.at(-1)!;
-    Object.assign(attempt, { usage: event.usage, provider: event.provider });
-    commands.push({ type: 'CancelTimer', timerId: timerId('step_timeout', event.stepId, event.attempt) });
-    await attemptFailed(state, event.stepId, event.error, 'failed', clock, commands);
+    Object.assign(state.steps[event.stepId]!.attempts.at(-1)!, { usage: event.usage, provider: event.provider });
+    cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
+    attemptFailed(state, event.stepId, event.error, 'failed', clock, commands);
+    await advance(state, clock, commands);
   },
 
   TimerFired: async (state, { timer }, clock, commands) => {
-    if (timer.kind === 'step_timeout') {
-      if (!isCurrent(state, timer.stepId, timer.attempt)) return;
-      const timeout = state.steps[timer.stepId]!.attempts.at(-1)!;
-      const error = { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${clock.now - timeout.dispatchedAt} ms`, retryable: true };
-      await attemptFailed(state, timer.stepId, error, 'timed_out', clock, commands);
-      return;
-    }
     const step = state.steps[timer.stepId];
-    if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
-    dispatch(state, timer.stepId, clock, commands);
+    if (timer.kind === 'run_timeout') {
+      failRun(state, { code: 'run_timeout', message: `the run did not finish within ${state.definition.timeout}`, retryable: false }, clock, commands);
+    } else if (timer.kind === 'step_timeout') {
+      if (!isCurrent(state, timer.stepId, timer.attempt)) return;
+      const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
+      attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, 'timed_out', clock, commands);
+    } else if (timer.kind === 'retry') {
+      if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
+      dispatch(state, timer.stepId, clock, commands);
+    } else if (step?.status === 'waiting') {
+      if (timer.kind === 'sleep') succeed(state, timer.stepId, null, clock);
+      else {
+        commands.push({ type: 'StopWaiting', stepId: timer.stepId });
+        step.attempts.at(-1)!.status = 'timed_out';
+        failStep(state, timer.stepId, { code: 'timeout', message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`, retryable: false }, clock, commands);
+      }
+    } else return;
+    await advance(state, clock, commands);
+  },
+
+  EventReceived: async (state, event, clock, commands) => {
+    let matched = false;
+    for (const [key, step] of Object.entries(state.steps)) {
+      const def = nodeOf(state, key).step;
+      if (step.status !== 'waiting' || !('wait_for_event' in def) || def.wait_for_event.type !== event.eventType) continue;
+      try {
+        const context = { ...contextOf(state, key), event: event.data };
+        if (def.wait_for_event.match && !(await evaluateCondition(def.wait_for_event.match, context, `${nodeOf(state, key).path}.wait_for_event.match`))) continue;
+      } catch (err) {
+        if (!(err instanceof ExpressionError)) throw err;
+        continue;
+      }
+      matched = true;
+      commands.push({ type: 'StopWaiting', stepId: key });
+      cancelTimer(commands, 'event_timeout', key, 1);
+      succeed(state, key, event.data, clock);
+    }
+    if (matched) await advance(state, clock, commands);
   },
 };
 
-async function attemptFailed(
-  state: RunState,
-  stepId: string,
-  error: { code: string; message: string; retryable: boolean; retryAfterMs?: number },
-  status: 'failed' | 'timed_out',
-  clock: Clock,
-  commands: Command[],
-): Promise<void> {
-  const step = state.steps[stepId]!;
-  const attempt = step.attempts.at(-1)!;
-  Object.assign(attempt, { status, endedAt: clock.now, error });
-  const policy = stepDefinition(state, stepId).retry ?? DEFAULT_RETRY;
+function eventTypeOf(state: RunState, key: string): string {
+  const def = nodeOf(state, key).step;
+  return 'wait_for_event' in def ? def.wait_for_event.type : 'awaited';
+}
+
+/** An attempt failed: retry with backoff when allowed, else fail the step for good. */
+function attemptFailed(state: RunState, key: string, error: StepError, status: 'failed' | 'timed_out', clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
+  Object.assign(step.attempts.at(-1)!, { status, endedAt: clock.now, error });
+  const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
   if (error.retryable && step.attempt < policy.max_attempts) {
     const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
-    commands.push({ type: 'SetTimer', timer: makeTimer('retry', stepId, step.attempt, clock.now + delay) });
+    setTimer(commands, 'retry', key, step.attempt, clock.now + delay);
     return;
   }
   const final = step.attempt > 1 ? { ...error, message: `${error.message} (after ${step.attempt} attempts)` } : error;
-  await failStep(state, stepId, final, clock, commands);
+  failStep(state, key, final, clock, commands);
 }
-

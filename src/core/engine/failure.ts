@@ -1,42 +1,90 @@
 import type { StepError } from '../../schemas/errors';
-import { advance } from './advance';
-import { stepDefinition, timerId } from './steps';
+import { isTerminal, nodeOf, parentKey, parseKey, planOf } from './instances';
+import { cancelTimer } from './timers';
 import type { Clock, Command, RunState } from './types';
 
 /**
- * Marks a step failed for good (no attempts left, or not retryable) and applies its `on_error`:
- * `continue` lets dependants run, `<stepId>` starts that error handler (the failed step's dependants
- * are skipped), `fail` (default) fails the run.
+ * Marks a step instance failed for good and applies its `on_error`: `continue` lets dependants
+ * run; `<stepId>` starts that error handler (the failed step's dependants are skipped); `fail`
+ * (default) fails the enclosing block — or the run at the top level. A parallel block decides by its
+ * `wait_for` whether a child's failure fails it (see `advance`).
  */
-export async function failStep(state: RunState, stepId: string, error: StepError, clock: Clock, commands: Command[]): Promise<void> {
-  const step = state.steps[stepId]!;
+export function failStep(state: RunState, key: string, error: StepError, clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
   Object.assign(step, { status: 'failed', error, endedAt: clock.now });
   step.startedAt ??= clock.now;
-  const onError = stepDefinition(state, stepId).on_error ?? 'fail';
-  if (onError === 'continue') return advance(state, clock, commands);
+  const node = nodeOf(state, key);
+  if (node.compensates) return; // compensation runs best effort; advance moves on to the next one
+  const onError = node.step.on_error ?? 'fail';
+  if (onError === 'continue') return;
   if (onError !== 'fail') {
-    const handler = state.steps[onError];
-    if (handler && handler.status === 'pending') {
-      handler.handling = stepId;
-      return advance(state, clock, commands);
+    const handler = state.steps[onError + parseKey(key).suffix];
+    if (handler?.status === 'pending') {
+      handler.handling = key;
+      return;
     }
   }
-  failRun(state, { ...error, stepId }, clock, commands);
+  const parent = parentKey(state, key);
+  if (!parent) return failRun(state, { ...error, stepId: key }, clock, commands);
+  if (nodeOf(state, parent).kind === 'parallel') return;
+  cancelSubtree(state, parent, clock, commands);
+  failStep(state, parent, { code: error.code, message: `${key}: ${error.message}`, retryable: false }, clock, commands);
 }
 
-/** Ends the run as failed: steps in flight and not yet started are cancelled, their timers dropped. */
-export function failRun(state: RunState, error: StepError, clock: Clock, commands: Command[]): void {
-  for (const [id, step] of Object.entries(state.steps)) {
-    if (step.status === 'running') {
-      const attempt = step.attempts.at(-1);
-      if (attempt?.status === 'running') Object.assign(attempt, { status: 'cancelled', endedAt: clock.now });
-      commands.push({ type: 'CancelTimer', timerId: timerId('step_timeout', id, step.attempt) });
-      commands.push({ type: 'CancelTimer', timerId: timerId('retry', id, step.attempt) });
-      Object.assign(step, { status: 'cancelled', endedAt: clock.now });
-    } else if (step.status === 'pending') {
-      step.status = 'cancelled';
+/** Stops one instance: cancels its attempt, timers and event wait. */
+function stop(state: RunState, key: string, clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
+  if (isTerminal(step)) return;
+  const node = nodeOf(state, key);
+  if (step.status === 'running' || step.status === 'waiting') {
+    const attempt = step.attempts.at(-1);
+    if (attempt?.status === 'running') Object.assign(attempt, { status: 'cancelled', endedAt: clock.now });
+    for (const kind of ['step_timeout', 'retry', 'sleep', 'event_timeout'] as const) cancelTimer(commands, kind, key, step.attempt);
+    if (node.kind === 'wait_for_event') commands.push({ type: 'StopWaiting', stepId: key });
+  }
+  Object.assign(step, { status: 'cancelled', endedAt: step.startedAt !== undefined ? clock.now : step.endedAt });
+}
+
+/** Cancels every unfinished instance nested under a block instance (not the block itself). */
+export function cancelSubtree(state: RunState, blockKey: string, clock: Clock, commands: Command[]): void {
+  const { id: blockId, suffix } = parseKey(blockKey);
+  const plan = planOf(state);
+  for (const key of Object.keys(state.steps)) {
+    const parsed = parseKey(key);
+    if (!parsed.suffix.startsWith(suffix)) continue;
+    for (let p = plan.byId.get(parsed.id)?.parent ?? null; p; p = plan.byId.get(p)?.parent ?? null) {
+      if (p === blockId) {
+        stop(state, key, clock, commands);
+        break;
+      }
     }
   }
+}
+
+/**
+ * Fails the run: everything unfinished is cancelled; then, if steps with `compensate:` succeeded,
+ * their compensations run one by one, newest completion first (saga), before the run ends `failed`.
+ */
+export function failRun(state: RunState, error: StepError, clock: Clock, commands: Command[]): void {
+  if (state.compensating) return;
+  for (const key of Object.keys(state.steps)) if (!nodeOf(state, key).compensates) stop(state, key, clock, commands);
+  const compensation = planOf(state).compensation;
+  const queue = Object.entries(state.steps)
+    .filter(([key, step]) => step.status === 'succeeded' && compensation.has(parseKey(key).id))
+    .sort(([ka, a], [kb, b]) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || kb.localeCompare(ka))
+    .map(([key]) => key);
+  state.error = error;
+  if (queue.length) {
+    state.compensating = { queue, error };
+    return;
+  }
+  endFailed(state, clock, commands);
+}
+
+/** Ends the run as failed with the error recorded by `failRun`. */
+export function endFailed(state: RunState, clock: Clock, commands: Command[]): void {
+  const error = state.compensating?.error ?? state.error!;
+  delete state.compensating;
   Object.assign(state, { status: 'failed', error, endedAt: clock.now });
   commands.push({ type: 'FailRun', error });
 }

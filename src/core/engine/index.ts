@@ -1,4 +1,7 @@
 export { decide } from './decide';
-export { initialState, contextOf, isTerminal, isRunTerminal, graphOf, type NewRun } from './state';
-export { DEFAULT_STEP_TIMEOUT_MS, timerId } from './steps';
-export type { Attempt, Clock, Command, Decision, RunEvent, RunState, StepState, Timer, TriggerInfo, Usage } from './types';
+export { initialState, type NewRun } from './state';
+export { agentOf, contextOf, isTerminal, isRunTerminal, nodeOf, orderedKeys, parseKey, planOf } from './instances';
+export { DEFAULT_STEP_TIMEOUT_MS } from './leaf';
+export { MAX_STEP_INSTANCES } from './blocks';
+export { timerId } from './timers';
+export type { Attempt, Clock, Command, Decision, DispatchKind, RunEvent, RunState, StepState, Timer, TriggerInfo, Usage } from './types';

@@ -19,26 +19,38 @@ export interface Attempt {
   endedAt?: number;
   error?: StepError;
   usage?: Usage;
-  /** Provider that served the attempt (e.g. `openai`, `builtin`). */
+  /** What served the attempt (e.g. `openai`, `builtin`, `http`, `mcp`, `workflow`). */
   provider?: string;
 }
 
-/** A step's live state inside a run. Times are epoch ms. */
+/**
+ * One step instance inside a run, keyed by step id, plus `[i]` per enclosing foreach iteration
+ * (`dive[2]`). Times are epoch ms.
+ */
 export interface StepState {
   status: StepStatus;
   /** Number of the current (or last) attempt; 0 before the first dispatch. */
   attempt: number;
   attempts: Attempt[];
-  /** Rendered input of the current attempt. */
+  /** Rendered input of the current attempt (leaf steps). */
   input?: unknown;
   output?: unknown;
   error?: StepError;
   startedAt?: number;
   endedAt?: number;
-  /** Why a step was skipped: `condition`, `upstream_failed`, `needs_skipped`, `not_triggered`. */
+  /** Why a step was skipped: `condition`, `upstream_failed`, `needs_skipped`, `not_triggered`, `not_selected`, `no_case`. */
   skipReason?: string;
-  /** For an error-handler step: the step whose failure started it. */
+  /** For an error-handler step: the instance whose failure started it. */
   handling?: string;
+  /** switch: the list key of the chosen case. */
+  branch?: string;
+  /** foreach: the list being iterated, and how many iterations have started. */
+  items?: unknown[];
+  started?: number;
+  /** For a step with `compensate:`: how its compensation ended. */
+  compensation?: 'succeeded' | 'failed';
+  /** sub-workflow step: the child run's id. */
+  childRunId?: string;
 }
 
 /** What started the run, as templates see it under `trigger`. */
@@ -59,6 +71,8 @@ export interface RunState {
   steps: Record<string, StepState>;
   output?: unknown;
   error?: StepError;
+  /** While compensations run after a failure: the instances still to compensate, newest first. */
+  compensating?: { queue: string[]; current?: string; error: StepError };
   createdAt: number;
   startedAt?: number;
   endedAt?: number;
@@ -68,22 +82,30 @@ export interface RunState {
 export interface Timer {
   id: string;
   at: number;
-  kind: 'retry' | 'step_timeout';
+  kind: 'retry' | 'step_timeout' | 'sleep' | 'event_timeout' | 'run_timeout';
+  /** Step instance key (empty for run_timeout). */
   stepId: string;
   attempt: number;
 }
 
-/** Inputs to `decide`. */
+/** Inputs to `decide`. `stepId` is a step instance key. */
 export type RunEvent =
   | { type: 'RunStarted' }
   | { type: 'StepStarted'; stepId: string; attempt: number }
   | { type: 'StepSucceeded'; stepId: string; attempt: number; output: unknown; usage?: Usage; provider?: string }
   | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
-  | { type: 'TimerFired'; timer: Timer };
+  | { type: 'TimerFired'; timer: Timer }
+  | { type: 'EventReceived'; eventType: string; data: unknown };
+
+/** Leaf step kinds executed by the Queue consumer. */
+export type DispatchKind = 'agent' | 'http' | 'mcp';
 
 /** Outputs of `decide`, carried out by the RunObject after the new state is persisted. */
 export type Command =
-  | { type: 'DispatchStep'; stepId: string; attempt: number; agent: string; timeoutMs: number }
+  | { type: 'DispatchStep'; stepId: string; attempt: number; kind: DispatchKind; timeoutMs: number }
+  | { type: 'StartChildRun'; stepId: string; attempt: number; workflow: string; version?: number; input: unknown }
+  | { type: 'WaitForEvent'; stepId: string; eventType: string }
+  | { type: 'StopWaiting'; stepId: string }
   | { type: 'SetTimer'; timer: Timer }
   | { type: 'CancelTimer'; timerId: string }
   | { type: 'CompleteRun'; output: unknown }

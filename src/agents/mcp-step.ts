@@ -1,0 +1,56 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CfWorkerJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/cfworker-provider';
+import { thrownFailure } from './http-errors';
+import type { AgentHost, AgentResult } from './types';
+
+/** The rendered `mcp:` block of a step. */
+export interface McpStepInput {
+  server: string;
+  tool: string;
+  arguments?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Tool output as a template reads it: structured content, else the text, else the content list. */
+function toolOutput(result: { content?: { type: string; text?: string }[]; structuredContent?: unknown }): unknown {
+  if (result.structuredContent !== undefined) return result.structuredContent;
+  const content = result.content ?? [];
+  if (content.every((c) => c.type === 'text')) return content.map((c) => c.text ?? '').join('\n');
+  return content;
+}
+
+/**
+ * An `mcp:` step: one `tools/call` on an MCP server over Streamable HTTP, with the official MCP
+ * TypeScript SDK client (https://modelcontextprotocol.io/specification/2025-06-18/basic/transports)
+ * and the eval-free cfworker JSON Schema validator (workerd has no `new Function`). A tool result
+ * with `isError` fails the step (not retryable); transport failures are retryable.
+ */
+export async function runMcpStep(input: McpStepInput, signal: AbortSignal, host: AgentHost): Promise<AgentResult> {
+  let url: URL;
+  try {
+    url = new URL(input.server);
+  } catch {
+    return { ok: false, error: { code: 'bad_request', message: `mcp.server '${input.server}' is not a URL`, retryable: false } };
+  }
+  const client = new Client({ name: 'baton', version: '0.1.0' }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: input.headers ?? {} }, fetch: (u, init) => host.fetch(u, init) });
+  try {
+    await client.connect(transport, { signal });
+    const args = input.arguments && typeof input.arguments === 'object' ? (input.arguments as Record<string, unknown>) : {};
+    const result = await client.callTool({ name: input.tool, arguments: args }, undefined, { signal });
+    const output = toolOutput(result as never);
+    if (result.isError) return { ok: false, error: { code: 'tool_error', message: `${input.tool}: ${typeof output === 'string' ? output : JSON.stringify(output)}`.slice(0, 500), retryable: false } };
+    return { ok: true, output };
+  } catch (err) {
+    // JSON-RPC errors from the server (unknown tool, bad arguments…) will not change on retry;
+    // the SDK's ConnectionClosed (-32000) and RequestTimeout (-32001) are transport failures.
+    if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) {
+      return { ok: false, error: { code: 'tool_error', message: `${input.tool}: ${(err as Error).message}`, retryable: false } };
+    }
+    return { ok: false, error: thrownFailure(err, signal) };
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}

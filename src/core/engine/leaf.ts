@@ -1,0 +1,61 @@
+import type { Step } from '../../schemas/steps';
+import { durationMs } from '../definition/duration';
+import { render } from '../expressions';
+import { contextOf, nodeOf } from './instances';
+import { setTimer } from './timers';
+import type { Clock, Command, RunState } from './types';
+
+/** Default per-attempt timeout when a step sets none: 10 minutes. */
+export const DEFAULT_STEP_TIMEOUT_MS = 600_000;
+
+/** The leaf part of a step with `{{ }}` rendered: what an attempt sends. @throws ExpressionError */
+export async function renderLeafInput(state: RunState, key: string, step: Step, path: string): Promise<unknown> {
+  const context = contextOf(state, key);
+  if ('agent' in step) return render(step.input ?? null, context, `${path}.input`);
+  if ('workflow' in step) return render(step.input ?? {}, context, `${path}.input`);
+  if ('http' in step) return render(step.http, context, `${path}.http`);
+  if ('mcp' in step) return render(step.mcp, context, `${path}.mcp`);
+  return null;
+}
+
+/** Starts the next attempt of a leaf step whose input is rendered: a Queue dispatch, or a child run. */
+export function dispatch(state: RunState, key: string, clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
+  const def = nodeOf(state, key).step;
+  step.status = 'running';
+  step.startedAt ??= clock.now;
+  step.attempt += 1;
+  step.attempts.push({ attempt: step.attempt, status: 'running', dispatchedAt: clock.now });
+  const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  if ('workflow' in def) {
+    commands.push({ type: 'StartChildRun', stepId: key, attempt: step.attempt, workflow: def.workflow, version: def.version, input: step.input });
+    if (def.timeout) setTimer(commands, 'step_timeout', key, step.attempt, clock.now + timeoutMs);
+    return;
+  }
+  const kind = 'agent' in def ? 'agent' : 'http' in def ? 'http' : 'mcp';
+  commands.push({ type: 'DispatchStep', stepId: key, attempt: step.attempt, kind, timeoutMs });
+  setTimer(commands, 'step_timeout', key, step.attempt, clock.now + timeoutMs);
+}
+
+/** Starts a `sleep:` or `wait_for_event:` step: it waits (status `waiting`) on a timer or an event. */
+export function startWaiting(state: RunState, key: string, clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
+  const def = nodeOf(state, key).step;
+  Object.assign(step, { status: 'waiting', startedAt: clock.now, attempt: 1 });
+  step.attempts.push({ attempt: 1, status: 'running', dispatchedAt: clock.now, startedAt: clock.now });
+  if ('sleep' in def) {
+    setTimer(commands, 'sleep', key, 1, clock.now + durationMs(def.sleep));
+  } else if ('wait_for_event' in def) {
+    commands.push({ type: 'WaitForEvent', stepId: key, eventType: def.wait_for_event.type });
+    if (def.wait_for_event.timeout) setTimer(commands, 'event_timeout', key, 1, clock.now + durationMs(def.wait_for_event.timeout));
+  }
+}
+
+/** Marks a step instance succeeded with its output. */
+export function succeed(state: RunState, key: string, output: unknown, clock: Clock): void {
+  const step = state.steps[key]!;
+  const attempt = step.attempts.at(-1);
+  if (attempt?.status === 'running') Object.assign(attempt, { status: 'succeeded', endedAt: clock.now });
+  Object.assign(step, { status: 'succeeded', output, endedAt: clock.now, error: undefined });
+  step.startedAt ??= clock.now;
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+
+/**
+ * Step kinds of the workflow format (CONTRACT.md "Step kinds"). Each kind is built by
+ * `stepKinds(child)`, so the same definitions serve the deep schema (children are steps, used for
+ * types and the JSON Schema) and the shallow one (children unchecked, used to report each nested
+ * step's errors at its own path).
+ */
+
+/** A duration such as `500ms`, `30s`, `5m`, `2h` or `1d`. */
+export const Duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 5m or 2h')
+  .describe('A duration: a whole number followed by ms, s, m, h or d');
+
+export const Identifier = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _ (not starting with a digit)')
+  .describe('A step id; templates read it as {{ <id>.output }}');
+
+export const WorkflowName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected lower-case letters, digits and single dashes').max(64);
+
+export const AgentName = z.string().regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/, 'expected lower-case letters, digits, - and _').max(64);
+
+/** Retry policy of a step; `max_attempts` counts the first attempt. */
+export const RetryPolicy = z.strictObject({
+  max_attempts: z.int().min(1).max(50).default(3),
+  backoff: z.enum(['exponential', 'linear', 'none']).default('exponential'),
+  initial_interval: Duration.default('1s'),
+  max_interval: Duration.default('1m'),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+/** A value that may hold `{{ … }}` templates: text, or any JSON structure containing text. */
+export const TemplateValue = z.unknown().describe('Text or JSON; strings may contain {{ JSONata }} templates');
+
+const common = {
+  needs: z.array(Identifier).optional().describe('Steps of the same list this one waits for; default: the step before it'),
+  if: z.string().optional().describe('JSONata condition; false skips the step'),
+  timeout: Duration.optional().describe('Per attempt (leaf steps) or for the whole block; default 10m for leaf steps'),
+  retry: RetryPolicy.optional(),
+  on_error: z.string().min(1).optional().describe('fail (default), continue, or the id of a step in the same list that handles the error'),
+  description: z.string().optional(),
+};
+
+/** Leaf kinds: the ones an attempt executes (and a `compensate:` may use). */
+function leafKinds() {
+  return {
+    agent: { agent: AgentName, input: TemplateValue.optional() },
+    http: {
+      http: z.strictObject({
+        method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),
+        url: z.string().min(1).describe('http(s) URL; may contain templates'),
+        headers: z.record(z.string(), z.string()).optional(),
+        body: TemplateValue.optional(),
+      }),
+    },
+    mcp: {
+      mcp: z.strictObject({
+        server: z.string().min(1).describe('Streamable HTTP endpoint of the MCP server'),
+        tool: z.string().min(1),
+        arguments: TemplateValue.optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+      }),
+    },
+    workflow: { workflow: WorkflowName, version: z.int().positive().optional(), input: TemplateValue.optional() },
+  } as const;
+}
+
+/** The kind of a step is the one kind key it has. */
+export const LEAF_KINDS = ['agent', 'http', 'mcp', 'workflow'] as const;
+export const STEP_KINDS = ['agent', 'http', 'mcp', 'workflow', 'sleep', 'wait_for_event', 'parallel', 'switch', 'foreach'] as const;
+export type StepKind = (typeof STEP_KINDS)[number];
+
+/** A `compensate:` step: a leaf step whose id defaults to `<step id>_compensate`. */
+export const CompensateStep = z.union(
+  Object.values(leafKinds()).map((fields) => z.strictObject({ id: Identifier.optional(), ...fields, timeout: Duration.optional(), retry: RetryPolicy.optional() })),
+);
+
+/** The schemas of every step kind, with `child` as the schema of nested steps. */
+export function stepKinds<C extends z.ZodType>(child: C) {
+  const base = { id: Identifier, ...common, compensate: CompensateStep.optional() };
+  const leaf = leafKinds();
+  return {
+    agent: z.strictObject({ ...base, ...leaf.agent }),
+    http: z.strictObject({ ...base, ...leaf.http }),
+    mcp: z.strictObject({ ...base, ...leaf.mcp }),
+    workflow: z.strictObject({ ...base, ...leaf.workflow }),
+    sleep: z.strictObject({ ...base, sleep: Duration }),
+    wait_for_event: z.strictObject({
+      ...base,
+      wait_for_event: z.strictObject({
+        type: z.string().min(1),
+        match: z.string().optional().describe('JSONata condition over {{ event }} and the run context'),
+        timeout: Duration.optional(),
+      }),
+    }),
+    parallel: z.strictObject({
+      ...base,
+      parallel: z.array(child).min(1),
+      wait_for: z.union([z.enum(['all', 'any']), z.int().positive()]).default('all'),
+    }),
+    switch: z.strictObject({
+      ...base,
+      switch: z.string().min(1).describe('A template; its value selects the case'),
+      cases: z.record(z.string(), z.array(child).min(1)),
+      default: z.array(child).min(1).optional(),
+    }),
+    foreach: z.strictObject({
+      ...base,
+      foreach: TemplateValue.describe('A template giving a list; each element is {{ item }}, its position {{ index }}'),
+      concurrency: z.int().min(1).max(1000).default(10),
+      do: z.array(child).min(1),
+    }),
+  };
+}
+
+/** The kind of a raw step (its first kind key), or undefined. */
+export function kindOf(raw: unknown): StepKind | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  return STEP_KINDS.find((k) => k in raw);
+}
+
+/** Shallow schemas: each kind with nested steps left unchecked (validated one by one). */
+export const SHALLOW_KINDS = stepKinds(z.unknown());
+
+type Kinds = typeof SHALLOW_KINDS;
+type Out<K extends keyof Kinds> = Omit<z.output<Kinds[K]>, 'parallel' | 'cases' | 'default' | 'do'>;
+
+/** A validated step, with defaults applied. */
+export type Step =
+  | Out<'agent'> | Out<'http'> | Out<'mcp'> | Out<'workflow'> | Out<'sleep'> | Out<'wait_for_event'>
+  | (Out<'parallel'> & { parallel: Step[] })
+  | (Out<'switch'> & { cases: Record<string, Step[]>; default?: Step[] })
+  | (Out<'foreach'> & { do: Step[] });
+
+/** Deep schema of one step: a union of the kinds, nested steps included. */
+export const Step: z.ZodType<Step> = z.lazy(() => z.union(Object.values(stepKinds(Step)) as unknown as [z.ZodType<Step>, z.ZodType<Step>])) as z.ZodType<Step>;
+
+
+/** The step kinds of CONTRACT.md that this version does not run yet; refused with a clear message. */
+export const PLANNED_STEP_KINDS = ['approval'] as const;
