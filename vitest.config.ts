@@ -25,7 +25,8 @@ export default defineConfig({
           LLM_KEY: 'sk-test-key',
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
-          EMAIL_FIXTURES: await readEmailFixtures(),
+          EMAIL_FIXTURES: await readFixtures('./test/fixtures/email/', '.eml', 'base64'),
+          WORKFLOW_FIXTURES: await readFixtures('./test/fixtures/workflows/', '.yaml', 'utf8'),
         },
       },
     })),
@@ -38,13 +39,13 @@ export default defineConfig({
   },
 });
 
-/** The real email fixtures, byte for byte (base64), keyed by file name: workerd has no file system. */
-async function readEmailFixtures(): Promise<Record<string, string>> {
+/** Fixture files keyed by file name (emails byte for byte as base64): workerd has no file system. */
+async function readFixtures(folder: string, extension: string, encoding: 'base64' | 'utf8'): Promise<Record<string, string>> {
   const { readdir, readFile } = await import('node:fs/promises');
-  const dir = fileURLToPath(new URL('./test/fixtures/email/', import.meta.url));
+  const dir = fileURLToPath(new URL(folder, import.meta.url));
   const out: Record<string, string> = {};
-  for (const name of (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort()) {
-    out[name] = (await readFile(dir + name)).toString('base64');
+  for (const name of (await readdir(dir)).filter((n) => n.endsWith(extension)).sort()) {
+    out[name] = (await readFile(dir + name)).toString(encoding);
   }
   return out;
 }

@@ -11,6 +11,8 @@ declare global {
       TEST_AGENT_URL: string;
       /** Email fixtures, base64, by file name. */
       EMAIL_FIXTURES: Record<string, string>;
+      /** Workflow fixtures (test/fixtures/workflows), YAML text by file name. */
+      WORKFLOW_FIXTURES: Record<string, string>;
     }
   }
 }

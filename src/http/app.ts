@@ -6,6 +6,7 @@ import type { HonoEnv } from './context';
 import { errorResponse } from './errors';
 import { bearerAuth } from './middleware/auth';
 import { agentRoutes } from './routes/agents';
+import { eventRoutes } from './routes/events';
 import { messageRoutes } from './routes/messages';
 import { runRoutes } from './routes/runs';
 import { workflowRoutes } from './routes/workflows';
@@ -26,7 +27,7 @@ export function createApp() {
   app.get('/api/health', (c) => c.json({ ok: true }));
   app.get('/api/schema/workflow.json', (c) => c.json(workflowJsonSchema));
   app.use('/api/*', bearerAuth());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes]) app.route('/api', routes);
+  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Baton API', version: '0.1.0', description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>.' },

@@ -88,9 +88,7 @@ export class RunObject extends DurableObject<AppEnv> {
 
   /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */
   async deliverEvent(eventType: string, data: unknown): Promise<boolean> {
-    const before = this.store.state();
-    await this.event({ type: 'EventReceived', eventType, data });
-    return this.store.state() !== before;
+    return this.event({ type: 'EventReceived', eventType, data });
   }
 
   /** The run's current state, or null when this object holds no run. */
@@ -110,12 +108,14 @@ export class RunObject extends DurableObject<AppEnv> {
     await this.flush();
   }
 
-  private async event(event: RunEvent): Promise<void> {
-    await this.serial(async () => {
+  /** Applies one event. @returns true when it changed the run. */
+  private async event(event: RunEvent): Promise<boolean> {
+    const changed = await this.serial(async () => {
       const state = this.store.state();
-      if (state) await this.apply(state, event);
+      return state ? this.apply(state, event) : false;
     });
     await this.flush();
+    return changed;
   }
 
   private tenantId(): string {
@@ -129,11 +129,12 @@ export class RunObject extends DurableObject<AppEnv> {
     return result;
   }
 
-  private async apply(state: RunState, event: RunEvent, isNew = false): Promise<void> {
+  /** Decides an event and commits the result. @returns true when the run changed. */
+  private async apply(state: RunState, event: RunEvent, isNew = false): Promise<boolean> {
     const decision = await decide(state, event, { now: Date.now(), random: Math.random });
-    if (decision.state === state && !isNew) return;
     const next = decision.state;
     const changed = Object.keys(next.steps).filter((key) => isNew || JSON.stringify(next.steps[key]) !== JSON.stringify(state.steps[key]));
+    if (!isNew && changed.length === 0 && decision.commands.length === 0 && next.status === state.status) return false;
     const outbox: OutboxEntry[] = [];
     for (const c of decision.commands) {
       if (c.type === 'DispatchStep') outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
@@ -147,6 +148,7 @@ export class RunObject extends DurableObject<AppEnv> {
     // Safety net, coalesced with the commit: should this object die before the outbox is carried
     // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
     if (outbox.length) void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+    return true;
   }
 
   /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { handleMcp, mcpFiles } from './mcp-server';
 
 /**
  * Agents behind HTTP for the tests, on 127.0.0.1 (runs in Node, outside workerd), speaking
@@ -8,11 +9,15 @@ import { createServer, type Server } from 'node:http';
  * - `POST /agents/status/:code`→ answers that status
  * - `POST /agents/slow/:ms`    → answers after ms
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
+ * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
+ * - `GET  /data/orders`         → a JSON list of orders; `POST /save/:name` stores the body (GET /saved)
+ * - `POST /mcp`                 → a real MCP server (see mcp-server.ts); `GET /mcp-files` its files
  * - `GET  /received`           → every request body received so far
  */
 export function startAgentServer(port: number): Promise<Server> {
   const received: unknown[] = [];
   const attempts = new Map<string, number>();
+  const saved = new Map<string, string>();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
@@ -22,6 +27,14 @@ export function startAgentServer(port: number): Promise<Server> {
         res.end(JSON.stringify(payload));
       };
       if (req.method === 'GET' && req.url === '/received') return send(200, received);
+      if (req.method === 'GET' && req.url === '/saved') return send(200, Object.fromEntries(saved));
+      if (req.method === 'GET' && req.url === '/mcp-files') return send(200, Object.fromEntries(mcpFiles));
+      if (req.method === 'GET' && req.url === '/data/orders') return send(200, [{ id: 1, total: 30 }, { id: 2, total: 12.5 }, { id: 3, total: -4 }]);
+      if (req.url === '/mcp') return void handleMcp(req, res, body ? JSON.parse(body) : undefined);
+      if (req.method === 'POST' && req.url?.startsWith('/save/')) {
+        saved.set(req.url.slice('/save/'.length), body);
+        return send(201, { saved: true });
+      }
       const parsed = body ? JSON.parse(body) : {};
       received.push({ url: req.url, headers: { 'idempotency-key': req.headers['idempotency-key'], authorization: req.headers.authorization }, body: parsed });
       if (req.url === '/v1/chat/completions') {
@@ -32,6 +45,11 @@ export function startAgentServer(port: number): Promise<Server> {
       const input = typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed.input);
       const ok = (label: string) => send(200, { output: `${label}: ${input}`, usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 } });
       if (kind === 'tag') return ok(decodeURIComponent(arg));
+      if (kind === 'classify') {
+        const text = input.toLowerCase();
+        const category = /invoice|refund|charge/.test(text) ? 'billing' : /error|crash|bug/.test(text) ? 'technical' : 'general';
+        return send(200, { output: { category } });
+      }
       if (kind === 'flaky') {
         const key = `${parsed.runId}:${parsed.stepId}`;
         const seen = (attempts.get(key) ?? 0) + 1;

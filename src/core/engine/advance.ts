@@ -71,6 +71,7 @@ async function start(state: RunState, key: string, clock: Clock, commands: Comma
  * a failure, and completes the run when nothing is left.
  */
 export async function advance(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
+  if (state.status === 'waiting') state.status = 'running'; // recomputed below
   for (let progressed = true; progressed && state.status === 'running'; ) {
     progressed = false;
     if (state.compensating) {
@@ -92,7 +93,7 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
     if (state.status === 'running' && !state.compensating) progressed = (await settleBlocks(state, clock, commands)) || progressed;
   }
   if (state.status === 'running' && !state.compensating) await completeIfDone(state, clock, commands);
-  if (state.status === 'running' || state.status === 'waiting') {
+  if (state.status === 'running') {
     const live = Object.values(state.steps);
     state.status = !live.some((s) => s.status === 'running') && live.some((s) => s.status === 'waiting') ? 'waiting' : 'running';
   }

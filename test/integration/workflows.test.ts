@@ -1,0 +1,116 @@
+import { env } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { api, httpAgent, putAgent, putWorkflow, waitForRun, type RunBody } from '../support/helpers';
+
+const base = () => env.TEST_AGENT_URL;
+const start = async (workflow: string, input: Record<string, unknown> = {}) => {
+  const res = await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input: { base: base(), ...input } }) });
+  if (res.status !== 202) throw new Error(`start ${workflow}: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { runId: string }).runId;
+};
+const steps = (run: RunBody) => Object.fromEntries(run.steps.map((s) => [s.id, s.status]));
+const stepOf = (run: RunBody, id: string) => run.steps.find((s) => s.id === id)!;
+const get = async (path: string) => (await fetch(`${base()}${path}`)).json() as Promise<Record<string, string>>;
+
+beforeAll(async () => {
+  await putAgent('tagger', httpAgent('tag/T'));
+  await putAgent('flaky', httpAgent('flaky/2'));
+  await putAgent('classify', httpAgent('classify'));
+  await putAgent('broken', httpAgent('status/400'));
+  // Registered in dependency order: subworkflow reads foreach-order.
+  for (const name of Object.keys(env.WORKFLOW_FIXTURES).sort((a) => (a === 'subworkflow.yaml' ? 1 : -1))) {
+    await putWorkflow(name.replace('.yaml', ''), env.WORKFLOW_FIXTURES[name]!);
+  }
+});
+
+describe('fixture workflows run end to end', () => {
+  it('parallel-retry: children start together, one retries, both outputs reach the next step', async () => {
+    const run = await waitForRun(await start('parallel-retry'));
+    expect(run.status).toBe('completed');
+    expect(stepOf(run, 'web')).toMatchObject({ status: 'succeeded', attempts: 3 });
+    expect(stepOf(run, 'docs')).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(stepOf(run, 'research_all').output).toEqual({ web: 'flaky: web', docs: 'T: docs' });
+    expect(run.output).toBe('T: flaky: web + T: docs');
+  });
+
+  it.each([
+    ['I want a refund for invoice 7', 'billing'],
+    ['The app shows an error on start', 'technical'],
+    ['Hello there', 'general'],
+  ])('customer-support: %j is routed to %s and saved', async (message, category) => {
+    const run = await waitForRun(await start('customer-support', { message }));
+    expect(run.status).toBe('completed');
+    expect(run.output).toBe(`T: ${category} reply to: ${message}`);
+    for (const other of ['billing', 'technical', 'general'].filter((c) => c !== category)) expect(steps(run)[other]).toBe('skipped');
+    expect(JSON.parse((await get('/saved'))[`ticket-${category}`]!)).toEqual({ reply: `T: ${category} reply to: ${message}` });
+  });
+
+  it('research-report: parallel research → synthesise → report → save through a real MCP server', async () => {
+    const run = await waitForRun(await start('research-report', { topic: 'crm' }));
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({ report: 'T: # Report\nT: T: market of crm | T: competitors of crm', saved: expect.stringMatching(/^wrote \d+ bytes to crm\.md$/) });
+    expect((await get('/mcp-files'))['crm.md']).toBe('T: # Report\nT: T: market of crm | T: competitors of crm');
+  });
+
+  it('data-etl: extract over HTTP, transform per item in order, validate, and load conditionally', async () => {
+    const run = await waitForRun(await start('data-etl'));
+    expect(run.status).toBe('completed');
+    expect(stepOf(run, 'transform').output).toEqual(['T: order 1 total 30', 'T: order 2 total 12.5', 'T: order 3 total -4']);
+    expect(stepOf(run, 'validate').output).toBe('T: 1');
+    expect(steps(run)).toMatchObject({ load: 'skipped', quarantine: 'succeeded', report_error: 'skipped' });
+    expect(JSON.parse((await get('/saved')).quarantine!)).toHaveLength(3);
+  });
+
+  it('foreach-order: outputs in input order, each iteration a chain', async () => {
+    const run = await waitForRun(await start('foreach-order', { items: ['a', 'b', 'c', 'd'] }));
+    expect(run.output).toEqual(['T: T: 0=a', 'T: T: 1=b', 'T: T: 2=c', 'T: T: 3=d']);
+    expect(run.steps.filter((s) => s.id.startsWith('dive[')).map((s) => s.id)).toEqual(['dive[0]', 'dive[1]', 'dive[2]', 'dive[3]']);
+  });
+
+  it('saga: the failure compensates both bookings, newest first', async () => {
+    const run = await waitForRun(await start('saga'));
+    expect(run).toMatchObject({ status: 'failed', error: { stepId: 'charge', code: 'agent_error' } });
+    expect(steps(run)).toMatchObject({ book_flight: 'compensated', book_hotel: 'compensated', charge: 'failed', cancel_hotel: 'succeeded', book_flight_compensate: 'succeeded' });
+    const attempts = await env.DB.prepare("SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('cancel_hotel', 'book_flight_compensate') ORDER BY dispatched_at, step_id").bind(run.id).all<{ step_id: string }>();
+    expect(attempts.results.map((r) => r.step_id)).toEqual(['cancel_hotel', 'book_flight_compensate']);
+    expect(stepOf(run, 'cancel_hotel').output).toBe('T: cancel T: hotel');
+  });
+
+  it('skip-and-continue: if: skips, needs on skipped skips, on_error: continue goes on', async () => {
+    const run = await waitForRun(await start('skip-and-continue'));
+    expect(run.status).toBe('completed');
+    expect(steps(run)).toMatchObject({ upsell: 'skipped', thank: 'skipped', optional: 'failed', finish: 'succeeded' });
+    expect(run.output).toBe('T: optional was failed');
+  });
+
+  it('sleep-and-event: sleeps, waits (run `waiting`), takes the matching event from POST /api/events', async () => {
+    const runId = await start('sleep-and-event', { order: 'o-42' });
+    const waiting = await (async () => {
+      for (let i = 0; i < 200; i++) {
+        const run = (await (await api(`/runs/${runId}`)).json()) as RunBody;
+        if (run.status === 'waiting' && stepOf(run, 'paid').status === 'waiting') return run;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      throw new Error('the run never waited for the event');
+    })();
+    expect(stepOf(waiting, 'cool_down').status).toBe('succeeded');
+    const miss = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-1' } }) });
+    expect(await miss.json()).toEqual({ delivered: 0 });
+    const hit = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42', amount: 9 } }) });
+    expect(await hit.json()).toEqual({ delivered: 1 });
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'completed', output: 'T: ship o-42' });
+    const again = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42' } }) });
+    expect(await again.json()).toEqual({ delivered: 0 });
+  });
+
+  it('subworkflow: the child runs as its own run and its output comes back', async () => {
+    const run = await waitForRun(await start('subworkflow'));
+    expect(run.status).toBe('completed');
+    expect(stepOf(run, 'child').output).toEqual(['T: T: 0=x', 'T: T: 1=y']);
+    const children = (await (await api('/runs?workflow=foreach-order&limit=50')).json()) as { runs: { id: string }[] };
+    const child = (await Promise.all(children.runs.map(async (r) => (await (await api(`/runs/${r.id}`)).json()) as RunBody & { trigger: { parentRunId?: string } })))
+      .find((r) => r.trigger.parentRunId === run.id);
+    expect(child?.status).toBe('completed');
+  });
+});
