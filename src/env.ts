@@ -15,3 +15,8 @@ export interface StepMessage {
   stepId: string;
   attempt: number;
 }
+
+/** The circuit breaker of an agent: one AgentCircuit object per tenant and agent name. */
+export function circuitOf(env: AppEnv, tenantId: string, agent: string) {
+  return env.CIRCUITS.get(env.CIRCUITS.idFromName(`${tenantId}:${agent}`));
+}

@@ -3,6 +3,7 @@ import { createApp } from './http/app';
 import { consumeDeadLetters, consumeSteps } from './runtime/step-consumer';
 import { receiveEmail } from './triggers/email';
 
+export { AgentCircuit } from './runtime/agent-circuit';
 export { RunObject } from './runtime/run-object';
 
 const app = createApp();

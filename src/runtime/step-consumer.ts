@@ -3,7 +3,7 @@ import { runHttpStep, type HttpStepInput } from '../agents/http-step';
 import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgent } from '../db/agents';
-import type { AppEnv, StepMessage } from '../env';
+import { circuitOf, type AppEnv, type StepMessage } from '../env';
 import type { Claim, Report } from './run-object';
 import { workerSecret } from './secrets';
 
@@ -15,7 +15,16 @@ async function execute(env: AppEnv, message: StepMessage, claim: Claim, host: Ag
   if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
   const agent = claim.agent ? await getAgent(database(env.DB), claim.tenantId, claim.agent) : null;
   if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
+  // Remote agents go through their circuit breaker; builtin tools cannot be down.
+  const circuit = agent.provider === 'builtin' ? null : circuitOf(env, claim.tenantId, agent.name);
+  const gate = circuit ? await circuit.acquire() : { allowed: true };
+  if (!gate.allowed) {
+    const error = { code: 'circuit_open', message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
+    return { result: { ok: false, error }, provider: agent.provider };
+  }
   const result = await callAgent(agent, { runId: message.runId, stepId: message.stepId, attempt: message.attempt, idempotencyKey, input: claim.input, signal }, host);
+  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests.
+  await circuit?.record(result.ok || !result.error.retryable);
   return { result, provider: agent.provider };
 }
 

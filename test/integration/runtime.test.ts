@@ -94,3 +94,19 @@ describe('outbox', () => {
     expect(row).toEqual({ status: 'completed', steps_done: 1 });
   });
 });
+
+describe('circuit breaker per agent', () => {
+  it('opens after repeated agent failures across runs; steps then fail fast with circuit_open; the state is readable', async () => {
+    await putAgent('down', httpAgent('status/503'));
+    await putWorkflow('uses-down', 'name: uses-down\nsteps: [ { id: call, agent: down, retry: { max_attempts: 1 } } ]');
+    for (let i = 0; i < 5; i++) expect((await waitForRun(await startRun('uses-down'))).error).toMatchObject({ code: 'agent_error' });
+    const agent = (await (await api('/agents/down')).json()) as { circuit: { state: string } };
+    expect(agent.circuit).toMatchObject({ state: 'open' });
+    const before = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as unknown[];
+    const run = await waitForRun(await startRun('uses-down'));
+    expect(run.error).toMatchObject({ code: 'circuit_open', stepId: 'call' });
+    const after = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as unknown[];
+    expect(after.length).toBe(before.length);
+    expect(((await (await api('/agents/tagger')).json()) as { circuit: { state: string } }).circuit.state).toBe('closed');
+  });
+});

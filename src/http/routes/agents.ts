@@ -4,6 +4,7 @@ import { getAgent, listAgents, putAgent } from '../../db/agents';
 import { database } from '../../db/client';
 import { AgentBody, AgentRecord } from '../../schemas/agent';
 import { AgentName } from '../../schemas/definition';
+import { circuitOf } from '../../env';
 import { router } from '../context';
 
 const nameParam = z.object({ name: AgentName });
@@ -24,10 +25,14 @@ agentRoutes.openapi(createRoute({ method: 'get', path: '/agents', summary: 'List
   responses: { 200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(AgentRecord) }) } } } } }),
 async (c) => c.json({ agents: await listAgents(database(c.env.DB), c.var.tenantId) }, 200));
 
-agentRoutes.openapi(createRoute({ method: 'get', path: '/agents/{name}', summary: 'Read an agent', request: { params: nameParam }, responses: { 200: { description: 'The agent', ...record } } }),
+const withCircuit = AgentRecord.extend({ circuit: z.object({ state: z.enum(['closed', 'open', 'half_open']), calls: z.number(), failureRate: z.number(), openedAt: z.string().nullable() }) });
+
+agentRoutes.openapi(createRoute({ method: 'get', path: '/agents/{name}', summary: 'Read an agent with its circuit breaker state', request: { params: nameParam },
+  responses: { 200: { description: 'The agent', content: { 'application/json': { schema: withCircuit } } } } }),
 async (c) => {
   const { name } = c.req.valid('param');
   const agent = await getAgent(database(c.env.DB), c.var.tenantId, name);
   if (!agent) throw new BatonError('not_found', `agent ${name} is not registered`);
-  return c.json(agent, 200);
+  const circuit = await circuitOf(c.env, c.var.tenantId, name).status();
+  return c.json({ ...agent, circuit }, 200);
 });
