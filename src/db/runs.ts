@@ -98,3 +98,20 @@ function mirrorable(output: unknown): unknown {
   const bytes = new TextEncoder().encode(JSON.stringify(output)).byteLength;
   return bytes <= MAX_MIRRORED_OUTPUT_BYTES ? output : { $ref: 'run', bytes, note: 'read the full output with GET /api/runs/:id' };
 }
+
+/** Mean duration (ms) of successful attempts per step id (iterations folded) of a workflow's runs. */
+export async function stepDurations(db: Database, tenantId: string, workflow: string): Promise<Map<string, number>> {
+  const rows = await db.all<{ step_id: string; started_at: string; ended_at: string }>(sql`
+    SELECT a.step_id, a.started_at, a.ended_at FROM step_attempts a JOIN runs r ON r.id = a.run_id
+    WHERE r.tenant_id = ${tenantId} AND r.workflow_name = ${workflow} AND a.status = 'succeeded' AND a.started_at IS NOT NULL AND a.ended_at IS NOT NULL
+    ORDER BY a.ended_at DESC LIMIT 2000`);
+  const sums = new Map<string, { total: number; n: number }>();
+  for (const row of rows) {
+    const id = row.step_id.split('[')[0]!;
+    const entry = sums.get(id) ?? { total: 0, n: 0 };
+    entry.total += Date.parse(row.ended_at) - Date.parse(row.started_at);
+    entry.n += 1;
+    sums.set(id, entry);
+  }
+  return new Map([...sums].map(([id, { total, n }]) => [id, total / n]));
+}

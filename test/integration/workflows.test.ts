@@ -114,3 +114,13 @@ describe('fixture workflows run end to end', () => {
     expect(child?.status).toBe('completed');
   });
 });
+
+describe('planner endpoint', () => {
+  it('answers the DAG, groups and critical path, with durations from past attempts', async () => {
+    await waitForRun(await start('research-report', { topic: 'planning' }));
+    const plan = (await (await api('/workflows/research-report/plan')).json()) as { criticalPath: { steps: string[] }; groups: { list: string; steps: string[] }[]; nodes: { id: string; estimated: string }[] };
+    expect(plan.criticalPath.steps).toEqual(['research', 'synthesise', 'report', 'save']);
+    expect(plan.groups).toContainEqual({ list: 'research', steps: ['market', 'competitors'] });
+    expect(plan.nodes.find((n) => n.id === 'market')!.estimated).toBe('history');
+  });
+});

@@ -2,7 +2,10 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { HonoRequest } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../../core/errors';
+import { buildPlan } from '../../core/definition';
+import { planExecution } from '../../core/policy/planner';
 import { database } from '../../db/client';
+import { stepDurations } from '../../db/runs';
 import { getWorkflowVersion, listVersions, listWorkflows } from '../../db/workflows';
 import { startRun } from '../../triggers/start-run';
 import { router } from '../context';
@@ -66,6 +69,17 @@ workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', s
     const versions = await listVersions(db, c.var.tenantId, name);
     return c.json({ ...wf, versions }, 200);
   });
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}/plan', summary: 'The DAG, parallel groups and critical path (estimated from past attempts)',
+  request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+  responses: { 200: { description: 'The execution plan', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } }),
+async (c) => {
+  const db = database(c.env.DB);
+  const { name } = c.req.valid('param');
+  const wf = await getWorkflowVersion(db, c.var.tenantId, name, c.req.valid('query').version);
+  if (!wf) throw new BatonError('not_found', `workflow ${name} (or that version) does not exist`);
+  const plan = planExecution(buildPlan(wf.definition).plan, await stepDurations(db, c.var.tenantId, name));
+  return c.json({ name, version: wf.version, ...plan }, 200);
+});
 workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', summary: 'Start a run',
     request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional() }) } } } },
     responses: { 202: { description: 'Started (or the run of an earlier request with the same idempotency key)', content: { 'application/json': { schema: z.object({ runId: z.string() }) } } } } }),
