@@ -97,7 +97,7 @@ export function stepKinds<C extends z.ZodType>(child: C) {
     }),
     parallel: z.strictObject({
       ...base,
-      parallel: z.array(child).min(1),
+      parallel: z.array(child).min(1).max(1000, 'at most 1000 parallel children (use foreach with concurrency for more)'),
       wait_for: z.union([z.enum(['all', 'any']), z.int().positive()]).default('all'),
     }),
     switch: z.strictObject({

@@ -215,3 +215,18 @@ steps:
     expect(state.compensating?.error).toMatchObject({ code: 'run_timeout' });
   });
 });
+
+describe('limits', () => {
+  it('a foreach whose items would exceed the step-instance limit fails with limit_exceeded', async () => {
+    const { state } = await play(stateOf('name: l\ninputs: { list: { type: array } }\nsteps: [ { id: each, foreach: "{{ inputs.list }}", do: [ { id: a, agent: x }, { id: b, agent: x } ] } ]', { list: Array.from({ length: 10_001 }, (_, i) => i) }), [{ type: 'RunStarted' }]);
+    expect(state.error).toMatchObject({ code: 'limit_exceeded', stepId: 'each' });
+    expect(state.error!.message).toContain('10001 items would exceed 20000 step instances per run');
+  });
+
+  it('a parallel block of more than 1000 children is refused at registration', () => {
+    const children = Array.from({ length: 1001 }, (_, i) => ({ id: `c${i}`, agent: 'x' }));
+    const result = validateDefinition({ name: 'wide', steps: [{ id: 'p', parallel: children }] });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.issues[0]).toMatchObject({ path: 'steps[0].parallel', message: expect.stringContaining('at most 1000') });
+  });
+});

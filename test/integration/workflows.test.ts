@@ -1,4 +1,5 @@
-import { env } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
+import { circuitOf } from '../../src/env';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun, type RunBody } from '../support/helpers';
 
@@ -15,6 +16,7 @@ const get = async (path: string) => (await fetch(`${base()}${path}`)).json() as 
 beforeAll(async () => {
   await putAgent('tagger', httpAgent('tag/T'));
   await putAgent('flaky', httpAgent('flaky/2'));
+  await putAgent('flaky-too', httpAgent('flaky/2'));
   await putAgent('classify', httpAgent('classify'));
   await putAgent('broken', httpAgent('status/400'));
   // Registered in dependency order: subworkflow reads foreach-order.
@@ -122,5 +124,56 @@ describe('planner endpoint', () => {
     expect(plan.criticalPath.steps).toEqual(['research', 'synthesise', 'report', 'save']);
     expect(plan.groups).toContainEqual({ list: 'research', steps: ['market', 'competitors'] });
     expect(plan.nodes.find((n) => n.id === 'market')!.estimated).toBe('history');
+  });
+});
+
+describe('every step kind in one definition', () => {
+  const runAndRelease = async (input: Record<string, unknown>) => {
+    // Each test starts with a closed circuit for the flaky agent (its retries count against it).
+    await runInDurableObject(circuitOf(env, 'default', 'flaky-too'), (_obj, state) => state.storage.kv.delete('circuit'));
+    const runId = await start('every-kind', input);
+    for (let i = 0; i < 400; i++) {
+      const delivered = ((await (await api('/events', { method: 'POST', body: JSON.stringify({ type: 'every.go', data: { go: true } }) })).json()) as { delivered: number }).delivered;
+      if (delivered) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    return waitForRun(runId);
+  };
+
+  it('runs to the output CONTRACT.md describes', async () => {
+    const run = await runAndRelease({});
+    expect(run.error).toBeNull();
+    expect(run.status).toBe('completed');
+    expect(run.output).toEqual({
+      gathered: { flaky_source: 'flaky: a', steady_source: 'T: b' },
+      routed: 'T: billing',
+      squares: ['T: 9', 'T: 1', 'T: 4'],
+      optional: 'failed',
+      stored: 'wrote 8 bytes to every.txt', // the content is '3 orders'
+      event: { go: true },
+      child: ['T: T: 0=z'],
+    });
+    expect(stepOf(run, 'flaky_source').attempts).toBe(3);
+    expect(steps(run)).toMatchObject({ vip_only: 'skipped', other: 'skipped', finish: 'skipped', optional: 'failed' });
+  });
+
+  it('with a failing last step, compensates in reverse order of completion', async () => {
+    const run = await runAndRelease({ fail: true });
+    expect(run).toMatchObject({ status: 'failed', error: { stepId: 'finish' } });
+    expect(steps(run)).toMatchObject({ gather: 'compensated', fetch: 'compensated', unfetch: 'succeeded', gather_compensate: 'succeeded' });
+    const order = await env.DB.prepare("SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('unfetch', 'gather_compensate') ORDER BY dispatched_at").bind(run.id).all<{ step_id: string }>();
+    expect(order.results.map((r) => r.step_id)).toEqual(['unfetch', 'gather_compensate']);
+  });
+});
+
+describe('large data', () => {
+  it('a 300 KB step output reaches the next step and the API; D1 keeps a reference, not the copy', async () => {
+    await putWorkflow('big', 'name: big\nsteps:\n  - { id: big, agent: tagger, input: "{{ $pad(\'\', 300000, \'x\') }}" }\n  - { id: measure, agent: tagger, input: "{{ $string($length(big.output)) }}" }\noutput: "{{ big.output }}"');
+    const run = await waitForRun(await start('big'));
+    expect(run.status).toBe('completed');
+    expect(stepOf(run, 'measure').output).toBe('T: 300003');
+    expect((run.output as string).length).toBe(300003);
+    const row = await env.DB.prepare('SELECT output FROM runs WHERE id = ?').bind(run.id).first<{ output: string }>();
+    expect(JSON.parse(row!.output)).toMatchObject({ $ref: 'run', bytes: 300005 });
   });
 });
