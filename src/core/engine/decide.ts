@@ -20,11 +20,26 @@ type Handlers = { [K in RunEvent['type']]: Handler<Extract<RunEvent, { type: K }
  */
 export async function decide(state: RunState, event: RunEvent, clock: Clock): Promise<Decision> {
   if (isRunTerminal(state)) return { state, commands: [] };
-  const next = structuredClone(state);
+  const next = copyForUpdate(state);
   const commands: Command[] = [];
   const handler = handlers[event.type] as Handler<RunEvent>;
   await handler(next, event, clock, commands);
   return { state: next, commands };
+}
+
+/**
+ * A copy of the state that handlers may modify: every object they mutate in place (the run, each
+ * step and attempt, the saga queue) is copied; values they only ever replace (definition, inputs,
+ * outputs, foreach items) are shared. Much cheaper than a deep clone for runs of thousands of steps.
+ */
+function copyForUpdate(state: RunState): RunState {
+  const steps: RunState['steps'] = {};
+  for (const key in state.steps) {
+    const step = state.steps[key]!;
+    steps[key] = { ...step, attempts: step.attempts.map((a) => ({ ...a })) };
+  }
+  const compensating = state.compensating ? { ...state.compensating, queue: [...state.compensating.queue] } : undefined;
+  return { ...state, steps, ...(compensating ? { compensating } : {}) };
 }
 
 /** True when `attempt` of the step instance is the one in flight. */
