@@ -230,3 +230,38 @@ describe('limits', () => {
     if (!result.ok) expect(result.issues[0]).toMatchObject({ path: 'steps[0].parallel', message: expect.stringContaining('at most 1000') });
   });
 });
+
+describe('events the run no longer waits for change nothing', () => {
+  const sleepy = 'name: z\nsteps: [ { id: nap, sleep: 1h }, { id: after, agent: x } ]';
+  const fire = (kind: 'sleep' | 'retry' | 'event_timeout' | 'step_timeout' | 'run_timeout', stepId: string, attempt = 1): RunEvent =>
+    ({ type: 'TimerFired', timer: { id: `${kind}:${stepId}:${attempt}`, kind, stepId, attempt, at: 0 } });
+
+  it.each([
+    ['an event nobody waits for', { type: 'EventReceived', eventType: 'nope', data: 1 } as RunEvent],
+    ['a retry timer for a waiting step', fire('retry', 'nap')],
+    ['an event timeout for a sleeping step', fire('event_timeout', 'after')],
+    ['a step timeout for a step not started', fire('step_timeout', 'after')],
+    ['a report for a step not started', ok('after')],
+    ['a start for a step not started', { type: 'StepStarted', stepId: 'after', attempt: 1 } as RunEvent],
+  ])('%s', async (_label, event) => {
+    const { state } = await play(stateOf(sleepy), [{ type: 'RunStarted' }]);
+    const d = await decide(state, event, { now: 5000, random: () => 0 });
+    expect(d.commands).toEqual([]);
+    expect(d.state.steps).toEqual(state.steps);
+    expect(d.state.status).toBe('waiting');
+  });
+
+  it('a run timeout during the saga does not restart it', async () => {
+    const yaml = 'name: s\nsteps:\n  - { id: a, agent: x, compensate: { agent: x } }\n  - { id: b, agent: x }\n';
+    const { state, commands } = await play(stateOf(yaml), [{ type: 'RunStarted' }, ok('a'), fail('b'), fire('run_timeout', '', 0)]);
+    expect(commands[3]).toEqual([]);
+    expect(state.compensating?.current).toBe('a');
+  });
+
+  it('a run that ended ignores every event', async () => {
+    const { state } = await play(stateOf('name: d\nsteps: [ { id: a, agent: x } ]'), [{ type: 'RunStarted' }, ok('a')]);
+    for (const event of [fire('run_timeout', '', 0), { type: 'EventReceived', eventType: 'x', data: 1 } as RunEvent, { type: 'RunStarted' } as RunEvent]) {
+      expect(await decide(state, event, { now: 9, random: () => 0 })).toEqual({ state, commands: [] });
+    }
+  });
+});
