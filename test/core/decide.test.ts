@@ -27,7 +27,8 @@ async function play(state: RunState, events: RunEvent[], start = 1000) {
 
 const ok = (stepId: string, output: unknown, attempt = 1): RunEvent => ({ type: 'StepSucceeded', stepId, attempt, output });
 const fail = (stepId: string, retryable: boolean, attempt = 1, retryAfterMs?: number): RunEvent => ({ type: 'StepFailed', stepId, attempt, error: { code: 'agent_error', message: 'boom', retryable, retryAfterMs } });
-const types = (commands: Command[]) => commands.map((c) => (c.type === 'DispatchStep' ? `Dispatch ${c.stepId}#${c.attempt}` : c.type === 'SetTimer' ? `SetTimer ${c.timer.id}` : c.type === 'CancelTimer' ? `CancelTimer ${c.timerId}` : c.type));
+/** Commands as short strings; the unclaimed-attempt watchdog timers are tested on their own below. */
+const types = (commands: Command[]) => commands.filter((c) => !JSON.stringify(c).includes('unclaimed')).map((c) => (c.type === 'DispatchStep' ? `Dispatch ${c.stepId}#${c.attempt}` : c.type === 'SetTimer' ? `SetTimer ${c.timer.id}` : c.type === 'CancelTimer' ? `CancelTimer ${c.timerId}` : c.type));
 
 const CHAIN = `name: chain
 steps:
@@ -106,7 +107,7 @@ describe('decide: StepFailed and retries', () => {
   it('schedules a retry with full-jitter exponential backoff', async () => {
     const { state, last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true)]);
     expect(types(last)).toEqual(['CancelTimer step_timeout:a:1', 'SetTimer retry:a:1']);
-    const timer = (last[1] as Extract<Command, { type: 'SetTimer' }>).timer;
+    const timer = (last.find((c) => c.type === 'SetTimer' && c.timer.kind === 'retry') as Extract<Command, { type: 'SetTimer' }>).timer;
     expect(timer.at).toBe(1100 + 500); // initial 1 s × 2^0 × random 0.5
     expect(state.steps.a).toMatchObject({ status: 'running', attempt: 1 });
     expect(state.steps.a!.attempts[0]!.status).toBe('failed');
@@ -114,7 +115,7 @@ describe('decide: StepFailed and retries', () => {
 
   it('honours Retry-After when it is longer than the backoff', async () => {
     const { last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, fail('a', true, 1, 5000)]);
-    expect((last[1] as Extract<Command, { type: 'SetTimer' }>).timer.at).toBe(1100 + 5000);
+    expect((last.find((c) => c.type === 'SetTimer' && c.timer.kind === 'retry') as Extract<Command, { type: 'SetTimer' }>).timer.at).toBe(1100 + 5000);
   });
 
   it('the retry timer dispatches the next attempt; a stale one does nothing', async () => {
@@ -187,6 +188,24 @@ describe('decide: timeouts', () => {
   it('a timeout timer for a finished attempt does nothing', async () => {
     const { last } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, ok('a', 'A'), { type: 'TimerFired', timer: { id: 'step_timeout:a:1', kind: 'step_timeout', stepId: 'a', attempt: 1, at: 0 } }]);
     expect(last).toEqual([]);
+  });
+});
+
+describe('decide: unclaimed attempts', () => {
+  const unclaimed: RunEvent = { type: 'TimerFired', timer: { id: 'unclaimed:a:1', kind: 'unclaimed', stepId: 'a', attempt: 1, at: 0 } };
+  it('an attempt no consumer claimed is sent again (same attempt), and checked again later', async () => {
+    const { commands } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, unclaimed]);
+    expect(commands[0]).toContainEqual({ type: 'SetTimer', timer: { id: 'unclaimed:a:1', kind: 'unclaimed', stepId: 'a', attempt: 1, at: 1000 + 30_000 } });
+    expect(commands[1]).toEqual([
+      { type: 'DispatchStep', stepId: 'a', attempt: 1, kind: 'agent', timeoutMs: 600_000 },
+      { type: 'SetTimer', timer: { id: 'unclaimed:a:1', kind: 'unclaimed', stepId: 'a', attempt: 1, at: 1100 + 30_000 } },
+    ]);
+  });
+
+  it('a claimed attempt cancels the watchdog and is not sent again', async () => {
+    const { commands } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'StepStarted', stepId: 'a', attempt: 1 }, unclaimed]);
+    expect(commands[1]).toEqual([{ type: 'CancelTimer', timerId: 'unclaimed:a:1' }]);
+    expect(commands[2]).toEqual([]);
   });
 });
 

@@ -5,7 +5,7 @@ import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
 import { failRun, failStep } from './failure';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
-import { dispatch, succeed } from './leaf';
+import { dispatch, redispatch, succeed } from './leaf';
 import { cancelTimer, setTimer } from './timers';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
@@ -57,8 +57,9 @@ const handlers: Handlers = {
     await advance(state, clock, commands);
   },
 
-  StepStarted: (state, event, clock) => {
+  StepStarted: (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
+    cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     const step = state.steps[event.stepId]!;
     step.attempts.at(-1)!.startedAt ??= clock.now;
     step.startedAt ??= clock.now;
@@ -71,6 +72,7 @@ const handlers: Handlers = {
     attempt.startedAt ??= clock.now;
     succeed(state, event.stepId, event.output, clock);
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
+    cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     await advance(state, clock, commands);
   },
 
@@ -78,6 +80,7 @@ const handlers: Handlers = {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
     Object.assign(state.steps[event.stepId]!.attempts.at(-1)!, { usage: event.usage, provider: event.provider });
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
+    cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     attemptFailed(state, event.stepId, event.error, 'failed', clock, commands);
     await advance(state, clock, commands);
   },
@@ -90,6 +93,9 @@ const handlers: Handlers = {
       if (!isCurrent(state, timer.stepId, timer.attempt)) return;
       const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
       attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, 'timed_out', clock, commands);
+    } else if (timer.kind === 'unclaimed') {
+      if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined) redispatch(state, timer.stepId, clock, commands);
+      return;
     } else if (timer.kind === 'retry') {
       if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
       dispatch(state, timer.stepId, clock, commands);

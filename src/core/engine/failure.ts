@@ -39,7 +39,7 @@ function stop(state: RunState, key: string, clock: Clock, commands: Command[]): 
   if (step.status === 'running' || step.status === 'waiting') {
     const attempt = step.attempts.at(-1);
     if (attempt?.status === 'running') Object.assign(attempt, { status: 'cancelled', endedAt: clock.now });
-    for (const kind of ['step_timeout', 'retry', 'sleep', 'event_timeout'] as const) cancelTimer(commands, kind, key, step.attempt);
+    for (const kind of ['step_timeout', 'unclaimed', 'retry', 'sleep', 'event_timeout'] as const) cancelTimer(commands, kind, key, step.attempt);
     if (node.kind === 'wait_for_event') commands.push({ type: 'StopWaiting', stepId: key });
   }
   Object.assign(step, { status: 'cancelled', endedAt: step.startedAt !== undefined ? clock.now : step.endedAt });

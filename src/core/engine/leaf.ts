@@ -8,6 +8,13 @@ import type { Clock, Command, RunState } from './types';
 /** Default per-attempt timeout when a step sets none: 10 minutes. */
 export const DEFAULT_STEP_TIMEOUT_MS = 600_000;
 
+/**
+ * A dispatched attempt that no consumer claimed within this time is sent to the Queue again (the
+ * claim makes duplicates harmless): a message lost with a crashed process costs seconds, not the
+ * whole step timeout. ms.
+ */
+export const REDISPATCH_AFTER_MS = 30_000;
+
 /** The leaf part of a step with `{{ }}` rendered: what an attempt sends. @throws ExpressionError */
 export async function renderLeafInput(state: RunState, key: string, step: Step, path: string): Promise<unknown> {
   const context = contextOf(state, key);
@@ -35,6 +42,17 @@ export function dispatch(state: RunState, key: string, clock: Clock, commands: C
   const kind = 'agent' in def ? 'agent' : 'http' in def ? 'http' : 'mcp';
   commands.push({ type: 'DispatchStep', stepId: key, attempt: step.attempt, kind, timeoutMs });
   setTimer(commands, 'step_timeout', key, step.attempt, clock.now + timeoutMs);
+  if (timeoutMs > REDISPATCH_AFTER_MS) setTimer(commands, 'unclaimed', key, step.attempt, clock.now + REDISPATCH_AFTER_MS);
+}
+
+/** Sends an unclaimed attempt to the Queue again, and checks again later. */
+export function redispatch(state: RunState, key: string, clock: Clock, commands: Command[]): void {
+  const step = state.steps[key]!;
+  const def = nodeOf(state, key).step;
+  const kind = 'agent' in def ? 'agent' : 'http' in def ? 'http' : 'mcp';
+  const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  commands.push({ type: 'DispatchStep', stepId: key, attempt: step.attempt, kind, timeoutMs });
+  setTimer(commands, 'unclaimed', key, step.attempt, clock.now + REDISPATCH_AFTER_MS);
 }
 
 /** Starts a `sleep:` or `wait_for_event:` step: it waits (status `waiting`) on a timer or an event. */

@@ -82,7 +82,7 @@ export interface RunState {
 export interface Timer {
   id: string;
   at: number;
-  kind: 'retry' | 'step_timeout' | 'sleep' | 'event_timeout' | 'run_timeout';
+  kind: 'retry' | 'step_timeout' | 'unclaimed' | 'sleep' | 'event_timeout' | 'run_timeout';
   /** Step instance key (empty for run_timeout). */
   stepId: string;
   attempt: number;
