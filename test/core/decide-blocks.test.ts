@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseDefinitionText, validateDefinition } from '../../src/core/definition';
-import { decide, initialState, type Command, type RunEvent, type RunState } from '../../src/core/engine';
-
-function stateOf(yaml: string, inputs: Record<string, unknown> = {}): RunState {
-  const parsed = parseDefinitionText(yaml);
-  if ('issues' in parsed) throw new Error(JSON.stringify(parsed.issues));
-  const result = validateDefinition(parsed.value);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return initialState({ runId: 'run_1', workflow: result.definition.name, version: 1, definition: result.definition, inputs, trigger: { type: 'api' }, createdAt: 0 });
-}
+import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+import { stateOf } from '../support/definitions';
+import { validateDefinition } from '../../src/core/definition';
 
 /** Plays events; returns the final state and the commands of each decision. */
 async function play(state: RunState, events: RunEvent[]) {

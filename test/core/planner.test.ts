@@ -1,13 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildPlan, parseDefinitionText, validateDefinition } from '../../src/core/definition';
 import { DEFAULT_ESTIMATE_MS, planExecution } from '../../src/core/policy/planner';
+import { validated } from '../support/definitions';
 
-function planOf(yaml: string) {
-  const parsed = parseDefinitionText(yaml);
-  const result = validateDefinition('value' in parsed ? parsed.value : null);
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return buildPlan(result.definition).plan;
-}
+const planOf = (yaml: string) => validated(yaml).plan;
 
 const yaml = `name: p
 steps:

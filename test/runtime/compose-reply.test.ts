@@ -1,15 +1,12 @@
 import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
-import { parseDefinitionText, validateDefinition } from '../../src/core/definition';
-import { initialState, type RunState } from '../../src/core/engine';
+import type { RunState } from '../../src/core/engine';
+import { stateOf } from '../support/definitions';
 import { composeReply, replySubject } from '../../src/runtime/compose-reply';
 import { markdownToHtml } from '../../src/runtime/markdown';
 
 function finished(output: unknown): RunState {
-  const parsed = parseDefinitionText('name: w\nsteps: [ { id: a, agent: x } ]');
-  const result = validateDefinition('value' in parsed ? parsed.value : null);
-  if (!result.ok) throw new Error('invalid');
-  const state = initialState({ runId: 'run_x', workflow: 'w', version: 1, definition: result.definition, inputs: {}, trigger: { type: 'email' }, createdAt: 0 });
+  const state = { ...stateOf('name: w\nsteps: [ { id: a, agent: x } ]'), runId: 'run_x', trigger: { type: 'email' as const } };
   state.steps.a = { status: 'succeeded', attempt: 1, attempts: [{ attempt: 1, status: 'succeeded', dispatchedAt: 0, provider: 'http' }], output };
   return { ...state, status: 'completed', output, startedAt: 0, endedAt: 41_000 };
 }

@@ -4,7 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../../core/errors';
 import { buildPlan } from '../../core/definition';
 import { planExecution } from '../../core/policy/planner';
-import { database } from '../../db/client';
+import { database, type Database } from '../../db/client';
 import { stepDurations } from '../../db/runs';
 import { getWorkflowVersion, listVersions, listWorkflows } from '../../db/workflows';
 import { startRun } from '../../triggers/start-run';
@@ -31,6 +31,13 @@ async function readDefinition(req: HonoRequest): Promise<{ text: string; format:
   if (!text.trim()) throw new BatonError('invalid_definition', 'the request body is empty', { issues: [{ path: '(root)', message: 'expected a YAML or JSON definition' }] });
   const format = (req.header('content-type') ?? '').includes('json') ? 'json' : 'yaml';
   return { text, format };
+}
+
+/** A workflow's latest (or given) version. @throws {BatonError} not_found */
+async function requireVersion(db: Database, tenantId: string, name: string, version?: number) {
+  const wf = await getWorkflowVersion(db, tenantId, name, version);
+  if (!wf) throw new BatonError('not_found', `workflow ${name}${version ? ` version ${version}` : ''} does not exist`);
+  return wf;
 }
 
 const limit = bodyLimit({ maxSize: MAX_DEFINITION_BYTES, onError: () => { throw new BatonError('payload_too_large', `definitions are limited to ${MAX_DEFINITION_BYTES} bytes`); } });
@@ -64,8 +71,7 @@ workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', s
   async (c) => {
     const db = database(c.env.DB);
     const { name } = c.req.valid('param');
-    const wf = await getWorkflowVersion(db, c.var.tenantId, name, c.req.valid('query').version);
-    if (!wf) throw new BatonError('not_found', `workflow ${name} (or that version) does not exist`);
+    const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
     const versions = await listVersions(db, c.var.tenantId, name);
     return c.json({ ...wf, versions }, 200);
   });
@@ -75,8 +81,7 @@ workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}/pla
 async (c) => {
   const db = database(c.env.DB);
   const { name } = c.req.valid('param');
-  const wf = await getWorkflowVersion(db, c.var.tenantId, name, c.req.valid('query').version);
-  if (!wf) throw new BatonError('not_found', `workflow ${name} (or that version) does not exist`);
+  const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
   const plan = planExecution(buildPlan(wf.definition).plan, await stepDurations(db, c.var.tenantId, name));
   return c.json({ name, version: wf.version, ...plan }, 200);
 });
