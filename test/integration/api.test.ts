@@ -125,10 +125,12 @@ describe('agents and documents', () => {
   it('serves the OpenAPI document and the workflow JSON Schema', async () => {
     const doc = (await (await api('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/workflows', '/api/workflows/{name}/runs', '/api/runs/{id}', '/api/runs/{id}/messages', '/api/agents/{name}', '/api/messages']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/workflows', '/api/workflows/{name}/runs', '/api/workflows/{name}/plan', '/api/runs/{id}', '/api/runs/{id}/messages', '/api/agents/{name}', '/api/messages', '/api/events']));
     const schema = (await (await api('/schema/workflow.json')).json()) as { properties: Record<string, unknown>; required: string[] };
     expect(schema.required).toEqual(expect.arrayContaining(['name', 'steps']));
-    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'triggers', 'inputs', 'steps', 'output']));
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['name', 'triggers', 'inputs', 'steps', 'output', 'timeout']));
+    const text = JSON.stringify(schema);
+    for (const kind of ['agent', 'http', 'mcp', 'workflow', 'sleep', 'wait_for_event', 'parallel', 'switch', 'foreach', 'compensate']) expect(text).toContain(`"${kind}"`);
   });
 
   it('unknown routes answer a JSON 404', async () => {
