@@ -1,0 +1,160 @@
+// `npm run bench`: starts Baton (plus a bench-only Cloudflare Workflow) in `wrangler dev` on
+// 127.0.0.1, serves agents itself, runs each scenario, prints a table and writes bench/results.json.
+// Absolute times on shared machines are noise; compare the ratios measured in the same run.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { root, sleep } from '../scripts/lib.mjs';
+
+const PORT = Number(process.env.BENCH_PORT || 8795);
+const BASE = `http://127.0.0.1:${PORT}`;
+const TOKEN = 'bench-token';
+const persist = join(root, '.wrangler', 'bench-state');
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
+const config = join(root, 'bench', 'wrangler.toml');
+
+/** Agents on 127.0.0.1: /zero answers at once, /slow/<ms> after ms. Counts calls. */
+let agentCalls = 0;
+const agents = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    agentCalls++;
+    const input = body ? JSON.parse(body).input : null;
+    const answer = () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ output: input })); };
+    const slow = /^\/slow\/(\d+)/.exec(req.url ?? '');
+    if (slow) setTimeout(answer, Number(slow[1]));
+    else answer();
+  });
+});
+await new Promise((r) => agents.listen(0, '127.0.0.1', r));
+const AGENT = `http://127.0.0.1:${agents.address().port}`;
+
+async function api(path, init = {}) {
+  const res = await fetch(`${BASE}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+const putWorkflow = (name, yaml) => api(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
+const startRun = async (name, input = {}) => (await api(`/workflows/${name}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
+async function waitRun(id, timeoutMs = 600_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await api(`/runs/${id}`);
+    if (['completed', 'failed', 'cancelled'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${id} still ${run.status}`);
+    await sleep(20);
+  }
+}
+const runMs = (run) => Date.parse(run.endedAt) - Date.parse(run.startedAt);
+const chain = (name, n, agent = 'zero') =>
+  `name: ${name}\nsteps:\n${Array.from({ length: n }, (_, i) => `  - { id: s${i}, agent: ${agent}, input: "${i}" }`).join('\n')}\n`;
+const pct = (values, p) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+
+async function main() {
+  rmSync(persist, { recursive: true, force: true });
+  spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persist], { cwd: root, env, stdio: 'ignore' });
+  const dev = spawn(wrangler, ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(PORT), '--persist-to', persist, '--var', `ADMIN_TOKEN:${TOKEN}`, '--show-interactive-dev-session=false', '--log-level', 'error'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    for (let i = 0; i < 240; i++) {
+      try { if ((await fetch(`${BASE}/api/health`)).ok) break; } catch { /* starting */ }
+      await sleep(250);
+    }
+    await api('/agents/zero', { method: 'PUT', body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/zero` } }) });
+    await api('/agents/slow', { method: 'PUT', body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/slow/200` } }) });
+    await api('/agents/echo', { method: 'PUT', body: JSON.stringify({ provider: 'builtin', config: { tool: 'echo' } }) });
+    const results = {};
+
+    // sequential: Baton chain vs Cloudflare Workflows chain vs in-process loop, same agent.
+    const N = 50;
+    await putWorkflow('seq', chain('seq', N));
+    await waitRun(await startRun('seq')); // warm-up
+    const baton = [];
+    for (let i = 0; i < 3; i++) baton.push(runMs(await waitRun(await startRun('seq'))));
+    const cf = [];
+    const floor = [];
+    for (let i = 0; i < 3; i++) {
+      cf.push((await (await fetch(`${BASE}/bench/cf?steps=${N}&agent=${AGENT}/zero`)).json()).ms);
+      floor.push((await (await fetch(`${BASE}/bench/inprocess?steps=${N}&agent=${AGENT}/zero`)).json()).ms);
+    }
+    const floorPerStep = Math.min(...floor) / N;
+    results.sequential = {
+      steps: N,
+      baton_ms_per_step: round(Math.min(...baton) / N - floorPerStep),
+      cf_workflows_ms_per_step: round(Math.min(...cf) / N - floorPerStep),
+      inprocess_ms_per_step: round(floorPerStep),
+    };
+    results.sequential.ratio = round(results.sequential.baton_ms_per_step / results.sequential.cf_workflows_ms_per_step);
+
+    // fanout: 100 parallel branches of a 200 ms agent.
+    await putWorkflow('fan', `name: fan\nsteps:\n  - id: all\n    parallel:\n${Array.from({ length: 100 }, (_, i) => `      - { id: b${i}, agent: slow, input: "${i}" }`).join('\n')}\n`);
+    const fan = await waitRun(await startRun('fan'));
+    const wall = runMs(fan);
+    results.fanout = { branches: 100, agent_ms: 200, wall_ms: wall, efficiency: round(200 / Math.max(1, wall - results.sequential.baton_ms_per_step)) };
+
+    // long: a 1,000-step run.
+    await putWorkflow('long', `name: long\nsteps:\n  - id: each\n    foreach: "{{ [1..1000] }}"\n    concurrency: 1\n    do: [ { id: one, agent: zero, input: "{{ item }}" } ]\n`);
+    const long = await waitRun(await startRun('long'));
+    results.long = { steps: 1000, status: long.status, wall_ms: runMs(long) };
+
+    // concurrent: 1,000 runs of 5 steps started at once.
+    await putWorkflow('five', chain('five', 5));
+    const t0 = Date.now();
+    const ids = [];
+    for (let i = 0; i < 1000; i += 50) ids.push(...(await Promise.all(Array.from({ length: 50 }, () => startRun('five')))));
+    const runs = [];
+    for (const id of ids) runs.push(await waitRun(id));
+    const completed = runs.filter((r) => r.status === 'completed');
+    const latencies = completed.map((r) => Date.parse(r.endedAt) - Date.parse(r.createdAt));
+    results.concurrent = { runs: 1000, steps_per_run: 5, completed: completed.length, lost: 1000 - completed.length, p50_ms: pct(latencies, 50), p95_ms: pct(latencies, 95), runs_per_s: round(1000 / ((Date.now() - t0) / 1000)) };
+
+    // email: 200 real fixture messages to an alias; parse-to-run-start.
+    await putWorkflow('mail', 'name: mail\ntriggers: [ { email: { alias: bench } } ]\nsteps: [ { id: read, agent: echo, input: "{{ trigger.email.subject }}" } ]\n');
+    const dir = join(root, 'test', 'fixtures', 'email');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
+    for (let i = 0; i < 200; i++) {
+      const raw = Buffer.concat([Buffer.from(`Message-ID: <bench-${i}@baton.bench>\r\n`), readFileSync(join(dir, files[i % files.length]))]);
+      await fetch(`${BASE}/cdn-cgi/local/email?${new URLSearchParams({ from: 'bench@example.com', to: 'bench@baton.local' })}`, { method: 'POST', body: raw });
+    }
+    await sleep(2000);
+    const { messages } = await api('/messages?direction=inbound&status=accepted&limit=200');
+    const starts = [];
+    for (const m of messages) {
+      const run = await api(`/runs/${m.runId}`);
+      if (run.startedAt) starts.push(Date.parse(run.startedAt) - Date.parse(m.recordedAt));
+    }
+    results.email = { messages: 200, accepted: messages.length, p50_parse_to_start_ms: pct(starts, 50) };
+
+    // scaling: wall time by chain length.
+    results.scaling = [];
+    for (const n of [1, 10, 100, 1000]) {
+      await putWorkflow(`chain-${n}`, chain(`chain-${n}`, n));
+      results.scaling.push({ steps: n, ms: runMs(await waitRun(await startRun(`chain-${n}`))) });
+    }
+
+    results.machine = { cores: (await import('node:os')).cpus().length, date: new Date().toISOString().slice(0, 10), node: process.version };
+    writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    console.table({
+      'sequential ms/step (Baton | CF Workflows | in-process)': `${results.sequential.baton_ms_per_step} | ${results.sequential.cf_workflows_ms_per_step} | ${results.sequential.inprocess_ms_per_step}`,
+      'sequential ratio Baton/CF': results.sequential.ratio,
+      'fan-out 100×200 ms: wall ms | efficiency': `${results.fanout.wall_ms} | ${results.fanout.efficiency}`,
+      '1,000-step run: status | wall ms': `${results.long.status} | ${results.long.wall_ms}`,
+      '1,000 concurrent runs: completed | lost | p50 | p95 | runs/s': `${results.concurrent.completed} | ${results.concurrent.lost} | ${results.concurrent.p50_ms} | ${results.concurrent.p95_ms} | ${results.concurrent.runs_per_s}`,
+      '200 emails: parse-to-start p50 ms': results.email.p50_parse_to_start_ms,
+      'scaling (steps: ms)': results.scaling.map((s) => `${s.steps}: ${s.ms}`).join(', '),
+    });
+    console.log(`agent calls served: ${agentCalls}; results in bench/results.json`);
+  } finally {
+    dev.kill('SIGTERM');
+    agents.close();
+  }
+}
+
+function round(x) {
+  return Math.round(x * 100) / 100;
+}
+
+await main();
