@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
-import { api, deliver, fixture, putAgent, putWorkflow, receive, waitForRun } from '../support/helpers';
+import { deliver, fixture, putAgent, putWorkflow, receive, waitForRun } from '../support/helpers';
 
 const names = Object.keys(env.EMAIL_FIXTURES);
 

@@ -75,8 +75,3 @@ export function parseTemplate(text: string): { segments: Segment[] } | { error: 
   if (pos < text.length) segments.push({ kind: 'text', value: text.slice(pos) });
   return { segments };
 }
-
-/** True when the string contains at least one `{{`. */
-export function isTemplate(text: string): boolean {
-  return text.includes('{{');
-}
