@@ -16,9 +16,9 @@ export default {
     await receiveEmail(message, env);
   },
 
-  async queue(batch, env) {
+  async queue(batch, env, ctx) {
     if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
-    else await consumeSteps(batch as MessageBatch<StepMessage>, env);
+    else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
   },
 
   async scheduled() {

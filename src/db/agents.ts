@@ -18,6 +18,25 @@ export async function getAgent(db: Database, tenantId: string, name: string): Pr
   return row ? toRecord(row) : null;
 }
 
+/** How long a step executor reuses an agent record it read, ms: registry changes reach steps within this. */
+export const AGENT_CACHE_MS = 5_000;
+
+const cached = new Map<string, { agent: Promise<AgentRecord | null>; at: number }>();
+
+/**
+ * One agent by name, for step execution: read once per {@link AGENT_CACHE_MS} per isolate instead
+ * of once per step (concurrent steps share one read). {@link putAgent} refreshes this isolate's copy.
+ */
+export function getAgentForStep(db: Database, tenantId: string, name: string): Promise<AgentRecord | null> {
+  const key = `${tenantId}:${name}`;
+  const hit = cached.get(key);
+  if (hit && Date.now() - hit.at < AGENT_CACHE_MS) return hit.agent;
+  const agent = getAgent(db, tenantId, name);
+  cached.set(key, { agent, at: Date.now() });
+  agent.catch(() => cached.delete(key));
+  return agent;
+}
+
 /** Every agent of the tenant, by name. */
 export async function listAgents(db: Database, tenantId: string): Promise<AgentRecord[]> {
   const rows = await db.select().from(agents).where(eq(agents.tenantId, tenantId)).orderBy(agents.name);
@@ -39,5 +58,6 @@ export async function putAgent(db: Database, tenantId: string, agent: Omit<Agent
   };
   const [row] = await db.insert(agents).values({ ...values, createdAt: now })
     .onConflictDoUpdate({ target: [agents.tenantId, agents.name], set: values }).returning();
+  cached.delete(`${tenantId}:${agent.name}`);
   return { agent: toRecord(row!), created: !existing };
 }

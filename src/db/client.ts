@@ -1,11 +1,18 @@
 import { drizzle } from 'drizzle-orm/d1';
 import * as schema from './schema';
 
-/** A drizzle client over the D1 binding. */
-export function database(d1: D1Database) {
-  return drizzle(d1, { schema });
+const build = (d1: D1Database) => drizzle(d1, { schema });
+export type Database = ReturnType<typeof build>;
+
+/** One client per binding: building one walks the whole schema, too slow to repeat per query. */
+const clients = new WeakMap<D1Database, Database>();
+
+/** The drizzle client over the D1 binding. */
+export function database(d1: D1Database): Database {
+  let db = clients.get(d1);
+  if (!db) clients.set(d1, (db = build(d1)));
+  return db;
 }
-export type Database = ReturnType<typeof database>;
 
 /** Epoch ms → ISO-8601 UTC text, as stored in D1 and answered by the API. */
 export function iso(ms: number | undefined | null): string | null {

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { admit, CLOSED, record, summary, type CircuitState } from '../core/policy/circuit';
+import { admit, CLOSED, record, summary, type CircuitState, type Outcomes } from '../core/policy/circuit';
 import type { AppEnv } from '../env';
 
 /**
@@ -15,16 +15,25 @@ export class AgentCircuit extends DurableObject<AppEnv> {
     this.ctx.storage.kv.put('circuit', state);
   }
 
-  /** Asks to call the agent now. @returns whether the call may go, else how long to wait (ms). */
-  async acquire(): Promise<{ allowed: boolean; retryAfterMs?: number }> {
+  /**
+   * Asks to call the agent now.
+   * @returns whether the call may go, else how long to wait (ms); and the circuit's state after.
+   */
+  async acquire(): Promise<{ allowed: boolean; retryAfterMs?: number; state: CircuitState['state'] }> {
     const { state, allowed, retryAfterMs } = admit(this.load(), Date.now());
     this.save(state);
-    return { allowed, retryAfterMs };
+    return { allowed, retryAfterMs, state: state.state };
   }
 
-  /** Records whether a call succeeded (failures are the agent's: network, timeouts, 5xx, 429). */
-  async record(ok: boolean): Promise<void> {
-    this.save(record(this.load(), ok, Date.now()));
+  /**
+   * Records whether calls succeeded (failures are the agent's: network, timeouts, 5xx, 429): one
+   * outcome, or counts batched by a consumer.
+   * @returns the circuit's state after.
+   */
+  async record(outcome: boolean | Outcomes): Promise<CircuitState['state']> {
+    const next = record(this.load(), outcome, Date.now());
+    this.save(next);
+    return next.state;
   }
 
   /** State, calls and failure rate in the current window. */

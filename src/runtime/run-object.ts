@@ -1,14 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
-import { DEFAULT_STEP_TIMEOUT_MS, agentOf, decide, initialState, isRunTerminal, nodeOf, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
 import type { AppEnv } from '../env';
 import type { StepError } from '../schemas/errors';
 import type { ParentLink } from '../triggers/start-run';
 import { carryOut } from './outbox';
 import { RunStore, type OutboxEntry } from './run-store';
 
-/** What a consumer gets when it claims an attempt. */
-export interface Claim {
+/** One attempt of a step instance, as Queue messages and reports name it. */
+export interface AttemptRef {
+  stepId: string;
+  attempt: number;
+}
+
+/** What a consumer gets when it claims an attempt: everything needed to execute it. */
+export interface Claim extends AttemptRef {
   tenantId: string;
   workflow: string;
   kind: DispatchKind;
@@ -22,8 +28,22 @@ export interface Claim {
 
 /** What a consumer (or a child run) reports after an attempt. */
 export type Report =
-  | { stepId: string; attempt: number; ok: true; output: unknown; usage?: Usage; provider?: string }
-  | { stepId: string; attempt: number; ok: false; error: StepError; usage?: Usage; provider?: string };
+  | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
+  | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string });
+
+/** A report waiting for the next settle; `next` is the attempt handed back to its consumer. */
+interface PendingReport {
+  event: RunEvent;
+  wantsNext: boolean;
+  done: (next: Claim | null) => void;
+  failed: (err: unknown) => void;
+}
+
+/**
+ * While a run goes on, its D1 mirror is written at most this often, ms; a status change (started,
+ * waiting, finished) is mirrored at once. Live detail comes from the RunObject itself.
+ */
+export const MIRROR_INTERVAL_MS = 500;
 
 /** Delay before retrying an outbox that could not be carried out (D1 or Queue unavailable), ms. */
 export const OUTBOX_RETRY_MS = 2_000;
@@ -33,11 +53,21 @@ export const OUTBOX_RETRY_MS = 2_000;
  * pure `decide()`; the new state, timers and outbox are persisted in one transaction, then the
  * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email). The one
  * alarm is set to the earliest timer; a wake-up replays whatever the outbox still holds.
+ *
+ * Hot path: reports that arrive together are settled in one transaction, and the step a report
+ * makes ready is handed straight back to the consumer that reported (recorded as started, its
+ * timeout timer the safety net) instead of a Queue hop. Callers never wait for the outbox: it is
+ * durable once committed, and carried out in the background.
  */
 export class RunObject extends DurableObject<AppEnv> {
   private readonly store: RunStore;
   private queue: Promise<unknown> = Promise.resolve();
   private flushing: Promise<void> | null = null;
+  private reports: PendingReport[] = [];
+  private mirrored = { at: 0, status: '' };
+  private mirrorLater: ReturnType<typeof setTimeout> | null = null;
+  /** The outbox holds more than a deferred mirror; true at wake-up, so a restart replays it. */
+  private urgent = true;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -51,44 +81,59 @@ export class RunObject extends DurableObject<AppEnv> {
       const { tenantId, parent, ...init } = run;
       this.store.put('tenantId', tenantId);
       if (parent) this.store.put('parent', parent);
-      await this.apply(initialState(init), { type: 'RunStarted' }, true);
+      await this.apply(initialState(init), [{ type: 'RunStarted' }], 0, true);
     });
     await this.flush();
+  }
+
+  /** Claims one attempt; see {@link claimMany}. */
+  async claim(stepId: string, attempt: number): Promise<Claim | null> {
+    return (await this.claimMany([{ stepId, attempt }]))[0] ?? null;
   }
 
   /**
-   * Claims an attempt for execution. Answers null when the attempt is stale (retried, timed out,
-   * run ended) or was claimed already, so a duplicate Queue delivery calls nothing.
+   * Claims attempts for execution, in one transaction (a fan-out's whole Queue batch at once).
+   * @returns one entry per attempt: its claim, or null when it is stale (retried, timed out, run
+   * ended) or claimed already, so a duplicate Queue delivery calls nothing.
    */
-  async claim(stepId: string, attempt: number): Promise<Claim | null> {
-    const claim = await this.serial(async () => {
+  async claimMany(attempts: AttemptRef[]): Promise<(Claim | null)[]> {
+    const claims = await this.serial(async () => {
       const state = this.store.state();
-      const step = state?.steps[stepId];
-      const current = step?.attempts.at(-1);
-      if (!state || !step || step.status !== 'running' || step.attempt !== attempt || current?.status !== 'running') return null;
-      if (current.startedAt !== undefined) return null;
-      const node = nodeOf(state, stepId);
-      const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
-      const timeoutMs = Math.max(1, current.dispatchedAt + budget - Date.now());
-      await this.apply(state, { type: 'StepStarted', stepId, attempt });
-      const kind = node.kind as DispatchKind;
-      return { tenantId: this.tenantId(), workflow: state.workflow, kind, agent: agentOf(state, stepId), input: step.input, timeoutMs } satisfies Claim;
+      if (!state) return attempts.map(() => null);
+      const open = attempts.filter((a, i) => claimable(state, a) && attempts.findIndex((b) => b.stepId === a.stepId && b.attempt === a.attempt) === i);
+      if (open.length) await this.apply(state, open.map((a) => ({ type: 'StepStarted', ...a })));
+      const now = this.store.state()!;
+      return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
     });
-    await this.flush();
-    return claim;
+    void this.flush();
+    return claims;
   }
 
-  /** Records the outcome of an attempt; stale and duplicate reports change nothing. */
-  async report(report: Report): Promise<void> {
+  /**
+   * Records the outcome of an attempt; stale and duplicate reports change nothing. Reports that
+   * arrive while others are being settled are settled together.
+   * @param wantsNext the reporting consumer can run the next ready step itself.
+   * @returns the attempt handed back to the reporter, already claimed; null when none.
+   */
+  async report(report: Report, wantsNext = false): Promise<Claim | null> {
     const { stepId, attempt, usage, provider } = report;
-    await this.event(report.ok
+    const event: RunEvent = report.ok
       ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
-      : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider });
+      : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
+    const next = new Promise<Claim | null>((done, failed) => this.reports.push({ event, wantsNext, done, failed }));
+    await this.serial(() => this.settleReports());
+    void this.flush();
+    return next;
   }
 
   /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */
   async deliverEvent(eventType: string, data: unknown): Promise<boolean> {
-    return this.event({ type: 'EventReceived', eventType, data });
+    const changed = await this.serial(async () => {
+      const state = this.store.state();
+      return state ? (await this.apply(state, [{ type: 'EventReceived', eventType, data }])).changed : false;
+    });
+    await this.flush();
+    return changed;
   }
 
   /** The run's current state, or null when this object holds no run. */
@@ -99,23 +144,35 @@ export class RunObject extends DurableObject<AppEnv> {
   /** Fires due timers, then carries out any outbox left by an interrupted wake-up. */
   override async alarm(): Promise<void> {
     await this.serial(async () => {
-      for (const timer of this.store.takeDueTimers(Date.now())) {
-        const state = this.store.state();
-        if (!state || isRunTerminal(state)) break;
-        await this.apply(state, { type: 'TimerFired', timer });
-      }
+      const state = this.store.state();
+      const timers = this.store.takeDueTimers(Date.now());
+      if (state && timers.length) await this.apply(state, timers.map((timer) => ({ type: 'TimerFired', timer })));
     });
+    this.mirrored.at = 0; // the safety net carries out everything, deferred mirrors included
     await this.flush();
   }
 
-  /** Applies one event. @returns true when it changed the run. */
-  private async event(event: RunEvent): Promise<boolean> {
-    const changed = await this.serial(async () => {
+  /** Settles every pending report in one transaction and hands ready steps back to reporters. */
+  private async settleReports(): Promise<void> {
+    const batch = this.reports;
+    this.reports = [];
+    if (!batch.length) return;
+    try {
       const state = this.store.state();
-      return state ? this.apply(state, event) : false;
-    });
-    await this.flush();
-    return changed;
+      const takers = batch.filter((r) => r.wantsNext);
+      const { handed } = state ? await this.apply(state, batch.map((r) => r.event), takers.length) : { handed: [] };
+      for (const r of batch) r.done(r.wantsNext ? (handed[takers.indexOf(r)] ?? null) : null);
+    } catch (err) {
+      for (const r of batch) r.failed(err);
+    }
+  }
+
+  private claimOf(state: RunState, { stepId, attempt }: AttemptRef): Claim {
+    const step = state.steps[stepId]!;
+    const node = nodeOf(state, stepId);
+    const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+    const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - Date.now());
+    return { stepId, attempt, tenantId: this.tenantId(), workflow: state.workflow, kind: node.kind as DispatchKind, agent: agentOf(state, stepId), input: step.input, timeoutMs };
   }
 
   private tenantId(): string {
@@ -129,30 +186,43 @@ export class RunObject extends DurableObject<AppEnv> {
     return result;
   }
 
-  /** Decides an event and commits the result. @returns true when the run changed. */
-  private async apply(state: RunState, event: RunEvent, isNew = false): Promise<boolean> {
-    const decision = await decide(state, event, { now: Date.now(), random: Math.random });
-    const next = decision.state;
-    const changed = Object.keys(next.steps).filter((key) => isNew || JSON.stringify(next.steps[key]) !== JSON.stringify(state.steps[key]));
-    if (!isNew && changed.length === 0 && decision.commands.length === 0 && next.status === state.status) return false;
-    const outbox: OutboxEntry[] = [];
-    for (const c of decision.commands) {
-      if (c.type === 'DispatchStep') outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
-      else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
-      else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
-      else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
+  /**
+   * Decides events in order and commits the result in one transaction. Up to `handBack` of the
+   * attempts they dispatch are started here and returned instead of being sent to the Queue.
+   * @returns whether the run changed, and the handed-back claims.
+   */
+  private async apply(state: RunState, events: RunEvent[], handBack = 0, isNew = false): Promise<{ changed: boolean; handed: Claim[] }> {
+    const clock = () => ({ now: Date.now(), random: Math.random });
+    const decided = await decideAll(state, events, clock());
+    const commands = decided.commands;
+    let next = decided.state;
+    const dispatches = commands.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, handBack);
+    if (dispatches.length) {
+      const started = await decideAll(next, dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt })), clock());
+      next = started.state;
+      commands.push(...started.commands);
     }
+    const handedKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
+    const changed = Object.keys(next.steps).filter((key) => isNew || next.steps[key] !== state.steps[key] && JSON.stringify(next.steps[key]) !== JSON.stringify(state.steps[key]));
+    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false, handed: [] };
+    const outbox = outboxOf(commands, handedKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
-    if (decision.commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun')) outbox.push({ type: 'Finish' });
-    this.store.commit(next, changed, decision.commands, outbox);
+    this.store.commit(next, changed, commands, outbox);
     // Safety net, coalesced with the commit: should this object die before the outbox is carried
     // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
-    if (outbox.length) void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
-    return true;
+    // A mirror-only outbox gets its alarm when its flush is deferred.
+    if (outbox.some((e) => e.type !== 'Mirror')) {
+      this.urgent = true;
+      void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+    }
+    return { changed: true, handed: dispatches.map((d) => this.claimOf(next, d)) };
   }
 
   /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */
   private flush(): Promise<void> {
+    // Most reports leave only a mirror that is not due yet: a timer is already set for it.
+    const state = this.store.state();
+    if (!this.flushing && !this.urgent && this.mirrorLater && state && this.mirrorDelay(state) > 0) return Promise.resolve();
     // Assigned before `.finally` can run, so a flush that finds nothing to do still clears itself.
     this.flushing ??= this.drainOutbox().finally(() => {
       this.flushing = null;
@@ -161,24 +231,67 @@ export class RunObject extends DurableObject<AppEnv> {
   }
 
   private async drainOutbox(): Promise<void> {
+    let deferred = 0;
     try {
-      for (let pending = this.store.outbox(); pending.length; pending = this.store.outbox()) {
-        await carryOut(this.env, this.tenantId(), this.store.state()!, pending, {
+      for (;;) {
+        this.urgent = false;
+        const state = this.store.state();
+        if (!state) return; // an object that holds no run (a report for an unknown run id) has nothing to carry out
+        const all = this.store.outbox();
+        deferred = this.mirrorDelay(state);
+        const pending = deferred ? all.filter((p) => p.entry.type !== 'Mirror') : all;
+        if (!pending.length) break;
+        await carryOut(this.env, this.tenantId(), state, pending, {
           done: (seqs) => this.store.done(seqs),
           parent: this.store.get<ParentLink>('parent'),
           childFailed: (report) => this.serial(async () => {
-            const state = this.store.state()!;
-            await this.apply(state, { type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' });
+            await this.apply(this.store.state()!, [{ type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' }]);
           }),
         });
+        if (pending.some((p) => p.entry.type === 'Mirror')) this.mirrored = { at: Date.now(), status: state.status };
       }
     } catch (err) {
       console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
+      this.urgent = true;
       await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
       return;
     }
-    const next = this.store.nextTimerAt();
-    if (next === null) await this.ctx.storage.deleteAlarm();
+    const waiting = this.store.outbox().length > 0;
+    if (waiting && !this.mirrorLater) {
+      this.mirrorLater = setTimeout(() => {
+        this.mirrorLater = null;
+        void this.flush();
+      }, deferred);
+    }
+    // The alarm: the next timer, or sooner when a deferred mirror must survive an eviction.
+    const next = Math.min(this.store.nextTimerAt() ?? Infinity, waiting ? Date.now() + deferred + OUTBOX_RETRY_MS : Infinity);
+    if (next === Infinity) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
   }
+
+  /** ms before the D1 mirror may be written again; 0 when due (status changed, or interval passed). */
+  private mirrorDelay(state: RunState): number {
+    if (state.status !== this.mirrored.status || isRunTerminal(state)) return 0;
+    return Math.max(0, this.mirrored.at + MIRROR_INTERVAL_MS - Date.now());
+  }
+}
+
+/** True when the attempt is the step's current one, in flight and not yet claimed. */
+function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
+  const step = state.steps[stepId];
+  const current = step?.attempts.at(-1);
+  return !!step && step.status === 'running' && step.attempt === attempt && current?.status === 'running' && current.startedAt === undefined;
+}
+
+/** The outbox entries of commands; dispatches handed back to a consumer need no Queue message. */
+function outboxOf(commands: Command[], handedKeys: Set<string>): OutboxEntry[] {
+  const outbox: OutboxEntry[] = [];
+  for (const c of commands) {
+    if (c.type === 'DispatchStep' && !handedKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
+    else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
+    else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
+    else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
+  }
+  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun')) outbox.push({ type: 'Finish' });
+  return outbox;
 }

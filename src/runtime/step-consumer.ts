@@ -2,65 +2,108 @@ import { callAgent, type AgentHost, type AgentResult } from '../agents';
 import { runHttpStep, type HttpStepInput } from '../agents/http-step';
 import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
-import { getAgent } from '../db/agents';
-import { circuitOf, type AppEnv, type StepMessage } from '../env';
-import type { Claim, Report } from './run-object';
+import { getAgentForStep } from '../db/agents';
+import type { AppEnv, StepMessage } from '../env';
+import { CircuitGate } from './circuit-gate';
+import type { AttemptRef, Claim, Report } from './run-object';
 import { workerSecret } from './secrets';
 
+/** How long one consumer invocation keeps taking handed-back steps of a run before leaving them to the Queue, ms. */
+export const HAND_BACK_BUDGET_MS = 60_000;
+
+/** Reports that fail to reach the RunObject are tried this many times before the step's timeout takes over. */
+const REPORT_TRIES = 3;
+
+type RunStub = ReturnType<AppEnv['RUNS']['get']>;
+
 /** Calls what a claimed attempt names: the agent, the HTTP request or the MCP tool. */
-async function execute(env: AppEnv, message: StepMessage, claim: Claim, host: AgentHost): Promise<{ result: AgentResult; provider: string }> {
-  const idempotencyKey = `${message.runId}:${message.stepId}:${message.attempt}`;
+async function execute(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void): Promise<{ result: AgentResult; provider: string }> {
+  const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
   const signal = AbortSignal.timeout(claim.timeoutMs);
   if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
   if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
-  const agent = claim.agent ? await getAgent(database(env.DB), claim.tenantId, claim.agent) : null;
+  const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
   if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
   // Remote agents go through their circuit breaker; builtin tools cannot be down.
-  const circuit = agent.provider === 'builtin' ? null : circuitOf(env, claim.tenantId, agent.name);
+  const circuit = agent.provider === 'builtin' ? null : new CircuitGate(env, claim.tenantId, agent.name, background);
   const gate = circuit ? await circuit.acquire() : { allowed: true };
   if (!gate.allowed) {
     const error = { code: 'circuit_open', message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
     return { result: { ok: false, error }, provider: agent.provider };
   }
-  const result = await callAgent(agent, { runId: message.runId, stepId: message.stepId, attempt: message.attempt, idempotencyKey, input: claim.input, signal }, host);
+  const result = await callAgent(agent, { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal }, host);
   // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests.
   await circuit?.record(result.ok || !result.error.retryable);
   return { result, provider: agent.provider };
 }
 
-/**
- * Executes one step attempt: claims it from the RunObject (stale and duplicate deliveries stop
- * here), calls the agent, HTTP endpoint or MCP tool with the idempotency key
- * `${runId}:${stepId}:${attempt}`, and reports the outcome. It never decides what happens next.
- * @throws when the RunObject cannot be reached, so the Queue redelivers the message.
- */
-export async function executeAttempt(env: AppEnv, message: StepMessage): Promise<void> {
-  const stub = env.RUNS.get(env.RUNS.idFromName(message.runId));
-  // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
-  const claim = (await stub.claim(message.stepId, message.attempt)) as Claim | null;
-  if (!claim) return;
-  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) };
-  const { result, provider } = await execute(env, message, claim, host);
-  const report: Report = result.ok
-    ? { stepId: message.stepId, attempt: message.attempt, ok: true, output: result.output, usage: result.usage, provider }
-    : { stepId: message.stepId, attempt: message.attempt, ok: false, error: result.error, usage: result.usage, provider };
-  await stub.report(report);
+/** Reports an outcome, retrying a lost connection to the RunObject a few times. */
+async function report(stub: RunStub, outcome: Report, wantsNext: boolean): Promise<Claim | null> {
+  for (let tries = 1; ; tries++) {
+    try {
+      // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
+      return (await stub.report(outcome, wantsNext)) as Claim | null;
+    } catch (err) {
+      if (tries >= REPORT_TRIES) throw err;
+      await new Promise((r) => setTimeout(r, 50 * tries));
+    }
+  }
 }
 
 /**
- * Queue handler for `steps`: runs the batch's attempts concurrently (so a fan-out runs in
- * parallel), acks each one done, and retries the ones whose RunObject could not be reached.
+ * Executes a claimed attempt and reports its outcome, then goes on with the step the RunObject
+ * hands back (the next one of a chain) until none is handed back or the budget is spent. It never
+ * decides what happens next. Every call carries the idempotency key `${runId}:${stepId}:${attempt}`.
+ * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
+ * timeout timer.
  */
-export async function consumeSteps(batch: MessageBatch<StepMessage>, env: AppEnv): Promise<void> {
-  await Promise.all(batch.messages.map(async (msg) => {
+async function runClaimed(env: AppEnv, stub: RunStub, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
+  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) };
+  const until = Date.now() + HAND_BACK_BUDGET_MS;
+  for (let claim: Claim | null = first; claim; ) {
+    const { result, provider } = await execute(env, runId, claim, host, background);
+    const ref: AttemptRef = { stepId: claim.stepId, attempt: claim.attempt };
+    const outcome: Report = result.ok ? { ...ref, ok: true, output: result.output, usage: result.usage, provider } : { ...ref, ok: false, error: result.error, usage: result.usage, provider };
+    claim = await report(stub, outcome, Date.now() < until);
+  }
+}
+
+/** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
+async function runAttempts(env: AppEnv, runId: string, messages: readonly Message<StepMessage>[], background: (p: Promise<unknown>) => void): Promise<void> {
+  const stub = env.RUNS.get(env.RUNS.idFromName(runId));
+  let claims: (Claim | null)[];
+  try {
+    claims = (await stub.claimMany(messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt })))) as (Claim | null)[];
+  } catch (err) {
+    for (const msg of messages) retryLater(msg, err);
+    return;
+  }
+  await Promise.all(messages.map(async (msg, i) => {
     try {
-      await executeAttempt(env, msg.body);
+      const claim = claims[i];
+      if (claim) await runClaimed(env, stub, runId, claim, background);
       msg.ack();
     } catch (err) {
-      console.error(`step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}: delivery ${msg.attempts} failed`, err);
-      msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
+      retryLater(msg, err);
     }
   }));
+}
+
+function retryLater(msg: Message<StepMessage>, err: unknown): void {
+  console.error(`step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}: delivery ${msg.attempts} failed`, err);
+  msg.retry({ delaySeconds: Math.min(60, 2 ** msg.attempts) });
+}
+
+/**
+ * Queue handler for `steps`: claims each run's attempts of the batch in one call (a 100-way
+ * fan-out starts at once), runs them concurrently, acks each one done, and retries the ones whose
+ * RunObject could not be reached.
+ */
+export async function consumeSteps(batch: MessageBatch<StepMessage>, env: AppEnv, ctx: ExecutionContext): Promise<void> {
+  const byRun = new Map<string, Message<StepMessage>[]>();
+  for (const m of batch.messages) byRun.set(m.body.runId, [...(byRun.get(m.body.runId) ?? []), m]);
+  const background = (p: Promise<unknown>) => ctx.waitUntil(p);
+  await Promise.all([...byRun].map(([runId, messages]) => runAttempts(env, runId, messages, background)));
 }
 
 /**

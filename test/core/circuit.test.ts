@@ -26,8 +26,17 @@ describe('circuit breaker', () => {
     const probe = admit(open, 600, config);
     expect(probe).toMatchObject({ allowed: true, state: { state: 'half_open', probeAt: 600 } });
     expect(admit(probe.state, 650, config).allowed).toBe(false);
-    expect(record(probe.state, true, 700, config)).toEqual({ state: 'closed', outcomes: [] });
+    expect(record(probe.state, true, 700, config)).toEqual({ state: 'closed', buckets: [] });
     expect(record(probe.state, false, 700, config)).toMatchObject({ state: 'open', openedAt: 700 });
+  });
+
+  it('counts batched outcomes like single ones, in time buckets of a tenth of the window', () => {
+    const batched = record(CLOSED, { ok: 7, failed: 2 }, 50, config);
+    expect(batched).toEqual({ state: 'closed', buckets: [{ at: 0, ok: 7, failed: 2 }] });
+    const later = record(batched, { ok: 0, failed: 3 }, 150, config);
+    expect(later.buckets).toEqual([{ at: 0, ok: 7, failed: 2 }, { at: 100, ok: 0, failed: 3 }]);
+    expect(record(later, { ok: 0, failed: 3 }, 160, config)).toMatchObject({ state: 'open', openedAt: 160 });
+    expect(summary(later, 1050, config)).toMatchObject({ calls: 3, failureRate: 1 });
   });
 
   it('summarises the window', () => {

@@ -69,7 +69,7 @@ describe('queue consumer', () => {
       { id: 'unknown', timestamp: new Date(), attempts: 1, body: { runId: 'run_missing', stepId: 'call', attempt: 1 } },
     ]);
     const ctx = createExecutionContext();
-    await worker.queue!(batch as MessageBatch<StepMessage>, env);
+    await worker.queue!(batch as MessageBatch<StepMessage>, env, ctx);
     const result = await getQueueResult(batch, ctx);
     expect(result.explicitAcks.sort()).toEqual(['dup', 'stale', 'unknown']);
     expect(result.retryMessages).toEqual([]);

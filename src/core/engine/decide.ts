@@ -18,12 +18,24 @@ type Handlers = { [K in RunEvent['type']]: Handler<Extract<RunEvent, { type: K }
  * Events for attempts the run no longer waits for (stale, duplicate, or after the run ended) change
  * nothing and produce no commands.
  */
-export async function decide(state: RunState, event: RunEvent, clock: Clock): Promise<Decision> {
+export function decide(state: RunState, event: RunEvent, clock: Clock): Promise<Decision> {
+  return decideAll(state, [event], clock);
+}
+
+/**
+ * {@link decide} for events that arrived together (a batch of reports or claims): the same result
+ * as deciding them one after the other, with the state copied once instead of once per event.
+ * Events after the one that ends the run change nothing.
+ */
+export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock): Promise<Decision> {
   if (isRunTerminal(state)) return { state, commands: [] };
   const next = copyForUpdate(state);
   const commands: Command[] = [];
-  const handler = handlers[event.type] as Handler<RunEvent>;
-  await handler(next, event, clock, commands);
+  for (const event of events) {
+    if (isRunTerminal(next)) break;
+    const handler = handlers[event.type] as Handler<RunEvent>;
+    await handler(next, event, clock, commands);
+  }
   return { state: next, commands };
 }
 

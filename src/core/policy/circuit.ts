@@ -1,8 +1,10 @@
 /**
  * Circuit breaker (M. Nygard, "Release It!", 2007; https://martinfowler.com/bliki/CircuitBreaker.html):
- * `closed` lets calls through and records their outcomes in a sliding window; when the failure rate
+ * `closed` lets calls through and counts their outcomes in a sliding window; when the failure rate
  * over the window passes the threshold it opens; `open` fails calls fast until `openMs` has passed;
  * then `half_open` lets one probe through: success closes it, failure opens it again.
+ * The window is time-bucketed, as in resilience4j's time-based sliding window: ten buckets of
+ * counts, so the state stays small and recording is O(1) however busy the agent is.
  */
 
 export interface CircuitConfig {
@@ -18,16 +20,32 @@ export interface CircuitConfig {
 
 export const DEFAULT_CIRCUIT: CircuitConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, openMs: 30_000 };
 
+/** Buckets per window. */
+const BUCKETS = 10;
+
+/** Outcomes counted in one time bucket starting at `at` (epoch ms). */
+export interface Bucket {
+  at: number;
+  ok: number;
+  failed: number;
+}
+
 export interface CircuitState {
   state: 'closed' | 'open' | 'half_open';
-  /** Outcomes in the window: epoch ms and whether the call succeeded. */
-  outcomes: { at: number; ok: boolean }[];
+  /** Counts per bucket in the window, oldest first. */
+  buckets: Bucket[];
   openedAt?: number;
   /** When the half-open probe was let through (epoch ms). */
   probeAt?: number;
 }
 
-export const CLOSED: CircuitState = { state: 'closed', outcomes: [] };
+/** Outcomes to record at once: a consumer may batch its successes. */
+export interface Outcomes {
+  ok: number;
+  failed: number;
+}
+
+export const CLOSED: CircuitState = { state: 'closed', buckets: [] };
 
 /** Whether a call may go through now; may move `open` to `half_open`. */
 export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): { state: CircuitState; allowed: boolean; retryAfterMs?: number } {
@@ -42,24 +60,43 @@ export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): {
   return { state: { ...c, probeAt: now }, allowed: true };
 }
 
-/** Records a call's outcome; may open or close the circuit. */
-export function record(c: CircuitState, ok: boolean, now: number, config = DEFAULT_CIRCUIT): CircuitState {
-  if (c.state === 'half_open') return ok ? { ...CLOSED } : { state: 'open', outcomes: [], openedAt: now };
+/** Records calls' outcomes (one boolean, or counts); may open or close the circuit. */
+export function record(c: CircuitState, outcome: boolean | Outcomes, now: number, config = DEFAULT_CIRCUIT): CircuitState {
+  const add = typeof outcome === 'boolean' ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 } : outcome;
+  if (c.state === 'half_open') return add.failed ? { state: 'open', buckets: [], openedAt: now } : add.ok ? { ...CLOSED } : c;
   if (c.state === 'open') return c;
-  const outcomes = [...c.outcomes.filter((o) => now - o.at < config.windowMs), { at: now, ok }];
-  const failures = outcomes.filter((o) => !o.ok).length;
-  if (outcomes.length >= config.minCalls && failures / outcomes.length >= config.failureRate) return { state: 'open', outcomes: [], openedAt: now };
-  return { state: 'closed', outcomes };
+  const width = config.windowMs / BUCKETS;
+  const start = now - (now % width);
+  const buckets = inWindow(c.buckets, now, config);
+  const last = buckets.at(-1);
+  if (last?.at === start) buckets[buckets.length - 1] = { at: start, ok: last.ok + add.ok, failed: last.failed + add.failed };
+  else buckets.push({ at: start, ...add });
+  const { calls, failed } = totals(buckets);
+  if (calls >= config.minCalls && failed / calls >= config.failureRate) return { state: 'open', buckets: [], openedAt: now };
+  return { state: 'closed', buckets };
 }
 
 /** A readable summary: state, calls and failure rate in the window. */
 export function summary(c: CircuitState, now: number, config = DEFAULT_CIRCUIT) {
-  const recent = c.outcomes.filter((o) => now - o.at < config.windowMs);
-  const failures = recent.filter((o) => !o.ok).length;
+  const { calls, failed } = totals(inWindow(c.buckets ?? [], now, config));
   return {
     state: c.state,
-    calls: recent.length,
-    failureRate: recent.length ? failures / recent.length : 0,
+    calls,
+    failureRate: calls ? failed / calls : 0,
     openedAt: c.openedAt ? new Date(c.openedAt).toISOString() : null,
   };
+}
+
+function inWindow(buckets: Bucket[] | undefined, now: number, config: CircuitConfig): Bucket[] {
+  return (buckets ?? []).filter((b) => now - b.at < config.windowMs);
+}
+
+function totals(buckets: Bucket[]): { calls: number; failed: number } {
+  let ok = 0;
+  let failed = 0;
+  for (const b of buckets) {
+    ok += b.ok;
+    failed += b.failed;
+  }
+  return { calls: ok + failed, failed };
 }

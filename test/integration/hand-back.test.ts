@@ -1,0 +1,73 @@
+import { env, runInDurableObject } from 'cloudflare:test';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { RunState } from '../../src/core/engine';
+import type { Claim } from '../../src/runtime/run-object';
+import { api, eventually, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+
+const startRun = async (workflow: string) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: '{}' })).json()) as { runId: string }).runId;
+const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
+const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
+const running = (runId: string, stepId: string) => eventually(async () => ((await snapshot(runId)).steps[stepId]?.attempts[0]?.startedAt ? true : null));
+const outboxOf = (runId: string) => runInDurableObject(stubOf(runId), (_obj, state) => state.storage.sql.exec<{ entry: string }>('SELECT entry FROM outbox').toArray().map((r) => JSON.parse(r.entry) as { type: string; stepId?: string }));
+
+beforeAll(async () => {
+  await putAgent('slow', httpAgent('slow/3000'));
+  await putAgent('tagger', httpAgent('tag/T'));
+});
+
+describe('the step a report makes ready is handed back to the reporter', () => {
+  it('report(…, wantsNext) answers the next step already claimed, sends it to no Queue, and the run completes on its report', async () => {
+    await putWorkflow('handoff', 'name: handoff\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: "after {{ first.output }}" }');
+    const runId = await startRun('handoff');
+    await running(runId, 'first');
+    // The test plays the consumer: it reports `first` before the real (slow) call answers.
+    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'done' }, true)) as Claim | null;
+    expect(next).toMatchObject({ stepId: 'second', attempt: 1, kind: 'agent', agent: 'tagger', input: 'after done', workflow: 'handoff' });
+    expect(next!.timeoutMs).toBeGreaterThan(0);
+    const state = await snapshot(runId);
+    expect(state.steps.second).toMatchObject({ status: 'running', attempt: 1 });
+    expect(state.steps.second!.attempts[0]!.startedAt).toBeTypeOf('number');
+    expect((await outboxOf(runId)).filter((e) => e.type === 'Dispatch')).toEqual([]);
+    // A second consumer cannot claim what was handed back.
+    expect(await stubOf(runId).claim('second', 1)).toBeNull();
+    expect(await stubOf(runId).report({ stepId: 'second', attempt: 1, ok: true, output: 'tagged' }, true)).toBeNull();
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'completed', output: 'tagged' });
+  });
+
+  it('without wantsNext the next step goes through the Queue as before', async () => {
+    await putWorkflow('queued-next', 'name: queued-next\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }');
+    const runId = await startRun('queued-next');
+    await running(runId, 'first');
+    expect(await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'done' })).toBeNull();
+    const run = await waitForRun(runId);
+    expect(run.status).toBe('completed');
+    expect(run.steps.find((s) => s.id === 'second')).toMatchObject({ status: 'succeeded' });
+  });
+});
+
+describe('reports that arrive together are settled together', () => {
+  it('three branches reported at once all count, and the step after the block goes to exactly one reporter', async () => {
+    await putWorkflow('fan3', 'name: fan3\nsteps:\n  - id: all\n    parallel:\n      - { id: a, agent: slow, input: a }\n      - { id: b, agent: slow, input: b }\n      - { id: c, agent: slow, input: c }\n  - { id: after, agent: tagger, input: "{{ a.output }}{{ b.output }}{{ c.output }}" }');
+    const runId = await startRun('fan3');
+    for (const id of ['a', 'b', 'c']) await running(runId, id);
+    const stub = stubOf(runId);
+    const answers = (await Promise.all(['a', 'b', 'c'].map((id) => stub.report({ stepId: id, attempt: 1, ok: true, output: id.toUpperCase() }, true)))) as (Claim | null)[];
+    const handed = answers.filter((c) => c !== null);
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toMatchObject({ stepId: 'after', input: 'ABC' });
+    const state = await snapshot(runId);
+    expect(['a', 'b', 'c'].map((id) => state.steps[id]!.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(state.steps.all!.status).toBe('succeeded');
+  });
+});
+
+describe('claims', () => {
+  it('claimMany claims each open attempt once: duplicates, stale attempts and unknown steps get null', async () => {
+    await putWorkflow('claims', 'name: claims\nsteps: [ { id: first, agent: slow, input: a } ]');
+    const runId = await startRun('claims');
+    await running(runId, 'first');
+    const claims = await stubOf(runId).claimMany([{ stepId: 'first', attempt: 1 }, { stepId: 'first', attempt: 2 }, { stepId: 'nope', attempt: 1 }]);
+    expect(claims).toEqual([null, null, null]); // the consumer claimed attempt 1 already
+  });
+});
