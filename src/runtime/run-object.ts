@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
-import { DEFAULT_STEP_TIMEOUT_MS, agentOf, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
 import type { AppEnv } from '../env';
 import type { StepError } from '../schemas/errors';
 import type { ParentLink } from '../triggers/start-run';
@@ -203,7 +203,7 @@ export class RunObject extends DurableObject<AppEnv> {
       commands.push(...started.commands);
     }
     const handedKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
-    const changed = Object.keys(next.steps).filter((key) => isNew || next.steps[key] !== state.steps[key] && JSON.stringify(next.steps[key]) !== JSON.stringify(state.steps[key]));
+    const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false, handed: [] };
     const outbox = outboxOf(commands, handedKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });

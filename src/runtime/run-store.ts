@@ -18,6 +18,8 @@ export type OutboxEntry =
  */
 export class RunStore {
   private cache: RunState | undefined;
+  /** Whether the run's fixed fields are stored under `run:fixed` (older runs kept them in `run`). */
+  private fixedStored = false;
 
   constructor(private readonly storage: DurableObjectStorage) {
     storage.sql.exec(`
@@ -48,14 +50,20 @@ export class RunStore {
     if (!meta) return undefined;
     const steps: Record<string, StepState> = {};
     for (const row of this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM steps')) steps[row.key] = JSON.parse(row.value);
-    this.cache = { ...meta, steps };
+    const fixed = this.get<Partial<RunState>>('run:fixed');
+    this.fixedStored = fixed !== undefined;
+    this.cache = { ...fixed, ...meta, steps };
     return this.cache;
   }
 
-  /** Persists a new state (the run row and the changed step rows), timers and outbox, atomically. */
+  /**
+   * Persists a new state (the run's changing fields and the changed step rows), timers and outbox,
+   * atomically. The fields fixed at start (definition, inputs, trigger…) are written once.
+   */
   commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxEntry[]): void {
     this.storage.transactionSync(() => {
-      const { steps, ...meta } = state;
+      const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, ...meta } = state;
+      if (!this.fixedStored) this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt });
       this.put('run', meta);
       for (const key of changedSteps) {
         this.sql.exec('INSERT INTO steps (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(steps[key]));
@@ -71,6 +79,7 @@ export class RunStore {
       for (const entry of outbox) this.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(entry));
     });
     this.cache = state;
+    this.fixedStored = true;
   }
 
   /** Timers due at `now` (epoch ms), removed from storage. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+import { changedSteps, decide, decideAll, type Command, type RunEvent, type RunState } from '../../src/core/engine';
 import { stateOf } from '../support/definitions';
 
 const clock = (now: number, random = 0.5) => ({ now, random: () => random });
@@ -235,5 +235,39 @@ describe('decide: purity', () => {
     const copy = structuredClone(before);
     await decide(before, { type: 'RunStarted' }, clock(1));
     expect(before).toEqual(copy);
+  });
+});
+
+describe('decideAll and changedSteps', () => {
+  const PAR = `name: par
+steps:
+  - id: all
+    parallel:
+      - { id: p, agent: x, input: p }
+      - { id: q, agent: x, input: q }
+  - { id: after, agent: x, input: "{{ p.output }}{{ q.output }}" }
+`;
+  const jsonDiff = (a: RunState, b: RunState) => Object.keys(b.steps).filter((k) => JSON.stringify(a.steps[k]) !== JSON.stringify(b.steps[k]));
+
+  it('deciding a batch equals deciding its events one by one, without touching the input state', async () => {
+    const { state: started } = await play(stateOf(PAR), [{ type: 'RunStarted' }]);
+    const frozen = JSON.stringify(started);
+    const events: RunEvent[] = [{ type: 'StepStarted', stepId: 'p', attempt: 1 }, ok('p', 'P'), ok('q', 'Q')];
+    const one = await play(started, events, 2000);
+    const batch = await decideAll(started, events, clock(2000));
+    expect(JSON.stringify(started)).toBe(frozen);
+    expect(batch.state.steps.after).toMatchObject({ status: 'running', input: 'PQ' });
+    expect(types(batch.commands)).toEqual(types(one.commands.flat()));
+    expect(Object.keys(batch.state.steps)).toEqual(Object.keys(one.state.steps));
+  });
+
+  it('changedSteps names exactly the instances whose JSON changed', async () => {
+    const { state: started } = await play(stateOf(PAR), [{ type: 'RunStarted' }]);
+    for (const events of [[ok('p', 'P')], [ok('p', { big: [1, 2] }), ok('q', 'Q')], [fail('q', false)], [{ type: 'StepStarted', stepId: 'q', attempt: 1 } as RunEvent], [ok('p', 'P', 9)]]) {
+      const { state } = await decideAll(started, events, clock(2000));
+      expect(changedSteps(started, state).sort()).toEqual(jsonDiff(started, state).sort());
+    }
+    const stale = await decideAll(started, [ok('p', 'P', 9)], clock(2000));
+    expect(changedSteps(started, stale.state)).toEqual([]);
   });
 });

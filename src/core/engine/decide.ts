@@ -54,6 +54,29 @@ function copyForUpdate(state: RunState): RunState {
   return { ...state, steps, ...(compensating ? { compensating } : {}) };
 }
 
+/**
+ * Keys of the step instances a decision changed. Relies on {@link copyForUpdate}'s rule (handlers
+ * mutate copies and replace, never mutate, shared values), so a shallow comparison is exact and
+ * far cheaper than serialising every step of a large run.
+ */
+export function changedSteps(before: RunState, after: RunState): string[] {
+  if (before === after) return [];
+  return Object.keys(after.steps).filter((key) => {
+    const a = before.steps[key];
+    const b = after.steps[key]!;
+    if (!a || !sameFields(a, b) || a.attempts.length !== b.attempts.length) return true;
+    return a.attempts.some((attempt, i) => !sameFields(attempt, b.attempts[i]!));
+  });
+}
+
+function sameFields(a: object, b: object): boolean {
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const keys = Object.keys(x);
+  if (keys.length !== Object.keys(y).length) return false;
+  return keys.every((k) => k === 'attempts' || x[k] === y[k]);
+}
+
 /** True when `attempt` of the step instance is the one in flight. */
 function isCurrent(state: RunState, key: string, attempt: number): boolean {
   const step = state.steps[key];

@@ -1,4 +1,4 @@
-export { decide, decideAll } from './decide';
+export { changedSteps, decide, decideAll } from './decide';
 export { initialState, type NewRun } from './state';
 export { agentOf, contextOf, isTerminal, isRunTerminal, nodeOf, orderedKeys, parseKey, planOf } from './instances';
 export { DEFAULT_STEP_TIMEOUT_MS } from './leaf';
