@@ -31,7 +31,7 @@ export type Report =
   | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
   | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string });
 
-/** A report waiting for the next settle; `next` is the attempt handed back to its consumer. */
+/** A report waiting for the next settle; `done` receives the attempt handed back to its consumer. */
 interface PendingReport {
   event: RunEvent;
   wantsNext: boolean;

@@ -2,10 +2,8 @@ import { env, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
 import type { Claim } from '../../src/runtime/run-object';
-import { api, eventually, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+import { eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
-const startRun = async (workflow: string) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: '{}' })).json()) as { runId: string }).runId;
-const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
 const running = (runId: string, stepId: string) => eventually(async () => ((await snapshot(runId)).steps[stepId]?.attempts[0]?.startedAt ? true : null));
 const outboxOf = (runId: string) => runInDurableObject(stubOf(runId), (_obj, state) => state.storage.sql.exec<{ entry: string }>('SELECT entry FROM outbox').toArray().map((r) => JSON.parse(r.entry) as { type: string; stepId?: string }));

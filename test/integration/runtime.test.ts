@@ -3,12 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import type { RunState } from '../../src/core/engine';
 import type { StepMessage } from '../../src/env';
-import { api, eventually, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 type Received = { url: string; headers: Record<string, string>; body: { runId: string; stepId: string; attempt: number } };
 const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
-const startRun = async (workflow: string, input: unknown = {}) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as { runId: string }).runId;
-const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as RunState | null;
 
 beforeAll(async () => {

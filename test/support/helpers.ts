@@ -71,6 +71,14 @@ export interface RunBody {
 }
 
 /** Polls `GET /api/runs/:id` until the run ends. @throws after `timeoutMs`. */
+/** Starts a run over the API. @returns its id. */
+export async function startRun(workflow: string, input: unknown = {}): Promise<string> {
+  return ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as { runId: string }).runId;
+}
+
+/** The RunObject of a run. */
+export const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
+
 export async function waitForRun(runId: string, timeoutMs = 15_000): Promise<RunBody> {
   const deadline = Date.now() + timeoutMs;
   let last: RunBody | undefined;
