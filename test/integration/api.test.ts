@@ -98,6 +98,10 @@ steps:
     expect(page2.runs.map((r) => r.id)).toEqual([runId]);
     expect(page2.runs[0]!.stepsDone).toBe(1);
     expect(page2.nextCursor).toBeNull();
+    const light = (await (await api(`/runs/${runId}?steps=false`)).json()) as Record<string, unknown>;
+    expect(light).toMatchObject({ id: runId, status: 'completed', output: 'T: hello', stepsDone: 1 });
+    expect(light).not.toHaveProperty('steps');
+    expect((await api(`/runs/${runId}?steps=maybe`)).status).toBe(400);
   });
 
   it('unknown workflow → 404; bad input type → 400 with the input path', async () => {
