@@ -49,10 +49,11 @@ function offlineNote(state: RunState): string | null {
     : null;
 }
 
-/** The reply body in Markdown: the run's output, or which step failed and why. */
+/** The reply body in Markdown: the run's output, which step failed and why, or that it was cancelled. */
 export function replyMarkdown(state: RunState): string {
   if (state.status === 'completed') return toText(state.output) || '(The workflow finished with an empty output.)';
   const error = state.error;
+  if (state.status === 'cancelled') return `**Your request was cancelled** before it finished: ${error?.message ?? 'cancelled'}.\n\nRun id: \`${state.runId}\``;
   const step = error?.stepId ? `Step \`${error.stepId}\` failed` : 'The workflow failed';
   return `**Your request could not be completed.**\n\n${step}: ${error?.message ?? 'unknown error'} (${error?.code ?? 'error'}).\n\nRun id: \`${state.runId}\``;
 }

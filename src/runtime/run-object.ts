@@ -136,6 +136,23 @@ export class RunObject extends DurableObject<AppEnv> {
     return changed;
   }
 
+  /**
+   * Pauses, resumes or cancels the run (CONTRACT.md): pause takes effect between steps; cancel
+   * ignores running attempts' late results.
+   * @returns the run's status after, or null when this object holds no run.
+   */
+  async control(action: 'pause' | 'resume' | 'cancel', reason?: string): Promise<RunState['status'] | null> {
+    const event: RunEvent = action === 'pause' ? { type: 'PauseRequested' } : action === 'resume' ? { type: 'ResumeRequested' } : { type: 'CancelRequested', reason };
+    const status = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return null;
+      await this.apply(state, [event]);
+      return this.store.state()!.status;
+    });
+    await this.flush();
+    return status;
+  }
+
   /** The run's current state, or null when this object holds no run. */
   async snapshot(): Promise<RunState | null> {
     return this.store.state() ?? null;
@@ -292,6 +309,6 @@ function outboxOf(commands: Command[], handedKeys: Set<string>): OutboxEntry[] {
     else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
     else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
   }
-  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun')) outbox.push({ type: 'Finish' });
+  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun' || c.type === 'CancelRun')) outbox.push({ type: 'Finish' });
   return outbox;
 }

@@ -44,6 +44,7 @@ export const WorkflowFields = {
   inputs: z.record(z.string(), InputSpec).default({}),
   vars: z.record(z.string(), z.unknown()).default({}).describe('Constants, read as {{ vars.<name> }}'),
   timeout: Duration.optional().describe('Run-level timeout: the run fails with run_timeout when it passes'),
+  on_cancel: z.enum(['compensate', 'stop']).optional().describe('On cancel: `stop` (default) ends the run at once; `compensate` first runs the compensations of the steps that succeeded, as after a failure'),
   output: z.unknown().optional().describe('The run output (templates allowed); default: the last step output'),
 };
 

@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+import { decide, type RunEvent, type RunState } from '../../src/core/engine';
+import { dispatched, fail, ok, play, status } from '../support/play';
 import { stateOf } from '../support/definitions';
 import { validateDefinition } from '../../src/core/definition';
 
-/** Plays events; returns the final state and the commands of each decision. */
-async function play(state: RunState, events: RunEvent[]) {
-  const all: Command[][] = [];
-  let now = 1000;
-  for (const event of events) {
-    const d = await decide(state, event, { now, random: () => 0.5 });
-    state = d.state;
-    all.push(d.commands);
-    now += 100;
-  }
-  return { state, commands: all };
-}
-
-const ok = (stepId: string, output: unknown = stepId.toUpperCase(), attempt = 1): RunEvent => ({ type: 'StepSucceeded', stepId, attempt, output });
-const fail = (stepId: string, attempt = 1): RunEvent => ({ type: 'StepFailed', stepId, attempt, error: { code: 'agent_error', message: `${stepId} broke`, retryable: false } });
-const dispatched = (commands: Command[]) => commands.filter((c) => c.type === 'DispatchStep').map((c) => (c as { stepId: string }).stepId);
-const status = (state: RunState) => Object.fromEntries(Object.entries(state.steps).map(([k, s]) => [k, s.status]));
 
 describe('parallel', () => {
   const yaml = (waitFor: string) => `name: p

@@ -7,7 +7,7 @@ import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, wa
 
 type Received = { url: string; headers: Record<string, string>; body: { runId: string; stepId: string; attempt: number } };
 const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
-const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as RunState | null;
+const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState | null;
 
 beforeAll(async () => {
   await putAgent('flaky2', httpAgent('flaky/2'));
@@ -106,5 +106,39 @@ describe('circuit breaker per agent', () => {
     const after = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as unknown[];
     expect(after.length).toBe(before.length);
     expect(((await (await api('/agents/tagger')).json()) as { circuit: { state: string } }).circuit.state).toBe('closed');
+  });
+});
+
+describe('run control over the API', () => {
+  const post = (runId: string, action: string) => api(`/runs/${runId}/${action}`, { method: 'POST' });
+
+  it('pause takes effect between steps; resume goes on; a finished run answers 409', async () => {
+    await putWorkflow('pausable', 'name: pausable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }');
+    const runId = await startRun('pausable');
+    await eventually(async () => ((await snapshot(runId))?.steps.first?.attempts[0]?.startedAt ? true : null));
+    const paused = await post(runId, 'pause');
+    expect(paused.status).toBe(202);
+    expect(await paused.json()).toEqual({ runId, status: 'paused' });
+    await eventually(async () => ((await snapshot(runId))?.steps.first?.status === 'succeeded' ? true : null), 10_000);
+    expect((await snapshot(runId))!).toMatchObject({ status: 'paused', steps: { second: { status: 'pending' } } });
+    expect(await (await post(runId, 'resume')).json()).toMatchObject({ status: 'running' });
+    expect((await waitForRun(runId)).status).toBe('completed');
+    const again = await post(runId, 'pause');
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ error: { code: 'conflict' } });
+  });
+
+  it('cancel ends the run at once; the running attempt\'s late result is ignored', async () => {
+    await putWorkflow('cancellable', 'name: cancellable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }');
+    const runId = await startRun('cancellable');
+    await eventually(async () => ((await snapshot(runId))?.steps.first?.attempts[0]?.startedAt ? true : null));
+    expect(await (await post(runId, 'cancel')).json()).toEqual({ runId, status: 'cancelled' });
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
+    expect(run.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
+    await new Promise((r) => setTimeout(r, 3_500)); // the slow agent answers after 3 s
+    expect((await snapshot(runId))!.steps.first!.status).toBe('cancelled');
+    expect((await post(runId, 'cancel')).status).toBe(409);
+    expect((await post('run_missing', 'cancel')).status).toBe(404);
   });
 });

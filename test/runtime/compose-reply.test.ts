@@ -2,7 +2,7 @@ import PostalMime from 'postal-mime';
 import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
 import { stateOf } from '../support/definitions';
-import { composeReply, replySubject } from '../../src/runtime/compose-reply';
+import { composeReply, replyMarkdown, replySubject } from '../../src/runtime/compose-reply';
 import { markdownToHtml } from '../../src/runtime/markdown';
 
 function finished(output: unknown): RunState {
@@ -35,6 +35,14 @@ describe('reply composition', () => {
     expect(mail.text).not.toContain('Offline mode');
     expect(mail.html).toContain('<h1>Bericht über <strong>Acme</strong></h1>');
     expect(mail.headers.find((h) => h.key === 'auto-submitted')?.value).toBe('auto-replied');
+  });
+
+  it('says which step failed, or that the run was cancelled', () => {
+    const failed = { ...finished(null), status: 'failed' as const, error: { code: 'timeout', message: 'too slow', retryable: false, stepId: 'a' } };
+    expect(replyMarkdown(failed)).toContain('Step `a` failed: too slow (timeout)');
+    const cancelled = { ...finished(null), status: 'cancelled' as const, error: { code: 'cancelled', message: 'cancelled over the API', retryable: false } };
+    expect(replyMarkdown(cancelled)).toContain('Your request was cancelled** before it finished: cancelled over the API.');
+    expect(replyMarkdown(cancelled)).not.toContain('failed');
   });
 
   it('renders untrusted Markdown safely: raw HTML as text, only http(s) and mailto links', () => {

@@ -3,6 +3,7 @@ import { durationMs } from '../definition/duration';
 import { evaluateCondition, ExpressionError } from '../expressions';
 import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
+import { cancel, pause, resume } from './control';
 import { failRun, failStep } from './failure';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
@@ -144,6 +145,10 @@ const handlers: Handlers = {
     } else return;
     await advance(state, clock, commands);
   },
+
+  PauseRequested: (state) => pause(state),
+  ResumeRequested: (state, _event, clock, commands) => resume(state, clock, commands),
+  CancelRequested: (state, event, clock, commands) => cancel(state, event.reason ?? 'cancelled on request', clock, commands),
 
   EventReceived: async (state, event, clock, commands) => {
     let matched = false;

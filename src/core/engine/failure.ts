@@ -32,7 +32,7 @@ export function failStep(state: RunState, key: string, error: StepError, clock: 
 }
 
 /** Stops one instance: cancels its attempt, timers and event wait. */
-function stop(state: RunState, key: string, clock: Clock, commands: Command[]): void {
+export function stop(state: RunState, key: string, clock: Clock, commands: Command[]): void {
   const step = state.steps[key]!;
   if (isTerminal(step)) return;
   const node = nodeOf(state, key);
@@ -68,11 +68,7 @@ export function cancelSubtree(state: RunState, blockKey: string, clock: Clock, c
 export function failRun(state: RunState, error: StepError, clock: Clock, commands: Command[]): void {
   if (state.compensating) return;
   for (const key of Object.keys(state.steps)) if (!nodeOf(state, key).compensates) stop(state, key, clock, commands);
-  const compensation = planOf(state).compensation;
-  const queue = Object.entries(state.steps)
-    .filter(([key, step]) => step.status === 'succeeded' && compensation.has(parseKey(key).id))
-    .sort(([ka, a], [kb, b]) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || kb.localeCompare(ka))
-    .map(([key]) => key);
+  const queue = sagaQueue(state);
   state.error = error;
   if (queue.length) {
     state.compensating = { queue, error };
@@ -81,10 +77,20 @@ export function failRun(state: RunState, error: StepError, clock: Clock, command
   endFailed(state, clock, commands);
 }
 
-/** Ends the run as failed with the error recorded by `failRun`. */
+/** Ends the run as failed with the error recorded by `failRun` (or cancelled, after a cancel's saga). */
 export function endFailed(state: RunState, clock: Clock, commands: Command[]): void {
   const error = state.compensating?.error ?? state.error!;
+  const cancelled = state.compensating?.endAs === 'cancelled';
   delete state.compensating;
-  Object.assign(state, { status: 'failed', error, endedAt: clock.now });
-  commands.push({ type: 'FailRun', error });
+  Object.assign(state, { status: cancelled ? 'cancelled' : 'failed', error, endedAt: clock.now });
+  commands.push(cancelled ? { type: 'CancelRun', error } : { type: 'FailRun', error });
+}
+
+/** The saga of the instances that succeeded and have `compensate:`: newest completion first. */
+export function sagaQueue(state: RunState): string[] {
+  const compensation = planOf(state).compensation;
+  return Object.entries(state.steps)
+    .filter(([key, step]) => step.status === 'succeeded' && compensation.has(parseKey(key).id))
+    .sort(([ka, a], [kb, b]) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || kb.localeCompare(ka))
+    .map(([key]) => key);
 }

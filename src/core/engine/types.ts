@@ -72,7 +72,7 @@ export interface RunState {
   output?: unknown;
   error?: StepError;
   /** While compensations run after a failure: the instances still to compensate, newest first. */
-  compensating?: { queue: string[]; current?: string; error: StepError };
+  compensating?: { queue: string[]; current?: string; error: StepError; endAs?: 'cancelled' };
   createdAt: number;
   startedAt?: number;
   endedAt?: number;
@@ -95,7 +95,10 @@ export type RunEvent =
   | { type: 'StepSucceeded'; stepId: string; attempt: number; output: unknown; usage?: Usage; provider?: string }
   | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
   | { type: 'TimerFired'; timer: Timer }
-  | { type: 'EventReceived'; eventType: string; data: unknown };
+  | { type: 'EventReceived'; eventType: string; data: unknown }
+  | { type: 'PauseRequested' }
+  | { type: 'ResumeRequested' }
+  | { type: 'CancelRequested'; reason?: string };
 
 /** Leaf step kinds executed by the Queue consumer. */
 export type DispatchKind = 'agent' | 'http' | 'mcp';
@@ -109,7 +112,8 @@ export type Command =
   | { type: 'SetTimer'; timer: Timer }
   | { type: 'CancelTimer'; timerId: string }
   | { type: 'CompleteRun'; output: unknown }
-  | { type: 'FailRun'; error: StepError };
+  | { type: 'FailRun'; error: StepError }
+  | { type: 'CancelRun'; error: StepError };
 
 export interface Decision {
   state: RunState;

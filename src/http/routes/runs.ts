@@ -41,6 +41,21 @@ async (c) => {
   return c.json(runView(state), 200);
 });
 
+for (const action of ['pause', 'resume', 'cancel'] as const) {
+  runRoutes.openapi(createRoute({ method: 'post', path: `/runs/{id}/${action}`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
+    description: 'Pause takes effect between steps; cancel ignores running attempts\' late results (compensations run only with `on_cancel: compensate`).',
+    request: { params: idParam }, responses: { 202: json('`{ runId, status }`'), 409: json('The run has ended') } }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await requireRun(c.env, c.var.tenantId, id);
+    const stub = c.env.RUNS.get(c.env.RUNS.idFromName(id));
+    const before = ((await stub.snapshot()) as RunState | null)?.status ?? row.status;
+    if (['completed', 'failed', 'cancelled'].includes(before)) throw new BatonError('conflict', `run ${id} has ended (${before}); it cannot be ${action === 'cancel' ? 'cancelled' : `${action}d`}`);
+    const status = await stub.control(action, action === 'cancel' ? 'cancelled over the API' : undefined);
+    return c.json({ runId: id, status: status ?? before }, 202);
+  });
+}
+
 runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}/messages', summary: 'Emails in and out of a run', request: { params: idParam },
   responses: { 200: { description: 'Messages, oldest first', content: { 'application/json': { schema: z.array(z.any()) } } } } }),
 async (c) => {

@@ -1,0 +1,19 @@
+import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+
+/** Plays events; returns the final state and the commands of each decision. */
+export async function play(state: RunState, events: RunEvent[]) {
+  const all: Command[][] = [];
+  let now = 1000;
+  for (const event of events) {
+    const d = await decide(state, event, { now, random: () => 0.5 });
+    state = d.state;
+    all.push(d.commands);
+    now += 100;
+  }
+  return { state, commands: all };
+}
+
+export const ok = (stepId: string, output: unknown = stepId.toUpperCase(), attempt = 1): RunEvent => ({ type: 'StepSucceeded', stepId, attempt, output });
+export const fail = (stepId: string, attempt = 1): RunEvent => ({ type: 'StepFailed', stepId, attempt, error: { code: 'agent_error', message: `${stepId} broke`, retryable: false } });
+export const dispatched = (commands: Command[]) => commands.filter((c) => c.type === 'DispatchStep').map((c) => (c as { stepId: string }).stepId);
+export const status = (state: RunState) => Object.fromEntries(Object.entries(state.steps).map(([k, s]) => [k, s.status]));
