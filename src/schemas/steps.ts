@@ -67,9 +67,26 @@ function leafKinds() {
   } as const;
 }
 
+/** Decisions on an approval. */
+export const Decision = z.enum(['approve', 'reject', 'request_changes']);
+export type Decision = z.infer<typeof Decision>;
+
+/** An `approval:` step (CONTRACT.md): people decide by email reply, signed link, API or dashboard. */
+export const ApprovalSpec = z.strictObject({
+  assignees: z.array(z.email()).min(1).describe('Addresses that may decide; each gets the approval email'),
+  message: z.string().min(1).describe('What to decide (template); sent with the options and signed links'),
+  options: z.array(Decision).min(1).optional().describe('Default: approve and reject, plus request_changes when on_request_changes is set'),
+  deadline: Duration.optional().describe('When it passes, on_timeout decides'),
+  on_timeout: z.enum(['approve', 'reject']).default('reject'),
+  on_request_changes: Identifier.optional().describe('An earlier step of the same list to run again; it reads the comment as {{ <approval id>.comment }}'),
+  quorum: z.int().min(1).default(1).describe('How many assignees must approve; any reject rejects'),
+  escalate: z.strictObject({ after: Duration, to: z.array(z.email()).min(1) }).optional().describe('Re-notify these addresses when no decision came after this long'),
+});
+export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
+
 /** The kind of a step is the one kind key it has. */
 export const LEAF_KINDS = ['agent', 'http', 'mcp', 'workflow'] as const;
-export const STEP_KINDS = ['agent', 'http', 'mcp', 'workflow', 'sleep', 'wait_for_event', 'parallel', 'switch', 'foreach'] as const;
+export const STEP_KINDS = ['agent', 'http', 'mcp', 'workflow', 'sleep', 'wait_for_event', 'approval', 'parallel', 'switch', 'foreach'] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** A `compensate:` step: a leaf step whose id defaults to `<step id>_compensate`. */
@@ -95,6 +112,7 @@ export function stepKinds<C extends z.ZodType>(child: C) {
         timeout: Duration.optional(),
       }),
     }),
+    approval: z.strictObject({ ...base, approval: ApprovalSpec }),
     parallel: z.strictObject({
       ...base,
       parallel: z.array(child).min(1).max(1000, 'at most 1000 parallel children (use foreach with concurrency for more)'),
@@ -129,7 +147,7 @@ type Out<K extends keyof Kinds> = Omit<z.output<Kinds[K]>, 'parallel' | 'cases' 
 
 /** A validated step, with defaults applied. */
 export type Step =
-  | Out<'agent'> | Out<'http'> | Out<'mcp'> | Out<'workflow'> | Out<'sleep'> | Out<'wait_for_event'>
+  | Out<'agent'> | Out<'http'> | Out<'mcp'> | Out<'workflow'> | Out<'sleep'> | Out<'wait_for_event'> | Out<'approval'>
   | (Out<'parallel'> & { parallel: Step[] })
   | (Out<'switch'> & { cases: Record<string, Step[]>; default?: Step[] })
   | (Out<'foreach'> & { do: Step[] });
@@ -139,4 +157,4 @@ export const Step: z.ZodType<Step> = z.lazy(() => z.union(Object.values(stepKind
 
 
 /** The step kinds of CONTRACT.md that this version does not run yet; refused with a clear message. */
-export const PLANNED_STEP_KINDS = ['approval'] as const;
+export const PLANNED_STEP_KINDS: readonly string[] = [];

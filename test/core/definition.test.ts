@@ -54,7 +54,7 @@ output: "{{ summarize.output }}"
     ['reads an unknown name', 'name: x\nsteps: [ { id: a, agent: research, input: "{{ reserch.output }}" } ]', 'steps[0].input'],
     ['bad condition', 'name: x\nsteps: [ { id: a, agent: research, if: "inputs. =" } ]', 'steps[0].if'],
     ['unknown on_error target', 'name: x\nsteps: [ { id: a, agent: research, on_error: nope } ]', 'steps[0].on_error'],
-    ['planned step kind', 'name: x\nsteps: [ { id: a, approval: { assignees: [a@b.c] } } ]', 'steps[0].approval'],
+    ['approval without a message', 'name: x\nsteps: [ { id: a, approval: { assignees: [a@b.c] } } ]', 'steps[0].approval.message'],
     ['planned trigger kind', 'name: x\ntriggers: [ { schedule: { cron: "* * * * *" } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[0].schedule'],
     ['bad alias', 'name: x\ntriggers: [ { email: { alias: "Not An Alias" } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[0].email.alias'],
   ])('%s → an issue at %s', (_label, yaml, path) => {

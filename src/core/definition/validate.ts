@@ -4,6 +4,7 @@ import type { Issue } from '../../schemas/errors';
 import { PLANNED_STEP_KINDS, SHALLOW_KINDS, STEP_KINDS, kindOf } from '../../schemas/steps';
 import { scanTemplates } from '../expressions';
 import { formatPath } from './path';
+import { approvalIssues, approvalReaders } from './approvals';
 import { buildPlan, childLists, type Plan } from './plan';
 import { visibleNames } from './visibility';
 
@@ -45,6 +46,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
       }
     }
   }
+  if (issues.length === 0) issues.push(...approvalIssues(plan));
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
   if (issues.length === 0) return { ok: true, definition: def, plan };
   return { ok: false, issues: issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })) };
@@ -84,6 +86,8 @@ function templateFields(node: Plan['nodes'][number]): { value: unknown; path: st
   add('switch');
   add('foreach');
   add('if', true);
+  const approval = s.approval as { message?: string } | undefined;
+  if (approval?.message) out.push({ value: approval.message, path: `${node.path}.approval.message` });
   const wait = s.wait_for_event as { match?: string } | undefined;
   if (wait?.match) out.push({ value: wait.match, path: `${node.path}.wait_for_event.match`, condition: true, extraRoots: ['event'] });
   return out;
@@ -107,9 +111,11 @@ function templateIssues(def: WorkflowDefinition, plan: Plan): Issue[] {
       }
     }
   };
+  const readers = approvalReaders(plan);
   for (const node of plan.nodes) {
     for (const field of templateFields(node)) {
       const visible = visibleNames(plan, node, field.path.endsWith('.foreach') || field.path.endsWith('.switch'));
+      for (const approvalId of readers.get(node.id) ?? []) visible.add(approvalId);
       for (const extra of field.extraRoots ?? []) visible.add(extra);
       check(field.value, field.path, visible, field.condition);
     }

@@ -1,6 +1,7 @@
 import { ExpressionError, evaluateCondition, render } from '../expressions';
 import { childLists } from '../definition/plan';
 import { enterList, isTerminal, nodeOf, parseKey, planOf, contextOf } from './instances';
+import { startApproval } from './approval';
 import { dispatch, renderLeafInput, startWaiting } from './leaf';
 import { failRun, failStep } from './failure';
 import { settleBlocks, startBlock } from './blocks';
@@ -56,6 +57,7 @@ async function start(state: RunState, key: string, clock: Clock, commands: Comma
       return;
     }
     if (node.kind === 'sleep' || node.kind === 'wait_for_event') return startWaiting(state, key, clock, commands);
+    if (node.kind === 'approval') return await startApproval(state, key, clock, commands);
     if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach') return await startBlock(state, key, clock, commands);
     step.input = await renderLeafInput(state, key, node.step, node.path);
     dispatch(state, key, clock, commands);

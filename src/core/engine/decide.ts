@@ -3,6 +3,7 @@ import { durationMs } from '../definition/duration';
 import { evaluateCondition, ExpressionError } from '../expressions';
 import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
+import { approvalTimer, takeDecision } from './approval';
 import { cancel, pause, resume } from './control';
 import { failRun, failStep } from './failure';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
@@ -129,6 +130,8 @@ const handlers: Handlers = {
       if (!isCurrent(state, timer.stepId, timer.attempt)) return;
       const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
       attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, 'timed_out', clock, commands);
+    } else if (timer.kind === 'approval_deadline' || timer.kind === 'approval_escalate') {
+      if (!approvalTimer(state, timer, clock, commands)) return;
     } else if (timer.kind === 'unclaimed') {
       if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined) redispatch(state, timer.stepId, clock, commands);
       return;
@@ -144,6 +147,10 @@ const handlers: Handlers = {
       }
     } else return;
     await advance(state, clock, commands);
+  },
+
+  ApprovalDecided: async (state, event, clock, commands) => {
+    if (takeDecision(state, event, clock, commands)) await advance(state, clock, commands);
   },
 
   PauseRequested: (state) => pause(state),

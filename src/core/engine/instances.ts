@@ -70,7 +70,7 @@ function iterationOf(state: RunState, key: string): { item: unknown; index: numb
 }
 
 function view(step: StepState) {
-  return { output: step.output ?? null, status: step.status, error: step.error ?? null, attempts: step.attempt };
+  return { output: step.output ?? null, status: step.status, error: step.error ?? null, attempts: step.attempt, ...(step.comment !== undefined ? { comment: step.comment } : {}) };
 }
 
 /**
@@ -112,4 +112,9 @@ export function orderedKeys(state: RunState): string[] {
     for (let i = 0; i < Math.min(ia.length, ib.length); i++) if (ia[i] !== ib[i]) return ia[i]! - ib[i]!;
     return (position.get(pa.id) ?? 0) - (position.get(pb.id) ?? 0) || ia.length - ib.length;
   });
+}
+
+/** Id of an approval round: `<runId>:<step instance key>:<round>`. */
+export function approvalId(state: RunState, key: string, round: number): string {
+  return `${state.runId}:${key}:${round}`;
 }

@@ -1,6 +1,7 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
 import type { AttemptStatus, RunStatus, StepStatus, TriggerType } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
+import type { Decision as Choice } from '../../schemas/steps';
 
 /** Token counts and cost an agent reported for one attempt. */
 export interface Usage {
@@ -51,6 +52,10 @@ export interface StepState {
   compensation?: 'succeeded' | 'failed';
   /** sub-workflow step: the child run's id. */
   childRunId?: string;
+  /** approval step: the votes of the current round. */
+  votes?: Vote[];
+  /** approval step: the comment of the last `request_changes`, read as `{{ <id>.comment }}`. */
+  comment?: string;
 }
 
 /** What started the run, as templates see it under `trigger`. */
@@ -82,7 +87,7 @@ export interface RunState {
 export interface Timer {
   id: string;
   at: number;
-  kind: 'retry' | 'step_timeout' | 'unclaimed' | 'sleep' | 'event_timeout' | 'run_timeout';
+  kind: 'retry' | 'step_timeout' | 'unclaimed' | 'sleep' | 'event_timeout' | 'run_timeout' | 'approval_deadline' | 'approval_escalate';
   /** Step instance key (empty for run_timeout). */
   stepId: string;
   attempt: number;
@@ -96,6 +101,7 @@ export type RunEvent =
   | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
   | { type: 'TimerFired'; timer: Timer }
   | { type: 'EventReceived'; eventType: string; data: unknown }
+  | { type: 'ApprovalDecided'; stepId: string; attempt: number; decision: Choice; comment?: string; by: string }
   | { type: 'PauseRequested' }
   | { type: 'ResumeRequested' }
   | { type: 'CancelRequested'; reason?: string };
@@ -113,7 +119,35 @@ export type Command =
   | { type: 'CancelTimer'; timerId: string }
   | { type: 'CompleteRun'; output: unknown }
   | { type: 'FailRun'; error: StepError }
-  | { type: 'CancelRun'; error: StepError };
+  | { type: 'CancelRun'; error: StepError }
+  | { type: 'RequestApproval'; approval: ApprovalRequest }
+  | { type: 'CloseApproval'; approvalId: string; stepId: string; status: ApprovalStatus; decidedBy?: string; comment?: string }
+  | { type: 'EscalateApproval'; approvalId: string; stepId: string; to: string[] };
+
+/** What an approval step asks, as the RunObject records and emails it. */
+export interface ApprovalRequest {
+  /** `<runId>:<step instance key>:<round>`; a `request_changes` starts the next round. */
+  id: string;
+  stepId: string;
+  round: number;
+  message: string;
+  assignees: string[];
+  options: Choice[];
+  quorum: number;
+  /** Epoch ms, or null without a deadline. */
+  deadlineAt: number | null;
+}
+
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'cancelled';
+
+/** One assignee's (or the API's, or the deadline's) decision on an approval round. */
+export interface Vote {
+  by: string;
+  decision: Choice;
+  comment?: string;
+  /** Epoch ms. */
+  at: number;
+}
 
 export interface Decision {
   state: RunState;
