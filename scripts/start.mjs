@@ -18,7 +18,7 @@ console.log('Applying D1 migrations to the local database…');
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env, stdio: 'inherit' });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--show-interactive-dev-session=false'], { cwd: root, env, stdio: 'inherit' });
+const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--var', `PUBLIC_URL:http://127.0.0.1:${port}`, '--show-interactive-dev-session=false'], { cwd: root, env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code) => process.exit(code ?? 0));
 

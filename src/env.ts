@@ -4,10 +4,23 @@
  * the bearer token with the admin role; `OPENAI_*`, the demo's model). Deployed, secrets come from
  * `wrangler secret put`; an unset one is an empty string or undefined, and code treats both as unset.
  */
-export type AppEnv = Env;
+export type AppEnv = Env & {
+  /** Key of the HMAC that signs approval links; when unset, derived from ADMIN_TOKEN. */
+  LINK_SIGNING_KEY?: string;
+};
 
 /** Names of Worker secrets agents may never read, whatever a definition says. */
-export const RESERVED_SECRETS = new Set(['ADMIN_TOKEN', 'SECRETS_KEY']);
+export const RESERVED_SECRETS = new Set(['ADMIN_TOKEN', 'SECRETS_KEY', 'LINK_SIGNING_KEY']);
+
+/** The key approval links are signed with. */
+export function linkSigningKey(env: AppEnv): string {
+  return env.LINK_SIGNING_KEY || `approval-links:${env.ADMIN_TOKEN ?? ''}`;
+}
+
+/** Base URL of this deployment for links in emails, without a trailing slash. */
+export function publicUrl(env: AppEnv): string {
+  return (env.PUBLIC_URL || 'http://127.0.0.1:8787').replace(/\/+$/, '');
+}
 
 /** Body of a message on the `steps` Queue: ids only, the RunObject holds the payload. */
 export interface StepMessage {

@@ -164,3 +164,37 @@ export const eventWaits = sqliteTable('event_waits', {
   stepId: text('step_id').notNull(),
   createdAt: createdAt(),
 }, (t) => [primaryKey({ columns: [t.runId, t.stepId] }), index('event_waits_type').on(t.tenantId, t.eventType)]);
+
+/** Approval rounds (one row per round of an `approval:` step), for the inbox and the API. */
+export const approvals = sqliteTable('approvals', {
+  /** `<runId>:<step instance key>:<round>`. */
+  id: text('id').primaryKey(),
+  tenantId: tenantId(),
+  runId: text('run_id').notNull(),
+  stepId: text('step_id').notNull(),
+  round: integer('round').notNull(),
+  workflowName: text('workflow_name').notNull(),
+  message: text('message').notNull(),
+  options: text('options', { mode: 'json' }).$type<string[]>().notNull(),
+  assignees: text('assignees', { mode: 'json' }).$type<string[]>().notNull(),
+  quorum: integer('quorum').notNull(),
+  deadline: text('deadline'),
+  status: text('status', { enum: ['pending', 'approved', 'rejected', 'changes_requested', 'cancelled'] }).notNull(),
+  decidedBy: text('decided_by'),
+  comment: text('comment'),
+  decidedAt: text('decided_at'),
+  createdAt: createdAt(),
+}, (t) => [index('approvals_status').on(t.tenantId, t.status, t.createdAt), index('approvals_run').on(t.runId)]);
+
+/** Who did what, when: approvals decided (by email, link, API), run control. Never deleted. */
+export const auditLog = sqliteTable('audit_log', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  tenantId: tenantId(),
+  at: text('at').notNull(),
+  /** An email address, `api`, `link:<address>`, `timeout` or `system`. */
+  actor: text('actor').notNull(),
+  action: text('action').notNull(),
+  /** What it acted on: an approval id or a run id. */
+  subject: text('subject').notNull(),
+  details: text('details', { mode: 'json' }),
+}, (t) => [index('audit_subject').on(t.tenantId, t.subject), index('audit_at').on(t.tenantId, t.at)]);

@@ -84,3 +84,24 @@ export function composeReply(state: RunState, email: TriggerEmail, messageId: st
   msg.addMessage({ contentType: 'text/html', data: html });
   return { from: email.to, to: email.from, subject, messageId, inReplyTo: email.messageId, references, raw: msg.asRaw() };
 }
+
+/**
+ * A short plain-text note from Baton (a decision taken, an explanation), threaded under `thread`
+ * when given (RFC 5322 §3.6.4). `Auto-Submitted` keeps auto-responders from answering it.
+ */
+export function composeNote(note: { from: string; to: string; subject: string; text: string; messageId: string; thread?: { messageId: string; references?: string[] } }): ComposedReply {
+  const inReplyTo = note.thread?.messageId ?? '';
+  const references = note.thread ? [...(note.thread.references ?? []), note.thread.messageId].filter(Boolean).slice(-MAX_REFERENCES).join(' ') : '';
+  const msg = createMimeMessage();
+  msg.setSender({ addr: note.from, name: 'Baton' });
+  msg.setRecipient(note.to);
+  msg.setSubject(note.subject);
+  msg.setHeader('Message-ID', note.messageId);
+  if (inReplyTo) {
+    msg.setHeader('In-Reply-To', inReplyTo);
+    msg.setHeader('References', references);
+  }
+  msg.setHeader('Auto-Submitted', 'auto-replied');
+  msg.addMessage({ contentType: 'text/plain', data: note.text });
+  return { from: note.from, to: note.to, subject: note.subject, messageId: note.messageId, inReplyTo, references, raw: msg.asRaw() };
+}

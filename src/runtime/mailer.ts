@@ -3,38 +3,50 @@ import type { RunState } from '../core/engine';
 import { database } from '../db/client';
 import { getMessage, recordMessage } from '../db/messages';
 import type { AppEnv } from '../env';
-import { composeReply, type TriggerEmail } from './compose-reply';
+import { composeReply, type ComposedReply, type TriggerEmail } from './compose-reply';
 
-/** A Message-ID in the alias's domain, RFC 5322 §3.6.4 form. */
-function newMessageId(from: string): string {
+/** A Message-ID in the sender's domain, RFC 5322 §3.6.4 form. */
+export function newMessageId(from: string): string {
   return `<${crypto.randomUUID()}@${from.split('@')[1] ?? 'baton.local'}>`;
+}
+
+/** The email that started a run, or undefined for other triggers. */
+export function triggerEmail(state: RunState): TriggerEmail | undefined {
+  const email = state.trigger.type === 'email' ? (state.trigger.email as TriggerEmail | undefined) : undefined;
+  return email?.from && email.to ? email : undefined;
+}
+
+/**
+ * Sends a composed message with the `send_email` binding and records it in D1 `messages` (sent or
+ * failed, with the reason). Idempotent per `dedupeId`: an outbox replay does not send twice.
+ */
+export async function sendRecorded(env: AppEnv, tenantId: string, out: { dedupeId: string; runId: string | null; workflow: string | null; compose: () => Promise<ComposedReply> | ComposedReply }): Promise<void> {
+  const db = database(env.DB);
+  if (await getMessage(db, tenantId, out.dedupeId)) return;
+  const mail = await out.compose();
+  let status: 'sent' | 'failed' = 'sent';
+  let reason: string | null = null;
+  try {
+    await env.EMAIL.send(new EmailMessage(mail.from, mail.to, mail.raw));
+  } catch (err) {
+    status = 'failed';
+    reason = `send_email refused: ${(err as Error).message}`;
+    console.error(`${out.dedupeId}: not sent`, reason);
+  }
+  const now = new Date().toISOString();
+  await recordMessage(db, tenantId, {
+    id: out.dedupeId, direction: 'outbound', status, reason, runId: out.runId, workflowName: out.workflow,
+    from: mail.from, to: mail.to, subject: mail.subject, messageId: mail.messageId, inReplyTo: mail.inReplyTo || null,
+    references: mail.references || null, date: now, raw: mail.raw, rawSize: mail.raw.length, createdAt: now,
+  });
 }
 
 /**
  * Replies to the sender of the email that started a finished run, and records the message.
- * Idempotent per run: an outbox replay after a crash does not send twice once recorded.
  * Runs not started by email get no reply.
  */
 export async function sendRunReply(env: AppEnv, tenantId: string, state: RunState): Promise<void> {
-  const email = state.trigger.type === 'email' ? (state.trigger.email as TriggerEmail | undefined) : undefined;
-  if (!email?.from || !email.to) return;
-  const db = database(env.DB);
-  const dedupeId = `reply:${state.runId}`;
-  if (await getMessage(db, tenantId, dedupeId)) return;
-  const reply = composeReply(state, email, newMessageId(email.to), Date.now());
-  let status: 'sent' | 'failed' = 'sent';
-  let reason: string | null = null;
-  try {
-    await env.EMAIL.send(new EmailMessage(reply.from, reply.to, reply.raw));
-  } catch (err) {
-    status = 'failed';
-    reason = `send_email refused: ${(err as Error).message}`;
-    console.error(`run ${state.runId}: reply not sent`, reason);
-  }
-  const now = new Date().toISOString();
-  await recordMessage(db, tenantId, {
-    id: dedupeId, direction: 'outbound', status, reason, runId: state.runId, workflowName: state.workflow,
-    from: reply.from, to: reply.to, subject: reply.subject, messageId: reply.messageId, inReplyTo: reply.inReplyTo,
-    references: reply.references, date: now, raw: reply.raw, rawSize: reply.raw.length, createdAt: now,
-  });
+  const email = triggerEmail(state);
+  if (!email) return;
+  await sendRecorded(env, tenantId, { dedupeId: `reply:${state.runId}`, runId: state.runId, workflow: state.workflow, compose: () => composeReply(state, email, newMessageId(email.to), Date.now()) });
 }

@@ -1,11 +1,12 @@
 import { BatonError } from '../core/errors';
-import type { RunState } from '../core/engine';
+import type { Command, RunState } from '../core/engine';
 import { database } from '../db/client';
 import { deleteEventWait, insertEventWait } from '../db/events';
 import { mirrorRun } from '../db/runs';
 import type { AppEnv, StepMessage } from '../env';
 import type { StepError } from '../schemas/errors';
 import { startRun, type ParentLink } from '../triggers/start-run';
+import { carryOutApproval } from './approval-mail';
 import { sendRunReply } from './mailer';
 import type { OutboxEntry } from './run-store';
 
@@ -56,6 +57,12 @@ export async function carryOut(env: AppEnv, tenantId: string, state: RunState, p
     await deleteEventWait(db, state.runId, entry.stepId);
     hooks.done([seq]);
   }
+  for (const p of pending) {
+    const { entry } = p;
+    if (entry.type !== 'RequestApproval' && entry.type !== 'CloseApproval' && entry.type !== 'EscalateApproval') continue;
+    await carryOutApproval(env, tenantId, state, entry);
+    hooks.done([p.seq]);
+  }
   const mirrors = of(pending, 'Mirror');
   if (mirrors.length) {
     await mirrorRun(db, tenantId, state, new Set(mirrors.flatMap((p) => p.entry.steps)));
@@ -78,4 +85,18 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
     const cause = state.error;
     await stub.report({ stepId: parent.stepId, attempt: parent.attempt, ok: false, provider: 'workflow', error: { code: cause?.code ?? 'child_failed', message: `sub-workflow ${state.workflow} run ${state.runId} ${state.status}: ${cause?.message ?? ''}`.trim(), retryable: false } });
   }
+}
+
+/** The outbox entries of commands; dispatches handed back to a consumer need no Queue message. */
+export function outboxOf(commands: Command[], handedKeys: Set<string>): OutboxEntry[] {
+  const outbox: OutboxEntry[] = [];
+  for (const c of commands) {
+    if (c.type === 'DispatchStep' && !handedKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
+    else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
+    else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
+    else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
+    else if (c.type === 'RequestApproval' || c.type === 'CloseApproval' || c.type === 'EscalateApproval') outbox.push(c);
+  }
+  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun' || c.type === 'CancelRun')) outbox.push({ type: 'Finish' });
+  return outbox;
 }

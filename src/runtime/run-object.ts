@@ -3,8 +3,9 @@ import { durationMs } from '../core/definition';
 import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
 import type { AppEnv } from '../env';
 import type { StepError } from '../schemas/errors';
+import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
-import { carryOut } from './outbox';
+import { carryOut, outboxOf } from './outbox';
 import { RunStore, type OutboxEntry } from './run-store';
 
 /** One attempt of a step instance, as Queue messages and reports name it. */
@@ -151,6 +152,22 @@ export class RunObject extends DurableObject<AppEnv> {
     });
     await this.flush();
     return status;
+  }
+
+  /**
+   * A decision on an approval round by `by` (an assignee's address, `api` or a link holder).
+   * @returns whether it counted (false: not pending, not an assignee, voted already, or not an
+   * option), and the approval step's status after.
+   */
+  async decideApproval(d: { stepId: string; round: number; decision: Decision; comment?: string; by: string }): Promise<{ counted: boolean; stepStatus: string | null }> {
+    const result = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return { counted: false, stepStatus: null };
+      const { changed } = await this.apply(state, [{ type: 'ApprovalDecided', stepId: d.stepId, attempt: d.round, decision: d.decision, comment: d.comment, by: d.by }]);
+      return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
+    });
+    await this.flush();
+    return result;
   }
 
   /** The run's current state, or null when this object holds no run. */
@@ -300,15 +317,3 @@ function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
   return !!step && step.status === 'running' && step.attempt === attempt && current?.status === 'running' && current.startedAt === undefined;
 }
 
-/** The outbox entries of commands; dispatches handed back to a consumer need no Queue message. */
-function outboxOf(commands: Command[], handedKeys: Set<string>): OutboxEntry[] {
-  const outbox: OutboxEntry[] = [];
-  for (const c of commands) {
-    if (c.type === 'DispatchStep' && !handedKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
-    else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
-    else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
-    else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
-  }
-  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun' || c.type === 'CancelRun')) outbox.push({ type: 'Finish' });
-  return outbox;
-}

@@ -8,7 +8,8 @@ export type OutboxEntry =
   | { type: 'Wait'; stepId: string; eventType: string }
   | { type: 'StopWait'; stepId: string }
   | { type: 'Mirror'; steps: string[] }
-  | { type: 'Finish' };
+  | { type: 'Finish' }
+  | Extract<Command, { type: 'RequestApproval' | 'CloseApproval' | 'EscalateApproval' }>;
 
 /**
  * The RunObject's SQLite storage: the run (one row) and each step instance (one row each, so large

@@ -6,6 +6,7 @@ import { findEmailRoute } from '../db/workflows';
 import type { AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
 import { ignoreReason, senderAllowed } from './email-classify';
+import { answeredApproval, replyToApproval } from './approval-reply';
 import { startRun } from './start-run';
 
 /** The parts of Cloudflare's `ForwardableEmailMessage` the trigger uses. */
@@ -49,7 +50,7 @@ export function aliasOf(address: string): string {
 
 /**
  * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
- * routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
+ * takes replies to approval emails as decisions, routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
  * a status and reason; malformed input is recorded as rejected, never thrown.
  */
 export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId = 'default'): Promise<InboundOutcome> {
@@ -77,6 +78,12 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (await findInbound(db, tenantId, messageId)) return finish('duplicate', 'message_id_seen');
     const ignored = ignoreReason(email.headers, message.from, email.from?.address);
     if (ignored) return finish('ignored', ignored);
+    const approvalId = answeredApproval(email.inReplyTo, email.references);
+    if (approvalId) {
+      const references = (email.references ?? '').split(/\s+/).filter(Boolean);
+      const outcome = await replyToApproval(env, tenantId, { approvalId, sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
+      return finish(outcome.status, outcome.reason, outcome.runId);
+    }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));
     if (!route) {
       message.setReject('Unknown address');

@@ -70,7 +70,6 @@ export interface RunBody {
   steps: { id: string; status: string; attempts: number; output: unknown; input: unknown; error: { code: string; message: string } | null }[];
 }
 
-/** Polls `GET /api/runs/:id` until the run ends. @throws after `timeoutMs`. */
 /** Starts a run over the API. @returns its id. */
 export async function startRun(workflow: string, input: unknown = {}): Promise<string> {
   return ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as { runId: string }).runId;
@@ -79,6 +78,7 @@ export async function startRun(workflow: string, input: unknown = {}): Promise<s
 /** The RunObject of a run. */
 export const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 
+/** Polls `GET /api/runs/:id` until the run ends. @throws after `timeoutMs`. */
 export async function waitForRun(runId: string, timeoutMs = 15_000): Promise<RunBody> {
   const deadline = Date.now() + timeoutMs;
   let last: RunBody | undefined;

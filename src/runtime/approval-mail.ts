@@ -1,0 +1,62 @@
+import type { ApprovalRequest, RunState } from '../core/engine';
+import { audit, closeApproval, getApproval, insertApproval } from '../db/approvals';
+import { database } from '../db/client';
+import { linkSigningKey, publicUrl, type AppEnv } from '../env';
+import { composeApprovalEmail } from './compose-approval';
+import { composeNote } from './compose-reply';
+import { newMessageId, sendRecorded, triggerEmail } from './mailer';
+import type { OutboxEntry } from './run-store';
+
+/**
+ * The address a run's emails come from: the alias its email arrived at, else the workflow's first
+ * email alias at MAIL_DOMAIN, else `baton@MAIL_DOMAIN`.
+ */
+export function senderOf(env: AppEnv, state: RunState): string {
+  const email = triggerEmail(state);
+  if (email) return email.to;
+  const alias = state.definition.triggers.flatMap((t) => ('email' in t ? [t.email.alias] : []))[0] ?? 'baton';
+  return `${alias}@${env.MAIL_DOMAIN || 'baton.local'}`;
+}
+
+async function mailRound(env: AppEnv, tenantId: string, state: RunState, approval: ApprovalRequest, kind: 'request' | 'reminder', extra: string[] = []): Promise<void> {
+  const from = senderOf(env, state);
+  const base = { approval, workflow: state.workflow, from, baseUrl: publicUrl(env), signingKey: linkSigningKey(env) };
+  const people = [...approval.assignees.map((to) => ({ to, kind })), ...extra.map((to) => ({ to, kind: 'notice' as const }))];
+  for (const { to, kind: as } of people) {
+    await sendRecorded(env, tenantId, {
+      dedupeId: `approval:${approval.id}:${as}:${to.toLowerCase()}`, runId: state.runId, workflow: state.workflow,
+      compose: () => composeApprovalEmail({ ...base, to, kind: as, now: Date.now() }),
+    });
+  }
+}
+
+/**
+ * Carries out an approval command of the outbox: records a new round and emails its assignees;
+ * re-notifies on escalation; closes a decided round and tells the person whose email started the
+ * run. Idempotent, so an outbox replay is harmless.
+ */
+export async function carryOutApproval(env: AppEnv, tenantId: string, state: RunState, entry: Extract<OutboxEntry, { type: 'RequestApproval' | 'CloseApproval' | 'EscalateApproval' }>): Promise<void> {
+  const db = database(env.DB);
+  if (entry.type === 'RequestApproval') {
+    await insertApproval(db, tenantId, state.workflow, entry.approval);
+    await mailRound(env, tenantId, state, entry.approval, 'request');
+    return;
+  }
+  const row = await getApproval(db, tenantId, entry.approvalId);
+  if (!row) return;
+  const approval: ApprovalRequest = { id: row.id, stepId: row.stepId, round: row.round, message: row.message, assignees: row.assignees, options: row.options as ApprovalRequest['options'], quorum: row.quorum, deadlineAt: row.deadline ? Date.parse(row.deadline) : null };
+  if (entry.type === 'EscalateApproval') {
+    if (row.status === 'pending') await mailRound(env, tenantId, state, approval, 'reminder', entry.to);
+    return;
+  }
+  if (!(await closeApproval(db, entry.approvalId, entry))) return;
+  await audit(db, tenantId, { actor: entry.decidedBy ?? 'system', action: `approval.${entry.status}`, subject: entry.approvalId, details: { runId: state.runId, stepId: entry.stepId, comment: entry.comment ?? null } });
+  const requester = triggerEmail(state);
+  if (!requester || entry.status === 'cancelled') return;
+  const what = entry.status.replace('_', ' ');
+  const text = `The approval "${entry.stepId}" of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
+  await sendRecorded(env, tenantId, {
+    dedupeId: `approval-note:${entry.approvalId}`, runId: state.runId, workflow: state.workflow,
+    compose: () => composeNote({ from: requester.to, to: requester.from, subject: `Decision: ${state.workflow} / ${entry.stepId} ${what}`, text, messageId: newMessageId(requester.to), thread: { messageId: requester.messageId, references: requester.references } }),
+  });
+}
