@@ -48,5 +48,5 @@ export async function sendRecorded(env: AppEnv, tenantId: string, out: { dedupeI
 export async function sendRunReply(env: AppEnv, tenantId: string, state: RunState): Promise<void> {
   const email = triggerEmail(state);
   if (!email) return;
-  await sendRecorded(env, tenantId, { dedupeId: `reply:${state.runId}`, runId: state.runId, workflow: state.workflow, compose: () => composeReply(state, email, newMessageId(email.to), Date.now()) });
+  await sendRecorded(env, tenantId, { dedupeId: state.restarts ? `reply:${state.runId}:${state.restarts}` : `reply:${state.runId}`, runId: state.runId, workflow: state.workflow, compose: () => composeReply(state, email, newMessageId(email.to), Date.now()) });
 }

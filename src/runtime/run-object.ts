@@ -138,12 +138,13 @@ export class RunObject extends DurableObject<AppEnv> {
   }
 
   /**
-   * Pauses, resumes or cancels the run (CONTRACT.md): pause takes effect between steps; cancel
-   * ignores running attempts' late results.
+   * Pauses, resumes, cancels or restarts the run (CONTRACT.md): pause takes effect between steps;
+   * cancel ignores running attempts' late results; restart re-runs a failed run's unfinished steps.
    * @returns the run's status after, or null when this object holds no run.
    */
-  async control(action: 'pause' | 'resume' | 'cancel', reason?: string): Promise<RunState['status'] | null> {
-    const event: RunEvent = action === 'pause' ? { type: 'PauseRequested' } : action === 'resume' ? { type: 'ResumeRequested' } : { type: 'CancelRequested', reason };
+  async control(action: 'pause' | 'resume' | 'cancel' | 'restart', reason?: string): Promise<RunState['status'] | null> {
+    const events: Record<typeof action, RunEvent> = { pause: { type: 'PauseRequested' }, resume: { type: 'ResumeRequested' }, cancel: { type: 'CancelRequested', reason }, restart: { type: 'RestartRequested' } };
+    const event = events[action];
     const status = await this.serial(async () => {
       const state = this.store.state();
       if (!state) return null;

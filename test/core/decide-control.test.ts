@@ -60,3 +60,26 @@ describe('cancel', () => {
     expect(state.steps.book!.status).toBe('succeeded');
   });
 });
+
+describe('restart from the failed step', () => {
+  const fail = (stepId: string): RunEvent => ({ type: 'StepFailed', stepId, attempt: 1, error: { code: 'agent_error', message: 'down', retryable: false } });
+  it('keeps the succeeded steps, re-runs the failed one as attempt 2 and what follows, in the same run', async () => {
+    const CHAIN3 = 'name: c3\nsteps:\n  - { id: a, agent: x }\n  - { id: b, agent: x, input: "{{ a.output }}" }\n  - { id: c, agent: x }\n';
+    const failed = await play(stateOf(CHAIN3), [{ type: 'RunStarted' }, ok('a', 'A1'), fail('b')]);
+    expect(failed.state).toMatchObject({ status: 'failed', error: { stepId: 'b' } });
+    const { state, commands } = await play(failed.state, [{ type: 'RestartRequested' }, ok('b', 'B2', 2), ok('c')]);
+    expect(dispatched(commands[0]!)).toEqual(['b']);
+    expect(state.steps.b!.input).toBe('A1');
+    expect(state.steps.a!.attempts).toHaveLength(1);
+    expect(state.steps.b!.attempts.map((a) => a.status)).toEqual(['failed', 'succeeded']);
+    expect(state).toMatchObject({ status: 'completed', restarts: 1 });
+    expect(state.error).toBeUndefined();
+  });
+
+  it('a completed or running run is not restarted', async () => {
+    const done = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, ok('a'), ok('b'), { type: 'RestartRequested' }]);
+    expect(done.commands[3]).toEqual([]);
+    const running = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'RestartRequested' }]);
+    expect(running.commands[1]).toEqual([]);
+  });
+});

@@ -141,4 +141,18 @@ describe('run control over the API', () => {
     expect((await post(runId, 'cancel')).status).toBe(409);
     expect((await post('run_missing', 'cancel')).status).toBe(404);
   });
+
+  it('restart re-runs a failed run from its failed step, in the same run; the succeeded step is not called again', async () => {
+    await putAgent('flaky1', httpAgent('flaky/1'));
+    await putWorkflow('restartable', 'name: restartable\nsteps:\n  - { id: first, agent: tagger, input: a }\n  - { id: second, agent: flaky1, input: "{{ first.output }}", retry: { max_attempts: 1 } }');
+    const runId = await startRun('restartable');
+    expect(await waitForRun(runId)).toMatchObject({ status: 'failed', error: { stepId: 'second' } });
+    expect((await post(runId, 'resume')).status).toBe(409);
+    expect(await (await post(runId, 'restart')).json()).toEqual({ runId, status: 'running' });
+    const run = await waitForRun(runId);
+    expect(run).toMatchObject({ status: 'completed', output: 'flaky: T: a', error: null });
+    expect(run.steps.map((s) => [s.id, s.attempts])).toEqual([['first', 1], ['second', 2]]);
+    expect((await received(runId)).map((r) => r.body.stepId)).toEqual(['first', 'second', 'second']);
+    expect((await post(runId, 'restart')).status).toBe(409);
+  });
 });

@@ -1,6 +1,8 @@
 import { advance } from './advance';
 import { endFailed, sagaQueue, stop } from './failure';
 import { isRunTerminal, nodeOf } from './instances';
+import { setTimer } from './timers';
+import { durationMs } from '../definition/duration';
 import type { Clock, Command, RunState } from './types';
 
 /**
@@ -33,4 +35,27 @@ export async function cancel(state: RunState, reason: string, clock: Clock, comm
   state.compensating = { queue, error, endAs: 'cancelled' };
   if (queue.length) await advance(state, clock, commands);
   else endFailed(state, clock, commands);
+}
+
+/**
+ * Restart from the failed step(s), as a new attempt of the same run: a failed or cancelled run
+ * keeps every succeeded step and its output; the steps that failed, were cancelled, skipped or
+ * compensated go back to `pending` (their attempt history kept, attempts numbered on) and the
+ * run goes on from there. A completed run is not restarted.
+ */
+export async function restart(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
+  if (state.status !== 'failed' && state.status !== 'cancelled') return;
+  for (const [key, step] of Object.entries(state.steps)) {
+    if (step.status === 'succeeded' || nodeOf(state, key).compensates) continue;
+    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'branch'] as const) delete step[field];
+    step.status = 'pending';
+  }
+  for (const step of Object.values(state.steps)) delete step.compensation;
+  delete state.error;
+  delete state.endedAt;
+  delete state.compensating;
+  state.restarts = (state.restarts ?? 0) + 1;
+  state.status = 'running';
+  if (state.definition.timeout) setTimer(commands, 'run_timeout', '', state.restarts, clock.now + durationMs(state.definition.timeout));
+  await advance(state, clock, commands);
 }

@@ -4,7 +4,7 @@ import { evaluateCondition, ExpressionError } from '../expressions';
 import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
 import { approvalTimer, takeDecision } from './approval';
-import { cancel, pause, resume } from './control';
+import { cancel, pause, restart, resume } from './control';
 import { failRun, failStep } from './failure';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
@@ -30,11 +30,12 @@ export function decide(state: RunState, event: RunEvent, clock: Clock): Promise<
  * Events after the one that ends the run change nothing.
  */
 export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock): Promise<Decision> {
-  if (isRunTerminal(state)) return { state, commands: [] };
+  const revives = (e: RunEvent) => e.type === 'RestartRequested';
+  if (isRunTerminal(state) && !events.some(revives)) return { state, commands: [] };
   const next = copyForUpdate(state);
   const commands: Command[] = [];
   for (const event of events) {
-    if (isRunTerminal(next)) break;
+    if (isRunTerminal(next) && !revives(event)) continue;
     const handler = handlers[event.type] as Handler<RunEvent>;
     await handler(next, event, clock, commands);
   }
@@ -125,6 +126,7 @@ const handlers: Handlers = {
   TimerFired: async (state, { timer }, clock, commands) => {
     const step = state.steps[timer.stepId];
     if (timer.kind === 'run_timeout') {
+      if (timer.attempt !== (state.restarts ?? 0)) return; // the timeout of the run before a restart
       failRun(state, { code: 'run_timeout', message: `the run did not finish within ${state.definition.timeout}`, retryable: false }, clock, commands);
     } else if (timer.kind === 'step_timeout') {
       if (!isCurrent(state, timer.stepId, timer.attempt)) return;
@@ -153,6 +155,7 @@ const handlers: Handlers = {
     if (takeDecision(state, event, clock, commands)) await advance(state, clock, commands);
   },
 
+  RestartRequested: (state, _event, clock, commands) => restart(state, clock, commands),
   PauseRequested: (state) => pause(state),
   ResumeRequested: (state, _event, clock, commands) => resume(state, clock, commands),
   CancelRequested: (state, event, clock, commands) => cancel(state, event.reason ?? 'cancelled on request', clock, commands),

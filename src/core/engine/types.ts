@@ -81,6 +81,10 @@ export interface RunState {
   createdAt: number;
   startedAt?: number;
   endedAt?: number;
+  /** How many times the run was restarted from its failed steps. */
+  restarts?: number;
+  /** Debug mode: the run pauses before each step; `allow` is how many may start before the next pause. */
+  debug?: { allow: number };
 }
 
 /** A timer in the RunObject's storage; the Durable Object alarm is set to the earliest `at` (epoch ms). */
@@ -102,6 +106,7 @@ export type RunEvent =
   | { type: 'TimerFired'; timer: Timer }
   | { type: 'EventReceived'; eventType: string; data: unknown }
   | { type: 'ApprovalDecided'; stepId: string; attempt: number; decision: Choice; comment?: string; by: string }
+  | { type: 'RestartRequested' }
   | { type: 'PauseRequested' }
   | { type: 'ResumeRequested' }
   | { type: 'CancelRequested'; reason?: string };

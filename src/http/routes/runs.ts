@@ -41,16 +41,21 @@ async (c) => {
   return c.json(runView(state), 200);
 });
 
-for (const action of ['pause', 'resume', 'cancel'] as const) {
+const ENDED = ['completed', 'failed', 'cancelled'];
+const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled', restart: 'restarted' } as const;
+/** Which run statuses each action refuses (409). */
+const REFUSED: Record<'pause' | 'resume' | 'cancel' | 'restart', string[]> = { pause: ENDED, resume: ENDED, cancel: ENDED, restart: ['queued', 'running', 'waiting', 'paused', 'completed'] };
+
+for (const action of ['pause', 'resume', 'cancel', 'restart'] as const) {
   runRoutes.openapi(createRoute({ method: 'post', path: `/runs/{id}/${action}`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
-    description: 'Pause takes effect between steps; cancel ignores running attempts\' late results (compensations run only with `on_cancel: compensate`).',
-    request: { params: idParam }, responses: { 202: json('`{ runId, status }`'), 409: json('The run has ended') } }),
+    description: 'Pause takes effect between steps; cancel ignores running attempts\' late results (compensations run only with `on_cancel: compensate`); restart (failed or cancelled runs) re-runs what did not succeed, in the same run.',
+    request: { params: idParam }, responses: { 202: json('`{ runId, status }`'), 409: json('Not possible in the run\'s status') } }),
   async (c) => {
     const { id } = c.req.valid('param');
     const row = await requireRun(c.env, c.var.tenantId, id);
     const stub = c.env.RUNS.get(c.env.RUNS.idFromName(id));
     const before = ((await stub.snapshot()) as RunState | null)?.status ?? row.status;
-    if (['completed', 'failed', 'cancelled'].includes(before)) throw new BatonError('conflict', `run ${id} has ended (${before}); it cannot be ${action === 'cancel' ? 'cancelled' : `${action}d`}`);
+    if (REFUSED[action].includes(before)) throw new BatonError('conflict', `run ${id} is ${before}; it cannot be ${DONE[action]}`);
     const status = await stub.control(action, action === 'cancel' ? 'cancelled over the API' : undefined);
     return c.json({ runId: id, status: status ?? before }, 202);
   });
