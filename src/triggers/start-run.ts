@@ -24,6 +24,8 @@ export interface StartRunRequest {
   idempotencyKey?: string;
   /** For a sub-workflow: the parent step its result goes to. */
   parent?: ParentLink;
+  /** Debug mode: the run pauses before every step (resume starts one). */
+  debug?: boolean;
 }
 
 /** A sortable run id: time first (ms, base 36), then randomness. */
@@ -50,6 +52,6 @@ export async function startRun(env: AppEnv, tenantId: string, request: StartRunR
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   const stub = env.RUNS.get(env.RUNS.idFromName(id));
-  await stub.start({ tenantId, runId: id, workflow: wf.name, version: wf.version, definition: wf.definition, inputs: resolved.inputs, trigger: request.trigger, createdAt: now, parent: request.parent });
+  await stub.start({ tenantId, runId: id, workflow: wf.name, version: wf.version, definition: wf.definition, inputs: resolved.inputs, trigger: request.trigger, createdAt: now, parent: request.parent, debug: request.debug });
   return { runId: id, created };
 }

@@ -83,3 +83,16 @@ describe('restart from the failed step', () => {
     expect(running.commands[1]).toEqual([]);
   });
 });
+
+describe('debug mode', () => {
+  it('pauses before every step; each resume starts exactly one', async () => {
+    const { state, commands } = await play({ ...stateOf(CHAIN), debug: { allow: 0 } }, [{ type: 'RunStarted' }, resumeE, ok('a'), resumeE, ok('b')]);
+    expect(dispatched(commands[0]!)).toEqual([]);
+    expect(dispatched(commands[1]!)).toEqual(['a']);
+    expect(dispatched(commands[2]!)).toEqual([]);
+    expect(dispatched(commands[3]!)).toEqual(['b']);
+    expect(state.status).toBe('completed');
+    const paused = await play({ ...stateOf(CHAIN), debug: { allow: 0 } }, [{ type: 'RunStarted' }, resumeE, ok('a')]);
+    expect(paused.state).toMatchObject({ status: 'paused', steps: { b: { status: 'pending' } } });
+  });
+});

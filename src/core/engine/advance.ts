@@ -87,6 +87,14 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
         if (state.steps[key]?.status !== 'pending' || state.status !== 'running' || state.compensating) continue;
         const ready = readiness(state, id, scope.suffix);
         if (ready === 'wait') continue;
+        if (ready === 'ready' && state.debug) {
+          // Debug mode: stop before the step; each resume lets one start.
+          if (state.debug.allow <= 0) {
+            state.status = 'paused';
+            continue;
+          }
+          state.debug = { allow: state.debug.allow - 1 };
+        }
         progressed = true;
         if (ready === 'ready') await start(state, key, clock, commands);
         else skip(state.steps[key]!, ready.skip, clock.now);

@@ -13,10 +13,11 @@ export function pause(state: RunState): void {
   if (state.status === 'running' || state.status === 'waiting') state.status = 'paused';
 }
 
-/** Resume: a paused run goes on from where it stopped, starting what became ready meanwhile. */
+/** Resume: a paused run goes on from where it stopped, starting what became ready meanwhile (in debug mode: the next step only). */
 export async function resume(state: RunState, clock: Clock, commands: Command[]): Promise<void> {
   if (state.status !== 'paused') return;
   state.status = 'running';
+  if (state.debug) state.debug = { allow: 1 };
   await advance(state, clock, commands);
 }
 

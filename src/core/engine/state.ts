@@ -12,11 +12,14 @@ export interface NewRun {
   trigger: TriggerInfo;
   /** Epoch ms. */
   createdAt: number;
+  /** Debug mode: pause before every step. */
+  debug?: boolean;
 }
 
 /** The state of a run that has not started: every top-level step `pending`. */
 export function initialState(run: NewRun): RunState {
-  const state: RunState = { ...run, status: 'queued', steps: {} };
+  const { debug, ...fields } = run;
+  const state: RunState = { ...fields, status: 'queued', steps: {}, ...(debug ? { debug: { allow: 0 } } : {}) };
   enterList(state, 'root', '');
   return state;
 }

@@ -86,12 +86,12 @@ async (c) => {
   return c.json({ name, version: wf.version, ...plan }, 200);
 });
 workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', summary: 'Start a run',
-    request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional() }) } } } },
+    request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional(), debug: z.boolean().optional().describe('Pause before every step; each resume runs one') }) } } } },
     responses: { 202: { description: 'Started (or the run of an earlier request with the same idempotency key)', content: { 'application/json': { schema: z.object({ runId: z.string() }) } } } } }),
   async (c) => {
     const body = c.req.valid('json') ?? {};
     const { runId } = await startRun(c.env, c.var.tenantId, {
-      workflow: c.req.valid('param').name, version: body.version, input: body.input ?? {}, trigger: { type: 'api' }, idempotencyKey: body.idempotencyKey,
+      workflow: c.req.valid('param').name, version: body.version, input: body.input ?? {}, trigger: { type: 'api' }, idempotencyKey: body.idempotencyKey, debug: body.debug,
     });
     return c.json({ runId }, 202);
   });
