@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, like, lt, or } from 'drizzle-orm';
 import type { MessageDirection, MessageStatus } from '../schemas/enums';
 import { decodeCursor, encodeCursor, type Database } from './client';
 import { messages } from './schema';
@@ -17,6 +17,15 @@ export async function findInbound(db: Database, tenantId: string, messageId: str
     eq(messages.tenantId, tenantId), eq(messages.direction, 'inbound'), eq(messages.messageId, messageId),
   )).limit(5);
   return rows.find((r) => r.status !== 'duplicate') ?? null;
+}
+
+/** The run result Baton sent with one of these Message-IDs (a reply's In-Reply-To/References). @returns null when none. */
+export async function findRunReply(db: Database, tenantId: string, messageIds: string[]): Promise<MessageRow | null> {
+  if (!messageIds.length) return null;
+  const rows = await db.select().from(messages).where(and(
+    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), inArray(messages.messageId, messageIds.slice(-50)), like(messages.id, 'reply:%'),
+  )).orderBy(desc(messages.createdAt)).limit(1);
+  return rows[0] ?? null;
 }
 
 /** A recorded message by id. */

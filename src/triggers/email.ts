@@ -1,7 +1,8 @@
 import PostalMime, { type Email } from 'postal-mime';
 import { sha256Hex } from '../core/hash';
-import { database } from '../db/client';
-import { findInbound, recordMessage, type NewMessage } from '../db/messages';
+import { database, type Database } from '../db/client';
+import { findInbound, findRunReply, recordMessage, type NewMessage } from '../db/messages';
+import { getRunRow } from '../db/runs';
 import { findEmailRoute } from '../db/workflows';
 import type { AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
@@ -91,11 +92,13 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     }
     record.workflowName = route.workflowName;
     if (!senderAllowed(sender, route.allow)) return finish('rejected', `sender_not_allowed: ${sender}`);
+    const references = (email.references ?? '').split(/\s+/).filter(Boolean);
+    const thread = await threadOf(db, tenantId, route.workflowName, [...references, email.inReplyTo ?? ''].filter(Boolean));
     const trigger = {
       type: 'email' as const,
       email: {
         from: sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
-        references: (email.references ?? '').split(/\s+/).filter(Boolean),
+        references, ...(thread ? { thread } : {}),
         attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
       },
     };
@@ -113,6 +116,17 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
       return { id, status: 'rejected', reason: 'internal_error' };
     }
   }
+}
+
+/**
+ * A follow-up: when the email replies to a result Baton sent for this workflow, the earlier run's
+ * id, subject and output (conversational workflows read it as `trigger.email.thread`).
+ */
+async function threadOf(db: Database, tenantId: string, workflow: string, messageIds: string[]) {
+  const earlier = await findRunReply(db, tenantId, messageIds);
+  if (!earlier?.runId || earlier.workflowName !== workflow) return null;
+  const run = await getRunRow(db, tenantId, earlier.runId);
+  return run ? { runId: run.id, subject: earlier.subject ?? '', output: run.output ?? null } : null;
 }
 
 function parseDate(value: string | undefined): string | undefined {

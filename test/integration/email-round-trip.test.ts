@@ -133,3 +133,25 @@ steps:
     expect(parsed.text).toContain('Workflow fails · 1/2 steps');
   });
 });
+
+describe('conversational workflows', () => {
+  it('a reply to a result email starts a new run of the same workflow with the earlier output in trigger.email.thread', async () => {
+    await putAgent('tagger', httpAgent('tag/T'));
+    await putWorkflow('chat', 'name: chat\ntriggers: [ { email: { alias: chat } } ]\nsteps: [ { id: answer, agent: tagger, input: "{{ $trim(trigger.email.text) }} | before: {{ trigger.email.thread ? trigger.email.thread.output : \'nothing\' }}" } ]');
+    const first = rawEmail({ From: 'ada@example.com', To: 'chat@baton.test', Subject: 'Question', 'Message-ID': '<chat-1@example.com>' }, 'one');
+    await deliver(first, { from: 'ada@example.com', to: 'chat@baton.test' });
+    const [inbound1] = await inboundFor('<chat-1@example.com>');
+    const run1 = await waitForRun(inbound1!.runId!);
+    expect(run1.output).toBe('T: one | before: nothing');
+    const { recorded } = await replyOf(run1.id);
+
+    const followUp = rawEmail({ From: 'ada@example.com', To: 'chat@baton.test', Subject: 'Re: Question', 'Message-ID': '<chat-2@example.com>', 'In-Reply-To': recorded.messageId, References: `<chat-1@example.com> ${recorded.messageId}` }, 'two');
+    await deliver(followUp, { from: 'ada@example.com', to: 'chat@baton.test' });
+    const [inbound2] = await inboundFor('<chat-2@example.com>');
+    expect(inbound2!.runId).not.toBe(run1.id);
+    const run2 = await waitForRun(inbound2!.runId!);
+    expect(run2.output).toBe('T: two | before: T: one | before: nothing');
+    const view = (await (await api(`/runs/${run2.id}`)).json()) as { trigger: { email: { thread: unknown } } };
+    expect(view.trigger.email.thread).toEqual({ runId: run1.id, subject: 'Re: Question', output: 'T: one | before: nothing' });
+  });
+});
