@@ -55,7 +55,7 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
     + `<p>${escapeHtml(deadline + quorum)}</p><hr><p style="color:#666;font-size:12px">${escapeHtml(context)}</p>`;
   const domain = mail.from.split('@')[1] ?? 'baton.local';
   const messageId = approvalMessageId(approval.id, domain, crypto.randomUUID().replace(/-/g, ''));
-  const prefix = kind === 'reminder' ? 'Reminder: approval needed' : 'Approval needed';
+  const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
   const msg = createMimeMessage();
   msg.setSender({ addr: mail.from, name: `${mail.workflow} (Baton)` });

@@ -160,6 +160,39 @@ describe('deadlines', () => {
   });
 });
 
+describe('escalation and the requester', () => {
+  it('escalation re-notifies the assignees and tells the escalation addresses; the person who emailed gets a note of the decision', async () => {
+    await putWorkflow('approve-mail', REVIEW('approve-mail', '\n      escalate: { after: 30m, to: [boss@example.com] }').replace('steps:', 'triggers: [ { email: { alias: approve-mail } } ]\nsteps:'));
+    const request = rawEmail({ From: 'ada@example.com', To: 'approve-mail@baton.test', Subject: 'Please draft', 'Message-ID': '<ask-1@example.com>' }, 'draft it');
+    const { runId } = await receive(request, { from: 'ada@example.com', to: 'approve-mail@baton.test' });
+    const approval = await pending(runId!);
+    const stub = stubOf(runId!);
+    await runInDurableObject(stub, (_obj, state) => {
+      state.storage.sql.exec("UPDATE timers SET at = 0 WHERE id LIKE 'approval_escalate:%'");
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    const sent = await eventually(async () => {
+      const list = ((await (await api(`/runs/${runId}/messages`)).json()) as RecordedMessage[]).filter((m) => m.direction === 'outbound');
+      return list.length >= 3 ? list : null;
+    });
+    expect(sent.map((m) => [m.to, m.subject])).toEqual(expect.arrayContaining([
+      ['lead@example.com', 'Approval needed: approve-mail / review'],
+      ['lead@example.com', 'Reminder: approval needed: approve-mail / review'],
+      ['boss@example.com', 'Reminder: approval needed: approve-mail / review'],
+    ]));
+    expect(sent.every((m) => m.from === 'approve-mail@baton.test')).toBe(true);
+    const notice = await PostalMime.parse(sent.find((m) => m.to === 'boss@example.com')!.raw);
+    expect(notice.text).toContain('waiting for lead@example.com');
+    expect(notice.text).not.toContain('/hooks/approvals/');
+
+    await api(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'approve', comment: 'fine', by: 'lead@example.com' }) });
+    await waitForRun(runId!);
+    const note = await eventually(async () => ((await (await api(`/runs/${runId}/messages`)).json()) as RecordedMessage[]).find((m) => m.subject === 'Decision: approve-mail / review approved'));
+    expect(note).toMatchObject({ to: 'ada@example.com', inReplyTo: '<ask-1@example.com>' });
+    expect((await PostalMime.parse(note.raw)).text).toContain('was approved by lead@example.com:\n\nfine');
+  });
+});
+
 /** Requests the Worker itself (no auth: the link routes are public). */
 async function fetchSelf(path: string, init?: RequestInit): Promise<Response> {
   const { SELF } = await import('cloudflare:test');
