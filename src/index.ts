@@ -2,6 +2,7 @@ import type { AppEnv, StepMessage } from './env';
 import { createApp } from './http/app';
 import { consumeDeadLetters, consumeSteps } from './runtime/step-consumer';
 import { receiveEmail } from './triggers/email';
+import { fireSchedules } from './triggers/schedule';
 
 export { AgentCircuit } from './runtime/agent-circuit';
 export { RunObject } from './runtime/run-object';
@@ -21,7 +22,7 @@ export default {
     else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
   },
 
-  async scheduled() {
-    // Schedule triggers arrive with the next release; the cron is declared so deployments keep it.
+  async scheduled(controller, env) {
+    await fireSchedules(env, controller.scheduledTime);
   },
 } satisfies ExportedHandler<AppEnv, StepMessage>;

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, like, lt, or, sql } from 'drizzle-orm';
 import { agentOf, nodeOf, type RunState } from '../core/engine';
 import type { RunStatus, TriggerType } from '../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
@@ -29,6 +29,16 @@ export async function insertRun(db: Database, tenantId: string, run: NewRunRow):
 }
 
 export type RunRow = typeof runs.$inferSelect;
+
+/** The minute (epoch ms) of the latest run a schedule trigger started, or null when none. */
+export async function lastScheduledMinute(db: Database, tenantId: string, workflow: string, triggerKey: string): Promise<number | null> {
+  const prefix = `schedule:${triggerKey}:`;
+  const [row] = await db.select({ key: runs.idempotencyKey }).from(runs)
+    .where(and(eq(runs.tenantId, tenantId), eq(runs.workflowName, workflow), like(runs.idempotencyKey, `${prefix}%`)))
+    .orderBy(desc(runs.idempotencyKey)).limit(1);
+  const ms = row?.key ? Date.parse(row.key.slice(prefix.length)) : NaN;
+  return Number.isNaN(ms) ? null : ms;
+}
 
 /** One run's D1 row. @returns null when unknown. */
 export async function getRunRow(db: Database, tenantId: string, id: string): Promise<RunRow | null> {

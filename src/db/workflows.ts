@@ -74,7 +74,8 @@ export async function saveVersion(db: Database, tenantId: string, input: NewVers
   }
   const version = (current?.latestVersion ?? 0) + 1;
   const def = input.definition;
-  const emailTriggers = def.triggers.map((t) => t.email);
+  const emailTriggers = def.triggers.flatMap((t) => ('email' in t ? [t.email] : []));
+  const schedules = def.triggers.flatMap((t, i) => ('schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : []));
   await db.batch([
     db.insert(workflowVersions).values({ tenantId, name: input.name, version, source: input.source, sourceFormat: input.sourceFormat, definition: def, hash: input.hash, createdAt: now }),
     db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now })
@@ -83,8 +84,23 @@ export async function saveVersion(db: Database, tenantId: string, input: NewVers
     ...emailTriggers.map((email) =>
       db.insert(triggers).values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
         .onConflictDoUpdate({ target: [triggers.tenantId, triggers.type, triggers.key], set: { workflowName: input.name, config: email, updatedAt: now } })),
+    ...schedules.map((s) => db.insert(triggers).values({ tenantId, type: 'schedule', key: s.key, workflowName: input.name, config: s.config, updatedAt: now })),
   ]);
   return { version, created: true };
+}
+
+/** A schedule trigger as stored: `key` is `<workflow>#<trigger index>`. */
+export interface StoredSchedule {
+  tenantId: string;
+  key: string;
+  workflowName: string;
+  config: { cron: string; timezone: string; input: Record<string, unknown>; catch_up: boolean };
+}
+
+/** Every schedule trigger of every tenant (or of one). */
+export async function listSchedules(db: Database, tenantId?: string): Promise<StoredSchedule[]> {
+  const rows = await db.select().from(triggers).where(and(eq(triggers.type, 'schedule'), tenantId ? eq(triggers.tenantId, tenantId) : undefined)).orderBy(triggers.workflowName, triggers.key);
+  return rows.map((r) => ({ tenantId: r.tenantId, key: r.key, workflowName: r.workflowName, config: r.config as StoredSchedule['config'] }));
 }
 
 /** The workflow an email alias routes to, with the trigger's config. @returns null for an unknown alias. */

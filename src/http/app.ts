@@ -11,6 +11,7 @@ import { approvalRoutes } from './routes/approvals';
 import { eventRoutes } from './routes/events';
 import { messageRoutes } from './routes/messages';
 import { runRoutes } from './routes/runs';
+import { scheduleRoutes } from './routes/schedules';
 import { workflowRoutes } from './routes/workflows';
 
 /** JSON Schema (draft 2020-12) of the workflow format, generated from the zod schema, for editors. */
@@ -30,7 +31,7 @@ export function createApp() {
   app.get('/api/schema/workflow.json', (c) => c.json(workflowJsonSchema));
   app.route('/', approvalLinks);
   app.use('/api/*', bearerAuth());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes]) app.route('/api', routes);
+  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Baton API', version: '0.1.0', description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>.' },

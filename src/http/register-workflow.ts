@@ -20,9 +20,9 @@ export async function checkDefinition(db: Database, tenantId: string, text: stri
   if (!result.ok) throw invalid(result.issues);
   const def = result.definition;
   if (expectedName && def.name !== expectedName) throw invalid([{ path: 'name', message: `'${def.name}' differs from the name in the URL ('${expectedName}')` }]);
-  const aliases = def.triggers.map((t) => t.email.alias);
-  const taken = await aliasesTakenByOthers(db, tenantId, def.name, aliases);
-  const issues = aliases.flatMap((alias, i) => (taken.has(alias) ? [{ path: `triggers[${i}].email.alias`, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }] : []));
+  const aliases = def.triggers.flatMap((t, i) => ('email' in t ? [{ alias: t.email.alias, i }] : []));
+  const taken = await aliasesTakenByOthers(db, tenantId, def.name, aliases.map((a) => a.alias));
+  const issues = aliases.flatMap(({ alias, i }) => (taken.has(alias) ? [{ path: `triggers[${i}].email.alias`, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }] : []));
   if (issues.length) throw invalid(issues);
   return def;
 }

@@ -22,11 +22,24 @@ export const EmailTrigger = z.strictObject({
       .describe('Sender address patterns such as *@example.com; when set, every other sender is refused'),
   }),
 });
-export const Trigger = EmailTrigger;
+/**
+ * Starts a run when the Worker's `scheduled()` handler runs at a minute the cron expression
+ * matches in `timezone` (IANA; default UTC). Expressions and zones are checked at registration.
+ */
+export const ScheduleTrigger = z.strictObject({
+  schedule: z.strictObject({
+    cron: z.string().min(1).describe('5 fields (minute hour day-of-month month day-of-week), croner syntax'),
+    timezone: z.string().min(1).default('UTC').describe('IANA time zone the expression is read in, e.g. Europe/Berlin'),
+    input: z.record(z.string(), z.unknown()).default({}).describe('The run input'),
+    catch_up: z.boolean().default(false).describe('Replay the minutes missed while the Worker was down (at most 100 runs)'),
+  }),
+});
+
+export const Trigger = z.union([EmailTrigger, ScheduleTrigger]);
 export type Trigger = z.infer<typeof Trigger>;
 
 /** Trigger kinds of CONTRACT.md that this version does not fire yet. */
-export const PLANNED_TRIGGER_KINDS = ['schedule', 'webhook'] as const;
+export const PLANNED_TRIGGER_KINDS = ['webhook'] as const;
 
 export const InputSpec = z.strictObject({
   type: z.enum(['string', 'number', 'boolean', 'object', 'array']).default('string'),

@@ -4,6 +4,7 @@ import type { Issue } from '../../schemas/errors';
 import { PLANNED_STEP_KINDS, SHALLOW_KINDS, STEP_KINDS, kindOf } from '../../schemas/steps';
 import { scanTemplates } from '../expressions';
 import { formatPath } from './path';
+import { parseSchedule } from '../schedule';
 import { approvalIssues, approvalReaders } from './approvals';
 import { buildPlan, childLists, type Plan } from './plan';
 import { visibleNames } from './visibility';
@@ -46,6 +47,11 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
       }
     }
   }
+  def.triggers.forEach((t, i) => {
+    if (!('schedule' in t)) return;
+    const parsed = parseSchedule(t.schedule.cron, t.schedule.timezone);
+    if (!parsed.ok) issues.push({ path: `triggers[${i}].schedule.${parsed.field}`, message: parsed.message });
+  });
   if (issues.length === 0) issues.push(...approvalIssues(plan));
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
   if (issues.length === 0) return { ok: true, definition: def, plan };

@@ -1,0 +1,65 @@
+import { BatonError } from '../core/errors';
+import { firesIn, minuteOf, parseSchedule } from '../core/schedule';
+import { database } from '../db/client';
+import { lastScheduledMinute } from '../db/runs';
+import { listSchedules, type StoredSchedule } from '../db/workflows';
+import type { AppEnv } from '../env';
+import { startRun } from './start-run';
+
+/** A `catch_up: true` schedule replays at most this many missed fire times. */
+export const MAX_CATCH_UP_RUNS = 100;
+/** …and looks back at most this far, ms. */
+export const MAX_CATCH_UP_MS = 7 * 24 * 3600_000;
+
+/** What one `scheduled()` call did. */
+export interface ScheduledOutcome {
+  started: { workflow: string; runId: string; minute: string }[];
+  failed: { workflow: string; reason: string }[];
+}
+
+/**
+ * The `scheduled()` trigger (CONTRACT.md "Schedules"): starts a run of every workflow whose
+ * schedule matches the minute of `scheduledTime` in its time zone. The idempotency key
+ * `schedule:<tenant>:<workflow>#<trigger>:<minute>` makes a workflow and minute start at most one
+ * run however often the handler is called. Minutes missed while the Worker was down are not
+ * replayed, unless the trigger says `catch_up: true`.
+ * @param scheduledTime epoch ms
+ */
+export async function fireSchedules(env: AppEnv, scheduledTime: number): Promise<ScheduledOutcome> {
+  const db = database(env.DB);
+  const minute = minuteOf(scheduledTime);
+  const outcome: ScheduledOutcome = { started: [], failed: [] };
+  for (const schedule of await listSchedules(db)) {
+    const parsed = parseSchedule(schedule.config.cron, schedule.config.timezone);
+    if (!parsed.ok) continue; // refused at registration; an old row cannot fire
+    const minutes = schedule.config.catch_up ? await missedMinutes(env, schedule, minute, (m) => firesIn(parsed.cron, m)) : [];
+    if (firesIn(parsed.cron, minute)) minutes.push(minute);
+    for (const m of minutes) await fire(env, schedule, m, outcome);
+  }
+  return outcome;
+}
+
+/** Fire times after the schedule's last run and before `minute`, oldest first, bounded. */
+async function missedMinutes(env: AppEnv, schedule: StoredSchedule, minute: number, fires: (m: number) => boolean): Promise<number[]> {
+  const last = await lastScheduledMinute(database(env.DB), schedule.tenantId, schedule.workflowName, schedule.key);
+  if (last === null) return [];
+  const missed: number[] = [];
+  for (let m = Math.max(last + 60_000, minute - MAX_CATCH_UP_MS); m < minute && missed.length < MAX_CATCH_UP_RUNS; m += 60_000) if (fires(m)) missed.push(m);
+  return missed;
+}
+
+async function fire(env: AppEnv, schedule: StoredSchedule, minute: number, outcome: ScheduledOutcome): Promise<void> {
+  const at = new Date(minute).toISOString();
+  try {
+    const { runId } = await startRun(env, schedule.tenantId, {
+      workflow: schedule.workflowName, input: schedule.config.input ?? {},
+      trigger: { type: 'schedule', schedule: { cron: schedule.config.cron, timezone: schedule.config.timezone, scheduledTime: at, trigger: schedule.key } },
+      idempotencyKey: `schedule:${schedule.key}:${at}`,
+    });
+    outcome.started.push({ workflow: schedule.workflowName, runId, minute: at });
+  } catch (err) {
+    if (!(err instanceof BatonError)) throw err;
+    console.error(`schedule ${schedule.key} at ${at}: ${err.message}`);
+    outcome.failed.push({ workflow: schedule.workflowName, reason: err.message });
+  }
+}
