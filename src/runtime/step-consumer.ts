@@ -3,10 +3,9 @@ import { runHttpStep, type HttpStepInput } from '../agents/http-step';
 import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgentForStep } from '../db/agents';
-import type { AppEnv, StepMessage } from '../env';
+import { workerSecret, type AppEnv, type StepMessage } from '../env';
 import { CircuitGate } from './circuit-gate';
 import type { AttemptRef, Claim, Report } from './run-object';
-import { workerSecret } from './secrets';
 
 /** How long one consumer invocation keeps taking handed-back steps of a run before leaving them to the Queue, ms. */
 export const HAND_BACK_BUDGET_MS = 60_000;
