@@ -22,6 +22,10 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_TOKEN: 'test-admin-token',
+          // Webhook signing secrets of test/fixtures/webhooks/SIGNATURES.md.
+          GH_HOOK_SECRET: "It's a Secret to Everybody",
+          SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
+          STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
           LLM_KEY: 'sk-test-key',
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),

@@ -198,3 +198,19 @@ export const auditLog = sqliteTable('audit_log', {
   subject: text('subject').notNull(),
   details: text('details', { mode: 'json' }),
 }, (t) => [index('audit_subject').on(t.tenantId, t.subject), index('audit_at').on(t.tenantId, t.at)]);
+
+/** Every webhook request, accepted or not (`GET /api/deliveries`): nothing rejected is lost. */
+export const deliveries = sqliteTable('deliveries', {
+  id: text('id').primaryKey(),
+  tenantId: tenantId(),
+  workflowName: text('workflow_name').notNull(),
+  /** The scheme's delivery id (X-GitHub-Delivery, the Stripe event id, …) or `sha256:<body hash>`. */
+  deliveryId: text('delivery_id'),
+  status: text('status', { enum: ['accepted', 'duplicate', 'rejected', 'ignored'] }).notNull(),
+  reason: text('reason'),
+  runId: text('run_id'),
+  /** The request's headers, signatures and cookies left out. */
+  headers: text('headers', { mode: 'json' }),
+  bodySize: integer('body_size'),
+  createdAt: createdAt(),
+}, (t) => [index('deliveries_tenant_created').on(t.tenantId, t.createdAt), index('deliveries_workflow').on(t.tenantId, t.workflowName, t.createdAt)]);

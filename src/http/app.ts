@@ -6,6 +6,8 @@ import type { HonoEnv } from './context';
 import { errorResponse } from './errors';
 import { bearerAuth } from './middleware/auth';
 import { approvalLinks } from './approval-links';
+import { webhookRoutes } from './webhooks';
+import { deliveryRoutes } from './routes/deliveries';
 import { agentRoutes } from './routes/agents';
 import { approvalRoutes } from './routes/approvals';
 import { eventRoutes } from './routes/events';
@@ -30,8 +32,9 @@ export function createApp() {
   app.get('/api/health', (c) => c.json({ ok: true }));
   app.get('/api/schema/workflow.json', (c) => c.json(workflowJsonSchema));
   app.route('/', approvalLinks);
+  app.route('/', webhookRoutes);
   app.use('/api/*', bearerAuth());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes]) app.route('/api', routes);
+  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Baton API', version: '0.1.0', description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>.' },

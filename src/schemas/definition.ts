@@ -35,11 +35,30 @@ export const ScheduleTrigger = z.strictObject({
   }),
 });
 
-export const Trigger = z.union([EmailTrigger, ScheduleTrigger]);
+/** Starts a run on `POST /hooks/<workflow>` when the request's signature verifies (see core/webhook-signatures). */
+export const WebhookTrigger = z.strictObject({
+  webhook: z.strictObject({
+    signature: z.enum(['github', 'stripe', 'slack', 'hmac-sha256', 'none']).describe('How deliveries are signed; none needs allow_unsigned: true'),
+    secret: z.string().min(1).optional().describe('Name of the secret holding the signing key (a Worker secret)'),
+    header: z.string().min(1).optional().describe('hmac-sha256: the header with the signature (default X-Signature)'),
+    prefix: z.string().optional().describe('hmac-sha256: text before the signature, e.g. sha256='),
+    encoding: z.enum(['hex', 'base64']).default('hex').describe('hmac-sha256: how the signature is written'),
+    delivery_header: z.string().min(1).optional().describe('hmac-sha256/none: the header with a delivery id; default: a hash of the body'),
+    allow_unsigned: z.boolean().default(false),
+    tolerance: Duration.default('5m').describe('stripe: largest accepted clock difference (slack: always 5 minutes)'),
+    filter: z.string().optional().describe('JSONata condition over { body, headers }; false ignores the delivery'),
+    input: z.record(z.string(), z.unknown()).optional().describe('The run input: templates over { body, headers }'),
+    max_bytes: z.int().min(1).max(1_048_576).default(262_144).describe('Largest body accepted, bytes; larger ones answer 413'),
+  }),
+});
+
+export type WebhookTrigger = z.infer<typeof WebhookTrigger>;
+
+export const Trigger = z.union([EmailTrigger, ScheduleTrigger, WebhookTrigger]);
 export type Trigger = z.infer<typeof Trigger>;
 
 /** Trigger kinds of CONTRACT.md that this version does not fire yet. */
-export const PLANNED_TRIGGER_KINDS = ['webhook'] as const;
+export const PLANNED_TRIGGER_KINDS: readonly string[] = [];
 
 export const InputSpec = z.strictObject({
   type: z.enum(['string', 'number', 'boolean', 'object', 'array']).default('string'),
