@@ -55,7 +55,8 @@ output: "{{ summarize.output }}"
     ['bad condition', 'name: x\nsteps: [ { id: a, agent: research, if: "inputs. =" } ]', 'steps[0].if'],
     ['unknown on_error target', 'name: x\nsteps: [ { id: a, agent: research, on_error: nope } ]', 'steps[0].on_error'],
     ['approval without a message', 'name: x\nsteps: [ { id: a, approval: { assignees: [a@b.c] } } ]', 'steps[0].approval.message'],
-    ['planned trigger kind', 'name: x\ntriggers: [ { webhook: { signature: github, secret: S } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[0].webhook'],
+    ['unsigned webhook', 'name: x\ntriggers: [ { webhook: { signature: none } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[0].webhook.signature'],
+    ['two webhooks', 'name: x\ntriggers: [ { webhook: { signature: github, secret: S } }, { webhook: { signature: github, secret: S } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[1]'],
     ['bad alias', 'name: x\ntriggers: [ { email: { alias: "Not An Alias" } } ]\nsteps: [ { id: a, agent: research } ]', 'triggers[0].email.alias'],
   ])('%s → an issue at %s', (_label, yaml, path) => {
     const issues = issuesOf(yaml);
