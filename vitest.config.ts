@@ -22,6 +22,7 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_TOKEN: 'test-admin-token',
+          SECRETS_KEY: 'test-secrets-key',
           // Webhook signing secrets of test/fixtures/webhooks/SIGNATURES.md.
           GH_HOOK_SECRET: "It's a Secret to Everybody",
           SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',

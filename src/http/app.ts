@@ -14,6 +14,7 @@ import { eventRoutes } from './routes/events';
 import { messageRoutes } from './routes/messages';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
+import { secretRoutes } from './routes/secrets';
 import { workflowRoutes } from './routes/workflows';
 
 /** JSON Schema (draft 2020-12) of the workflow format, generated from the zod schema, for editors. */
@@ -34,7 +35,7 @@ export function createApp() {
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
   app.use('/api/*', bearerAuth());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes]) app.route('/api', routes);
+  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes, secretRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Baton API', version: '0.1.0', description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>.' },

@@ -3,7 +3,7 @@ import { runHttpStep, type HttpStepInput } from '../agents/http-step';
 import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgentForStep } from '../db/agents';
-import { workerSecret, type AppEnv, type StepMessage } from '../env';
+import { secretOf, type AppEnv, type StepMessage } from '../env';
 import { CircuitGate } from './circuit-gate';
 import type { AttemptRef, Claim, Report } from './run-object';
 
@@ -57,7 +57,7 @@ async function report(stub: RunStub, outcome: Report, wantsNext: boolean): Promi
  * timeout timer.
  */
 async function runClaimed(env: AppEnv, stub: RunStub, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
-  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: async (name) => workerSecret(env, name) };
+  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, first.tenantId, name) };
   const until = Date.now() + HAND_BACK_BUDGET_MS;
   for (let claim: Claim | null = first; claim; ) {
     const { result, provider } = await execute(env, runId, claim, host, background);

@@ -6,7 +6,7 @@ import { verifySignature } from '../core/webhook-signatures';
 import { database } from '../db/client';
 import { recordDelivery } from '../db/deliveries';
 import { getWorkflowVersion } from '../db/workflows';
-import { workerSecret, type AppEnv } from '../env';
+import { secretOf, type AppEnv } from '../env';
 import type { WebhookTrigger } from '../schemas/definition';
 import { startRun } from './start-run';
 
@@ -55,7 +55,7 @@ export async function receiveWebhook(env: AppEnv, tenantId: string, workflow: st
   const headers = Object.fromEntries([...request.headers].map(([k, v]) => [k.toLowerCase(), v]));
 
   if (spec.signature !== 'none') {
-    const secret = spec.secret ? workerSecret(env, spec.secret) : undefined;
+    const secret = spec.secret ? await secretOf(env, tenantId, spec.secret) : undefined;
     if (!secret) return refuse(503, 'internal_error', `the signing secret ${spec.secret} is not set`, body.byteLength);
     const verdict = await verifySignature({
       scheme: spec.signature, secret, body, headers, now: Math.floor(Date.now() / 1000), toleranceS: spec.signature === 'slack' ? 300 : durationMs(spec.tolerance) / 1000,

@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import ping from '../fixtures/webhooks/github__ping.json?raw';
 import push from '../fixtures/webhooks/github__push.json?raw';
@@ -96,5 +96,28 @@ describe('webhook definitions', () => {
     const yaml = (w: string) => api('/workflows', { method: 'POST', body: `name: wh-bad\ntriggers: [ { webhook: ${w} } ]\nsteps: [ { id: a, agent: tagger } ]`, headers: { 'content-type': 'application/yaml' } });
     expect(await (await yaml('{ signature: none }')).json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.signature' }] } } });
     expect(await (await yaml('{ signature: github }')).json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.secret' }] } } });
+  });
+});
+
+describe('secrets', () => {
+  it('are stored encrypted, listed by name only, and sign a webhook by name', async () => {
+    const put = (name: string, value: string) => api(`/secrets/${name}`, { method: 'PUT', body: JSON.stringify({ value }) });
+    expect((await put('HOOK_KEY', 'first-value')).status).toBe(201);
+    expect((await put('HOOK_KEY', 'stored-hook-secret')).status).toBe(200);
+    expect((await put('ADMIN_TOKEN', 'x')).status).toBe(400);
+    const listed = (await (await api('/secrets')).json()) as Record<string, unknown>[];
+    expect(listed.map((s) => Object.keys(s).sort())).toEqual([['createdAt', 'name', 'updatedAt']]);
+    const row = await env.DB.prepare("SELECT ciphertext, iv FROM secrets WHERE name = 'HOOK_KEY'").first<{ ciphertext: string; iv: string }>();
+    expect(row!.ciphertext).not.toContain('stored-hook-secret');
+    expect(atob(row!.ciphertext)).not.toContain('stored-hook-secret');
+
+    await putWorkflow('gh-stored', 'name: gh-stored\ntriggers: [ { webhook: { signature: github, secret: HOOK_KEY } } ]\nsteps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.headers.\'x-github-event\' }}" } ]');
+    const ok = await hook('gh-stored', push, await github(push, 'push', 'stored-1', 'stored-hook-secret'));
+    expect(ok.status).toBe(202);
+    const { runId } = (await ok.json()) as { runId: string };
+    const run = await waitForRun(runId);
+    expect(run.output).toBe('T: push');
+    expect(JSON.stringify(run)).not.toContain('stored-hook-secret');
+    expect((await hook('gh-stored', push, await github(push, 'push', 'stored-2', 'first-value'))).status).toBe(401);
   });
 });
