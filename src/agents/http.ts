@@ -1,14 +1,14 @@
 import type { Usage } from '../core/engine';
 import { HttpAgentConfig } from '../schemas/agent';
 import { httpFailure, safeText, thrownFailure } from './http-errors';
-import type { Provider } from './types';
+import { configOf, type Provider } from './types';
 
 /**
  * `provider: http` (CONTRACT.md "Agents"): POSTs `{ runId, stepId, attempt, idempotencyKey, input }`
  * with an `Idempotency-Key` header and expects 2xx JSON `{ output, usage? }`.
  */
 export const httpProvider: Provider = async (agent, req, host) => {
-  const config = HttpAgentConfig.parse(agent.config);
+  const config = configOf(agent, HttpAgentConfig);
   let response: Response;
   try {
     response = await host.fetch(config.url, {

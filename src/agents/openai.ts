@@ -1,7 +1,7 @@
 import { toText } from '../core/expressions';
 import { OpenAiAgentConfig } from '../schemas/agent';
 import { httpFailure, safeText, thrownFailure } from './http-errors';
-import type { Provider } from './types';
+import { configOf, type Provider } from './types';
 
 interface ChatCompletion {
   choices?: { message?: { content?: string | null } }[];
@@ -14,7 +14,7 @@ interface ChatCompletion {
  * `choices[0].message.content`. API: https://platform.openai.com/docs/api-reference/chat/create
  */
 export const openAiProvider: Provider = async (agent, req, host) => {
-  const config = OpenAiAgentConfig.parse(agent.config);
+  const config = configOf(agent, OpenAiAgentConfig);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKeySecret) {
     const key = await host.secret(config.apiKeySecret);

@@ -27,3 +27,15 @@ export interface AgentHost {
 }
 
 export type Provider = (agent: AgentRecord, request: AgentRequest, host: AgentHost) => Promise<AgentResult>;
+
+const parsedConfigs = new WeakMap<object, unknown>();
+
+/**
+ * An agent's `config` validated by its provider's schema, once per record object: step execution
+ * reuses cached agent records, so a chain of calls parses the config once.
+ * @throws ZodError for an invalid stored config (callAgent classifies it).
+ */
+export function configOf<T>(agent: AgentRecord, schema: { parse(value: unknown): T }): T {
+  if (!parsedConfigs.has(agent)) parsedConfigs.set(agent, schema.parse(agent.config));
+  return parsedConfigs.get(agent) as T;
+}

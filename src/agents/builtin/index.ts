@@ -1,10 +1,10 @@
 import { BuiltinAgentConfig } from '../../schemas/agent';
-import type { Provider } from '../types';
+import { configOf, type Provider } from '../types';
 import { BUILTIN_TOOLS } from './tools';
 
 /** `provider: builtin`: runs one of Baton's offline text tools (`config.tool`). */
 export const builtinProvider: Provider = async (agent, req) => {
-  const { tool } = BuiltinAgentConfig.parse(agent.config);
+  const { tool } = configOf(agent, BuiltinAgentConfig);
   const run = BUILTIN_TOOLS[tool]!;
   try {
     return { ok: true, output: run(req.input) };
