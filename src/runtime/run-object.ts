@@ -117,14 +117,21 @@ export class RunObject extends DurableObject<AppEnv> {
    * @returns the attempt handed back to the reporter, already claimed; null when none.
    */
   async report(report: Report, wantsNext = false): Promise<Claim | null> {
-    const { stepId, attempt, usage, provider } = report;
-    const event: RunEvent = report.ok
-      ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
-      : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
-    const next = new Promise<Claim | null>((done, failed) => this.reports.push({ event, wantsNext, done, failed }));
+    return (await this.reportMany([{ report, wantsNext }]))[0] ?? null;
+  }
+
+  /** {@link report} for several attempts in one call (a consumer's fan-out). @returns each one's handed-back attempt. */
+  async reportMany(reports: { report: Report; wantsNext: boolean }[]): Promise<(Claim | null)[]> {
+    const nexts = reports.map(({ report, wantsNext }) => {
+      const { stepId, attempt, usage, provider } = report;
+      const event: RunEvent = report.ok
+        ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
+        : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
+      return new Promise<Claim | null>((done, failed) => this.reports.push({ event, wantsNext, done, failed }));
+    });
     await this.serial(() => this.settleReports());
     void this.flush();
-    return next;
+    return Promise.all(nexts);
   }
 
   /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */

@@ -5,6 +5,7 @@ import { database } from '../db/client';
 import { getAgentForStep } from '../db/agents';
 import { secretOf, type AppEnv, type StepMessage } from '../env';
 import { CircuitGate } from './circuit-gate';
+import { ReportBatcher } from './report-batcher';
 import type { AttemptRef, Claim, Report } from './run-object';
 
 /** How long one consumer invocation keeps taking handed-back steps of a run before leaving them to the Queue, ms. */
@@ -36,12 +37,12 @@ async function execute(env: AppEnv, runId: string, claim: Claim, host: AgentHost
   return { result, provider: agent.provider };
 }
 
-/** Reports an outcome, retrying a lost connection to the RunObject a few times. */
-async function report(stub: RunStub, outcome: Report, wantsNext: boolean): Promise<Claim | null> {
+/** Reports outcomes in one call, retrying a lost connection to the RunObject a few times. */
+async function reportMany(stub: RunStub, items: { report: Report; wantsNext: boolean }[]): Promise<(Claim | null)[]> {
   for (let tries = 1; ; tries++) {
     try {
       // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
-      return (await stub.report(outcome, wantsNext)) as Claim | null;
+      return (await stub.reportMany(items)) as (Claim | null)[];
     } catch (err) {
       if (tries >= REPORT_TRIES) throw err;
       await new Promise((r) => setTimeout(r, 50 * tries));
@@ -56,14 +57,15 @@ async function report(stub: RunStub, outcome: Report, wantsNext: boolean): Promi
  * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
  * timeout timer.
  */
-async function runClaimed(env: AppEnv, stub: RunStub, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
+async function runClaimed(env: AppEnv, reports: ReportBatcher, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
   const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, first.tenantId, name) };
   const until = Date.now() + HAND_BACK_BUDGET_MS;
   for (let claim: Claim | null = first; claim; ) {
+    reports.started();
     const { result, provider } = await execute(env, runId, claim, host, background);
     const ref: AttemptRef = { stepId: claim.stepId, attempt: claim.attempt };
     const outcome: Report = result.ok ? { ...ref, ok: true, output: result.output, usage: result.usage, provider } : { ...ref, ok: false, error: result.error, usage: result.usage, provider };
-    claim = await report(stub, outcome, Date.now() < until);
+    claim = await reports.report({ report: outcome, wantsNext: Date.now() < until });
   }
 }
 
@@ -77,10 +79,11 @@ async function runAttempts(env: AppEnv, runId: string, messages: readonly Messag
     for (const msg of messages) retryLater(msg, err);
     return;
   }
+  const reports = new ReportBatcher((items) => reportMany(stub, items));
   await Promise.all(messages.map(async (msg, i) => {
     try {
       const claim = claims[i];
-      if (claim) await runClaimed(env, stub, runId, claim, background);
+      if (claim) await runClaimed(env, reports, runId, claim, background);
       msg.ack();
     } catch (err) {
       retryLater(msg, err);
