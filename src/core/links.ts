@@ -1,4 +1,5 @@
 import type { Decision } from '../schemas/steps';
+import { fromBase64Url, toBase64Url } from './base64url';
 
 /** What a signed approval link lets its holder do: one decision, as one assignee, until `exp`. */
 export interface LinkClaim {
@@ -17,16 +18,6 @@ function payload(c: LinkClaim): Uint8Array {
 
 function hmacKey(secret: string, usage: 'sign' | 'verify'): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [usage]);
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }
 
 /** HMAC-SHA256 (RFC 2104) of the claim, base64url (RFC 4648 §5). */

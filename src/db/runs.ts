@@ -46,12 +46,13 @@ export async function getRunRow(db: Database, tenantId: string, id: string): Pro
 }
 
 /** Runs newest first, filtered, paginated by an opaque cursor. */
-export async function listRuns(db: Database, tenantId: string, filter: { workflow?: string; status?: RunStatus; cursor?: string; limit: number }) {
+export async function listRuns(db: Database, tenantId: string, filter: { workflow?: string; status?: RunStatus; trigger?: TriggerType; cursor?: string; limit: number }) {
   const after = decodeCursor(filter.cursor);
   const rows = await db.select().from(runs).where(and(
     eq(runs.tenantId, tenantId),
     filter.workflow ? eq(runs.workflowName, filter.workflow) : undefined,
     filter.status ? eq(runs.status, filter.status) : undefined,
+    filter.trigger ? eq(runs.triggerType, filter.trigger) : undefined,
     after ? or(lt(runs.createdAt, after[0]), and(eq(runs.createdAt, after[0]), lt(runs.id, after[1]))) : undefined,
   )).orderBy(desc(runs.createdAt), desc(runs.id)).limit(filter.limit + 1);
   const page = rows.slice(0, filter.limit);

@@ -7,6 +7,7 @@ import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
 import { carryOut, outboxOf } from './outbox';
 import { RunStore, type OutboxEntry } from './run-store';
+import { RunWatchers } from './run-watchers';
 
 /** One attempt of a step instance, as Queue messages and reports name it. */
 export interface AttemptRef {
@@ -69,10 +70,29 @@ export class RunObject extends DurableObject<AppEnv> {
   private mirrorLater: ReturnType<typeof setTimeout> | null = null;
   /** The outbox holds more than a deferred mirror; true at wake-up, so a restart replays it. */
   private urgent = true;
+  private readonly watchers: RunWatchers;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
+    this.watchers = new RunWatchers(ctx);
+  }
+
+  /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
+  override async fetch(request: Request): Promise<Response> {
+    const state = this.store.state();
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    if (!state) return new Response('no such run', { status: 404 });
+    return this.watchers.accept(state.status);
+  }
+
+  /** Completes the closing handshake of a watcher that left. */
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, 'bye');
+    } catch {
+      // already closed by the runtime
+    }
   }
 
   /** Starts the run; a no-op when it already exists. `parent` links a sub-workflow run to its step. */
@@ -250,6 +270,7 @@ export class RunObject extends DurableObject<AppEnv> {
     const outbox = outboxOf(commands, handedKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
     this.store.commit(next, changed, commands, outbox);
+    this.watchers.notify(next.status);
     // Safety net, coalesced with the commit: should this object die before the outbox is carried
     // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
     // A mirror-only outbox gets its alarm when its flush is deferred.

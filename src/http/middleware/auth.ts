@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { eq } from 'drizzle-orm';
+import { fromBase64Url } from '../../core/base64url';
 import { BatonError } from '../../core/errors';
 import { sha256, sha256Hex } from '../../core/hash';
 import { database } from '../../db/client';
@@ -16,14 +17,26 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 }
 
 /**
- * `Authorization: Bearer <token>` (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
+ * The bearer token of a request: `Authorization: Bearer <token>`, or, on a WebSocket upgrade (browsers
+ * cannot set headers there), a `bearer.<base64url token>` entry of `Sec-WebSocket-Protocol`.
+ */
+export function bearerToken(headers: Headers): string | undefined {
+  const header = /^Bearer\s+(.+)$/i.exec(headers.get('authorization') ?? '')?.[1]?.trim();
+  if (header || headers.get('upgrade')?.toLowerCase() !== 'websocket') return header;
+  const entry = (headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  if (!entry) return undefined;
+  const bytes = fromBase64Url(entry.slice('bearer.'.length));
+  return bytes ? new TextDecoder().decode(bytes) : undefined;
+}
+
+/**
+ * `Authorization: Bearer <token>` (or its WebSocket form, see {@link bearerToken}) (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
  * tenant; other tokens are looked up by SHA-256 in `api_keys`. Viewers may only read (GET).
  * @throws {BatonError} 401 without a valid token, 403 when the role may not do this.
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: AuthVars }> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const token = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim();
+    const token = bearerToken(c.req.raw.headers);
     if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     let role: Role | undefined;
     let tenantId = 'default';

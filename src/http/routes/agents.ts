@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
 import { getAgent, listAgents, putAgent } from '../../db/agents';
+import { statsByAgent } from '../../db/agent-stats';
 import { database } from '../../db/client';
 import { AgentBody, AgentRecord } from '../../schemas/agent';
 import { AgentName } from '../../schemas/definition';
@@ -21,11 +22,28 @@ async (c) => {
   return c.json(agent, created ? 201 : 200);
 });
 
-agentRoutes.openapi(createRoute({ method: 'get', path: '/agents', summary: 'List agents',
-  responses: { 200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(AgentRecord) }) } } } } }),
-async (c) => c.json({ agents: await listAgents(database(c.env.DB), c.var.tenantId) }, 200));
+const Circuit = z.object({ state: z.enum(['closed', 'open', 'half_open']), calls: z.number(), failureRate: z.number(), openedAt: z.string().nullable() });
+const Stats = z.object({
+  calls: z.number(), succeeded: z.number(), successRate: z.number().nullable(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable(),
+  costUsd: z.number(), inputTokens: z.number(), outputTokens: z.number(),
+});
+const NO_CALLS = { calls: 0, succeeded: 0, successRate: null, p50Ms: null, p95Ms: null, costUsd: 0, inputTokens: 0, outputTokens: 0 };
 
-const withCircuit = AgentRecord.extend({ circuit: z.object({ state: z.enum(['closed', 'open', 'half_open']), calls: z.number(), failureRate: z.number(), openedAt: z.string().nullable() }) });
+agentRoutes.openapi(createRoute({ method: 'get', path: '/agents', summary: 'List agents',
+  description: 'With `include=health`, each agent also carries its circuit breaker state and `stats` of the attempts dispatched in the last `hours` (calls, success rate, latency p50/p95 in ms, tokens, cost in USD).',
+  request: { query: z.object({ include: z.enum(['health']).optional(), hours: z.coerce.number().int().min(1).max(24 * 90).default(24) }) },
+  responses: { 200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(AgentRecord.extend({ circuit: Circuit.optional(), stats: Stats.optional() })) }) } } } } }),
+async (c) => {
+  const db = database(c.env.DB);
+  const { include, hours } = c.req.valid('query');
+  const agents = await listAgents(db, c.var.tenantId);
+  if (include !== 'health') return c.json({ agents }, 200);
+  const stats = await statsByAgent(db, c.var.tenantId, new Date(Date.now() - hours * 3_600_000).toISOString());
+  const circuits = await Promise.all(agents.map((a) => circuitOf(c.env, c.var.tenantId, a.name).status()));
+  return c.json({ agents: agents.map((a, i) => ({ ...a, circuit: circuits[i]!, stats: stats.get(a.name) ?? NO_CALLS })) }, 200);
+});
+
+const withCircuit = AgentRecord.extend({ circuit: Circuit });
 
 agentRoutes.openapi(createRoute({ method: 'get', path: '/agents/{name}', summary: 'Read an agent with its circuit breaker state', request: { params: nameParam },
   responses: { 200: { description: 'The agent', content: { 'application/json': { schema: withCircuit } } } } }),

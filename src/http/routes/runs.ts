@@ -4,7 +4,7 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
 import { runMessages } from '../../db/messages';
 import { getRunRow, listRuns } from '../../db/runs';
-import { RunStatus } from '../../schemas/enums';
+import { RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
 import { messageDetail, runSummary, runView } from '../views';
 
@@ -14,7 +14,7 @@ const json = (description: string) => ({ description, content: { 'application/js
 export const runRoutes = router();
 
 runRoutes.openapi(createRoute({ method: 'get', path: '/runs', summary: 'List runs, newest first',
-  request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+  request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), trigger: TriggerType.optional(), cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
   responses: { 200: json('`{ runs, nextCursor }`') } }),
 async (c) => {
   const q = c.req.valid('query');

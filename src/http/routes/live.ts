@@ -1,0 +1,53 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
+import { BatonError } from '../../core/errors';
+import { database } from '../../db/client';
+import { getRunRow, listRuns } from '../../db/runs';
+import { RunStatus, TriggerType } from '../../schemas/enums';
+import { router } from '../context';
+import { runSummary } from '../views';
+
+/** How often the runs feed reads the D1 index, ms. */
+export const FEED_POLL_MS = 1_000;
+/** A feed ends after this long (the client reconnects), so no request lives for ever, ms. */
+export const FEED_LIFETIME_MS = 5 * 60_000;
+/** A comment line is sent this often on a quiet feed, so proxies keep the connection, ms. */
+const KEEP_ALIVE_MS = 15_000;
+
+export const liveRoutes = router();
+
+liveRoutes.openapi(createRoute({ method: 'get', path: '/live/runs', summary: 'Live runs list (server-sent events)',
+  description: 'An `event: runs` with `{ runs }` (the first page of `GET /api/runs` with the same filters) at once and whenever it changes. The stream ends after 5 minutes; reconnect.',
+  request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), trigger: TriggerType.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
+  responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } } } }),
+async (c) => {
+  const filter = c.req.valid('query');
+  const db = database(c.env.DB);
+  const tenantId = c.var.tenantId;
+  return streamSSE(c, async (stream) => {
+    let last = '';
+    let quietSince = Date.now();
+    const end = Date.now() + FEED_LIFETIME_MS;
+    while (!stream.aborted && Date.now() < end) {
+      const { rows } = await listRuns(db, tenantId, filter);
+      const data = JSON.stringify({ runs: rows.map(runSummary) });
+      if (data !== last) {
+        await stream.writeSSE({ event: 'runs', data });
+        last = data;
+        quietSince = Date.now();
+      } else if (Date.now() - quietSince > KEEP_ALIVE_MS) {
+        await stream.write(': keep-alive\n\n');
+        quietSince = Date.now();
+      }
+      await stream.sleep(FEED_POLL_MS);
+    }
+  });
+});
+
+// A WebSocket upgrade is not an OpenAPI operation: a plain route, after the same bearer auth.
+liveRoutes.get('/live/runs/:id', async (c) => {
+  if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BatonError('bad_request', 'expected a WebSocket upgrade (Upgrade: websocket)');
+  const id = c.req.param('id');
+  if (!(await getRunRow(database(c.env.DB), c.var.tenantId, id))) throw new BatonError('not_found', `run ${id} does not exist`);
+  return c.env.RUNS.get(c.env.RUNS.idFromName(id)).fetch(c.req.raw);
+});
