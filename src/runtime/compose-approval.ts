@@ -3,7 +3,7 @@ import type { ApprovalRequest } from '../core/engine';
 import { approvalMessageId, signLink, type LinkClaim } from '../core/links';
 import type { Decision } from '../schemas/steps';
 import type { ComposedReply } from './compose-reply';
-import { escapeHtml, markdownToHtml } from './markdown';
+import { escapeHtml, markdownToHtml } from '../core/markdown';
 
 /** How long a link stays valid when the approval has no deadline, seconds. */
 export const LINK_TTL_S = 7 * 24 * 3600;

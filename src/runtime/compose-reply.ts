@@ -1,7 +1,7 @@
 import { createMimeMessage } from 'mimetext/browser';
 import { toText } from '../core/expressions';
 import { agentOf, type RunState } from '../core/engine';
-import { escapeHtml, markdownToHtml } from './markdown';
+import { escapeHtml, markdownToHtml } from '../core/markdown';
 
 /** The email that started a run, as stored under `trigger.email`. */
 export interface TriggerEmail {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
 import { stateOf } from '../support/definitions';
 import { composeReply, replyMarkdown, replySubject } from '../../src/runtime/compose-reply';
-import { markdownToHtml } from '../../src/runtime/markdown';
+import { markdownToHtml } from '../../src/core/markdown';
 
 function finished(output: unknown): RunState {
   const state = { ...stateOf('name: w\nsteps: [ { id: a, agent: x } ]'), runId: 'run_x', trigger: { type: 'email' as const } };

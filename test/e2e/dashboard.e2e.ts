@@ -1,0 +1,225 @@
+// The dashboard in real headless Chromium against the Worker under `wrangler dev`: sign in, a
+// just-finished run and its timeline, an approval decided from the inbox, a workflow's graph and
+// editor, the builder, and the registry pages; no page errors anywhere.
+import { readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDevServer } from '../../scripts/dev-server.mjs';
+import { DEMO_WORKFLOW_YAML, demoAgentBodies } from '../../src/demo/demo';
+import { launchBrowser, watchedPage } from './browser';
+
+const TOKEN = 'e2e-token';
+const REVIEW = `name: review-flow
+description: Draft, then a person approves before it is sent
+steps:
+  - { id: draft, agent: draft, input: "{{ inputs.topic }}" }
+  - id: review
+    approval: { assignees: [lead@example.com], message: "Send this draft?\\n\\n{{ draft.output }}", deadline: 24h }
+  - { id: send, agent: proofread, input: "{{ draft.output }}" }
+`;
+const DIGEST = `name: daily-digest
+triggers:
+  - schedule: { cron: "0 7 * * 1-5", timezone: Europe/Berlin, input: { topic: CRM } }
+steps:
+  - { id: research, agent: research, input: "{{ inputs.topic }}" }
+`;
+/** Where `npm run screenshots` writes the README's pictures; unset in `npm test`. */
+const SHOTS = process.env.SCREENSHOTS;
+
+let server: { url: string; stop: () => Promise<void> };
+let browser: Browser;
+let page: Page;
+let problems: string[];
+
+async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`${server.url}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+const startRun = async (workflow: string, input: unknown) => (await call<{ runId: string }>(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
+async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+const runStatus = async (runId: string) => (await call<{ status: string }>(`/runs/${runId}?steps=false`)).status;
+const pendingApproval = (runId: string) => until(`approval of ${runId}`, async () => (await call<{ id: string; runId: string; status: string }[]>('/approvals?status=pending')).find((a) => a.runId === runId));
+const shot = async (name: string) => {
+  if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+};
+const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+
+beforeAll(async () => {
+  if (SHOTS) await mkdir(SHOTS, { recursive: true });
+  server = await startDevServer({ vars: { ADMIN_TOKEN: TOKEN } });
+  for (const [name, body] of Object.entries(demoAgentBodies({}))) await call(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
+  for (const [name, yaml] of [['competitor-analysis', DEMO_WORKFLOW_YAML], ['review-flow', REVIEW], ['daily-digest', DIGEST]]) {
+    await call(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
+  }
+  // A real email starts a run and gets its reply, so the Messages page has both directions.
+  const email = readFileSync(new URL('../fixtures/demo/competitor-request.eml', import.meta.url));
+  const delivered = await fetch(`${server.url}/cdn-cgi/handler/email?from=ada@example.com&to=competitor-intel@baton.local`, { method: 'POST', body: email });
+  expect(delivered.ok).toBe(true);
+  browser = await launchBrowser();
+  ({ page, problems } = await watchedPage(browser));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('dashboard', () => {
+  it('refuses a wrong API token and signs in with the right one', async () => {
+    await page.goto(`${server.url}/runs`);
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
+    // the refused request is the one error this test causes on purpose
+    expect(problems.splice(0)).toEqual(['console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    await shot('sign-in');
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Runs' }).waitFor(); // the session is kept
+  });
+
+  it('lists a just-finished run, adds a new one live, and opens its timeline', async () => {
+    const runId = await startRun('competitor-analysis', { topic: 'CRM tools for small teams' });
+    await until('run completed', async () => (await runStatus(runId)) === 'completed');
+    const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: runId.slice(-8) }) });
+    await row.waitFor();
+    await row.getByText('completed').waitFor();
+    expect(await row.getByText('4 / 4').count()).toBe(1);
+    const later = await startRun('competitor-analysis', { topic: 'Help desks' }); // arrives without a reload
+    await page.getByRole('link', { name: later.slice(-8) }).waitFor();
+    await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
+    await page.getByRole('combobox', { name: 'Trigger' }).selectOption('email');
+    await until('the email run listed', async () => (await page.getByRole('table', { name: 'Runs' }).getByRole('row').count()) === 2);
+    await page.getByRole('combobox', { name: 'Trigger' }).selectOption('');
+    await shot('runs');
+
+    await page.getByRole('link', { name: runId.slice(-8) }).click();
+    const timeline = page.getByRole('figure', { name: /timeline/i });
+    await timeline.waitFor();
+    expect(await timeline.getByRole('listitem').count()).toBe(4);
+    await timeline.getByRole('button', { name: 'draft' }).click();
+    await page.getByRole('region', { name: 'Step draft' }).getByRole('table', { name: 'Attempts' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Run output' }).innerText()).toContain('CRM');
+    expect(await page.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(true);
+    await shot('run-detail');
+  });
+
+  it('approves a pending approval from the inbox, and the open run page shows it completed', async () => {
+    const runId = await startRun('review-flow', { topic: 'Quarterly pricing update' });
+    await pendingApproval(runId);
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByRole('heading', { level: 1, name: /waiting/ }).waitFor();
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+
+    await nav('Approvals');
+    const card = page.getByRole('article', { name: 'Approval review of review-flow' });
+    await card.waitFor();
+    expect(await card.getByLabel('Approval message').innerText()).toContain('Send this draft?');
+    await card.getByLabel('Comment').fill('Ship it.');
+    await shot('approvals');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    await card.waitFor({ state: 'detached' });
+    await page.getByRole('tab', { name: 'Decided' }).click();
+    await page.getByText(/approved by api on .*Ship it\./).waitFor();
+    await until('run completed', async () => (await runStatus(runId)) === 'completed');
+
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByRole('heading', { level: 1, name: /completed/ }).waitFor();
+  });
+
+  it('updates an open run page live when the run changes elsewhere', async () => {
+    const runId = await startRun('review-flow', { topic: 'Live' });
+    const approval = await pendingApproval(runId);
+    await page.goto(`${server.url}/runs/${runId}`);
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    await call(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'reject', comment: 'Not now' }) });
+    await page.getByRole('heading', { level: 1, name: /failed/ }).waitFor();
+    expect(await page.getByRole('button', { name: 'Restart from failed step' }).isEnabled()).toBe(true);
+  });
+
+  it('draws a workflow graph and shows a definition error at its line', async () => {
+    await nav('Workflows');
+    await page.getByRole('link', { name: 'competitor-analysis' }).click();
+    const graph = page.getByRole('figure', { name: 'Workflow graph' });
+    await graph.waitFor();
+    await until('four nodes drawn', async () => (await graph.locator('.react-flow__node').count()) === 4);
+    expect(await graph.locator('.react-flow__edge').count()).toBe(3);
+    await shot('workflow');
+
+    const editor = page.getByLabel('Definition (YAML)');
+    const broken = DEMO_WORKFLOW_YAML.replace('    timeout: 2m\n    retry', '    timeout: soon\n    retry');
+    const line = broken.split('\n').findIndex((l) => l.includes('timeout: soon')) + 1;
+    await editor.fill(broken);
+    const problemsList = page.getByRole('list', { name: 'Problems' });
+    await problemsList.getByText(`Line ${line}`).waitFor();
+    expect(await problemsList.innerText()).toContain('steps[0].timeout');
+    expect(await page.getByRole('button', { name: 'Save as new version' }).isDisabled()).toBe(true);
+    await shot('workflow-editor');
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+    await problemsList.getByText('No problems found.').waitFor();
+  });
+
+  it('builds a workflow from registry agents and saves it as a version', async () => {
+    await nav('Builder');
+    await page.getByLabel('Name').fill('built-flow');
+    await page.getByRole('button', { name: 'Add agent research' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'summarize' }).dragTo(page.getByRole('region', { name: 'Workflow canvas' }), { targetPosition: { x: 420, y: 120 } });
+    const handle = (id: string, side: 'source' | 'target') => page.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.${side}`);
+    await handle('summarize', 'target').waitFor();
+    await handle('research', 'source').dragTo(handle('summarize', 'target'), { force: true });
+    await page.getByRole('button', { name: 'Add agent draft' }).click();
+    const yaml = page.getByLabel('Generated YAML');
+    await until('three steps', async () => (await yaml.innerText()).includes('id: draft'));
+    await page.getByLabel('Input').fill('Write it up: {{ summarize.output }}');
+    await shot('builder');
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const saved = await call<{ version: number; definition: { steps: { id: string; agent: string; input: string; needs?: string[] }[] } }>('/workflows/built-flow');
+    expect(saved.version).toBe(1);
+    expect(saved.definition.steps.map((s) => s.agent)).toEqual(['research', 'summarize', 'draft']);
+    // summarize was dropped unconnected, then connected to research by its handles
+    expect(saved.definition.steps[1]).toMatchObject({ id: 'summarize', input: '{{ research.output }}' });
+    expect(saved.definition.steps[1]!.needs ?? ['research']).toEqual(['research']);
+    expect(saved.definition.steps[2]).toMatchObject({ id: 'draft', input: 'Write it up: {{ summarize.output }}' });
+    expect(saved.definition.steps[2]!.needs ?? ['summarize']).toEqual(['summarize']);
+  });
+
+  it('lists agents with health, schedules with next fire times, and the email log', async () => {
+    await nav('Agents');
+    const research = page.getByRole('row').filter({ hasText: 'research' }).first();
+    await research.getByText('closed').waitFor();
+    expect(await research.getByText('100.0 %').count()).toBe(1);
+    await shot('agents');
+    await nav('Schedules');
+    const digest = page.getByRole('row').filter({ hasText: 'daily-digest' });
+    await digest.getByText('0 7 * * 1-5').waitFor();
+    expect(await digest.getByText('Europe/Berlin').count()).toBe(1);
+    await shot('schedules');
+    await nav('Messages');
+    await page.getByRole('row').filter({ hasText: 'ada@example.com' }).filter({ hasText: 'accepted' }).waitFor();
+    await page.getByRole('row').filter({ hasText: 'outbound' }).first().waitFor();
+    await shot('messages');
+  });
+
+  it('signs out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API token').waitFor();
+  });
+
+  it('had no page errors and no console errors', () => {
+    expect(problems).toEqual([]);
+  });
+});

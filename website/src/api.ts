@@ -1,0 +1,70 @@
+import { toBase64Url } from '../../src/core/base64url';
+
+// The dashboard's one way to the HTTP API: the session's bearer token, JSON in and out, errors as ApiError.
+const TOKEN_KEY = 'baton.token';
+
+/** An error answer of the API (CONTRACT.md: `{ error: { code, message, details? } }`). */
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: { issues?: { path: string; message: string }[] }) {
+    super(message);
+  }
+}
+
+/** The signed-in session: the API token, kept in localStorage so a reload stays signed in. */
+export const session = {
+  token: (): string | null => localStorage.getItem(TOKEN_KEY),
+  signIn: (token: string) => localStorage.setItem(TOKEN_KEY, token),
+  signOut: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+/** Listeners told when the API refuses the token (the app then shows the sign-in page). */
+const onUnauthorized = new Set<() => void>();
+export function whenUnauthorized(listener: () => void): () => void {
+  onUnauthorized.add(listener);
+  return () => onUnauthorized.delete(listener);
+}
+
+export interface ApiInit extends Omit<RequestInit, 'body'> {
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Sent as is (e.g. YAML), with its own content type. */
+  body?: string;
+  token?: string;
+}
+
+/**
+ * Calls `/api<path>` with the session's token.
+ * @throws {ApiError} on a non-2xx answer; a 401 also signs the session out.
+ */
+export async function api<T>(path: string, init: ApiInit = {}): Promise<T> {
+  const headers = new Headers(init.headers);
+  const token = init.token ?? session.token();
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set('content-type', 'application/json');
+    body = JSON.stringify(init.json);
+  }
+  const res = await fetch(`/api${path}`, { ...init, headers, body });
+  const text = await res.text();
+  const data = text ? safeJson(text) : null;
+  if (!res.ok) {
+    const error = (data as { error?: { code: string; message: string; details?: ApiError['details'] } } | null)?.error;
+    if (res.status === 401 && !init.token) for (const listener of onUnauthorized) listener();
+    throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `${res.status} ${res.statusText}`, error?.details);
+  }
+  return data as T;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The bearer token as a WebSocket subprotocol entry (`bearer.<base64url>`; browsers cannot set headers there). */
+export function tokenProtocol(token: string): string {
+  return `bearer.${toBase64Url(new TextEncoder().encode(token))}`;
+}

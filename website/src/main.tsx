@@ -1,0 +1,78 @@
+import { StrictMode, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
+import { session, whenUnauthorized } from './api';
+import { AgentsPage } from './pages/Agents';
+import { ApprovalsPage } from './pages/Approvals';
+import { BuilderPage } from './pages/Builder';
+import { MessagesPage } from './pages/Messages';
+import { RunDetailPage } from './pages/RunDetail';
+import { RunsPage } from './pages/Runs';
+import { SchedulesPage } from './pages/Schedules';
+import { SignInPage } from './pages/SignIn';
+import { WorkflowDetailPage } from './pages/WorkflowDetail';
+import { WorkflowsPage } from './pages/Workflows';
+import './styles.css';
+
+const NAV = [
+  ['/runs', 'Runs'],
+  ['/approvals', 'Approvals'],
+  ['/workflows', 'Workflows'],
+  ['/builder', 'Builder'],
+  ['/agents', 'Agents'],
+  ['/schedules', 'Schedules'],
+  ['/messages', 'Messages'],
+] as const;
+
+function Shell({ onSignOut }: { onSignOut: () => void }) {
+  const [location] = useLocation();
+  return (
+    <div className="shell">
+      <nav aria-label="Main" className="sidebar">
+        <Link href="/runs" className="brand">Baton</Link>
+        <ul>
+          {NAV.map(([href, label]) => (
+            <li key={href}><Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>{label}</Link></li>
+          ))}
+        </ul>
+        <button type="button" className="link sign-out" onClick={onSignOut}>Sign out</button>
+      </nav>
+      <main>
+        <Switch>
+          <Route path="/runs" component={RunsPage} />
+          <Route path="/runs/:id">{(p) => <RunDetailPage id={decodeURIComponent(p.id)} />}</Route>
+          <Route path="/approvals" component={ApprovalsPage} />
+          <Route path="/workflows" component={WorkflowsPage} />
+          <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
+          <Route path="/builder" component={BuilderPage} />
+          <Route path="/agents" component={AgentsPage} />
+          <Route path="/schedules" component={SchedulesPage} />
+          <Route path="/messages" component={MessagesPage} />
+          <Route><Redirect to="/runs" /></Route>
+        </Switch>
+      </main>
+    </div>
+  );
+}
+
+function App() {
+  const [signedIn, setSignedIn] = useState(() => !!session.token());
+  const [location, navigate] = useLocation();
+  useEffect(() => whenUnauthorized(() => {
+    session.signOut();
+    setSignedIn(false);
+  }), []);
+  if (!signedIn) {
+    return <SignInPage onSignedIn={() => {
+      setSignedIn(true);
+      if (location === '/sign-in' || location === '/') navigate('/runs');
+    }} />;
+  }
+  return <Shell onSignOut={() => {
+    session.signOut();
+    setSignedIn(false);
+    navigate('/sign-in');
+  }} />;
+}
+
+createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
