@@ -25,6 +25,29 @@ triggers:
 steps:
   - { id: research, agent: research, input: "{{ inputs.topic }}" }
 `;
+const BLOCKS = `name: market-scan
+description: Parallel research, a switch on its length, a loop over competitors, then a report
+inputs:
+  topic: { type: string, required: false }
+  competitors: { type: array, required: false }
+steps:
+  - id: gather
+    parallel:
+      - { id: web, agent: research, input: "{{ inputs.topic }}" }
+      - { id: docs, agent: research, input: "{{ inputs.topic }} documentation" }
+  - id: route
+    switch: "{{ $length(web.output) > 200 ? 'long' : 'short' }}"
+    cases:
+      long: [ { id: condense, agent: summarize, input: "{{ web.output }}" } ]
+    default: [ { id: keep, agent: draft, input: "{{ web.output }}" } ]
+  - id: per_competitor
+    foreach: "{{ inputs.competitors ? inputs.competitors : ['Acme', 'Globex'] }}"
+    concurrency: 2
+    do:
+      - { id: dive, agent: research, input: "Research {{ item }}" }
+  - { id: report, agent: draft, input: "{{ per_competitor.output }}" }
+output: "{{ report.output }}"
+`;
 /** Where `npm run screenshots` writes the README's pictures; unset in `npm test`. */
 const SHOTS = process.env.SCREENSHOTS;
 
@@ -59,7 +82,7 @@ beforeAll(async () => {
   if (SHOTS) await mkdir(SHOTS, { recursive: true });
   server = await startDevServer({ vars: { ADMIN_TOKEN: TOKEN } });
   for (const [name, body] of Object.entries(demoAgentBodies({}))) await call(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
-  for (const [name, yaml] of [['competitor-analysis', DEMO_WORKFLOW_YAML], ['review-flow', REVIEW], ['daily-digest', DIGEST]]) {
+  for (const [name, yaml] of [['competitor-analysis', DEMO_WORKFLOW_YAML], ['review-flow', REVIEW], ['daily-digest', DIGEST], ['market-scan', BLOCKS]]) {
     await call(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
   }
   // A real email starts a run and gets its reply, so the Messages page has both directions.
@@ -150,14 +173,13 @@ describe('dashboard', () => {
     expect(await page.getByRole('button', { name: 'Restart from failed step' }).isEnabled()).toBe(true);
   });
 
-  it('draws a workflow graph and shows a definition error at its line', async () => {
+  it('shows a definition error at its line, and draws parallel blocks, switches and loops in the graph', async () => {
     await nav('Workflows');
     await page.getByRole('link', { name: 'competitor-analysis' }).click();
     const graph = page.getByRole('figure', { name: 'Workflow graph' });
     await graph.waitFor();
     await until('four nodes drawn', async () => (await graph.locator('.react-flow__node').count()) === 4);
     expect(await graph.locator('.react-flow__edge').count()).toBe(3);
-    await shot('workflow');
 
     const editor = page.getByLabel('Definition (YAML)');
     const broken = DEMO_WORKFLOW_YAML.replace('    timeout: 2m\n    retry', '    timeout: soon\n    retry');
@@ -170,6 +192,24 @@ describe('dashboard', () => {
     await shot('workflow-editor');
     await page.getByRole('button', { name: 'Discard changes' }).click();
     await problemsList.getByText('No problems found.').waitFor();
+
+    // The schema accepts any agent name; the API refuses an unknown one, and the editor puts it at its line.
+    const unknownAgent = DEMO_WORKFLOW_YAML.replace('agent: summarize', 'agent: nobody');
+    await editor.fill(unknownAgent);
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await problemsList.getByText(`Line ${unknownAgent.split('\n').findIndex((l) => l.includes('agent: nobody')) + 1}`).waitFor();
+    expect(await problemsList.innerText()).toContain('steps[1].agent');
+    expect(problems.splice(0)).toEqual(['console error: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    await page.getByRole('button', { name: 'Discard changes' }).click();
+
+    await nav('Workflows');
+    await page.getByRole('link', { name: 'market-scan' }).click();
+    await graph.getByRole('group', { name: 'parallel step gather' }).waitFor();
+    for (const name of ['agent step web', 'agent step docs', 'switch step route', 'agent step condense', 'agent step keep', 'foreach step per_competitor', 'agent step dive', 'agent step report']) {
+      expect(await graph.getByRole('group', { name }).count(), name).toBe(1);
+    }
+    for (const label of ['long', 'default', 'each item']) expect(await graph.locator('.react-flow__edge-text').filter({ hasText: new RegExp(`^${label}$`) }).count(), label).toBe(1);
+    await shot('workflow');
   });
 
   it('builds a workflow from registry agents and saves it as a version', async () => {

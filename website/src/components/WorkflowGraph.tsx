@@ -38,6 +38,7 @@ export function layoutPlan(plan: Plan): { nodes: Node[]; edges: Edge[] } {
       data: { label: <><strong>{n.id}</strong><br /><small>{KIND_LABEL[n.kind] ?? n.kind} · ~{formatDuration(n.estimateMs)}</small></> },
       className: `flow-node kind-${n.kind}${critical.has(n.id) ? ' critical' : ''}`,
       ariaLabel: `${n.kind} step ${n.id}`,
+      ariaRole: 'group',
       style: { width: NODE_WIDTH },
     };
   });
