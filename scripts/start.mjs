@@ -1,4 +1,4 @@
-// `npm start`: the main job on one machine. Creates .dev.vars, migrates the local D1, starts
+// `npm start`: the main job on one machine. Creates .dev.vars, builds the dashboard, migrates the local D1, starts
 // `wrangler dev` on 127.0.0.1:$PORT (default 8787), seeds the demo agents and workflow, and stays up.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
@@ -13,6 +13,10 @@ if (!existsSync(join(root, '.dev.vars'))) {
   copyFileSync(join(root, '.dev.vars.example'), join(root, '.dev.vars'));
   console.log('Created .dev.vars from .dev.vars.example (ADMIN_TOKEN=dev-admin-token).');
 }
+
+console.log('Building the dashboard (website/ → website/dist)…');
+const built = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', '--config', 'website/vite.config.ts', '--logLevel', 'warn'], { cwd: root, env, stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 
 console.log('Applying D1 migrations to the local database…');
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env, stdio: 'inherit' });
@@ -47,6 +51,7 @@ async function seed() {
   Seeded agents ${Object.keys(bodies).join(', ')} — ${mode}
   Seeded workflow competitor-analysis v${version}, email alias competitor-intel@<any domain>
 
+  Dashboard:          ${baseUrl()}/  (API token: ADMIN_TOKEN in .dev.vars)
   Send it an email:   npm run email -- test/fixtures/email/enmime__qp-utf8-header.eml --to competitor-intel@baton.local
   API (token in .dev.vars):  curl -H "Authorization: Bearer dev-admin-token" ${baseUrl()}/api/runs
 `);

@@ -1,18 +1,21 @@
-import { StrictMode, useEffect, useState } from 'react';
+import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { session, whenUnauthorized } from './api';
 import { AgentsPage } from './pages/Agents';
 import { ApprovalsPage } from './pages/Approvals';
-import { BuilderPage } from './pages/Builder';
 import { MessagesPage } from './pages/Messages';
 import { RunDetailPage } from './pages/RunDetail';
 import { RunsPage } from './pages/Runs';
 import { SchedulesPage } from './pages/Schedules';
 import { SignInPage } from './pages/SignIn';
-import { WorkflowDetailPage } from './pages/WorkflowDetail';
 import { WorkflowsPage } from './pages/Workflows';
+import { Loading } from './components/ui';
 import './styles.css';
+
+// The graph pages carry @xyflow/react, dagre and the schema validator: loaded when first opened.
+const BuilderPage = lazy(() => import('./pages/Builder').then((m) => ({ default: m.BuilderPage })));
+const WorkflowDetailPage = lazy(() => import('./pages/WorkflowDetail').then((m) => ({ default: m.WorkflowDetailPage })));
 
 const NAV = [
   ['/runs', 'Runs'],
@@ -38,6 +41,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
         <button type="button" className="link sign-out" onClick={onSignOut}>Sign out</button>
       </nav>
       <main>
+        <Suspense fallback={<Loading />}>
         <Switch>
           <Route path="/runs" component={RunsPage} />
           <Route path="/runs/:id">{(p) => <RunDetailPage id={decodeURIComponent(p.id)} />}</Route>
@@ -50,6 +54,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
           <Route path="/messages" component={MessagesPage} />
           <Route><Redirect to="/runs" /></Route>
         </Switch>
+        </Suspense>
       </main>
     </div>
   );

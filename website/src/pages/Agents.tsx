@@ -19,12 +19,12 @@ export function AgentsPage() {
               <td><strong>{a.name}</strong>{a.description ? <div className="muted">{a.description}</div> : null}</td>
               <td>{a.provider}</td>
               <td>{a.circuit ? <Status value={a.circuit.state} /> : '—'}</td>
-              <td>{a.stats?.calls ?? 0}</td>
-              <td>{a.stats?.successRate === null || a.stats?.successRate === undefined ? '—' : `${(a.stats.successRate * 100).toFixed(1)} %`}</td>
-              <td>{formatDuration(a.stats?.p50Ms)}</td>
-              <td>{formatDuration(a.stats?.p95Ms)}</td>
+              <td className="num">{a.stats?.calls ?? 0}</td>
+              <td className="num">{a.stats?.successRate === null || a.stats?.successRate === undefined ? '—' : `${(a.stats.successRate * 100).toFixed(1)} %`}</td>
+              <td className="num">{formatDuration(a.stats?.p50Ms)}</td>
+              <td className="num">{formatDuration(a.stats?.p95Ms)}</td>
               <td>{a.stats ? a.stats.inputTokens + a.stats.outputTokens || '—' : '—'}</td>
-              <td>{formatUsd(a.stats?.costUsd)}</td>
+              <td className="num">{formatUsd(a.stats?.costUsd)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Link } from 'wouter';
-import { ErrorNote, PageHeader, Status } from '../components/ui';
+import { ErrorNote, Loading, PageHeader, Status } from '../components/ui';
 import { elapsed, formatDuration, formatTime, shortId } from '../format';
 import { useApi, useEventStream } from '../hooks';
 import type { RunSummary, WorkflowSummary } from '../types';
@@ -37,6 +37,7 @@ export function RunsPage() {
         {select('trigger', 'Trigger', TRIGGERS)}
       </div>
       <ErrorNote error={workflows.error} />
+      {!runs && <Loading />}
       <table aria-label="Runs">
         <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Trigger</th><th>Progress</th><th>Started</th><th>Duration</th></tr></thead>
         <tbody>
