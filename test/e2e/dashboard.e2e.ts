@@ -2,7 +2,7 @@
 // just-finished run and its timeline, an approval decided from the inbox, a workflow's graph and
 // editor, the builder, and the registry pages; no page errors anywhere.
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,6 +210,44 @@ describe('dashboard', () => {
     }
     for (const label of ['long', 'default', 'each item']) expect(await graph.locator('.react-flow__edge-text').filter({ hasText: new RegExp(`^${label}$`) }).count(), label).toBe(1);
     await shot('workflow');
+  });
+
+  it('runs a workflow now with an input, and stacks its parallel branches in the timeline', async () => {
+    await page.getByLabel('Input (JSON)').fill('{ "topic": "CRM", "competitors": ["Acme", "Globex", "Initech"] }');
+    await page.getByRole('button', { name: 'Run v1' }).click();
+    await page.getByRole('heading', { level: 1, name: /completed/ }).waitFor();
+    const rows = await page.getByRole('figure', { name: /timeline/i }).getByRole('listitem').allInnerTexts();
+    expect(rows.map((r) => r.trim())).toEqual(expect.arrayContaining(['gather', 'web', 'docs', 'route', 'per_competitor', 'report']));
+    expect(rows.filter((r) => r.trim().startsWith('dive'))).toHaveLength(3); // one row per loop iteration
+  });
+
+  it('saves a new version, diffs it, rolls back, exports and imports definitions', async () => {
+    await nav('Workflows');
+    await page.getByRole('link', { name: 'competitor-analysis' }).click();
+    const editor = page.getByLabel('Definition (YAML)');
+    await editor.fill(DEMO_WORKFLOW_YAML.replace('description: Research competitors, summarise, draft and proofread a report', 'description: A shorter description'));
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await page.getByRole('heading', { level: 1, name: /v2/ }).waitFor();
+    const diff = page.getByLabel('Changes from v1 to v2');
+    await diff.getByText('+ description: A shorter description').waitFor();
+    expect(await diff.innerText()).toContain('- description: Research competitors, summarise, draft and proofread a report');
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    await page.getByRole('heading', { level: 1, name: /v3/ }).waitFor();
+    const [v1, v3] = await Promise.all([1, 3].map((v) => call<{ source: string }>(`/workflows/competitor-analysis?version=${v}`)));
+    expect(v3!.source).toBe(v1!.source);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+    expect(download.suggestedFilename()).toBe('competitor-analysis.v3.yaml');
+    const exported = await readFile(await download.path());
+    expect(exported.toString()).toBe(v1!.source);
+
+    await nav('Workflows');
+    const imported = DEMO_WORKFLOW_YAML.replace('name: competitor-analysis', 'name: imported-flow').replace('  - email: { alias: competitor-intel }\n', '  - schedule: { cron: "0 9 * * 1" }\n');
+    await page.getByLabel('Import definition…').setInputFiles({ name: 'imported-flow.yaml', mimeType: 'application/yaml', buffer: Buffer.from(imported) });
+    await page.getByRole('status').filter({ hasText: 'Imported imported-flow v1.' }).waitFor();
+    await page.getByRole('link', { name: 'imported-flow' }).waitFor();
   });
 
   it('builds a workflow from registry agents and saves it as a version', async () => {

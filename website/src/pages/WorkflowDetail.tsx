@@ -28,7 +28,7 @@ export function WorkflowDetailPage({ name }: { name: string }) {
       {plan.data ? <WorkflowGraph plan={plan.data} /> : <ErrorNote error={plan.error} />}
       <RunNow name={name} version={data.version} />
       <Editor key={`${data.name}@${data.version}`} workflow={data} onSaved={(v) => { setVersion(null); wf.reload(); plan.reload(); void v; }} />
-      <Versions workflow={data} onShow={setVersion} onRolledBack={() => { setVersion(null); wf.reload(); plan.reload(); }} />
+      <Versions key={data.latestVersion} workflow={data} onShow={setVersion} onRolledBack={() => { setVersion(null); wf.reload(); plan.reload(); }} />
     </>
   );
 }
