@@ -273,6 +273,16 @@ describe('dashboard', () => {
     expect(saved.definition.steps[1]!.needs ?? ['research']).toEqual(['research']);
     expect(saved.definition.steps[2]).toMatchObject({ id: 'draft', input: 'Write it up: {{ summarize.output }}' });
     expect(saved.definition.steps[2]!.needs ?? ['summarize']).toEqual(['summarize']);
+
+    // A workflow with blocks opens with its top-level steps as nodes; saving keeps the blocks whole.
+    await page.goto(`${server.url}/builder?workflow=market-scan`);
+    const canvas = page.getByRole('region', { name: 'Workflow canvas' });
+    await canvas.getByRole('group', { name: 'Step gather, parallel' }).waitFor();
+    expect(await canvas.locator('.react-flow__node').count()).toBe(4);
+    await page.getByRole('button', { name: 'Save as new version' }).click();
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const plan = await call<{ nodes: { id: string }[]; edges: unknown[] }>('/workflows/market-scan/plan');
+    expect(plan.nodes.map((n) => n.id).sort()).toEqual(['condense', 'dive', 'docs', 'gather', 'keep', 'per_competitor', 'report', 'route', 'web']);
   });
 
   it('lists agents with health, schedules with next fire times, and the email log', async () => {

@@ -20,7 +20,7 @@ const edgeOf = (source: string, target: string): Edge => ({ id: `${source}->${ta
 
 function nodeOf(id: string, body: Record<string, unknown>, position: { x: number; y: number }): StepNode {
   const kind = typeof body.agent === 'string' ? `agent ${body.agent}` : Object.keys(body).find((k) => ['parallel', 'switch', 'foreach', 'approval', 'http', 'mcp', 'sleep', 'wait_for_event', 'workflow'].includes(k)) ?? 'step';
-  return { id, position, data: { label: `${id} · ${kind}`, body }, ariaLabel: `Step ${id}, ${kind}`, className: 'flow-node', style: { width: NODE_WIDTH } };
+  return { id, position, data: { label: `${id} · ${kind}`, body }, ariaLabel: `Step ${id}, ${kind}`, ariaRole: 'group', className: 'flow-node', style: { width: NODE_WIDTH } };
 }
 
 /** Builder: agents dragged from the registry onto a canvas, connected, given inputs, saved as a new version. */
