@@ -100,6 +100,8 @@ afterAll(async () => {
 
 describe('dashboard', () => {
   it('refuses a wrong API token and signs in with the right one', async () => {
+    const headers = (await fetch(`${server.url}/runs`)).headers;
+    expect(headers.get('content-security-policy')).toContain("script-src 'self'");
     await page.goto(`${server.url}/runs`);
     await page.getByLabel('API token').fill('not-the-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -261,6 +263,12 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Add agent draft' }).click();
     const yaml = page.getByLabel('Generated YAML');
     await until('three steps', async () => (await yaml.innerText()).includes('id: draft'));
+    // Keyboard way to connect: the selected step's "Runs after" boxes.
+    const runsAfter = page.getByRole('group', { name: 'Runs after' });
+    await runsAfter.getByLabel('research').check();
+    await until('needs written', async () => (await yaml.innerText()).includes('needs:'));
+    await runsAfter.getByLabel('research').uncheck();
+    await until('needs gone', async () => !(await yaml.innerText()).includes('needs:'));
     await page.getByLabel('Input').fill('Write it up: {{ summarize.output }}');
     await shot('builder');
     await page.getByRole('button', { name: 'Save as new version' }).click();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'wouter';
 import { api, ApiError } from '../api';
 import { ErrorNote, Loading, Markdown, PageHeader, Status } from '../components/ui';
@@ -13,6 +13,17 @@ const PAST: Record<string, string> = { approved: 'approved', rejected: 'rejected
 export function ApprovalsPage() {
   const [tab, setTab] = useState<'pending' | 'decided'>('pending');
   const list = useApi<Approval[]>('/approvals?limit=200');
+  // New requests show up without a reload: read again every 10 s and when the tab is back in view.
+  const { reload } = list;
+  useEffect(() => {
+    const timer = setInterval(reload, 10_000);
+    const onVisible = () => document.visibilityState === 'visible' && reload();
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [reload]);
   const shown = list.data?.filter((a) => (tab === 'pending') === (a.status === 'pending'));
   return (
     <>

@@ -139,7 +139,8 @@ function Builder() {
           <input id="wf-name" value={String(header.name ?? '')} onChange={(e) => setHeader({ ...header, name: e.target.value })} disabled={!!workflowName} pattern="[a-z0-9]+(-[a-z0-9]+)*" />
           <label htmlFor="wf-description">Description</label>
           <input id="wf-description" value={String(header.description ?? '')} onChange={(e) => setHeader({ ...header, description: e.target.value })} />
-          {selected ? <StepForm key={selected.id} node={selected} onChange={updateSelected} onDelete={() => { setNodes((ns) => ns.filter((n) => n.id !== selected.id)); setEdges((es) => es.filter((e) => e.source !== selected.id && e.target !== selected.id)); setSelectedId(null); }} /> : <p className="muted">Select a step to set its input.</p>}
+          {selected ? <StepForm key={selected.id} node={selected} others={nodes.filter((n) => n.id !== selected.id).map((n) => n.id)} after={edges.filter((e) => e.target === selected.id).map((e) => e.source)}
+            onAfter={(source, on) => setEdges((es) => (on ? [...es, edgeOf(source, selected.id)] : es.filter((e) => !(e.source === source && e.target === selected.id))))} onChange={updateSelected} onDelete={() => { setNodes((ns) => ns.filter((n) => n.id !== selected.id)); setEdges((es) => es.filter((e) => e.source !== selected.id && e.target !== selected.id)); setSelectedId(null); }} /> : <p className="muted">Select a step to set its input.</p>}
           <h2>YAML</h2>
           {preview.yaml !== undefined ? <pre aria-label="Generated YAML" className="yaml-preview">{preview.yaml}</pre> : <p role="alert" className="error">{preview.problem}</p>}
         </aside>
@@ -148,7 +149,17 @@ function Builder() {
   );
 }
 
-function StepForm({ node, onChange, onDelete }: { node: StepNode; onChange: (id: string, body: Record<string, unknown>) => void; onDelete: () => void }) {
+interface StepFormProps {
+  node: StepNode;
+  /** The other steps' ids, and those this one runs after (its incoming edges). */
+  others: string[];
+  after: string[];
+  onAfter: (source: string, on: boolean) => void;
+  onChange: (id: string, body: Record<string, unknown>) => void;
+  onDelete: () => void;
+}
+
+function StepForm({ node, others, after, onAfter, onChange, onDelete }: StepFormProps) {
   const [id, setId] = useState(node.id);
   const body = node.data.body;
   const editable = typeof body.agent === 'string';
@@ -164,6 +175,14 @@ function StepForm({ node, onChange, onDelete }: { node: StepNode; onChange: (id:
           <p className="muted">Agent <strong>{String(body.agent)}</strong>. Templates: <code>{'{{ inputs.topic }}'}</code>, <code>{'{{ <step>.output }}'}</code>.</p>
         </>
       ) : <p className="muted">A block step: edit it in the workflow's YAML editor; here it can be connected and moved.</p>}
+      {others.length > 0 && (
+        <fieldset className="runs-after">
+          <legend>Runs after</legend>
+          {others.map((other) => (
+            <label key={other}><input type="checkbox" checked={after.includes(other)} onChange={(e) => onAfter(other, e.target.checked)} /> {other}</label>
+          ))}
+        </fieldset>
+      )}
       <button type="button" onClick={onDelete}>Remove step</button>
     </fieldset>
   );
