@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
 import { DEMO_WORKFLOW_YAML, demoAgentBodies } from '../../src/demo/demo';
-import { launchBrowser, watchedPage } from './browser';
+import { accessibilityViolations, launchBrowser, watchedPage } from './browser';
 
 const TOKEN = 'e2e-token';
 const REVIEW = `name: review-flow
@@ -73,7 +73,11 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 }
 const runStatus = async (runId: string) => (await call<{ status: string }>(`/runs/${runId}?steps=false`)).status;
 const pendingApproval = (runId: string) => until(`approval of ${runId}`, async () => (await call<{ id: string; runId: string; status: string }[]>('/approvals?status=pending')).find((a) => a.runId === runId));
+/** Every page checked: its axe-core findings by page name (asserted empty at the end). */
+const a11y: Record<string, string[]> = {};
+/** Checks the page's accessibility, and saves its screenshot for `npm run screenshots`. */
 const shot = async (name: string) => {
+  a11y[name] = await accessibilityViolations(page);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 };
 const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
@@ -317,5 +321,10 @@ describe('dashboard', () => {
 
   it('had no page errors and no console errors', () => {
     expect(problems).toEqual([]);
+  });
+
+  it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
+    expect(Object.keys(a11y)).toHaveLength(10);
+    expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 });

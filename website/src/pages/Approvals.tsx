@@ -39,9 +39,11 @@ export function ApprovalsPage() {
       <ErrorNote error={list.error} />
       {!list.data && !list.error && <Loading />}
       {shown?.length === 0 && <p className="muted">{tab === 'pending' ? 'Nothing waits for a decision.' : 'No decisions yet.'}</p>}
-      <ul className="cards" role="tabpanel">
-        {shown?.map((a) => <li key={a.id}><ApprovalCard approval={a} onDecided={list.reload} /></li>)}
-      </ul>
+      <div role="tabpanel" aria-label={tab === 'pending' ? 'Pending approvals' : 'Decided approvals'}>
+        <ul className="cards">
+          {shown?.map((a) => <li key={a.id}><ApprovalCard approval={a} onDecided={list.reload} /></li>)}
+        </ul>
+      </div>
     </>
   );
 }
