@@ -1,12 +1,8 @@
-import { callAgent, type AgentHost, type AgentResult } from '../agents';
-import { runHttpStep, type HttpStepInput } from '../agents/http-step';
-import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
-import { database } from '../db/client';
-import { getAgentForStep } from '../db/agents';
+import type { AgentHost } from '../agents';
 import { secretOf, type AppEnv, type StepMessage } from '../env';
-import { CircuitGate } from './circuit-gate';
+import { executeAttempt, reportOf } from './execute-attempt';
 import { ReportBatcher } from './report-batcher';
-import type { AttemptRef, Claim, Report } from './run-object';
+import type { Claim, Report } from './run-object';
 
 /** How long one consumer invocation keeps taking handed-back steps of a run before leaving them to the Queue, ms. */
 export const HAND_BACK_BUDGET_MS = 60_000;
@@ -15,27 +11,6 @@ export const HAND_BACK_BUDGET_MS = 60_000;
 const REPORT_TRIES = 3;
 
 type RunStub = ReturnType<AppEnv['RUNS']['get']>;
-
-/** Calls what a claimed attempt names: the agent, the HTTP request or the MCP tool. */
-async function execute(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void): Promise<{ result: AgentResult; provider: string }> {
-  const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
-  const signal = AbortSignal.timeout(claim.timeoutMs);
-  if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
-  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
-  const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
-  if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
-  // Remote agents go through their circuit breaker; builtin tools cannot be down.
-  const circuit = agent.provider === 'builtin' ? null : new CircuitGate(env, claim.tenantId, agent.name, background);
-  const gate = circuit ? await circuit.acquire() : { allowed: true };
-  if (!gate.allowed) {
-    const error = { code: 'circuit_open', message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
-    return { result: { ok: false, error }, provider: agent.provider };
-  }
-  const result = await callAgent(agent, { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal }, host);
-  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests.
-  await circuit?.record(result.ok || !result.error.retryable);
-  return { result, provider: agent.provider };
-}
 
 /** Reports outcomes in one call, retrying a lost connection to the RunObject a few times. */
 async function reportMany(stub: RunStub, items: { report: Report; wantsNext: boolean }[]): Promise<(Claim | null)[]> {
@@ -57,16 +32,12 @@ async function reportMany(stub: RunStub, items: { report: Report; wantsNext: boo
  * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
  * timeout timer.
  */
-async function runClaimed(env: AppEnv, reports: ReportBatcher, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
+async function runClaimed(env: AppEnv, stub: RunStub, reports: ReportBatcher, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
   const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, first.tenantId, name) };
-  const until = Date.now() + HAND_BACK_BUDGET_MS;
-  for (let claim: Claim | null = first; claim; ) {
-    reports.started();
-    const { result, provider } = await execute(env, runId, claim, host, background);
-    const ref: AttemptRef = { stepId: claim.stepId, attempt: claim.attempt };
-    const outcome: Report = result.ok ? { ...ref, ok: true, output: result.output, usage: result.usage, provider } : { ...ref, ok: false, error: result.error, usage: result.usage, provider };
-    claim = await reports.report({ report: outcome, wantsNext: Date.now() < until });
-  }
+  reports.started();
+  const { result, provider } = await executeAttempt(env, runId, first, host, background);
+  const next = await reports.report({ report: reportOf(first, result, provider), wantsNext: true });
+  if (next) await stub.runChain(next, HAND_BACK_BUDGET_MS);
 }
 
 /** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
@@ -83,7 +54,7 @@ async function runAttempts(env: AppEnv, runId: string, messages: readonly Messag
   await Promise.all(messages.map(async (msg, i) => {
     try {
       const claim = claims[i];
-      if (claim) await runClaimed(env, reports, runId, claim, background);
+      if (claim) await runClaimed(env, stub, reports, runId, claim, background);
       msg.ack();
     } catch (err) {
       retryLater(msg, err);

@@ -69,3 +69,37 @@ describe('claims', () => {
     expect(claims).toEqual([null, null, null]); // the consumer claimed attempt 1 already
   });
 });
+
+describe('a chain runs inside the RunObject (runChain)', () => {
+  type Received = { headers: Record<string, string>; body: { runId: string; stepId: string } };
+  const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
+  const CHAIN = (name: string) => `name: ${name}\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: "{{ first.output }}" }\n  - { id: third, agent: tagger, input: "{{ second.output }}!" }`;
+
+  it('executes the handed-back step and every step it makes ready, each started before its call, then the run completes', async () => {
+    await putWorkflow('inline-chain', CHAIN('inline-chain'));
+    const runId = await startRun('inline-chain');
+    await running(runId, 'first');
+    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim;
+    await stubOf(runId).runChain(next, 60_000);
+    const state = await snapshot(runId);
+    expect(state.status).toBe('completed');
+    expect(['second', 'third'].map((id) => state.steps[id]!.attempts.map((a) => a.status))).toEqual([['succeeded'], ['succeeded']]);
+    expect(state.steps.third!.attempts[0]!.startedAt).toBeLessThanOrEqual(state.steps.third!.attempts[0]!.endedAt!);
+    const calls = (await received(runId)).filter((r) => r.body.stepId !== 'first');
+    expect(calls.map((r) => r.headers['idempotency-key'])).toEqual([`${runId}:second:1`, `${runId}:third:1`]);
+    expect((await waitForRun(runId)).output).toBe(state.output);
+  });
+
+  it('with no budget left it runs the given step only; the next one goes through the Queue', async () => {
+    // `third` calls the slow agent: had runChain run it, it could not return before it succeeded.
+    await putWorkflow('inline-budget', CHAIN('inline-budget').replace('{ id: third, agent: tagger', '{ id: third, agent: slow'));
+    const runId = await startRun('inline-budget');
+    await running(runId, 'first');
+    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim;
+    await stubOf(runId).runChain(next, 0);
+    const state = await snapshot(runId);
+    expect(state.steps.second!.status).toBe('succeeded');
+    expect(state.steps.third!.status).not.toBe('succeeded');
+    expect((await waitForRun(runId)).status).toBe('completed');
+  });
+});

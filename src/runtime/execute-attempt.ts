@@ -1,0 +1,39 @@
+import { callAgent, type AgentHost, type AgentResult } from '../agents';
+import { runHttpStep, type HttpStepInput } from '../agents/http-step';
+import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
+import { database } from '../db/client';
+import { getAgentForStep } from '../db/agents';
+import type { AppEnv } from '../env';
+import { CircuitGate } from './circuit-gate';
+import type { Claim, Report } from './run-object';
+
+/**
+ * Calls what a claimed attempt names: the agent (through its circuit breaker), the HTTP request or
+ * the MCP tool, with the idempotency key `${runId}:${stepId}:${attempt}` and the claim's time left.
+ * Failures are values: it throws only when a platform binding (D1, the circuit's object) fails.
+ */
+export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void): Promise<{ result: AgentResult; provider: string }> {
+  const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
+  const signal = AbortSignal.timeout(claim.timeoutMs);
+  if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
+  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
+  const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
+  if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
+  // Remote agents go through their circuit breaker; builtin tools cannot be down.
+  const circuit = agent.provider === 'builtin' ? null : new CircuitGate(env, claim.tenantId, agent.name, background);
+  const gate = circuit ? await circuit.acquire() : { allowed: true };
+  if (!gate.allowed) {
+    const error = { code: 'circuit_open', message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
+    return { result: { ok: false, error }, provider: agent.provider };
+  }
+  const result = await callAgent(agent, { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal }, host);
+  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests.
+  await circuit?.record(result.ok || !result.error.retryable);
+  return { result, provider: agent.provider };
+}
+
+/** The report of an attempt's outcome. */
+export function reportOf(claim: Claim, result: AgentResult, provider: string): Report {
+  const ref = { stepId: claim.stepId, attempt: claim.attempt };
+  return result.ok ? { ...ref, ok: true, output: result.output, usage: result.usage, provider } : { ...ref, ok: false, error: result.error, usage: result.usage, provider };
+}
