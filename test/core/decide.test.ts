@@ -270,4 +270,18 @@ steps:
     const stale = await decideAll(started, [ok('p', 'P', 9)], clock(2000));
     expect(changedSteps(started, stale.state)).toEqual([]);
   });
+
+  it('a retried step shares its earlier attempts with the state before, yet neither state changes the other', async () => {
+    const RETRY = 'name: r\nsteps: [ { id: a, agent: x, input: a, retry: { max_attempts: 3, initial_interval: 1s } } ]';
+    const { state: started } = await play(stateOf(RETRY), [{ type: 'RunStarted' }]);
+    const { state: failedOnce } = await decideAll(started, [{ type: 'StepStarted', stepId: 'a', attempt: 1 }, fail('a', true)], clock(2000));
+    const { state: retried } = await decideAll(failedOnce, [{ type: 'TimerFired', timer: { id: 'retry:a:1', at: 3000, kind: 'retry', stepId: 'a', attempt: 1 } } as RunEvent], clock(3000));
+    expect(retried.steps.a!.attempts.map((x) => x.status)).toEqual(['failed', 'running']);
+    const frozen = JSON.stringify(retried);
+    const { state: done } = await decideAll(retried, [{ type: 'StepStarted', stepId: 'a', attempt: 2 }, ok('a', 'A', 2)], clock(4000));
+    expect(JSON.stringify(retried)).toBe(frozen);
+    expect(done.steps.a!.attempts.map((x) => x.status)).toEqual(['failed', 'succeeded']);
+    expect(done.steps.a!.attempts[0]).toBe(retried.steps.a!.attempts[0]); // shared, not copied
+    expect(changedSteps(retried, done)).toEqual(['a']);
+  });
 });

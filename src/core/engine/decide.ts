@@ -44,14 +44,18 @@ export async function decideAll(state: RunState, events: readonly RunEvent[], cl
 
 /**
  * A copy of the state that handlers may modify: every object they mutate in place (the run, each
- * step and attempt, the saga queue) is copied; values they only ever replace (definition, inputs,
- * outputs, foreach items) are shared. Much cheaper than a deep clone for runs of thousands of steps.
+ * step, a step's current attempt, the saga queue) is copied; values they only ever replace
+ * (definition, inputs, outputs, foreach items) are shared. Handlers change only a step's last
+ * attempt (`attempts.at(-1)`) or push a new one, so earlier attempts are shared too. Much cheaper
+ * than a deep clone for runs of thousands of steps.
  */
 function copyForUpdate(state: RunState): RunState {
   const steps: RunState['steps'] = {};
   for (const key in state.steps) {
     const step = state.steps[key]!;
-    steps[key] = { ...step, attempts: step.attempts.map((a) => ({ ...a })) };
+    const n = step.attempts.length;
+    const attempts = n === 0 ? [] : n === 1 ? [{ ...step.attempts[0]! }] : [...step.attempts.slice(0, -1), { ...step.attempts[n - 1]! }];
+    steps[key] = { ...step, attempts };
   }
   const compensating = state.compensating ? { ...state.compensating, queue: [...state.compensating.queue] } : undefined;
   return { ...state, steps, ...(compensating ? { compensating } : {}) };
