@@ -10,6 +10,8 @@ import type { Clock, Command, RunState, StepState } from './types';
 
 type Readiness = 'wait' | 'ready' | { skip: string };
 
+const BLOCK_KINDS = new Set(['parallel', 'switch', 'foreach']);
+
 /** A list being run: its key, the iteration suffix of its instances. */
 interface Scope {
   list: string;
@@ -19,7 +21,8 @@ interface Scope {
 /** Lists that may have steps to start: the top level, and the lists of running blocks. */
 function activeScopes(state: RunState): Scope[] {
   const scopes: Scope[] = [{ list: 'root', suffix: '' }];
-  for (const [key, step] of Object.entries(state.steps)) {
+  for (const key in state.steps) {
+    const step = state.steps[key]!;
     if (step.status !== 'running') continue;
     const node = nodeOf(state, key);
     const { suffix } = parseKey(key);
@@ -95,9 +98,15 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
           }
           state.debug = { allow: state.debug.allow - 1 };
         }
-        progressed = true;
-        if (ready === 'ready') await start(state, key, clock, commands);
-        else skip(state.steps[key]!, ready.skip, clock.now);
+        if (ready === 'ready') {
+          await start(state, key, clock, commands);
+          // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
+          const status = state.steps[key]!.status;
+          if (BLOCK_KINDS.has(nodeOf(state, key).kind) || (status !== 'running' && status !== 'waiting')) progressed = true;
+        } else {
+          skip(state.steps[key]!, ready.skip, clock.now);
+          progressed = true;
+        }
       }
     }
     if (state.status === 'running' && !state.compensating) progressed = (await settleBlocks(state, clock, commands)) || progressed;
