@@ -1,39 +1,17 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
-import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState, type Usage } from '../core/engine';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../core/engine';
 import type { AgentHost } from '../agents';
 import { secretOf, type AppEnv } from '../env';
-import type { StepError } from '../schemas/errors';
 import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
 import { executeAttempt, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
+import { claimable, type AttemptRef, type Claim, type Report } from './attempts';
 import { RunStore, type OutboxEntry } from './run-store';
 import { RunWatchers } from './run-watchers';
 
-/** One attempt of a step instance, as Queue messages and reports name it. */
-export interface AttemptRef {
-  stepId: string;
-  attempt: number;
-}
-
-/** What a consumer gets when it claims an attempt: everything needed to execute it. */
-export interface Claim extends AttemptRef {
-  tenantId: string;
-  workflow: string;
-  kind: DispatchKind;
-  /** The agent's name, for `agent` steps. */
-  agent: string | null;
-  /** The rendered input: the agent input, or the `http:` / `mcp:` block. */
-  input: unknown;
-  /** Time left before the attempt's timeout, ms. */
-  timeoutMs: number;
-}
-
-/** What a consumer (or a child run) reports after an attempt. */
-export type Report =
-  | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
-  | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string });
+export type { AttemptRef, Claim, Report } from './attempts';
 
 /** A report waiting for the next settle; `done` receives the attempt handed back to its consumer. */
 interface PendingReport {
@@ -357,11 +335,3 @@ export class RunObject extends DurableObject<AppEnv> {
     return Math.max(0, this.mirrored.at + MIRROR_INTERVAL_MS - Date.now());
   }
 }
-
-/** True when the attempt is the step's current one, in flight and not yet claimed. */
-function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
-  const step = state.steps[stepId];
-  const current = step?.attempts.at(-1);
-  return !!step && step.status === 'running' && step.attempt === attempt && current?.status === 'running' && current.startedAt === undefined;
-}
-

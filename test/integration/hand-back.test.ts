@@ -79,8 +79,8 @@ describe('a chain runs inside the RunObject (runChain)', () => {
     await putWorkflow('inline-chain', CHAIN('inline-chain'));
     const runId = await startRun('inline-chain');
     await running(runId, 'first');
-    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim;
-    await stubOf(runId).runChain(next, 60_000);
+    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim | null;
+    await stubOf(runId).runChain(next!, 60_000);
     const state = await snapshot(runId);
     expect(state.status).toBe('completed');
     expect(['second', 'third'].map((id) => state.steps[id]!.attempts.map((a) => a.status))).toEqual([['succeeded'], ['succeeded']]);
@@ -95,8 +95,8 @@ describe('a chain runs inside the RunObject (runChain)', () => {
     await putWorkflow('inline-budget', CHAIN('inline-budget').replace('{ id: third, agent: tagger', '{ id: third, agent: slow'));
     const runId = await startRun('inline-budget');
     await running(runId, 'first');
-    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim;
-    await stubOf(runId).runChain(next, 0);
+    const next = (await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'x' }, true)) as Claim | null;
+    await stubOf(runId).runChain(next!, 0);
     const state = await snapshot(runId);
     expect(state.steps.second!.status).toBe('succeeded');
     expect(state.steps.third!.status).not.toBe('succeeded');

@@ -101,8 +101,8 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
         if (ready === 'ready') {
           await start(state, key, clock, commands);
           // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
-          const status = state.steps[key]!.status;
-          if (BLOCK_KINDS.has(nodeOf(state, key).kind) || (status !== 'running' && status !== 'waiting')) progressed = true;
+          const started: StepState = state.steps[key]!; // read afresh: start() changed its status
+          if (BLOCK_KINDS.has(nodeOf(state, key).kind) || (started.status !== 'running' && started.status !== 'waiting')) progressed = true;
         } else {
           skip(state.steps[key]!, ready.skip, clock.now);
           progressed = true;
