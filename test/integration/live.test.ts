@@ -22,6 +22,21 @@ async function watch(runId: string, token = TOKEN) {
   return { res, notices, close: () => res.webSocket?.close(1000) };
 }
 
+/** Reads a server-sent events response until its first event, then closes it. */
+async function firstEvent(res: Response, abort: AbortController): Promise<EventSourceMessage> {
+  const events: EventSourceMessage[] = [];
+  const parser = createParser({ onEvent: (e) => events.push(e) });
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  while (events.length === 0) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    parser.feed(value);
+  }
+  abort.abort();
+  await reader.cancel().catch(() => undefined);
+  return events[0]!;
+}
+
 beforeAll(async () => {
   await putAgent('tagger', httpAgent('tag/T'));
   await putWorkflow('live-approval', WAITING);
@@ -60,20 +75,19 @@ describe('GET /api/live/runs (server-sent events)', () => {
     const abort = new AbortController();
     const res = await api('/live/runs?workflow=live-once&trigger=api', { signal: abort.signal });
     expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const events: EventSourceMessage[] = [];
-    const parser = createParser({ onEvent: (e) => events.push(e) });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    while (events.length === 0) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      parser.feed(value);
-    }
-    abort.abort();
-    await reader.cancel().catch(() => undefined);
-    expect(events[0]!.event).toBe('runs');
-    const { runs } = JSON.parse(events[0]!.data) as { runs: { id: string; workflow: string; trigger: { type: string } }[] };
+    const event = await firstEvent(res, abort);
+    expect(event.event).toBe('runs');
+    const { runs } = JSON.parse(event.data) as { runs: { id: string; workflow: string; trigger: { type: string } }[] };
     expect(runs.map((r) => r.id)).toContain(runId);
     expect(runs.every((r) => r.workflow === 'live-once' && r.trigger.type === 'api')).toBe(true);
+  });
+
+  it('sends at most `limit` runs, newest first', async () => {
+    const newest = await startRun('live-once');
+    await waitForRun(newest);
+    const abort = new AbortController();
+    const res = await api('/live/runs?workflow=live-once&limit=1', { signal: abort.signal });
+    expect((JSON.parse((await firstEvent(res, abort)).data) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([newest]);
   });
 });
 

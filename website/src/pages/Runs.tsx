@@ -7,11 +7,15 @@ import type { RunSummary, WorkflowSummary } from '../types';
 
 const STATUSES = ['queued', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled'];
 const TRIGGERS = ['email', 'webhook', 'schedule', 'api'];
+/** Runs shown at first, and added by "Show more", up to the feed's 200. */
+const PAGE = 50;
+const MAX = 200;
 
 /** Runs, newest first, with filters; kept live by the server-sent runs feed. */
 export function RunsPage() {
   const [filter, setFilter] = useState({ workflow: '', status: '', trigger: '' });
-  const query = useMemo(() => new URLSearchParams(Object.entries(filter).filter(([, v]) => v)).toString(), [filter]);
+  const [limit, setLimit] = useState(PAGE);
+  const query = useMemo(() => new URLSearchParams([...Object.entries(filter).filter(([, v]) => v), ['limit', String(limit)]]).toString(), [filter, limit]);
   const workflows = useApi<{ workflows: WorkflowSummary[] }>('/workflows');
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const connected = useEventStream(`/live/runs?${query}`, (event, data) => {
@@ -58,6 +62,8 @@ export function RunsPage() {
           {runs?.length === 0 && <tr><td colSpan={7} className="muted">No runs match.</td></tr>}
         </tbody>
       </table>
+      {runs?.length === limit && limit < MAX && <button type="button" onClick={() => setLimit(limit + PAGE)}>Show more</button>}
+      {runs?.length === MAX && <p className="muted">The newest {MAX} runs; filter to find older ones, or page with <code>GET /api/runs?cursor=</code>.</p>}
     </>
   );
 }
