@@ -251,16 +251,12 @@ export class RunObject extends DurableObject<AppEnv> {
    * @returns whether the run changed, and the handed-back claims.
    */
   private async apply(state: RunState, events: RunEvent[], handBack = 0, isNew = false): Promise<{ changed: boolean; handed: Claim[] }> {
-    const clock = () => ({ now: Date.now(), random: Math.random });
-    const decided = await decideAll(state, events, clock());
-    const commands = decided.commands;
-    let next = decided.state;
-    const dispatches = commands.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, handBack);
-    if (dispatches.length) {
-      const started = await decideAll(next, dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt })), clock());
-      next = started.state;
-      commands.push(...started.commands);
-    }
+    let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
+    // The attempts handed back are recorded as started in the same decision (one copy of the state).
+    const { state: next, commands } = await decideAll(state, events, { now: Date.now(), random: Math.random }, (decided) => {
+      dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, handBack);
+      return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
+    });
     const handedKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false, handed: [] };

@@ -229,6 +229,20 @@ steps:
   });
 });
 
+describe('decide: the context a template is rendered with', () => {
+  it('holds the steps the template names, or every step when it reads $ whole', async () => {
+    const WHOLE = `name: w
+steps:
+  - { id: a, agent: x, input: one }
+  - { id: b, agent: x, input: "{{ a.output }}" }
+  - { id: c, agent: x, input: "{{ $lookup($, 'a').output & '+' & $lookup($, 'b').output }}" }
+`;
+    const { state } = await play(stateOf(WHOLE), [{ type: 'RunStarted' }, ok('a', 'A'), ok('b', 'B')]);
+    expect(state.steps.b!.input).toBe('A');
+    expect(state.steps.c!.input).toBe('A+B');
+  });
+});
+
 describe('decide: purity', () => {
   it('never modifies the state it is given', async () => {
     const before = stateOf(CHAIN);
@@ -259,6 +273,21 @@ steps:
     expect(batch.state.steps.after).toMatchObject({ status: 'running', input: 'PQ' });
     expect(types(batch.commands)).toEqual(types(one.commands.flat()));
     expect(Object.keys(batch.state.steps)).toEqual(Object.keys(one.state.steps));
+  });
+
+  it('follow-up events are decided on the same copy, as if decided after the batch', async () => {
+    const { state: started } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }]);
+    const events: RunEvent[] = [{ type: 'StepStarted', stepId: 'a', attempt: 1 }, ok('a', 'A')];
+    const startDispatched = (commands: readonly Command[]): RunEvent[] =>
+      commands.flatMap((c) => (c.type === 'DispatchStep' ? [{ type: 'StepStarted', stepId: c.stepId, attempt: c.attempt } as RunEvent] : []));
+    const frozen = JSON.stringify(started);
+    const together = await decideAll(started, events, clock(2000), startDispatched);
+    const first = await decideAll(started, events, clock(2000));
+    const second = await decideAll(first.state, startDispatched(first.commands), clock(2000));
+    expect(JSON.stringify(started)).toBe(frozen);
+    expect(together.state).toEqual(second.state);
+    expect(together.commands).toEqual([...first.commands, ...second.commands]);
+    expect(together.state.steps.b!.attempts[0]!.startedAt).toBe(2000);
   });
 
   it('changedSteps names exactly the instances whose JSON changed', async () => {

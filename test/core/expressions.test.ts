@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateCondition, expressionRoots, parseTemplate, render, scanTemplates } from '../../src/core/expressions';
+import { evaluateCondition, expressionRoots, parseTemplate, render, scanTemplates, namesReadBy } from '../../src/core/expressions';
 
 const context = { inputs: { topic: 'CRM', n: 3, list: [1, 2] }, trigger: { type: 'api' }, research: { output: 'notes', status: 'succeeded' } };
 
@@ -45,5 +45,22 @@ describe('templates', () => {
     expect([...expressionRoots('$count(items[kind = other.x])')]).toEqual(['items']);
     expect([...expressionRoots('$map(inputs.list, function($v) { $v.name })')]).toEqual(['inputs']);
     expect(scanTemplates({ a: 'x {{ draft.output }}' }, 'steps[0].input').uses[0]).toEqual({ path: 'steps[0].input.a', roots: new Set(['draft']) });
+  });
+});
+
+describe('namesReadBy: what a step definition reads of the run context', () => {
+  it('collects the root names of every template and condition, child steps included', () => {
+    const step = {
+      id: 'x', agent: 'a', input: 'Use {{ research.output }} on {{ inputs.topic }}', if: "summarize.status = 'succeeded'",
+      parallel: [{ id: 'c', agent: 'a', input: '{{ $uppercase(draft.output) }}' }],
+    };
+    expect([...namesReadBy(step)!].sort()).toEqual(['draft', 'inputs', 'research', 'summarize']);
+  });
+
+  it('is null (the whole context) for $ or $$ at the root, or a template that does not parse', () => {
+    expect(namesReadBy({ input: "{{ $lookup($, 'research') }}" })).toBeNull();
+    expect(namesReadBy({ input: '{{ $$.research.output }}' })).toBeNull();
+    expect(namesReadBy({ input: '{{ research.output ' })).toBeNull();
+    expect(namesReadBy({ input: 'no templates here' })).toEqual(new Set());
   });
 });

@@ -28,17 +28,23 @@ export function decide(state: RunState, event: RunEvent, clock: Clock): Promise<
  * {@link decide} for events that arrived together (a batch of reports or claims): the same result
  * as deciding them one after the other, with the state copied once instead of once per event.
  * Events after the one that ends the run change nothing.
+ * @param followUp names events that follow from the batch's commands (e.g. the dispatched attempts
+ * a caller starts at once); they are decided on the same copy and their commands appended.
  */
-export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock): Promise<Decision> {
+export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock, followUp?: (commands: readonly Command[]) => RunEvent[]): Promise<Decision> {
   const revives = (e: RunEvent) => e.type === 'RestartRequested';
   if (isRunTerminal(state) && !events.some(revives)) return { state, commands: [] };
   const next = copyForUpdate(state);
   const commands: Command[] = [];
-  for (const event of events) {
-    if (isRunTerminal(next) && !revives(event)) continue;
-    const handler = handlers[event.type] as Handler<RunEvent>;
-    await handler(next, event, clock, commands);
-  }
+  const apply = async (list: readonly RunEvent[]) => {
+    for (const event of list) {
+      if (isRunTerminal(next) && !revives(event)) continue;
+      const handler = handlers[event.type] as Handler<RunEvent>;
+      await handler(next, event, clock, commands);
+    }
+  };
+  await apply(events);
+  if (followUp) await apply(followUp(commands));
   return { state: next, commands };
 }
 

@@ -1,6 +1,6 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
 import { buildPlan, type Plan, type PlanNode } from '../definition/plan';
-import type { RunContext } from '../expressions';
+import { namesReadBy, type RunContext } from '../expressions';
 import type { RunState, StepState } from './types';
 
 const plans = new WeakMap<WorkflowDefinition, Plan>();
@@ -69,6 +69,13 @@ function iterationOf(state: RunState, key: string): { item: unknown; index: numb
   return { item: state.steps[foreachKey]?.items?.[index] ?? null, index };
 }
 
+/** Names each step definition's templates read (null: the whole context), computed once per definition object. */
+const namesCache = new WeakMap<object, Set<string> | null>();
+function namesOf(step: object): Set<string> | null {
+  if (!namesCache.has(step)) namesCache.set(step, namesReadBy(step));
+  return namesCache.get(step)!;
+}
+
 function view(step: StepState) {
   return { output: step.output ?? null, status: step.status, error: step.error ?? null, attempts: step.attempt, ...(step.comment !== undefined ? { comment: step.comment } : {}) };
 }
@@ -81,8 +88,16 @@ function view(step: StepState) {
 export function contextOf(state: RunState, key = ''): RunContext {
   const context: RunContext = { inputs: state.inputs, trigger: state.trigger, vars: state.definition.vars };
   const { suffix } = parseKey(key);
+  const names = key ? namesOf(nodeOf(state, key).step) : null;
   const depth = new Map<string, number>();
-  for (const [instanceKey, step] of Object.entries(state.steps)) {
+  if (names) {
+    // Only the steps the templates read: for each, its instance in this iteration or the nearest enclosing one.
+    const scopes = [suffix, ...[...suffix.matchAll(/\[/g)].map((m) => suffix.slice(0, m.index)).reverse()];
+    for (const id of names) {
+      const step = scopes.map((s) => state.steps[id + s]).find((s) => s !== undefined);
+      if (step) context[id] = view(step);
+    }
+  } else for (const [instanceKey, step] of Object.entries(state.steps)) {
     const parsed = parseKey(instanceKey);
     if (!suffix.startsWith(parsed.suffix)) continue;
     if ((depth.get(parsed.id) ?? -1) >= parsed.suffix.length) continue;

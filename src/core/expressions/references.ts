@@ -6,22 +6,31 @@ type Node = { type?: string; value?: unknown; [key: string]: unknown };
 /** Keys of a JSONata AST node whose expressions run against the current item, not the root. */
 const RELATIVE_KEYS = new Set(['stages', 'predicate', 'group']);
 
-function collect(node: unknown, atRoot: boolean, roots: Set<string>): void {
+/** What an expression reads of the run context: the root names, and whether it reads the context whole. */
+interface Reads {
+  roots: Set<string>;
+  /** `$` or `$$` appears: the expression may reach any name, so its root names alone do not bound it. */
+  whole: boolean;
+}
+
+function collect(node: unknown, atRoot: boolean, reads: Reads): void {
   if (Array.isArray(node)) {
-    for (const child of node) collect(child, atRoot, roots);
+    for (const child of node) collect(child, atRoot, reads);
     return;
   }
   if (!node || typeof node !== 'object') return;
   const n = node as Node;
   if (n.type === 'name') {
-    if (atRoot && typeof n.value === 'string') roots.add(n.value);
+    if (atRoot && typeof n.value === 'string') reads.roots.add(n.value);
+  } else if (n.type === 'variable' && (n.value === '' || n.value === '$')) {
+    reads.whole = true;
   } else if (n.type === 'path' && Array.isArray(n.steps)) {
-    n.steps.forEach((step, i) => collect(step, atRoot && i === 0, roots));
+    n.steps.forEach((step, i) => collect(step, atRoot && i === 0, reads));
   }
   for (const [key, child] of Object.entries(n)) {
     if (key === 'steps' && n.type === 'path') continue;
     if (key === 'value' || key === 'type' || key === 'position') continue;
-    collect(child, atRoot && !RELATIVE_KEYS.has(key), roots);
+    collect(child, atRoot && !RELATIVE_KEYS.has(key), reads);
   }
 }
 
@@ -31,9 +40,50 @@ function collect(node: unknown, atRoot: boolean, roots: Set<string>): void {
  * @throws the JSONata parse error for an invalid expression.
  */
 export function expressionRoots(source: string): Set<string> {
-  const roots = new Set<string>();
-  collect(compile(source).ast(), true, roots);
-  return roots;
+  return expressionReads(source).roots;
+}
+
+/**
+ * {@link expressionRoots}, and whether the expression reads the context whole (`$`, `$$`).
+ * @throws the JSONata parse error for an invalid expression.
+ */
+export function expressionReads(source: string): Reads {
+  const reads: Reads = { roots: new Set(), whole: false };
+  collect(compile(source).ast(), true, reads);
+  return reads;
+}
+
+/**
+ * The names a step's own templates and conditions read (`if`, `wait_for_event.match`, every `{{ }}`
+ * in its other fields, its child steps' included), or null when any of them reads the context
+ * whole or cannot be parsed: then the step needs the whole context.
+ */
+export function namesReadBy(step: object): Set<string> | null {
+  const names = new Set<string>();
+  let bounded = true;
+  const add = (source: string) => {
+    try {
+      const reads = expressionReads(source);
+      if (reads.whole) bounded = false;
+      for (const name of reads.roots) names.add(name);
+    } catch {
+      bounded = false;
+    }
+  };
+  const visit = (value: unknown, isCondition: boolean): void => {
+    if (typeof value === 'string') {
+      if (isCondition) return add(conditionSource(value));
+      const parsed = parseTemplate(value);
+      if ('error' in parsed) bounded = false;
+      else for (const segment of parsed.segments) if (segment.kind === 'expr') add(segment.source);
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item, false);
+    } else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) visit(item, key === 'if' || key === 'match');
+    }
+  };
+  visit(step, false);
+  return bounded ? names : null;
 }
 
 /** A problem found in the templates of a value, located by its path in the definition. */
