@@ -1,5 +1,5 @@
 import { ExpressionError, evaluateCondition, render } from '../expressions';
-import { childLists } from '../definition/plan';
+import { childLists, type Plan } from '../definition/plan';
 import { enterList, isTerminal, nodeOf, parseKey, planOf, contextOf } from './instances';
 import { startApproval } from './approval';
 import { dispatch, renderLeafInput, startWaiting } from './leaf';
@@ -18,9 +18,17 @@ interface Scope {
   suffix: string;
 }
 
+const blocksIn = new WeakMap<Plan, boolean>();
+/** Whether a plan has parallel, switch or foreach steps (computed once per plan). */
+function hasBlocks(plan: Plan): boolean {
+  if (!blocksIn.has(plan)) blocksIn.set(plan, plan.nodes.some((n) => BLOCK_KINDS.has(n.kind)));
+  return blocksIn.get(plan)!;
+}
+
 /** Lists that may have steps to start: the top level, and the lists of running blocks. */
 function activeScopes(state: RunState): Scope[] {
   const scopes: Scope[] = [{ list: 'root', suffix: '' }];
+  if (!hasBlocks(planOf(state))) return scopes; // a workflow without blocks has only the top level
   for (const key in state.steps) {
     const step = state.steps[key]!;
     if (step.status !== 'running') continue;
