@@ -59,9 +59,8 @@ function copyForUpdate(state: RunState): RunState {
   const steps: RunState['steps'] = {};
   for (const key in state.steps) {
     const step = state.steps[key]!;
-    const n = step.attempts.length;
-    const attempts = n === 0 ? [] : n === 1 ? [{ ...step.attempts[0]! }] : [...step.attempts.slice(0, -1), { ...step.attempts[n - 1]! }];
-    steps[key] = { ...step, attempts };
+    const last = step.attempts.at(-1);
+    steps[key] = { ...step, attempts: last ? [...step.attempts.slice(0, -1), { ...last }] : [] };
   }
   const compensating = state.compensating ? { ...state.compensating, queue: [...state.compensating.queue] } : undefined;
   return { ...state, steps, ...(compensating ? { compensating } : {}) };
