@@ -3,9 +3,14 @@ import { runHttpStep, type HttpStepInput } from '../agents/http-step';
 import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgentForStep } from '../db/agents';
-import type { AppEnv } from '../env';
+import { secretOf, type AppEnv } from '../env';
 import { CircuitGate } from './circuit-gate';
 import type { Claim, Report } from './run-object';
+
+/** What agents may use of the platform when they run for a tenant: fetch, and its secrets by name. */
+export function hostFor(env: AppEnv, tenantId: string): AgentHost {
+  return { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, tenantId, name) };
+}
 
 /**
  * Calls what a claimed attempt names: the agent (through its circuit breaker), the HTTP request or

@@ -1,23 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
 import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../core/engine';
-import type { AgentHost } from '../agents';
-import { secretOf, type AppEnv } from '../env';
+import type { AppEnv } from '../env';
 import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
-import { executeAttempt, reportOf } from './execute-attempt';
+import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
 import { claimable, type AttemptRef, type Claim, type Report } from './attempts';
+import { RunLane } from './run-lane';
 import { RunStore, type OutboxEntry } from './run-store';
 import { RunWatchers } from './run-watchers';
 
 export type { AttemptRef, Claim, Report } from './attempts';
 
-/** A report waiting for the next settle; `done` receives the attempt handed back to its consumer. */
+/** A report waiting for the next settle. */
 interface PendingReport {
   event: RunEvent;
-  wantsNext: boolean;
-  done: (next: Claim | null) => void;
+  done: () => void;
   failed: (err: unknown) => void;
 }
 
@@ -36,10 +35,10 @@ export const OUTBOX_RETRY_MS = 2_000;
  * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email). The one
  * alarm is set to the earliest timer; a wake-up replays whatever the outbox still holds.
  *
- * Hot path: reports that arrive together are settled in one transaction, and the step a report
- * makes ready is handed straight back to the consumer that reported (recorded as started, its
- * timeout timer the safety net) instead of a Queue hop. Callers never wait for the outbox: it is
- * durable once committed, and carried out in the background.
+ * Hot path: the object executes one ready attempt at a time itself (its {@link RunLane}, so a
+ * chain takes no Queue hop); the others go through the Queue. Reports that arrive together are
+ * settled in one transaction. Callers never wait for the outbox: it is durable once committed, and
+ * carried out in the background.
  */
 export class RunObject extends DurableObject<AppEnv> {
   private readonly store: RunStore;
@@ -51,11 +50,13 @@ export class RunObject extends DurableObject<AppEnv> {
   /** The outbox holds more than a deferred mirror; true at wake-up, so a restart replays it. */
   private urgent = true;
   private readonly watchers: RunWatchers;
+  private readonly lane: RunLane;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
     this.watchers = new RunWatchers(ctx);
+    this.lane = new RunLane((claim) => this.execute(claim), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
   }
 
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
@@ -82,7 +83,7 @@ export class RunObject extends DurableObject<AppEnv> {
       const { tenantId, parent, ...init } = run;
       this.store.put('tenantId', tenantId);
       if (parent) this.store.put('parent', parent);
-      await this.apply(initialState(init), [{ type: 'RunStarted' }], 0, true);
+      await this.apply(initialState(init), [{ type: 'RunStarted' }], true);
     });
     await this.flush();
   }
@@ -113,42 +114,23 @@ export class RunObject extends DurableObject<AppEnv> {
   /**
    * Records the outcome of an attempt; stale and duplicate reports change nothing. Reports that
    * arrive while others are being settled are settled together.
-   * @param wantsNext the reporting consumer can run the next ready step itself.
-   * @returns the attempt handed back to the reporter, already claimed; null when none.
    */
-  async report(report: Report, wantsNext = false): Promise<Claim | null> {
-    return (await this.reportMany([{ report, wantsNext }]))[0] ?? null;
+  async report(report: Report): Promise<void> {
+    await this.reportMany([report]);
   }
 
-  /** {@link report} for several attempts in one call (a consumer's fan-out). @returns each one's handed-back attempt. */
-  async reportMany(reports: { report: Report; wantsNext: boolean }[]): Promise<(Claim | null)[]> {
-    const nexts = reports.map(({ report, wantsNext }) => {
+  /** {@link report} for several attempts in one call (a consumer's fan-out). */
+  async reportMany(reports: Report[]): Promise<void> {
+    const settled = reports.map((report) => {
       const { stepId, attempt, usage, provider } = report;
       const event: RunEvent = report.ok
         ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
         : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
-      return new Promise<Claim | null>((done, failed) => this.reports.push({ event, wantsNext, done, failed }));
+      return new Promise<void>((done, failed) => this.reports.push({ event, done, failed }));
     });
     await this.serial(() => this.settleReports());
     void this.flush();
-    return Promise.all(nexts);
-  }
-
-  /**
-   * Runs a chain inside this object: executes the handed-back attempt, settles its outcome, and goes
-   * on with the step that makes ready, until none is or `budgetMs` is spent. A sequential chain then
-   * pays no Worker-to-object call per step. Each attempt is recorded as started before it runs, so
-   * should this object die mid-chain, its timeout timer retries it.
-   */
-  async runChain(first: Claim, budgetMs: number): Promise<void> {
-    const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(this.env, first.tenantId, name) };
-    const until = Date.now() + budgetMs;
-    const runId = this.store.state()?.runId;
-    if (!runId) return;
-    for (let claim: Claim | null = first; claim; ) {
-      const { result, provider } = await executeAttempt(this.env, runId, claim, host, (p) => this.ctx.waitUntil(p));
-      claim = await this.report(reportOf(claim, result, provider), Date.now() < until);
-    }
+    await Promise.all(settled);
   }
 
   /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */
@@ -211,19 +193,25 @@ export class RunObject extends DurableObject<AppEnv> {
     await this.flush();
   }
 
-  /** Settles every pending report in one transaction and hands ready steps back to reporters. */
+  /** Settles every pending report in one transaction. */
   private async settleReports(): Promise<void> {
     const batch = this.reports;
     this.reports = [];
     if (!batch.length) return;
     try {
       const state = this.store.state();
-      const takers = batch.filter((r) => r.wantsNext);
-      const { handed } = state ? await this.apply(state, batch.map((r) => r.event), takers.length) : { handed: [] };
-      for (const r of batch) r.done(r.wantsNext ? (handed[takers.indexOf(r)] ?? null) : null);
+      if (state) await this.apply(state, batch.map((r) => r.event));
+      for (const r of batch) r.done();
     } catch (err) {
       for (const r of batch) r.failed(err);
     }
+  }
+
+  /** Executes an attempt handed to the lane, as the Queue consumer would. */
+  private async execute(claim: Claim): Promise<Report> {
+    const { runId } = this.store.state()!;
+    const { result, provider } = await executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p));
+    return reportOf(claim, result, provider);
   }
 
   private claimOf(state: RunState, { stepId, attempt }: AttemptRef): Claim {
@@ -246,20 +234,20 @@ export class RunObject extends DurableObject<AppEnv> {
   }
 
   /**
-   * Decides events in order and commits the result in one transaction. Up to `handBack` of the
-   * attempts they dispatch are started here and returned instead of being sent to the Queue.
-   * @returns whether the run changed, and the handed-back claims.
+   * Decides events in order and commits the result in one transaction. When the lane is free, the
+   * first attempt they dispatch is started here and handed to it instead of being sent to the Queue.
+   * @returns whether the run changed.
    */
-  private async apply(state: RunState, events: RunEvent[], handBack = 0, isNew = false): Promise<{ changed: boolean; handed: Claim[] }> {
+  private async apply(state: RunState, events: RunEvent[], isNew = false): Promise<{ changed: boolean }> {
     let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
-    // The attempts handed back are recorded as started in the same decision (one copy of the state).
+    // The lane's attempt is recorded as started in the same decision (one copy of the state).
     const { state: next, commands } = await decideAll(state, events, { now: Date.now(), random: Math.random }, (decided) => {
-      dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, handBack);
+      dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, this.lane.capacity);
       return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
     });
     const handedKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
-    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false, handed: [] };
+    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false };
     const outbox = outboxOf(commands, handedKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
     this.store.commit(next, changed, commands, outbox);
@@ -271,7 +259,8 @@ export class RunObject extends DurableObject<AppEnv> {
       this.urgent = true;
       void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
     }
-    return { changed: true, handed: dispatches.map((d) => this.claimOf(next, d)) };
+    for (const d of dispatches) this.lane.take(this.claimOf(next, d));
+    return { changed: true };
   }
 
   /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */

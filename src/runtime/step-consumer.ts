@@ -1,11 +1,7 @@
-import type { AgentHost } from '../agents';
-import { secretOf, type AppEnv, type StepMessage } from '../env';
-import { executeAttempt, reportOf } from './execute-attempt';
+import type { AppEnv, StepMessage } from '../env';
+import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { ReportBatcher } from './report-batcher';
 import type { Claim, Report } from './run-object';
-
-/** How long one consumer invocation keeps taking handed-back steps of a run before leaving them to the Queue, ms. */
-export const HAND_BACK_BUDGET_MS = 60_000;
 
 /** Reports that fail to reach the RunObject are tried this many times before the step's timeout takes over. */
 const REPORT_TRIES = 3;
@@ -13,11 +9,10 @@ const REPORT_TRIES = 3;
 type RunStub = ReturnType<AppEnv['RUNS']['get']>;
 
 /** Reports outcomes in one call, retrying a lost connection to the RunObject a few times. */
-async function reportMany(stub: RunStub, items: { report: Report; wantsNext: boolean }[]): Promise<(Claim | null)[]> {
+async function reportMany(stub: RunStub, reports: Report[]): Promise<void> {
   for (let tries = 1; ; tries++) {
     try {
-      // RPC types cannot express `unknown` payloads; the shape is the RunObject's own Claim.
-      return (await stub.reportMany(items)) as (Claim | null)[];
+      return await stub.reportMany(reports);
     } catch (err) {
       if (tries >= REPORT_TRIES) throw err;
       await new Promise((r) => setTimeout(r, 50 * tries));
@@ -26,18 +21,15 @@ async function reportMany(stub: RunStub, items: { report: Report; wantsNext: boo
 }
 
 /**
- * Executes a claimed attempt and reports its outcome, then goes on with the step the RunObject
- * hands back (the next one of a chain) until none is handed back or the budget is spent. It never
- * decides what happens next. Every call carries the idempotency key `${runId}:${stepId}:${attempt}`.
+ * Executes a claimed attempt and reports its outcome. It never decides what happens next. Every
+ * call carries the idempotency key `${runId}:${stepId}:${attempt}`.
  * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
  * timeout timer.
  */
-async function runClaimed(env: AppEnv, stub: RunStub, reports: ReportBatcher, runId: string, first: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
-  const host: AgentHost = { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, first.tenantId, name) };
+async function runClaimed(env: AppEnv, reports: ReportBatcher, runId: string, claim: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
   reports.started();
-  const { result, provider } = await executeAttempt(env, runId, first, host, background);
-  const next = await reports.report({ report: reportOf(first, result, provider), wantsNext: true });
-  if (next) await stub.runChain(next, HAND_BACK_BUDGET_MS);
+  const { result, provider } = await executeAttempt(env, runId, claim, hostFor(env, claim.tenantId), background);
+  await reports.report(reportOf(claim, result, provider));
 }
 
 /** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
@@ -54,7 +46,7 @@ async function runAttempts(env: AppEnv, runId: string, messages: readonly Messag
   await Promise.all(messages.map(async (msg, i) => {
     try {
       const claim = claims[i];
-      if (claim) await runClaimed(env, stub, reports, runId, claim, background);
+      if (claim) await runClaimed(env, reports, runId, claim, background);
       msg.ack();
     } catch (err) {
       retryLater(msg, err);
