@@ -1,4 +1,4 @@
-import { and, desc, eq, like, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, like, lt, or, sql } from 'drizzle-orm';
 import { agentOf, nodeOf, type RunState } from '../core/engine';
 import type { RunStatus, TriggerType } from '../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
@@ -80,24 +80,42 @@ export async function mirrorRun(db: Database, tenantId: string, state: RunState,
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
   }).where(eq(runs.id, state.runId));
-  const attempts = [...stepIds].flatMap((stepId) => {
+  const rows: AttemptRow[] = [...stepIds].flatMap((stepId) => {
     const step = state.steps[stepId]!;
     const agent = agentOf(state, stepId);
     const kind = nodeOf(state, stepId).kind;
-    return step.attempts.map((a) => {
-      const values = {
-        tenantId, runId: state.runId, stepId, attempt: a.attempt, status: a.status, stepStatus: step.status, agent,
-        provider: a.provider ?? kind, error: a.error ?? null,
-        inputTokens: a.usage?.inputTokens ?? null, outputTokens: a.usage?.outputTokens ?? null, costUsd: a.usage?.costUsd ?? null,
-        dispatchedAt: iso(a.dispatchedAt)!, startedAt: iso(a.startedAt), endedAt: iso(a.endedAt),
-      };
-      return db.insert(stepAttempts).values(values).onConflictDoUpdate({
-        target: [stepAttempts.runId, stepAttempts.stepId, stepAttempts.attempt],
-        set: { ...values, tenantId: sql`tenant_id` },
-      });
-    });
+    return step.attempts.map((a) => ({
+      tenantId, runId: state.runId, stepId, attempt: a.attempt, status: a.status, stepStatus: step.status, agent,
+      provider: a.provider ?? kind, error: a.error ?? null,
+      inputTokens: a.usage?.inputTokens ?? null, outputTokens: a.usage?.outputTokens ?? null, costUsd: a.usage?.costUsd ?? null,
+      dispatchedAt: iso(a.dispatchedAt)!, startedAt: iso(a.startedAt) ?? null, endedAt: iso(a.endedAt) ?? null,
+    }));
   });
-  await db.batch([run, ...attempts]);
+  const upserts = [];
+  for (let i = 0; i < rows.length; i += ATTEMPTS_PER_STATEMENT) upserts.push(upsertAttempts(db, rows.slice(i, i + ATTEMPTS_PER_STATEMENT)));
+  await db.batch([run, ...upserts]);
+}
+
+type AttemptRow = typeof stepAttempts.$inferInsert;
+/** Rows per statement: one bound parameter each, a few hundred bytes of JSON per row. */
+const ATTEMPTS_PER_STATEMENT = 200;
+/** Columns an upsert leaves as they are: the key, and the tenant. */
+const KEPT = new Set<string>(['tenantId', 'runId', 'stepId', 'attempt']);
+
+/**
+ * One upsert of many attempt rows. D1 refuses statements with over 100 bound parameters, so the
+ * rows travel as one JSON parameter that SQLite's `json_each` unpacks
+ * (https://sqlite.org/json1.html#jeach); `WHERE true` is the guard SQLite asks for in an upsert
+ * from a SELECT (https://sqlite.org/lang_upsert.html).
+ */
+function upsertAttempts(db: Database, rows: AttemptRow[]) {
+  const columns = Object.entries(getTableColumns(stepAttempts));
+  // Selected in the table's column order, which is the order drizzle lists them in the INSERT.
+  const values = sql.join(columns.map(([key]) => sql.raw(`json_extract(value, '$.${key}')`)), sql`, `);
+  const set = Object.fromEntries(columns.filter(([key]) => !KEPT.has(key)).map(([key, column]) => [key, sql.raw(`excluded.${JSON.stringify(column.name)}`)]));
+  return db.insert(stepAttempts)
+    .select(sql`SELECT ${values} FROM json_each(${JSON.stringify(rows)}) WHERE true`)
+    .onConflictDoUpdate({ target: [stepAttempts.runId, stepAttempts.stepId, stepAttempts.attempt], set });
 }
 
 /** Largest run output copied into D1, bytes of JSON; larger ones stay in the RunObject. */
