@@ -46,8 +46,12 @@ function readiness(state: RunState, id: string, suffix: string): Readiness {
   const node = planOf(state).byId.get(id)!;
   const step = state.steps[id + suffix]!;
   if (node.isErrorHandler) return step.handling ? 'ready' : 'wait';
+  // Most pending steps of a long run wait on a step not yet ended: answered without allocating.
+  for (const d of node.deps) {
+    const dep = state.steps[d + suffix];
+    if (!dep || !isTerminal(dep)) return 'wait';
+  }
   const deps = node.deps.map((d) => ({ id: d, state: state.steps[d + suffix]! }));
-  if (deps.some((d) => !d.state || !isTerminal(d.state))) return 'wait';
   const failed = deps.find((d) => d.state.status === 'failed' && (planOf(state).byId.get(d.id)!.step.on_error ?? 'fail') !== 'continue');
   if (failed) return { skip: 'upstream_failed' };
   if (node.explicitNeeds && deps.length > 0 && deps.every((d) => d.state.status === 'skipped')) return { skip: 'needs_skipped' };
@@ -117,7 +121,7 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
         }
       }
     }
-    if (state.status === 'running' && !state.compensating) progressed = (await settleBlocks(state, clock, commands)) || progressed;
+    if (state.status === 'running' && !state.compensating && hasBlocks(planOf(state))) progressed = (await settleBlocks(state, clock, commands)) || progressed;
   }
   if (state.status === 'running' && !state.compensating) await completeIfDone(state, clock, commands);
   if (state.status === 'running') {
