@@ -4,7 +4,7 @@ import { circuitOf, type AppEnv } from '../env';
 /** How long this isolate trusts a `closed` circuit it has seen before asking the AgentCircuit again, ms. */
 export const CLOSED_TRUST_MS = 1_000;
 
-/** Successes are gathered this long before one call sends them all, ms. */
+/** Successes are gathered this long before one call sends them all, ms: at most one call per agent per this interval. */
 export const SUCCESS_BATCH_MS = 250;
 
 /** Last circuit state this isolate saw per `<tenant>:<agent>`, with when (epoch ms). */
@@ -25,8 +25,17 @@ const firstAsk = new Map<string, Promise<CircuitState['state']>>();
 export class CircuitGate {
   private readonly key: string;
 
-  /** @param background collects the background sends, for the caller's `waitUntil`. */
-  constructor(private readonly env: AppEnv, private readonly tenantId: string, private readonly agent: string, private readonly background: (p: Promise<unknown>) => void) {
+  /**
+   * @param background collects the background sends, for the caller's `waitUntil`.
+   * @param circuitFor the agent's AgentCircuit (tests wrap it to count calls).
+   */
+  constructor(
+    env: AppEnv,
+    tenantId: string,
+    agent: string,
+    private readonly background: (p: Promise<unknown>) => void,
+    private readonly circuitFor: () => Pick<ReturnType<typeof circuitOf>, 'acquire' | 'record'> = () => circuitOf(env, tenantId, agent),
+  ) {
     this.key = `${tenantId}:${agent}`;
   }
 
@@ -56,15 +65,20 @@ export class CircuitGate {
     if (!sending.has(this.key)) this.background(this.sendSuccesses());
   }
 
-  /** Sends the counted successes, then any counted meanwhile, one call at a time. */
+  /**
+   * Sends the successes counted every {@link SUCCESS_BATCH_MS}, one call at a time, until an
+   * interval counts none. Under steady load that is one call per interval, not one per round trip.
+   */
   private sendSuccesses(): Promise<void> {
     let finished!: () => void;
     const send = new Promise<void>((resolve) => (finished = resolve));
     sending.set(this.key, send);
     void (async () => {
       try {
-        await new Promise((r) => setTimeout(r, SUCCESS_BATCH_MS));
-        for (let ok = unsent.get(this.key) ?? 0; ok > 0; ok = unsent.get(this.key) ?? 0) {
+        for (;;) {
+          await new Promise((r) => setTimeout(r, SUCCESS_BATCH_MS));
+          const ok = unsent.get(this.key) ?? 0;
+          if (ok === 0) break;
           unsent.delete(this.key);
           try {
             this.saw(await this.circuit().record({ ok, failed: 0 }));
@@ -82,7 +96,7 @@ export class CircuitGate {
   }
 
   private circuit() {
-    return circuitOf(this.env, this.tenantId, this.agent);
+    return this.circuitFor();
   }
 
   private saw(state: CircuitState['state']): void {
