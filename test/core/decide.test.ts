@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { changedSteps, decide, decideAll, type Command, type RunEvent, type RunState } from '../../src/core/engine';
 import { stateOf } from '../support/definitions';
+import { deepFreeze } from '../support/play';
 
 const clock = (now: number, random = 0.5) => ({ now, random: () => random });
 
-/** Feeds events in order; returns the final state and every decision's commands. */
+/** Feeds events in order to frozen states; returns the final state and every decision's commands. */
 async function play(state: RunState, events: RunEvent[], start = 1000) {
   const all: Command[][] = [];
   let now = start;
   for (const event of events) {
-    const d = await decide(state, event, clock(now));
+    const d = await decide(deepFreeze(state), event, clock(now));
     state = d.state;
     all.push(d.commands);
     now += 100;
@@ -298,6 +299,17 @@ steps:
     }
     const stale = await decideAll(started, [ok('p', 'P', 9)], clock(2000));
     expect(changedSteps(started, stale.state)).toEqual([]);
+  });
+
+  it('a decision copies only the step instances it changes; the rest stay the same objects', async () => {
+    const CHAIN = 'name: c\nsteps:\n  - { id: a, agent: x, input: a }\n  - { id: b, agent: x, input: b }\n  - { id: c, agent: x, input: c }';
+    const { state: started } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, { type: 'StepStarted', stepId: 'a', attempt: 1 }]);
+    const { state: next } = await decideAll(started, [ok('a', 'A')], clock(2000));
+    expect(next.steps.c).toBe(started.steps.c);
+    expect(next.steps.a).not.toBe(started.steps.a);
+    expect(next.steps.b).not.toBe(started.steps.b);
+    expect(changedSteps(started, next)).toEqual(['a', 'b']);
+    expect([started.steps.a!.status, started.steps.b!.status]).toEqual(['running', 'pending']);
   });
 
   it('a retried step shares its earlier attempts with the state before, yet neither state changes the other', async () => {

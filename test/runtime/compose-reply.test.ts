@@ -7,8 +7,8 @@ import { markdownToHtml } from '../../src/core/markdown';
 
 function finished(output: unknown): RunState {
   const state = { ...stateOf('name: w\nsteps: [ { id: a, agent: x } ]'), runId: 'run_x', trigger: { type: 'email' as const } };
-  state.steps.a = { status: 'succeeded', attempt: 1, attempts: [{ attempt: 1, status: 'succeeded', dispatchedAt: 0, provider: 'http' }], output };
-  return { ...state, status: 'completed', output, startedAt: 0, endedAt: 41_000 };
+  const a = { status: 'succeeded' as const, attempt: 1, attempts: [{ attempt: 1, status: 'succeeded' as const, dispatchedAt: 0, provider: 'http' }], output };
+  return { ...state, steps: { ...state.steps, a }, status: 'completed', output, startedAt: 0, endedAt: 41_000 };
 }
 
 describe('reply composition', () => {

@@ -1,11 +1,23 @@
 import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
 
-/** Plays events; returns the final state and the commands of each decision. */
+/**
+ * Freezes a state through and through, so a decision that changes it in place (instead of its own
+ * copy, see engine/steps.ts) throws in the tests.
+ */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** Plays events on frozen states; returns the final state and the commands of each decision. */
 export async function play(state: RunState, events: RunEvent[]) {
   const all: Command[][] = [];
   let now = 1000;
   for (const event of events) {
-    const d = await decide(state, event, { now, random: () => 0.5 });
+    const d = await decide(deepFreeze(state), event, { now, random: () => 0.5 });
     state = d.state;
     all.push(d.commands);
     now += 100;

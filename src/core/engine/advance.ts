@@ -6,6 +6,7 @@ import { dispatch, renderLeafInput, startWaiting } from './leaf';
 import { failRun, failStep } from './failure';
 import { settleBlocks, startBlock } from './blocks';
 import { advanceCompensation } from './compensation';
+import { own } from './steps';
 import type { Clock, Command, RunState, StepState } from './types';
 
 type Readiness = 'wait' | 'ready' | { skip: string };
@@ -65,16 +66,16 @@ export function skip(step: StepState, reason: string, now: number): void {
 /** Evaluates `if:`, then starts the instance by kind. Expression errors fail the step. */
 async function start(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
   const node = nodeOf(state, key);
-  const step = state.steps[key]!;
   try {
     if (node.step.if !== undefined && !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`))) {
-      skip(step, 'condition', clock.now);
+      skip(own(state, key), 'condition', clock.now);
       return;
     }
     if (node.kind === 'sleep' || node.kind === 'wait_for_event') return startWaiting(state, key, clock, commands);
     if (node.kind === 'approval') return await startApproval(state, key, clock, commands);
     if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach') return await startBlock(state, key, clock, commands);
-    step.input = await renderLeafInput(state, key, node.step, node.path);
+    const input = await renderLeafInput(state, key, node.step, node.path);
+    own(state, key).input = input;
     dispatch(state, key, clock, commands);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;
@@ -113,10 +114,10 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
         if (ready === 'ready') {
           await start(state, key, clock, commands);
           // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
-          const started: StepState = state.steps[key]!; // read afresh: start() changed its status
+          const started = state.steps[key]!; // read afresh: start() changed its status
           if (BLOCK_KINDS.has(nodeOf(state, key).kind) || (started.status !== 'running' && started.status !== 'waiting')) progressed = true;
         } else {
-          skip(state.steps[key]!, ready.skip, clock.now);
+          skip(own(state, key), ready.skip, clock.now);
           progressed = true;
         }
       }
@@ -139,7 +140,7 @@ export function listDone(state: RunState, list: string, suffix: string, clock: C
     return planOf(state).byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
   });
   if (busy) return false;
-  for (const id of ids) if (state.steps[id + suffix]!.status === 'pending') skip(state.steps[id + suffix]!, 'not_triggered', clock.now);
+  for (const id of ids) if (state.steps[id + suffix]!.status === 'pending') skip(own(state, id + suffix), 'not_triggered', clock.now);
   return true;
 }
 

@@ -5,12 +5,13 @@ import { render } from '../expressions';
 import { failStep } from './failure';
 import { approvalId, contextOf, nodeOf, parseKey, planOf } from './instances';
 import { succeed } from './leaf';
+import { own } from './steps';
 import { cancelTimer, setTimer } from './timers';
 import type { ApprovalStatus, Clock, Command, RunEvent, RunState } from './types';
 
 /** Asks for a decision: the step waits (run `waiting`), the request goes out, the deadline is set. @throws ExpressionError */
 export async function startApproval(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const node = nodeOf(state, key);
   const spec = approvalOf(planOf(state), node.id)!;
   const rendered = await render(spec.message, contextOf(state, key), `${node.path}.approval.message`);
@@ -47,8 +48,9 @@ export function takeDecision(state: RunState, event: Decided, clock: Clock, comm
   if (!final && !optionsOf(spec).includes(event.decision)) return false;
   if (!final && step.votes?.some((v) => v.by === by)) return false;
   const vote = { by, decision: event.decision, ...(event.comment ? { comment: event.comment } : {}), at: clock.now };
-  step.votes = [...(step.votes ?? []), vote];
-  const approvals = step.votes.filter((v) => v.decision === 'approve').length;
+  const votes = [...(step.votes ?? []), vote];
+  own(state, event.stepId).votes = votes;
+  const approvals = votes.filter((v) => v.decision === 'approve').length;
   if (event.decision === 'approve' && !final && approvals < spec.quorum) return true;
   close(state, event.stepId, event.decision, by, event.comment, clock, commands);
   return true;
@@ -57,7 +59,7 @@ export function takeDecision(state: RunState, event: Decided, clock: Clock, comm
 const CLOSED_AS: Record<Decision, ApprovalStatus> = { approve: 'approved', reject: 'rejected', request_changes: 'changes_requested' };
 
 function close(state: RunState, key: string, decision: Decision, by: string, comment: string | undefined, clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const round = step.attempt;
   cancelTimer(commands, 'approval_deadline', key, round);
   cancelTimer(commands, 'approval_escalate', key, round);
@@ -74,7 +76,7 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
   step.comment = comment ?? '';
   const { suffix } = parseKey(key);
   for (const id of rerunRange(planOf(state), parseKey(key).id)) {
-    const again = state.steps[id + suffix]!;
+    const again = own(state, id + suffix);
     for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'votes'] as const) delete again[field];
     again.status = 'pending';
   }

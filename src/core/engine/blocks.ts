@@ -5,6 +5,7 @@ import { listDone, listOutput, skip } from './advance';
 import { cancelSubtree, failStep } from './failure';
 import { contextOf, enterList, isTerminal, nodeOf, parseKey, planOf } from './instances';
 import { succeed } from './leaf';
+import { own, putStep } from './steps';
 import type { Clock, Command, RunState } from './types';
 
 /** Most step instances one run may hold (foreach iterations × their steps included). */
@@ -19,7 +20,7 @@ const limitError = (message: string): StepError => ({ code: 'limit_exceeded', me
  */
 export async function startBlock(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
   const node = nodeOf(state, key);
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const { suffix } = parseKey(key);
   Object.assign(step, { status: 'running', startedAt: clock.now });
   const def = node.step;
@@ -31,7 +32,10 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
     const chosen = caseKey in def.cases ? `${node.id}:case:${caseKey}` : def.default ? `${node.id}:default` : undefined;
     for (const list of childLists(def, node.path)) {
       if (list.list === chosen) continue;
-      for (const id of planOf(state).lists.get(list.list) ?? []) skip((state.steps[id + suffix] ??= { status: 'pending', attempt: 0, attempts: [] }), 'not_selected', clock.now);
+      for (const id of planOf(state).lists.get(list.list) ?? []) {
+        if (!state.steps[id + suffix]) putStep(state, id + suffix, { status: 'pending', attempt: 0, attempts: [] });
+        skip(own(state, id + suffix), 'not_selected', clock.now);
+      }
     }
     if (!chosen) {
       Object.assign(step, { output: null });
@@ -65,12 +69,14 @@ function startIterations(state: RunState, key: string): void {
   const list = `${node.id}:do`;
   const ids = planOf(state).lists.get(list) ?? [];
   let running = 0;
-  for (let i = 0; i < (step.started ?? 0); i++) if (ids.some((id) => !isTerminal(state.steps[`${id}${suffix}[${i}]`]!))) running++;
-  while (running < def.concurrency && (step.started ?? 0) < step.items!.length) {
-    enterList(state, list, `${suffix}[${step.started}]`);
-    step.started = (step.started ?? 0) + 1;
+  let started = step.started ?? 0;
+  for (let i = 0; i < started; i++) if (ids.some((id) => !isTerminal(state.steps[`${id}${suffix}[${i}]`]!))) running++;
+  while (running < def.concurrency && started < step.items!.length) {
+    enterList(state, list, `${suffix}[${started}]`);
+    started++;
     running++;
   }
+  if (started !== (step.started ?? 0)) own(state, key).started = started;
 }
 
 /** A child counts as done-ok for `wait_for: all` when it succeeded, was skipped, or failed with `continue`. */
@@ -125,11 +131,11 @@ function settleParallel(state: RunState, key: string, suffix: string, clock: Clo
 }
 
 function settleForeach(state: RunState, key: string, suffix: string, clock: Clock): boolean {
-  const step = state.steps[key]!;
   const list = `${nodeOf(state, key).id}:do`;
-  const before = step.started;
+  const before = state.steps[key]!.started;
   startIterations(state, key);
-  let changed = step.started !== before;
+  const step = state.steps[key]!; // read afresh: startIterations may have taken it over
+  const changed = step.started !== before;
   if (step.started !== step.items!.length) return changed;
   const done = step.items!.every((_, i) => listDone(state, list, `${suffix}[${i}]`, clock));
   if (!done) return changed;

@@ -2,6 +2,7 @@ import { ExpressionError } from '../expressions';
 import { isTerminal, parseKey, planOf } from './instances';
 import { dispatch, renderLeafInput } from './leaf';
 import { endFailed, failStep } from './failure';
+import { own, putStep } from './steps';
 import type { Clock, Command, RunState } from './types';
 
 /**
@@ -13,10 +14,10 @@ export async function advanceCompensation(state: RunState, clock: Clock, command
   const saga = state.compensating!;
   const plan = planOf(state);
   if (saga.current) {
-    const original = state.steps[saga.current]!;
     const { id, suffix } = parseKey(saga.current);
     const comp = state.steps[plan.compensation.get(id)! + suffix]!;
     if (!isTerminal(comp)) return false;
+    const original = own(state, saga.current);
     original.compensation = comp.status === 'succeeded' ? 'succeeded' : 'failed';
     if (comp.status === 'succeeded') original.status = 'compensated';
     delete saga.current;
@@ -30,10 +31,11 @@ export async function advanceCompensation(state: RunState, clock: Clock, command
   const { id, suffix } = parseKey(next);
   const compId = plan.compensation.get(id)!;
   const compKey = compId + suffix;
-  state.steps[compKey] ??= { status: 'pending', attempt: 0, attempts: [] };
+  if (!state.steps[compKey]) putStep(state, compKey, { status: 'pending', attempt: 0, attempts: [] });
   const node = plan.byId.get(compId)!;
   try {
-    state.steps[compKey]!.input = await renderLeafInput(state, compKey, node.step, node.path);
+    const input = await renderLeafInput(state, compKey, node.step, node.path);
+    own(state, compKey).input = input;
     dispatch(state, compKey, clock, commands);
   } catch (err) {
     if (!(err instanceof ExpressionError)) throw err;

@@ -1,6 +1,7 @@
 import { advance } from './advance';
 import { endFailed, sagaQueue, stop } from './failure';
 import { isRunTerminal, nodeOf } from './instances';
+import { own } from './steps';
 import { setTimer } from './timers';
 import { durationMs } from '../definition/duration';
 import type { Clock, Command, RunState } from './types';
@@ -48,10 +49,11 @@ export async function restart(state: RunState, clock: Clock, commands: Command[]
   if (state.status !== 'failed' && state.status !== 'cancelled') return;
   for (const [key, step] of Object.entries(state.steps)) {
     if (step.status === 'succeeded' || nodeOf(state, key).compensates) continue;
-    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'branch'] as const) delete step[field];
-    step.status = 'pending';
+    const again = own(state, key);
+    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'branch'] as const) delete again[field];
+    again.status = 'pending';
   }
-  for (const step of Object.values(state.steps)) delete step.compensation;
+  for (const [key, step] of Object.entries(state.steps)) if (step.compensation !== undefined) delete own(state, key).compensation;
   delete state.error;
   delete state.endedAt;
   delete state.compensating;

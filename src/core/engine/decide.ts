@@ -8,6 +8,7 @@ import { cancel, pause, restart, resume } from './control';
 import { failRun, failStep } from './failure';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
+import { beginDecision, own, ownedSteps } from './steps';
 import { cancelTimer, setTimer } from './timers';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
@@ -34,7 +35,7 @@ export function decide(state: RunState, event: RunEvent, clock: Clock): Promise<
 export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock, followUp?: (commands: readonly Command[]) => RunEvent[]): Promise<Decision> {
   const revives = (e: RunEvent) => e.type === 'RestartRequested';
   if (isRunTerminal(state) && !events.some(revives)) return { state, commands: [] };
-  const next = copyForUpdate(state);
+  const next = beginDecision(state);
   const commands: Command[] = [];
   const apply = async (list: readonly RunEvent[]) => {
     for (const event of list) {
@@ -49,31 +50,13 @@ export async function decideAll(state: RunState, events: readonly RunEvent[], cl
 }
 
 /**
- * A copy of the state that handlers may modify: every object they mutate in place (the run, each
- * step, a step's current attempt, the saga queue) is copied; values they only ever replace
- * (definition, inputs, outputs, foreach items) are shared. Handlers change only a step's last
- * attempt (`attempts.at(-1)`) or push a new one, so earlier attempts are shared too. Much cheaper
- * than a deep clone for runs of thousands of steps.
- */
-function copyForUpdate(state: RunState): RunState {
-  const steps: RunState['steps'] = {};
-  for (const key in state.steps) {
-    const step = state.steps[key]!;
-    const last = step.attempts.at(-1);
-    steps[key] = { ...step, attempts: last ? [...step.attempts.slice(0, -1), { ...last }] : [] };
-  }
-  const compensating = state.compensating ? { ...state.compensating, queue: [...state.compensating.queue] } : undefined;
-  return { ...state, steps, ...(compensating ? { compensating } : {}) };
-}
-
-/**
- * Keys of the step instances a decision changed. Relies on {@link copyForUpdate}'s rule (handlers
- * mutate copies and replace, never mutate, shared values), so a shallow comparison is exact and
- * far cheaper than serialising every step of a large run.
+ * Keys of the step instances a decision changed: of the ones it took over (`own`, `putStep`), those
+ * that differ. Handlers change only their own copies and replace, never mutate, shared values, so
+ * a shallow comparison is exact. A state no decision started is compared step by step.
  */
 export function changedSteps(before: RunState, after: RunState): string[] {
   if (before === after) return [];
-  return Object.keys(after.steps).filter((key) => {
+  return [...(ownedSteps(after) ?? Object.keys(after.steps))].filter((key) => {
     const a = before.steps[key];
     const b = after.steps[key]!;
     if (!a || !sameFields(a, b) || a.attempts.length !== b.attempts.length) return true;
@@ -107,14 +90,14 @@ const handlers: Handlers = {
   StepStarted: (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
-    const step = state.steps[event.stepId]!;
+    const step = own(state, event.stepId);
     step.attempts.at(-1)!.startedAt ??= clock.now;
     step.startedAt ??= clock.now;
   },
 
   StepSucceeded: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
-    const attempt = state.steps[event.stepId]!.attempts.at(-1)!;
+    const attempt = own(state, event.stepId).attempts.at(-1)!;
     Object.assign(attempt, { usage: event.usage, provider: event.provider });
     attempt.startedAt ??= clock.now;
     succeed(state, event.stepId, event.output, clock);
@@ -125,7 +108,7 @@ const handlers: Handlers = {
 
   StepFailed: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
-    Object.assign(state.steps[event.stepId]!.attempts.at(-1)!, { usage: event.usage, provider: event.provider });
+    Object.assign(own(state, event.stepId).attempts.at(-1)!, { usage: event.usage, provider: event.provider });
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     attemptFailed(state, event.stepId, event.error, 'failed', clock, commands);
@@ -153,7 +136,7 @@ const handlers: Handlers = {
       if (timer.kind === 'sleep') succeed(state, timer.stepId, null, clock);
       else {
         commands.push({ type: 'StopWaiting', stepId: timer.stepId });
-        step.attempts.at(-1)!.status = 'timed_out';
+        own(state, timer.stepId).attempts.at(-1)!.status = 'timed_out';
         failStep(state, timer.stepId, { code: 'timeout', message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`, retryable: false }, clock, commands);
       }
     } else return;
@@ -197,7 +180,7 @@ function eventTypeOf(state: RunState, key: string): string {
 
 /** An attempt failed: retry with backoff when allowed, else fail the step for good. */
 function attemptFailed(state: RunState, key: string, error: StepError, status: 'failed' | 'timed_out', clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   Object.assign(step.attempts.at(-1)!, { status, endedAt: clock.now, error });
   const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
   if (error.retryable && step.attempt < policy.max_attempts) {

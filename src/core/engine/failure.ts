@@ -1,5 +1,6 @@
 import type { StepError } from '../../schemas/errors';
 import { approvalId, isTerminal, nodeOf, parentKey, parseKey, planOf } from './instances';
+import { own } from './steps';
 import { cancelTimer } from './timers';
 import type { Clock, Command, RunState } from './types';
 
@@ -10,7 +11,7 @@ import type { Clock, Command, RunState } from './types';
  * `wait_for` whether a child's failure fails it (see `advance`).
  */
 export function failStep(state: RunState, key: string, error: StepError, clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   Object.assign(step, { status: 'failed', error, endedAt: clock.now });
   step.startedAt ??= clock.now;
   const node = nodeOf(state, key);
@@ -18,9 +19,9 @@ export function failStep(state: RunState, key: string, error: StepError, clock: 
   const onError = node.step.on_error ?? 'fail';
   if (onError === 'continue') return;
   if (onError !== 'fail') {
-    const handler = state.steps[onError + parseKey(key).suffix];
-    if (handler?.status === 'pending') {
-      handler.handling = key;
+    const handlerKey = onError + parseKey(key).suffix;
+    if (state.steps[handlerKey]?.status === 'pending') {
+      own(state, handlerKey).handling = key;
       return;
     }
   }
@@ -33,8 +34,8 @@ export function failStep(state: RunState, key: string, error: StepError, clock: 
 
 /** Stops one instance: cancels its attempt, timers and event wait. */
 export function stop(state: RunState, key: string, clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
-  if (isTerminal(step)) return;
+  if (isTerminal(state.steps[key]!)) return;
+  const step = own(state, key);
   const node = nodeOf(state, key);
   if (step.status === 'running' || step.status === 'waiting') {
     const attempt = step.attempts.at(-1);

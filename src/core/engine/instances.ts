@@ -1,7 +1,8 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
 import { buildPlan, type Plan, type PlanNode } from '../definition/plan';
 import { namesReadBy, type RunContext } from '../expressions';
-import type { RunState, StepState } from './types';
+import { putStep } from './steps';
+import type { RunState, SharedStep, StepState } from './types';
 
 const plans = new WeakMap<WorkflowDefinition, Plan>();
 
@@ -42,7 +43,7 @@ export function parentKey(state: RunState, key: string): string | null {
 }
 
 /** True when the step instance will not change again. */
-export function isTerminal(step: StepState): boolean {
+export function isTerminal(step: SharedStep): boolean {
   return ['succeeded', 'failed', 'skipped', 'cancelled', 'compensated'].includes(step.status);
 }
 
@@ -53,7 +54,7 @@ export function isRunTerminal(state: RunState): boolean {
 
 /** Creates pending instances for every step of a list (idempotent). */
 export function enterList(state: RunState, list: string, suffix: string): void {
-  for (const id of planOf(state).lists.get(list) ?? []) state.steps[id + suffix] ??= { status: 'pending', attempt: 0, attempts: [] };
+  for (const id of planOf(state).lists.get(list) ?? []) if (!state.steps[id + suffix]) putStep(state, id + suffix, { status: 'pending', attempt: 0, attempts: [] });
 }
 
 /** `item` and `index` of the innermost foreach iteration around an instance, if any. */
@@ -76,7 +77,7 @@ function namesOf(step: object): Set<string> | null {
   return namesCache.get(step)!;
 }
 
-function view(step: StepState) {
+function view(step: SharedStep) {
   return { output: step.output ?? null, status: step.status, error: step.error ?? null, attempts: step.attempt, ...(step.comment !== undefined ? { comment: step.comment } : {}) };
 }
 

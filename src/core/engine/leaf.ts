@@ -2,6 +2,7 @@ import type { Step } from '../../schemas/steps';
 import { durationMs } from '../definition/duration';
 import { render } from '../expressions';
 import { contextOf, nodeOf } from './instances';
+import { own } from './steps';
 import { setTimer } from './timers';
 import type { Clock, Command, RunState } from './types';
 
@@ -27,7 +28,7 @@ export async function renderLeafInput(state: RunState, key: string, step: Step, 
 
 /** Starts the next attempt of a leaf step whose input is rendered: a Queue dispatch, or a child run. */
 export function dispatch(state: RunState, key: string, clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const def = nodeOf(state, key).step;
   step.status = 'running';
   step.startedAt ??= clock.now;
@@ -57,7 +58,7 @@ export function redispatch(state: RunState, key: string, clock: Clock, commands:
 
 /** Starts a `sleep:` or `wait_for_event:` step: it waits (status `waiting`) on a timer or an event. */
 export function startWaiting(state: RunState, key: string, clock: Clock, commands: Command[]): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const def = nodeOf(state, key).step;
   Object.assign(step, { status: 'waiting', startedAt: clock.now, attempt: 1 });
   step.attempts.push({ attempt: 1, status: 'running', dispatchedAt: clock.now, startedAt: clock.now });
@@ -71,7 +72,7 @@ export function startWaiting(state: RunState, key: string, clock: Clock, command
 
 /** Marks a step instance succeeded with its output. */
 export function succeed(state: RunState, key: string, output: unknown, clock: Clock): void {
-  const step = state.steps[key]!;
+  const step = own(state, key);
   const attempt = step.attempts.at(-1);
   if (attempt?.status === 'running') Object.assign(attempt, { status: 'succeeded', endedAt: clock.now });
   Object.assign(step, { status: 'succeeded', output, endedAt: clock.now, error: undefined });

@@ -58,6 +58,17 @@ export interface StepState {
   comment?: string;
 }
 
+/**
+ * A step instance as a decision sees it before taking it over: shared with the state it was copied
+ * from, so it must not be changed in place. `own(state, key)` (engine/steps.ts) gives the
+ * decision its own copy to change.
+ */
+export type SharedStep = Readonly<Omit<StepState, 'attempts' | 'votes' | 'items'>> & {
+  readonly attempts: readonly Readonly<Attempt>[];
+  readonly votes?: readonly Readonly<Vote>[];
+  readonly items?: readonly unknown[];
+};
+
 /** What started the run, as templates see it under `trigger`. */
 export interface TriggerInfo {
   type: TriggerType;
@@ -73,7 +84,8 @@ export interface RunState {
   definition: WorkflowDefinition;
   inputs: Record<string, unknown>;
   trigger: TriggerInfo;
-  steps: Record<string, StepState>;
+  /** Step instances by key. Change one only through `own()` or `putStep()` (engine/steps.ts). */
+  readonly steps: Readonly<Record<string, SharedStep>>;
   output?: unknown;
   error?: StepError;
   /** While compensations run after a failure: the instances still to compensate, newest first. */
