@@ -94,6 +94,18 @@ steps:
     expect(state.steps.after!.input).toEqual(['A', 'B', 'C']);
   });
 
+  it('iterations ending out of order: the scan skips only the ended ones below the first still running', async () => {
+    const input = { list: ['a', 'b', 'c', 'd', 'e'] };
+    const { state: mid, commands } = await play(stateOf(yaml(2), input), [{ type: 'RunStarted' }, ok('dive[1]', 'B'), ok('dive[2]', 'C')]);
+    expect(commands.map(dispatched)).toEqual([['dive[0]', 'dive[1]'], ['dive[2]'], ['dive[3]']]);
+    expect(mid.steps.each).toMatchObject({ started: 4, settledBelow: 0 }); // dive[0] still runs
+    const { state: after, commands: more } = await play(mid, [ok('dive[0]', 'A')]);
+    expect(after.steps.each).toMatchObject({ started: 5, settledBelow: 3 });
+    expect(dispatched(more[0]!)).toEqual(['dive[4]']);
+    const { state: done } = await play(after, [ok('dive[3]', 'D'), ok('dive[4]', 'E')]);
+    expect(done.steps.each).toMatchObject({ status: 'succeeded', output: ['A', 'B', 'C', 'D', 'E'] });
+  });
+
   it('a failing item fails the foreach (and the run); with on_error: continue the item yields null', async () => {
     const failed = await play(stateOf(yaml(3), { list: [1, 2] }), [{ type: 'RunStarted' }, fail('dive[0]')]);
     expect(failed.state.status).toBe('failed');

@@ -37,7 +37,8 @@ function activeScopes(state: RunState): Scope[] {
     const { suffix } = parseKey(key);
     if (node.kind === 'parallel') childLists(node.step, node.path).forEach((c) => scopes.push({ list: c.list, suffix }));
     else if (node.kind === 'switch' && step.branch) scopes.push({ list: step.branch, suffix });
-    else if (node.kind === 'foreach') for (let i = 0; i < (step.started ?? 0); i++) scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });
+    // Iterations below `settledBelow` have ended: nothing in them can start.
+    else if (node.kind === 'foreach') for (let i = step.settledBelow ?? 0; i < (step.started ?? 0); i++) scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });
   }
   return scopes;
 }
@@ -131,15 +132,20 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
   }
 }
 
-/** True when every instance of a list (with the suffix) is done; untriggered error handlers are skipped then. */
-export function listDone(state: RunState, list: string, suffix: string, clock: Clock): boolean {
-  const ids = planOf(state).lists.get(list) ?? [];
-  const busy = ids.some((id) => {
+/** True while an instance of a list (with the suffix) may still run: not ended, or an error handler at work. */
+export function listBusy(state: RunState, list: string, suffix: string): boolean {
+  const plan = planOf(state);
+  return (plan.lists.get(list) ?? []).some((id) => {
     const step = state.steps[id + suffix];
     if (!step) return true;
-    return planOf(state).byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
+    return plan.byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
   });
-  if (busy) return false;
+}
+
+/** True when every instance of a list (with the suffix) is done; untriggered error handlers are skipped then. */
+export function listDone(state: RunState, list: string, suffix: string, clock: Clock): boolean {
+  if (listBusy(state, list, suffix)) return false;
+  const ids = planOf(state).lists.get(list) ?? [];
   for (const id of ids) if (state.steps[id + suffix]!.status === 'pending') skip(own(state, id + suffix), 'not_triggered', clock.now);
   return true;
 }

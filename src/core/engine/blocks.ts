@@ -1,7 +1,7 @@
 import type { StepError } from '../../schemas/errors';
 import { childLists } from '../definition/plan';
 import { render } from '../expressions';
-import { listDone, listOutput, skip } from './advance';
+import { listBusy, listDone, listOutput, skip } from './advance';
 import { cancelSubtree, failStep } from './failure';
 import { contextOf, enterList, isTerminal, nodeOf, parseKey, planOf } from './instances';
 import { succeed } from './leaf';
@@ -55,7 +55,7 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
       failStep(state, key, limitError(`${node.path}.foreach: ${items.length} items would exceed ${MAX_STEP_INSTANCES} step instances per run`), clock, commands);
       return;
     }
-    Object.assign(step, { items, started: 0 });
+    Object.assign(step, { items, started: 0, settledBelow: 0 });
     startIterations(state, key);
   }
 }
@@ -68,15 +68,18 @@ function startIterations(state: RunState, key: string): void {
   const { suffix } = parseKey(key);
   const list = `${node.id}:do`;
   const ids = planOf(state).lists.get(list) ?? [];
-  let running = 0;
   let started = step.started ?? 0;
-  for (let i = 0; i < started; i++) if (ids.some((id) => !isTerminal(state.steps[`${id}${suffix}[${i}]`]!))) running++;
+  // Iterations end in any order; the scan starts at the first one not known to have ended.
+  let settledBelow = step.settledBelow ?? 0;
+  while (settledBelow < started && !listBusy(state, list, `${suffix}[${settledBelow}]`)) settledBelow++;
+  let running = 0;
+  for (let i = settledBelow; i < started; i++) if (listBusy(state, list, `${suffix}[${i}]`)) running++;
   while (running < def.concurrency && started < step.items!.length) {
     enterList(state, list, `${suffix}[${started}]`);
     started++;
     running++;
   }
-  if (started !== (step.started ?? 0)) own(state, key).started = started;
+  if (started !== (step.started ?? 0) || settledBelow !== (step.settledBelow ?? 0)) Object.assign(own(state, key), { started, settledBelow });
 }
 
 /** A child counts as done-ok for `wait_for: all` when it succeeded, was skipped, or failed with `continue`. */

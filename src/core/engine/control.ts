@@ -50,7 +50,7 @@ export async function restart(state: RunState, clock: Clock, commands: Command[]
   for (const [key, step] of Object.entries(state.steps)) {
     if (step.status === 'succeeded' || nodeOf(state, key).compensates) continue;
     const again = own(state, key);
-    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'branch'] as const) delete again[field];
+    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'settledBelow', 'branch'] as const) delete again[field];
     again.status = 'pending';
   }
   for (const [key, step] of Object.entries(state.steps)) if (step.compensation !== undefined) delete own(state, key).compensation;

@@ -48,6 +48,8 @@ export interface StepState {
   /** foreach: the list being iterated, and how many iterations have started. */
   items?: unknown[];
   started?: number;
+  /** foreach: every iteration below this index has finished (a scan's starting point). */
+  settledBelow?: number;
   /** For a step with `compensate:`: how its compensation ended. */
   compensation?: 'succeeded' | 'failed';
   /** sub-workflow step: the child run's id. */
