@@ -28,10 +28,14 @@ export type Report =
   | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
   | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string });
 
+/** True when the attempt is the step's current one and still in flight (claimed or not). */
+export function inFlight(state: RunState, { stepId, attempt }: AttemptRef): boolean {
+  const step = state.steps[stepId];
+  return !!step && step.status === 'running' && step.attempt === attempt && step.attempts.at(-1)?.status === 'running';
+}
+
 /** True when the attempt is the step's current one, in flight and not yet claimed. */
 export function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
-  const step = state.steps[stepId];
-  const current = step?.attempts.at(-1);
-  return !!step && step.status === 'running' && step.attempt === attempt && current?.status === 'running' && current.startedAt === undefined;
+  return inFlight(state, { stepId, attempt }) && state.steps[stepId]!.attempts.at(-1)!.startedAt === undefined;
 }
 

@@ -14,12 +14,14 @@ export function hostFor(env: AppEnv, tenantId: string): AgentHost {
 
 /**
  * Calls what a claimed attempt names: the agent (through its circuit breaker), the HTTP request or
- * the MCP tool, with the idempotency key `${runId}:${stepId}:${attempt}` and the claim's time left.
+ * the MCP tool, with the idempotency key `${runId}:${stepId}:${attempt}`, until the claim's time left
+ * runs out or `cancel` aborts.
  * Failures are values: it throws only when a platform binding (D1, the circuit's object) fails.
  */
-export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void): Promise<{ result: AgentResult; provider: string }> {
+export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void, cancel?: AbortSignal): Promise<{ result: AgentResult; provider: string }> {
   const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
-  const signal = AbortSignal.timeout(claim.timeoutMs);
+  const timeout = AbortSignal.timeout(claim.timeoutMs);
+  const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
   if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
   const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;

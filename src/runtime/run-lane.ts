@@ -1,4 +1,4 @@
-import type { Claim, Report } from './attempts';
+import type { AttemptRef, Claim, Report } from './attempts';
 
 /**
  * A run's own lane: its RunObject executes one attempt at a time itself, so a sequential chain
@@ -11,15 +11,16 @@ import type { Claim, Report } from './attempts';
  */
 export class RunLane {
   private busy = false;
+  private current: { ref: AttemptRef; abort: AbortController } | null = null;
 
   /**
-   * @param execute calls what the claim names; failures are values (it throws only when a platform
-   * binding fails).
+   * @param execute calls what the claim names, until `signal` aborts; failures are values (it
+   * throws only when a platform binding fails).
    * @param report settles the outcome; the decision it makes may hand the lane its next attempt.
    * @param keepAlive keeps the object running while the attempt is in flight (`ctx.waitUntil`).
    */
   constructor(
-    private readonly execute: (claim: Claim) => Promise<Report>,
+    private readonly execute: (claim: Claim, signal: AbortSignal) => Promise<Report>,
     private readonly report: (report: Report) => Promise<void>,
     private readonly keepAlive: (work: Promise<unknown>) => void,
   ) {}
@@ -32,16 +33,28 @@ export class RunLane {
   /** Executes a claimed attempt in the background, then reports it. */
   take(claim: Claim): void {
     this.busy = true;
+    const current = { ref: { stepId: claim.stepId, attempt: claim.attempt }, abort: new AbortController() };
+    this.current = current;
     const work = (async () => {
       let report: Report;
       try {
-        report = await this.execute(claim);
+        report = await this.execute(claim, current.abort.signal);
       } finally {
         // Free before reporting, so the decision on this report can hand the lane the next step.
         this.busy = false;
+        this.current = null;
       }
       await this.report(report);
     })().catch((err) => console.error(`attempt ${claim.stepId}#${claim.attempt}: not executed or not reported; its timeout will retry it`, err));
     this.keepAlive(work);
+  }
+
+  /**
+   * Aborts the call in flight when the run no longer waits for its attempt (the run was cancelled
+   * or failed, the step timed out or was cancelled): the lane is free for what comes next, and an
+   * abandoned agent call stops costing. Its late report would be ignored anyway.
+   */
+  release(stillWanted: (ref: AttemptRef) => boolean): void {
+    if (this.current && !stillWanted(this.current.ref)) this.current.abort.abort(new Error('the run no longer waits for this attempt'));
   }
 }

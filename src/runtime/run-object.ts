@@ -6,7 +6,7 @@ import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
 import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
-import { claimable, type AttemptRef, type Claim, type Report } from './attempts';
+import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
 import { RunLane } from './run-lane';
 import { RunStore, type OutboxEntry } from './run-store';
 import { RunWatchers } from './run-watchers';
@@ -56,7 +56,7 @@ export class RunObject extends DurableObject<AppEnv> {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
     this.watchers = new RunWatchers(ctx);
-    this.lane = new RunLane((claim) => this.execute(claim), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
+    this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
   }
 
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
@@ -207,10 +207,10 @@ export class RunObject extends DurableObject<AppEnv> {
     }
   }
 
-  /** Executes an attempt handed to the lane, as the Queue consumer would. */
-  private async execute(claim: Claim): Promise<Report> {
+  /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
+  private async execute(claim: Claim, signal: AbortSignal): Promise<Report> {
     const { runId } = this.store.state()!;
-    const { result, provider } = await executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p));
+    const { result, provider } = await executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p), signal);
     return reportOf(claim, result, provider);
   }
 
@@ -259,6 +259,7 @@ export class RunObject extends DurableObject<AppEnv> {
       this.urgent = true;
       void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
     }
+    this.lane.release((ref) => inFlight(next, ref));
     for (const d of dispatches) this.lane.take(this.claimOf(next, d));
     return { changed: true };
   }

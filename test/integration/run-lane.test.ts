@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
-import { eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
+import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
 const running = (runId: string, stepId: string) => eventually(async () => ((await snapshot(runId)).steps[stepId]?.attempts[0]?.startedAt ? true : null));
@@ -51,6 +51,23 @@ describe("a run's own lane", () => {
     expect(short.status).toBe('completed');
     expect((await snapshot(long)).status).toBe('running');
     expect((await waitForRun(long)).status).toBe('completed');
+  });
+});
+
+describe('cancel and the lane', () => {
+  it("cancelling a run aborts the lane's call in flight: a restart's attempt takes the lane at once", async () => {
+    await putWorkflow('lane-cancel', 'name: lane-cancel\nsteps: [ { id: wait, agent: slow, input: a } ]');
+    const runId = await startRun('lane-cancel');
+    await running(runId, 'wait');
+    expect((await api(`/runs/${runId}/cancel`, { method: 'POST' })).status).toBe(202);
+    expect((await snapshot(runId)).status).toBe('cancelled');
+    await new Promise((r) => setTimeout(r, 100)); // the aborted call unwinds
+    expect((await api(`/runs/${runId}/restart`, { method: 'POST' })).status).toBe(202);
+    const state = await snapshot(runId);
+    // Had the 3 s call still held the lane, attempt 2 would have gone through the Queue.
+    expect(state.steps.wait!.attempts.map((a) => a.status)).toEqual(['cancelled', 'running']);
+    expect(state.steps.wait!.attempts[1]!.startedAt).toBe(state.steps.wait!.attempts[1]!.dispatchedAt);
+    await stubOf(runId).control('cancel');
   });
 });
 
