@@ -87,11 +87,11 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
   }
 }
 
-/** The outbox entries of commands; dispatches handed back to a consumer need no Queue message. */
-export function outboxOf(commands: Command[], handedKeys: Set<string>): OutboxEntry[] {
+/** The outbox entries of commands; dispatches taken by the run's lane need no Queue message. */
+export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxEntry[] {
   const outbox: OutboxEntry[] = [];
   for (const c of commands) {
-    if (c.type === 'DispatchStep' && !handedKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
+    if (c.type === 'DispatchStep' && !laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
     else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
     else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
     else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });

@@ -245,10 +245,10 @@ export class RunObject extends DurableObject<AppEnv> {
       dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, this.lane.capacity);
       return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
     });
-    const handedKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
+    const laneKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false };
-    const outbox = outboxOf(commands, handedKeys);
+    const outbox = outboxOf(commands, laneKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
     this.store.commit(next, changed, commands, outbox);
     this.watchers.notify(next.status);
