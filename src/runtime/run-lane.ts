@@ -10,7 +10,7 @@ import type { AttemptRef, Claim, Report } from './attempts';
  * its call; should the object die mid-call, the attempt's timeout timer retries it.
  */
 export class RunLane {
-  private busy = false;
+  /** The attempt in flight, or null when the lane is free. */
   private current: { ref: AttemptRef; abort: AbortController } | null = null;
 
   /**
@@ -27,12 +27,11 @@ export class RunLane {
 
   /** How many attempts the lane takes now: 1 when idle, else 0. */
   get capacity(): number {
-    return this.busy ? 0 : 1;
+    return this.current ? 0 : 1;
   }
 
   /** Executes a claimed attempt in the background, then reports it. */
   take(claim: Claim): void {
-    this.busy = true;
     const current = { ref: { stepId: claim.stepId, attempt: claim.attempt }, abort: new AbortController() };
     this.current = current;
     const work = (async () => {
@@ -41,7 +40,6 @@ export class RunLane {
         report = await this.execute(claim, current.abort.signal);
       } finally {
         // Free before reporting, so the decision on this report can hand the lane the next step.
-        this.busy = false;
         this.current = null;
       }
       await this.report(report);
