@@ -64,3 +64,77 @@ describe('namesReadBy: what a step definition reads of the run context', () => {
     expect(namesReadBy({ input: 'no templates here' })).toEqual(new Set());
   });
 });
+
+describe('every evaluation runs under a budget', () => {
+  const bombs: [string, string, RegExp][] = [
+    ['an endless tail recursion', '{{ ( $f := function($x){ $f($x) }; $f(1) ) }}', /expression budget exceeded: more than 10000 evaluation steps/],
+    ['a recursion that grows the stack', '{{ ( $f := function($x){ 1 + $f($x) }; $f(1) ) }}', /expression budget exceeded: evaluation nested more than 400 levels/],
+    ['a padding of 10⁸ characters', '{{ $pad("", 100000000, "x") }}', /expression budget exceeded: \$pad would be 100000000 characters/],
+    ['a string doubled until it is huge', '{{ ( $s := "xxxxxxxxxxxxxxxx"; $d := function($t, $n){ $n = 0 ? $t : $d($t & $t, $n - 1) }; $d($s, 40) ) }}', /expression budget exceeded: a string of \d+ characters/],
+    ['one list referenced a billion times', '{{ ( $a := [1..1000]; $b := $map([1..1000], function(){ $a }); $c := $map([1..1000], function(){ $b }); $count($c) ) }}', /expression budget exceeded: a value of more than/],
+    ['a range of ten million', '{{ $count([1..10000000]) }}', /expression budget exceeded: a list of more than 100000 items/],
+    ['$string of a huge value', '{{ ( $a := [1..1000]; $b := $map([1..200], function(){ $a }); $string($b) ) }}', /expression budget exceeded: \$string would be/],
+    ['$eval of data', '{{ $eval(inputs.topic) }}', /\$eval is not available/],
+  ];
+  it.each(bombs)('%s fails with a budget error naming the limit', async (_name, template, message) => {
+    await expect(render(template, context, 'steps[0].input')).rejects.toThrow(message);
+  });
+
+  it('the budget is shared by all the expressions of one render', async () => {
+    const heavy = '{{ $sum($map([1..1000], function($v){ $v * 2 })) }}';
+    expect(await render(heavy, context, 'x')).toBe(1001000);
+    await expect(render(Array(20).fill(heavy).join(' '), context, 'x')).rejects.toThrow(/more than 10000 evaluation steps/);
+  });
+
+  it('a render is bounded in the size of what it returns', async () => {
+    const big = { inputs: { text: 'x'.repeat(600_000) } };
+    await expect(render('{{ inputs.text }} and {{ inputs.text }}', big, 'x')).rejects.toThrow(/a text of more than 1048576 characters/);
+    await expect(render('{{ [inputs.text, inputs.text] }}', big, 'x')).rejects.toThrow(/a result of more than 1048576 characters/);
+  });
+
+  it('regexes run on a linear-time engine, with JSONata semantics', async () => {
+    const evil = { inputs: { s: 'a'.repeat(5_000) + 'b' } };
+    expect(await render('{{ $contains(inputs.s, /(a+)+$/) }}', evil, 'x')).toBe(false);
+    expect(await render('{{ $match("a1b22c333", /[0-9]+/).match }}', context, 'x')).toEqual(['1', '22', '333']);
+    expect(await render('{{ $match("Ab-aB", /(a)(b)/i).groups }}', context, 'x')).toEqual(['A', 'b', 'a', 'B']);
+    expect(await render('{{ $replace("😀x😀x", /x/, "-") }}', context, 'x')).toBe('😀-😀-');
+    expect(await render('{{ $split("a, b,c", /,\\s*/) }}', context, 'x')).toEqual(['a', 'b', 'c']);
+    expect(await render('{{ "line1\\nline2" ~> $match(/^l\\w+$/m) ~> $count }}', context, 'x')).toBe(2);
+  });
+
+  it('refuses at registration a regex RE2 cannot run, and $eval', () => {
+    const { problems } = scanTemplates({ a: '{{ $match(inputs.topic, /(a)\\1/) }}', b: '{{ $eval("1") }}' }, 'steps[0].input');
+    expect(problems.map((p) => p.path)).toEqual(['steps[0].input.a', 'steps[0].input.b']);
+    expect(problems[0]!.message).toMatch(/regex \/\(a\)\\1\/ is not supported/);
+    expect(problems[1]!.message).toMatch(/\$eval is not available/);
+  });
+});
+
+describe('templates are parsed in linear time, once', () => {
+  it('finds the end of expressions that contain braces, strings and comments', () => {
+    const parsed = parseTemplate('a {{ {"k": {"n": 1}} }} b {{ "}}" & x /* }} */ }} c {{ function($v){ $v }(1) }}');
+    expect(parsed).toEqual({
+      segments: [
+        { kind: 'text', value: 'a ' },
+        { kind: 'expr', source: '{"k": {"n": 1}}', offset: 2 },
+        { kind: 'text', value: ' b ' },
+        { kind: 'expr', source: '"}}" & x /* }} */', offset: 26 },
+        { kind: 'text', value: ' c ' },
+        { kind: 'expr', source: 'function($v){ $v }(1)', offset: 52 },
+      ],
+    });
+  });
+
+  it('reports the first invalid expression of a long template', () => {
+    const template = '{{ a }} '.repeat(2_000) + '{{ b + }}' + ' {{ {} }}'.repeat(2_000);
+    const parsed = parseTemplate(template);
+    expect(parsed).toMatchObject({ error: { offset: 16_000 } });
+    expect('error' in parsed && parsed.error.message).toMatch(/^invalid expression: /);
+    expect(parseTemplate('{{ }}')).toEqual({ error: { message: 'empty expression {{ }}', offset: 0 } });
+  });
+
+  it('returns the parse of a template seen before', () => {
+    const template = `{{ inputs.topic }} ${Math.random()}`;
+    expect(parseTemplate(template)).toBe(parseTemplate(template));
+  });
+});

@@ -1,4 +1,5 @@
-import { compile, parseTemplate, type Segment } from './template';
+import { BudgetExceeded, ExpressionBudget } from './limits';
+import { evaluateBounded, parseTemplate, type Segment } from './template';
 
 /**
  * The data templates read (CONTRACT.md): `inputs`, `trigger`, `vars`, and each finished step by id
@@ -17,19 +18,40 @@ export class ExpressionError extends Error {
   }
 }
 
-async function evaluateExpression(source: string, context: RunContext, path: string): Promise<unknown> {
+/** A template shown in an error: its first 200 characters. */
+function excerpt(source: string): string {
+  return source.length > 200 ? `${source.slice(0, 200)}…` : source;
+}
+
+async function evaluateExpression(source: string, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
   try {
-    const result = await compile(source).evaluate(context);
-    return normalise(result);
+    return normalise(await evaluateBounded(source, context, budget), budget);
   } catch (err) {
-    throw new ExpressionError(`{{ ${source} }} failed: ${(err as Error).message}`, path);
+    throw new ExpressionError(`{{ ${excerpt(source)} }} failed: ${budgetMessage(err, budget) ?? (err as Error).message}`, path);
   }
 }
 
-/** JSONata returns sequences as arrays tagged with extra properties; JSON round-tripping strips them. */
-function normalise(value: unknown): unknown {
+/** JSONata's own guards (depth D1011, sequence length D2014/D2015) in the words of the budget. */
+function budgetMessage(err: unknown, budget: ExpressionBudget): string | undefined {
+  const code = (err as { code?: string }).code;
+  if (code === 'D1011') return new BudgetExceeded(`evaluation nested more than ${budget.limits.depth} levels deep (a recursion that does not end?)`).message;
+  if (code === 'D2014' || code === 'D2015') return new BudgetExceeded(`a list of more than ${budget.limits.arrayLength} items`).message;
+  if (err instanceof RangeError) return new BudgetExceeded(err.message).message;
+  return undefined;
+}
+
+/**
+ * JSONata returns sequences as arrays tagged with extra properties; JSON round-tripping strips them.
+ * The value is weighed first, so a list referenced a million times is refused, not serialised.
+ */
+function normalise(value: unknown, budget: ExpressionBudget): unknown {
   if (value === undefined || value === null) return null;
-  if (typeof value === 'object') return JSON.parse(JSON.stringify(value));
+  if (typeof value === 'function') return null;
+  if (typeof value === 'object') {
+    const size = budget.sizeOf(value, budget.limits.outputSize);
+    if (size > budget.limits.outputSize) throw new BudgetExceeded(`a result of more than ${budget.limits.outputSize} characters`);
+    return JSON.parse(JSON.stringify(value));
+  }
   return value;
 }
 
@@ -40,35 +62,42 @@ export function toText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-async function renderString(text: string, context: RunContext, path: string): Promise<unknown> {
+async function renderString(text: string, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
   const parsed = parseTemplate(text);
   if ('error' in parsed) throw new ExpressionError(parsed.error.message, path);
   const { segments } = parsed;
   const only = segments.length === 1 ? segments[0] : undefined;
-  if (only?.kind === 'expr') return evaluateExpression(only.source, context, path);
+  if (only?.kind === 'expr') return evaluateExpression(only.source, context, path, budget);
   let out = '';
   for (const segment of segments as Segment[]) {
-    out += segment.kind === 'text' ? segment.value : toText(await evaluateExpression(segment.source, context, path));
+    out += segment.kind === 'text' ? segment.value : toText(await evaluateExpression(segment.source, context, path, budget));
+    if (out.length > budget.limits.outputSize) throw new ExpressionError(new BudgetExceeded(`a text of more than ${budget.limits.outputSize} characters`).message, path);
   }
   return out;
 }
 
 /**
  * Renders every template inside a value (strings, arrays, objects, recursively). A string that is
- * exactly one `{{ … }}` keeps the expression's type; other strings become text.
+ * exactly one `{{ … }}` keeps the expression's type; other strings become text. All its expressions
+ * share one budget ({@link EXPRESSION_LIMITS}): steps, depth, string, list and result sizes.
  * @param path where the value sits in the definition, e.g. `steps[1].input`, for errors.
- * @throws {ExpressionError} when an expression fails to parse or evaluate.
+ * @throws {ExpressionError} when an expression fails to parse or evaluate, or exceeds the budget
+ * (its message then starts with `expression budget exceeded` and names the limit).
  */
-export async function render(value: unknown, context: RunContext, path: string): Promise<unknown> {
-  if (typeof value === 'string') return value.includes('{{') ? renderString(value, context, path) : value;
+export function render(value: unknown, context: RunContext, path: string): Promise<unknown> {
+  return renderWithin(value, context, path, new ExpressionBudget());
+}
+
+async function renderWithin(value: unknown, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
+  if (typeof value === 'string') return value.includes('{{') ? renderString(value, context, path, budget) : value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
-    for (const [i, item] of value.entries()) out.push(await render(item, context, `${path}[${i}]`));
+    for (const [i, item] of value.entries()) out.push(await renderWithin(item, context, `${path}[${i}]`, budget));
     return out;
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = await render(item, context, `${path}.${key}`);
+    for (const [key, item] of Object.entries(value)) out[key] = await renderWithin(item, context, `${path}.${key}`, budget);
     return out;
   }
   return value;
@@ -90,6 +119,6 @@ export function conditionSource(condition: string): string {
  * @throws {ExpressionError} when the condition fails to parse or evaluate.
  */
 export async function evaluateCondition(condition: string, context: RunContext, path: string): Promise<boolean> {
-  const result = await evaluateExpression(`$boolean((${conditionSource(condition)}))`, context, path);
+  const result = await evaluateExpression(`$boolean((${conditionSource(condition)}))`, context, path, new ExpressionBudget());
   return result === true;
 }

@@ -1,5 +1,6 @@
 import { compile, parseTemplate } from './template';
 import { conditionSource } from './evaluate';
+import { regexProblem } from './regex';
 
 type Node = { type?: string; value?: unknown; [key: string]: unknown };
 
@@ -86,6 +87,29 @@ export function namesReadBy(step: object): Set<string> | null {
   return bounded ? names : null;
 }
 
+/**
+ * What in an expression can never run, found by walking its AST: a regex RE2 does not support
+ * (backreferences, lookaround), a call of `$eval` (data is never evaluated as code).
+ */
+export function unsupportedIn(source: string): string[] {
+  const problems: string[] = [];
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object' || node instanceof RegExp) return;
+    const n = node as Node;
+    if (n.type === 'regex' && n.value instanceof RegExp) {
+      const problem = regexProblem(n.value);
+      if (problem) problems.push(problem);
+    }
+    if (n.type === 'function' && (n.procedure as Node | undefined)?.type === 'variable' && (n.procedure as Node).value === 'eval') {
+      problems.push('$eval is not available in templates: data is never evaluated as code');
+    }
+    for (const [key, child] of Object.entries(n)) if (key !== 'value' && key !== 'position') visit(child);
+  };
+  visit(compile(source).ast());
+  return problems;
+}
+
 /** A problem found in the templates of a value, located by its path in the definition. */
 export interface TemplateProblem {
   path: string;
@@ -110,6 +134,7 @@ export function scanTemplates(value: unknown, path: string, asCondition = false)
       if (asCondition) {
         try {
           uses.push({ path: p, roots: expressionRoots(conditionSource(v)) });
+          for (const message of unsupportedIn(conditionSource(v))) problems.push({ path: p, message });
         } catch (err) {
           problems.push({ path: p, message: `invalid condition: ${(err as Error).message}` });
         }
@@ -121,7 +146,9 @@ export function scanTemplates(value: unknown, path: string, asCondition = false)
         return;
       }
       for (const segment of parsed.segments) {
-        if (segment.kind === 'expr') uses.push({ path: p, roots: expressionRoots(segment.source) });
+        if (segment.kind !== 'expr') continue;
+        uses.push({ path: p, roots: expressionRoots(segment.source) });
+        for (const message of unsupportedIn(segment.source)) problems.push({ path: p, message });
       }
     } else if (Array.isArray(v)) {
       v.forEach((item, i) => visit(item, `${p}[${i}]`));

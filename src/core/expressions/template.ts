@@ -1,4 +1,7 @@
 import jsonata from 'jsonata';
+import { BOUNDED_BUILTINS } from './builtins';
+import { EXPRESSION_LIMITS, ExpressionBudget } from './limits';
+import { LinearRegExp } from './regex';
 
 /**
  * `{{ … }}` templates whose expressions are JSONata (https://docs.jsonata.org).
@@ -18,20 +21,53 @@ export interface TemplateError {
 
 export type Expression = ReturnType<typeof jsonata>;
 
+/** The binding through which an evaluation's hooks find its budget (see {@link evaluateBounded}). */
+const BUDGET = '__baton_budget';
+/** Where the hooks keep the budget on JSONata's evaluation frame, out of reach of expressions. */
+const FRAME_BUDGET = Symbol('budget');
+
+type Frame = { base: Frame & { [FRAME_BUDGET]?: ExpressionBudget }; lookup(name: string): unknown };
+
+function budgetOf(env: Frame): ExpressionBudget {
+  const base = env.base;
+  let budget = base[FRAME_BUDGET];
+  if (!budget) {
+    const bound = base.lookup(BUDGET);
+    if (!(bound instanceof ExpressionBudget)) throw new Error('an expression must be evaluated with a budget');
+    budget = base[FRAME_BUDGET] = bound;
+  }
+  return budget;
+}
+
+const OPTIONS = { RegexEngine: LinearRegExp as unknown as RegExpConstructor, stack: EXPRESSION_LIMITS.depth, sequence: EXPRESSION_LIMITS.arrayLength };
+
 const compiled = new Map<string, Expression>();
 
 /**
- * Compiles a JSONata expression, memoised by source text.
+ * Compiles a JSONata expression, memoised by source text, with the bounds of {@link EXPRESSION_LIMITS}
+ * wired in: RE2 for regexes, the depth and sequence limits, the bounded built-ins, and hooks that
+ * count steps and check each value produced. Evaluate it with {@link evaluateBounded}.
  * @throws the JSONata error (with `position`) when the expression does not parse.
  */
 export function compile(source: string): Expression {
   let expr = compiled.get(source);
   if (!expr) {
-    expr = jsonata(source);
+    expr = jsonata(source, OPTIONS);
+    for (const b of BOUNDED_BUILTINS) expr.registerFunction(b.name, b.implementation as never, b.signature);
+    expr.assign(Symbol.for('jsonata.__evaluate_entry') as never, (_node: unknown, _input: unknown, env: Frame) => budgetOf(env).step());
+    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (_node: unknown, _input: unknown, env: Frame, result: unknown) => budgetOf(env).checkResult(result));
     if (compiled.size > 5_000) compiled.clear();
     compiled.set(source, expr);
   }
   return expr;
+}
+
+/**
+ * Evaluates an expression against `context`, spending from `budget` (shared by every expression
+ * of one render). @throws {BudgetExceeded} past a limit, or the JSONata evaluation error.
+ */
+export function evaluateBounded(source: string, context: unknown, budget: ExpressionBudget): Promise<unknown> {
+  return compile(source).evaluate(context, { [BUDGET]: budget });
 }
 
 function tryCompile(source: string): string | undefined {
@@ -44,33 +80,62 @@ function tryCompile(source: string): string | undefined {
 }
 
 /**
- * Splits a template into text and `{{ … }}` expressions. When an expression itself contains `}}`
- * (e.g. a nested object constructor), the first closing `}}` after which the expression compiles wins.
+ * Where the expression that starts at `from` ends. Mostly at the first `}}`; when the text before
+ * it does not compile (a nested object constructor, `}}` in a string or comment), JSONata parses the
+ * rest and stops at the first `}` it cannot consume. Its parser reads tokens lazily, so either way
+ * this costs about the length of the expression.
+ * @returns the index of the closing `}}`, or the parse error.
+ */
+function closingBraces(text: string, from: number): { close: number } | { error: string } {
+  const first = text.indexOf('}}', from);
+  if (first < 0) return { error: 'unclosed {{ (missing }})' };
+  const source = text.slice(from, first).trim();
+  if (source && !tryCompile(source)) return { close: first };
+  try {
+    jsonata(text.slice(from));
+    return { error: 'unclosed {{ (missing }})' };
+  } catch (err) {
+    const { token, position } = err as { token?: string; position?: number };
+    const at = typeof position === 'number' ? from + position - 1 : -1;
+    if (token !== '}' || !text.startsWith('}}', at)) return { error: `invalid expression: ${(err as Error).message}` };
+    const found = text.slice(from, at).trim();
+    const problem = found ? tryCompile(found) : 'empty expression {{ }}';
+    return problem ? { error: found ? `invalid expression: ${problem}` : problem } : { close: at };
+  }
+}
+
+type Parsed = { segments: Segment[] } | { error: TemplateError };
+
+const parsedTemplates = new Map<string, Parsed>();
+
+/**
+ * Splits a template into text and `{{ … }}` expressions, in time linear in its length. When an
+ * expression itself contains `}}` (a nested object constructor, a string), JSONata's own parser
+ * says where it ends. Memoised by text, so a definition's templates are parsed once, when it is
+ * registered, and reused at every render.
  * @returns the segments, or the first error (unclosed `{{`, empty or invalid expression).
  */
-export function parseTemplate(text: string): { segments: Segment[] } | { error: TemplateError } {
+export function parseTemplate(text: string): Parsed {
+  let parsed = parsedTemplates.get(text);
+  if (!parsed) {
+    parsed = parseUncached(text);
+    if (parsedTemplates.size > 2_000) parsedTemplates.clear();
+    parsedTemplates.set(text, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(text: string): Parsed {
   const segments: Segment[] = [];
   let pos = 0;
   while (pos < text.length) {
     const open = text.indexOf('{{', pos);
     if (open < 0) break;
     if (open > pos) segments.push({ kind: 'text', value: text.slice(pos, open) });
-    let close = text.indexOf('}}', open + 2);
-    if (close < 0) return { error: { message: 'unclosed {{ (missing }})', offset: open } };
-    let firstError: string | undefined;
-    for (let at = close; at >= 0; at = text.indexOf('}}', at + 1)) {
-      const source = text.slice(open + 2, at).trim();
-      const problem = source ? tryCompile(source) : 'empty expression {{ }}';
-      if (!problem) {
-        close = at;
-        firstError = undefined;
-        break;
-      }
-      firstError ??= problem;
-    }
-    if (firstError) return { error: { message: `invalid expression: ${firstError}`, offset: open } };
-    segments.push({ kind: 'expr', source: text.slice(open + 2, close).trim(), offset: open });
-    pos = close + 2;
+    const end = closingBraces(text, open + 2);
+    if ('error' in end) return { error: { message: end.error, offset: open } };
+    segments.push({ kind: 'expr', source: text.slice(open + 2, end.close).trim(), offset: open });
+    pos = end.close + 2;
   }
   if (pos < text.length) segments.push({ kind: 'text', value: text.slice(pos) });
   return { segments };

@@ -1,0 +1,83 @@
+/**
+ * Bounds on every template evaluation, so no definition can stall the Worker or exhaust its memory
+ * (an infinite recursion, a `$pad` of 10⁸ characters, a value that references one list a billion
+ * times). Workers freeze the clock while code runs, so time is bounded by counting evaluation steps.
+ */
+export const EXPRESSION_LIMITS = {
+  /** JSONata evaluation steps (AST node visits) one render may take: tens of ms of CPU. */
+  steps: 10_000,
+  /** Nesting depth of the evaluation (recursion included). */
+  depth: 400,
+  /** Length of any string a step produces, UTF-16 code units. */
+  stringLength: 1_048_576,
+  /** Length of any sequence or array a step produces. */
+  arrayLength: 100_000,
+  /** Size of any value a step produces: characters of its JSON text, roughly (strings, numbers, keys). */
+  valueSize: 4_194_304,
+  /** Size of a rendered value (a step's input, the run's output): characters of its JSON text. */
+  outputSize: 1_048_576,
+  /** Items `$distinct` compares (its work grows with the square). */
+  distinctItems: 2_000,
+} as const;
+
+/** JSONata's function values (lambdas, built-ins) hold their environment: not data, never weighed. */
+function isFunction(value: object): boolean {
+  return '_jsonata_lambda' in value || '_jsonata_function' in value;
+}
+
+/** An evaluation that went over one of {@link EXPRESSION_LIMITS}; the message names the limit. */
+export class BudgetExceeded extends Error {
+  constructor(message: string) {
+    super(`expression budget exceeded: ${message}`);
+    this.name = 'BudgetExceeded';
+  }
+}
+
+/**
+ * What one render may still spend: evaluation steps, shared by every expression of the value
+ * rendered, and the sizes already measured (by identity, so a shared list is weighed once).
+ */
+export class ExpressionBudget {
+  #steps: number;
+  readonly #sizes = new WeakMap<object, number>();
+
+  constructor(readonly limits: typeof EXPRESSION_LIMITS = EXPRESSION_LIMITS) {
+    this.#steps = limits.steps;
+  }
+
+  /** Counts one evaluation step. @throws {BudgetExceeded} past the step limit. */
+  step(): void {
+    if (--this.#steps < 0) throw new BudgetExceeded(`more than ${this.limits.steps} evaluation steps (an endless loop or recursion?)`);
+  }
+
+  /** Checks a value a step produced. @throws {BudgetExceeded} when it is too long or too large. */
+  checkResult(value: unknown): void {
+    if (typeof value === 'string') {
+      if (value.length > this.limits.stringLength) throw new BudgetExceeded(`a string of ${value.length} characters (at most ${this.limits.stringLength})`);
+    } else if (value !== null && typeof value === 'object') {
+      if (Array.isArray(value) && value.length > this.limits.arrayLength) throw new BudgetExceeded(`a list of ${value.length} items (at most ${this.limits.arrayLength})`);
+      const size = this.sizeOf(value, this.limits.valueSize);
+      if (size > this.limits.valueSize) throw new BudgetExceeded(`a value of more than ${this.limits.valueSize} characters`);
+    }
+  }
+
+  /**
+   * Approximate JSON size of a value, in characters; stops counting once past `max`. Sizes of
+   * objects are remembered, so a value built from measured parts costs only its own entries.
+   */
+  sizeOf(value: unknown, max: number, depth = 0): number {
+    if (typeof value === 'string') return value.length + 2;
+    if (value === null || typeof value !== 'object' || isFunction(value)) return 8;
+    const known = this.#sizes.get(value);
+    if (known !== undefined) return known;
+    if (depth > this.limits.depth) throw new BudgetExceeded(`a value nested more than ${this.limits.depth} levels deep`);
+    let size = 2;
+    const entries = Array.isArray(value) ? value : Object.entries(value);
+    for (const entry of entries) {
+      size += Array.isArray(value) ? this.sizeOf(entry, max - size, depth + 1) + 1 : this.sizeOf(entry[1], max - size, depth + 1) + entry[0].length + 4;
+      if (size > max) return size; // not remembered: a partial count
+    }
+    this.#sizes.set(value, size);
+    return size;
+  }
+}
