@@ -6,8 +6,10 @@ import type { AttemptRef, Claim, Report } from './attempts';
  * lane is busy (a fan-out's other branches) go through the Queue. One at a time keeps the object
  * well under the six connections an invocation may have waiting for response headers in production.
  *
- * An attempt is claimed (recorded as started) in the decision that hands it to the lane, before
- * its call; should the object die mid-call, the attempt's timeout timer retries it.
+ * An attempt is claimed (recorded as started, and recorded as the lane's) in the decision that
+ * hands it to the lane, before its call; should the object die mid-call, its next instance
+ * executes it again with the same idempotency key (`RunObject`, woken by the alarm at the latest
+ * `LANE_WATCH_MS` later).
  */
 export class RunLane {
   /** The attempt in flight, or null when the lane is free. */

@@ -30,6 +30,13 @@ export const MIRROR_INTERVAL_MS = 500;
 export const OUTBOX_RETRY_MS = 2_000;
 
 /**
+ * While the lane executes an attempt, the alarm wakes the object at least this often, ms. Should
+ * the process die mid-call, that wake-up is a new instance: it finds the lane's attempt recorded
+ * and executes it again at once, with the same idempotency key (the attempt was never reported).
+ */
+export const LANE_WATCH_MS = 5_000;
+
+/**
  * One Durable Object per run: the single writer of the run's state. Every event goes through the
  * pure `decide()`; the new state, timers and outbox are persisted in one transaction, then the
  * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email). The one
@@ -51,12 +58,41 @@ export class RunObject extends DurableObject<AppEnv> {
   private urgent = true;
   private readonly watchers: RunWatchers;
   private readonly lane: RunLane;
+  /** When the alarm is set to fire (epoch ms), as this instance set it; null when none is set. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
     this.watchers = new RunWatchers(ctx);
     this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
+    void ctx.blockConcurrencyWhile(async () => this.resumeLane());
+  }
+
+  /**
+   * A new instance of this object: an attempt its lane was executing when the previous instance
+   * was lost (a crash, a restart, a deploy) is dead, never reported. It is executed again now with
+   * the same claim and idempotency key, instead of waiting for its timeout.
+   */
+  private resumeLane(): void {
+    const state = this.store.state();
+    const ref = this.store.get<AttemptRef>('lane');
+    if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
+    console.warn(`run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`);
+    this.lane.take(this.claimOf(state, ref));
+    this.watchLane();
+  }
+
+  /** Makes sure the alarm fires within {@link LANE_WATCH_MS} while the lane is busy. */
+  private watchLane(): void {
+    const by = Date.now() + LANE_WATCH_MS;
+    if (this.alarmAt === null || this.alarmAt > by) void this.armAlarm(by);
+  }
+
+  /** Sets the one alarm (or deletes it, for null), remembering when it fires. */
+  private armAlarm(at: number | null): Promise<void> {
+    this.alarmAt = at;
+    return at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at);
   }
 
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
@@ -184,6 +220,7 @@ export class RunObject extends DurableObject<AppEnv> {
 
   /** Fires due timers, then carries out any outbox left by an interrupted wake-up. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null; // it fired
     await this.serial(async () => {
       const state = this.store.state();
       const timers = this.store.takeDueTimers(Date.now());
@@ -250,17 +287,18 @@ export class RunObject extends DurableObject<AppEnv> {
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false };
     const outbox = outboxOf(commands, laneKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
-    this.store.commit(next, changed, commands, outbox);
+    this.store.commit(next, changed, commands, outbox, dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt });
     this.watchers.notify(next.status);
     // Safety net, coalesced with the commit: should this object die before the outbox is carried
     // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
     // A mirror-only outbox gets its alarm when its flush is deferred.
     if (outbox.some((e) => e.type !== 'Mirror')) {
       this.urgent = true;
-      void this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+      void this.armAlarm(Date.now() + OUTBOX_RETRY_MS);
     }
     this.lane.release((ref) => inFlight(next, ref));
     for (const d of dispatches) this.lane.take(this.claimOf(next, d));
+    if (dispatches.length) this.watchLane();
     return { changed: true };
   }
 
@@ -299,7 +337,7 @@ export class RunObject extends DurableObject<AppEnv> {
     } catch (err) {
       console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
       this.urgent = true;
-      await this.ctx.storage.setAlarm(Date.now() + OUTBOX_RETRY_MS);
+      await this.armAlarm(Date.now() + OUTBOX_RETRY_MS);
       return;
     }
     const waiting = this.store.outbox().length > 0;
@@ -309,10 +347,10 @@ export class RunObject extends DurableObject<AppEnv> {
         void this.flush();
       }, deferred);
     }
-    // The alarm: the next timer, or sooner when a deferred mirror must survive an eviction.
-    const next = Math.min(this.store.nextTimerAt() ?? Infinity, waiting ? Date.now() + deferred + OUTBOX_RETRY_MS : Infinity);
-    if (next === Infinity) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    // The alarm: the next timer, or sooner when a deferred mirror must survive an eviction, or
+    // the lane's attempt be found again after a crash.
+    const next = Math.min(this.store.nextTimerAt() ?? Infinity, waiting ? Date.now() + deferred + OUTBOX_RETRY_MS : Infinity, this.lane.capacity ? Infinity : Date.now() + LANE_WATCH_MS);
+    await this.armAlarm(next === Infinity ? null : next);
   }
 
   /** ms before the D1 mirror may be written again; 0 when due (status changed, or interval passed). */

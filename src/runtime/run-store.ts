@@ -60,9 +60,12 @@ export class RunStore {
   /**
    * Persists a new state (the run's changing fields and the changed step rows), timers and outbox,
    * atomically. The fields fixed at start (definition, inputs, trigger…) are written once.
+   * @param lane the attempt this decision hands to the object's own lane, recorded as `lane` so a
+   * new instance finds it after a crash.
    */
-  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxEntry[]): void {
+  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxEntry[], lane?: { stepId: string; attempt: number }): void {
     this.storage.transactionSync(() => {
+      if (lane) this.put('lane', lane);
       const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, ...meta } = state;
       if (!this.fixedStored) this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt });
       this.put('run', meta);

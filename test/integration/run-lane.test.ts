@@ -1,6 +1,7 @@
-import { env } from 'cloudflare:test';
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
+import { LANE_WATCH_MS } from '../../src/runtime/run-object';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
@@ -13,6 +14,7 @@ const tookLane = (state: RunState, stepId: string) => state.steps[stepId]!.attem
 beforeAll(async () => {
   await putAgent('slow', httpAgent('slow/3000'));
   await putAgent('tagger', httpAgent('tag/T'));
+  await putAgent('slow-lost', httpAgent('slow/3000'));
 });
 
 describe("a run's own lane", () => {
@@ -95,5 +97,25 @@ describe('claims', () => {
     await running(runId, 'first');
     const claims = await stubOf(runId).claimMany([{ stepId: 'first', attempt: 1 }, { stepId: 'first', attempt: 2 }, { stepId: 'nope', attempt: 1 }]);
     expect(claims).toEqual([null, null, null]); // the lane claimed attempt 1 already
+  });
+});
+
+describe('a lane attempt lost with its instance', () => {
+  it('is executed again by the next instance at once, with the same idempotency key, long before its timeout', async () => {
+    await putWorkflow('lane-lost', 'name: lane-lost\nsteps:\n  - { id: long, agent: slow-lost, input: a, timeout: 1h }\n  - { id: after, agent: tagger, input: "{{ long.output }}" }');
+    const runId = await startRun('lane-lost');
+    await running(runId, 'long');
+    const stub = stubOf(runId);
+    // The instance dies mid-call, as after kill -9 or a deploy: its in-memory lane is gone.
+    await Promise.resolve(runInDurableObject(stub, (_obj, state) => state.abort('simulated crash'))).catch(() => undefined);
+    const alarm = await runInDurableObject(stubOf(runId), (_obj, state) => state.storage.getAlarm());
+    expect(alarm).not.toBeNull();
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + LANE_WATCH_MS);
+    await runDurableObjectAlarm(stubOf(runId));
+    const run = await waitForRun(runId, 10_000);
+    expect(run.status).toBe('completed');
+    expect(run.steps.map((s) => s.attempts)).toEqual([1, 1]);
+    const keys = (await received(runId)).map((r) => r.headers['idempotency-key']);
+    expect(keys).toEqual([`${runId}:long:1`, `${runId}:long:1`, `${runId}:after:1`]);
   });
 });
