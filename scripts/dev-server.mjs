@@ -19,13 +19,15 @@ export function freePort() {
 
 /**
  * Starts the Worker under `wrangler dev` as `npm start` runs it, with its own state directory.
- * @param {{ vars?: Record<string, string>, quiet?: boolean }} options `--var` overrides (e.g. ADMIN_TOKEN)
- * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ * @param {{ vars?: Record<string, string>, quiet?: boolean, persist?: string }} options `--var`
+ * overrides (e.g. ADMIN_TOKEN); `persist`: a state directory to reuse (a restart), kept by `kill()`
+ * @returns {Promise<{ url: string, persist: string, stop: () => Promise<void>, kill: () => Promise<void> }>}
+ * `stop()` ends the server and deletes its state; `kill()` ends it with SIGKILL, as a crash would,
+ * and keeps the state for a restart.
  * @throws when the migrations fail or the server does not answer GET /api/health within 60 s
  */
-export async function startDevServer({ vars = {}, quiet = true } = {}) {
+export async function startDevServer({ vars = {}, quiet = true, persist = mkdtempSync(join(tmpdir(), 'baton-dev-')) } = {}) {
   const port = await freePort();
-  const persist = mkdtempSync(join(tmpdir(), 'baton-dev-'));
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
   const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { cwd: root, env, stdio: 'ignore' });
@@ -34,21 +36,24 @@ export async function startDevServer({ vars = {}, quiet = true } = {}) {
   const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--var', `PUBLIC_URL:${url}`, '--show-interactive-dev-session=false', '--log-level', quiet ? 'error' : 'log'];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
   const dev = spawn(wrangler, args, { cwd: root, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], detached: true });
-  const stop = async () => {
-    if (dev.exitCode === null) {
-      const exited = new Promise((resolve) => dev.once('exit', resolve));
-      try {
-        process.kill(-dev.pid, 'SIGTERM'); // wrangler and its workerd
-      } catch {
-        dev.kill('SIGTERM');
-      }
-      await Promise.race([exited, sleep(5_000)]);
+  const end = async (signal) => {
+    if (dev.exitCode !== null) return;
+    const exited = new Promise((resolve) => dev.once('exit', resolve));
+    try {
+      process.kill(-dev.pid, signal); // wrangler and its workerd
+    } catch {
+      dev.kill(signal);
     }
+    await Promise.race([exited, sleep(5_000)]);
+  };
+  const stop = async () => {
+    await end('SIGTERM');
     rmSync(persist, { recursive: true, force: true });
   };
+  const kill = () => end('SIGKILL');
   for (let i = 0; i < 240 && dev.exitCode === null; i++) {
     try {
-      if ((await fetch(`${url}/api/health`)).ok) return { url, stop };
+      if ((await fetch(`${url}/api/health`)).ok) return { url, persist, stop, kill };
     } catch { /* starting */ }
     await sleep(250);
   }
