@@ -8,7 +8,7 @@ import { storedSecret } from './db/secrets';
  * `wrangler secret put`; an unset one is an empty string or undefined, and code treats both as unset.
  */
 export type AppEnv = Env & {
-  /** Key of the HMAC that signs approval links; when unset, derived from ADMIN_TOKEN. */
+  /** Key of the HMAC that signs approval links and approval Message-IDs; when unset, derived from ADMIN_TOKEN. */
   LINK_SIGNING_KEY?: string;
   /** Key the secrets of `PUT /api/secrets` are encrypted under (AES-GCM); without it none can be stored. */
   SECRETS_KEY?: string;

@@ -5,6 +5,7 @@ import { WorkflowDefinition } from '../schemas/definition';
 import type { HonoEnv } from './context';
 import { errorResponse } from './errors';
 import { bearerAuth } from './middleware/auth';
+import { redactForReaders } from './middleware/redact';
 import { approvalLinks } from './approval-links';
 import { webhookRoutes } from './webhooks';
 import { deliveryRoutes } from './routes/deliveries';
@@ -35,7 +36,7 @@ export function createApp() {
   app.get('/api/schema/workflow.json', (c) => c.json(workflowJsonSchema));
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
-  app.use('/api/*', bearerAuth());
+  app.use('/api/*', bearerAuth(), redactForReaders());
   for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes, secretRoutes, liveRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',

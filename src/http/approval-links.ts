@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { BatonError } from '../core/errors';
-import { verifyLink, type LinkClaim } from '../core/links';
+import { parseLinkExp, verifyLink, type LinkClaim } from '../core/links';
 import { getApprovalById } from '../db/approvals';
 import { database } from '../db/client';
 import { linkSigningKey } from '../env';
@@ -25,7 +25,8 @@ function claimOf(c: Context<HonoEnv>): { claim: LinkClaim; sig: string } | null 
   const q = (k: string) => c.req.query(k) ?? '';
   const decision = Decision.safeParse(q('d'));
   if (!decision.success || !q('a') || !q('exp') || !q('sig')) return null;
-  return { claim: { approvalId: c.req.param('id')!, decision: decision.data, assignee: q('a'), exp: Number(q('exp')) }, sig: q('sig') };
+  // A non-canonical spelling of exp (1796120972.0, 0x…) is NaN here, so the link is not valid.
+  return { claim: { approvalId: c.req.param('id')!, decision: decision.data, assignee: q('a'), exp: parseLinkExp(q('exp')) ?? Number.NaN }, sig: q('sig') };
 }
 
 /**

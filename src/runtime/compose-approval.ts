@@ -35,7 +35,8 @@ export async function decisionLink(baseUrl: string, key: string, claim: LinkClai
 /**
  * The email asking an assignee to decide (issue: approvals by email): the message, the run's
  * context, the options as signed, expiring links, and how to decide by replying. Its Message-ID
- * carries the approval id, so a reply is matched by `In-Reply-To`. MIME encoding by mimetext.
+ * carries the approval id with a MAC, so a reply is matched by `In-Reply-To` and cannot be guessed.
+ * MIME encoding by mimetext.
  */
 export async function composeApprovalEmail(mail: ApprovalMail): Promise<ComposedReply> {
   const { approval, kind = 'request' } = mail;
@@ -54,7 +55,7 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
     + (links.length ? `<p>${links.map((l) => `<a href="${escapeHtml(l.url)}">${LABEL[l.decision]}</a>`).join(' · ')}</p>` : '')
     + `<p>${escapeHtml(deadline + quorum)}</p><hr><p style="color:#666;font-size:12px">${escapeHtml(context)}</p>`;
   const domain = mail.from.split('@')[1] ?? 'baton.local';
-  const messageId = approvalMessageId(approval.id, domain, crypto.randomUUID().replace(/-/g, ''));
+  const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, crypto.randomUUID().replace(/-/g, ''));
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
   const msg = createMimeMessage();

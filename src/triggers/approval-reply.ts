@@ -1,6 +1,6 @@
 import EmailReplyParser from 'email-reply-parser';
 import { BatonError } from '../core/errors';
-import { approvalIdFromMessageId } from '../core/links';
+import { checkApprovalMessageId, type ApprovalMessageIdCheck } from '../core/links';
 import { getApprovalById } from '../db/approvals';
 import { database } from '../db/client';
 import type { AppEnv } from '../env';
@@ -31,13 +31,30 @@ export function parseDecisionReply(text: string): { decision: Decision; comment:
   return decision ? { decision, comment: lines.slice(first + 1).join('\n').trim() } : null;
 }
 
-/** The approval an email answers: an approval email's Message-ID in `In-Reply-To` or `References`. */
-export function answeredApproval(inReplyTo: string | undefined, references: string | undefined): string | null {
-  for (const id of [inReplyTo ?? '', ...(references ?? '').split(/\s+/).reverse()]) {
-    const approvalId = id ? approvalIdFromMessageId(id) : null;
-    if (approvalId) return approvalId;
+/** How many Message-IDs of `References` are looked at (the newest), so a long header costs little. */
+const MAX_REFERENCES_CHECKED = 50;
+
+/**
+ * The approval an email answers: an approval email's Message-ID in `In-Reply-To` or `References`
+ * whose MAC verifies (see {@link checkApprovalMessageId}). When only approval-shaped ids without a
+ * valid MAC are there, the first of them, `forged`: it decides nothing.
+ * @returns null when no Message-ID is approval-shaped.
+ */
+export async function answeredApproval(secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
+  let forged: ApprovalMessageIdCheck | null = null;
+  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].filter(Boolean);
+  for (const id of ids) {
+    const check = await checkApprovalMessageId(secret, id);
+    if (check?.verdict === 'valid') return check;
+    forged ??= check;
   }
-  return null;
+  return forged;
+}
+
+/** The reason an inbound reply with an approval id that does not verify is recorded with. */
+export function forgedReason(check: ApprovalMessageIdCheck): string {
+  const why = check.verdict === 'unsigned' ? 'it carries no MAC (approval emails sent before MACs cannot be answered by email; use their links)' : 'its MAC does not verify';
+  return `forged_approval_id: the approval Message-ID for ${JSON.stringify(check.approvalId.slice(0, 200))} was not sent by Baton: ${why}`;
 }
 
 /** An inbound reply to an approval email, as the email trigger parsed it. */
@@ -53,21 +70,27 @@ export interface ApprovalReply {
 }
 
 /**
- * Decides an approval from an assignee's reply. Any other reply (no decision on the first line,
- * not an assignee, already decided) decides nothing and is answered with a short explanation.
+ * Decides an approval from an assignee's reply (its approval id already verified, see
+ * {@link answeredApproval}). Any other reply (no decision on the first line, not an assignee,
+ * already decided) decides nothing; it is answered with a short explanation only when the sender
+ * is an assignee of that approval, so a forged `From:` never makes Baton mail a third party.
  * @returns how the inbound message is recorded.
  */
 export async function replyToApproval(env: AppEnv, tenantId: string, reply: ApprovalReply): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
   const approval = await getApprovalById(database(env.DB), reply.approvalId);
   if (!approval) return { status: 'rejected', reason: `unknown_approval: ${reply.approvalId}` };
-  const explain = async (why: string) => sendRecorded(env, tenantId, {
-    dedupeId: `approval-answer:${reply.messageId}`, runId: approval.runId, workflow: approval.workflowName,
-    compose: () => composeNote({
-      from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`, messageId: newMessageId(reply.to),
-      thread: { messageId: reply.messageId, references: reply.references },
-      text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
-    }),
-  });
+  const assignee = approval.assignees.some((a) => a.toLowerCase() === reply.sender.toLowerCase());
+  const explain = async (why: string) => {
+    if (!assignee) return;
+    await sendRecorded(env, tenantId, {
+      dedupeId: `approval-answer:${reply.messageId}`, runId: approval.runId, workflow: approval.workflowName,
+      compose: () => composeNote({
+        from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`, messageId: newMessageId(reply.to),
+        thread: { messageId: reply.messageId, references: reply.references },
+        text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
+      }),
+    });
+  };
   const parsed = parseDecisionReply(reply.text);
   if (!parsed) {
     await explain('Baton could not find a decision on the first line of your reply.');

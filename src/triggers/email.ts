@@ -4,10 +4,10 @@ import { database, type Database } from '../db/client';
 import { findInbound, findRunReply, recordMessage, type NewMessage } from '../db/messages';
 import { getRunRow } from '../db/runs';
 import { findEmailRoute } from '../db/workflows';
-import type { AppEnv } from '../env';
+import { linkSigningKey, type AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
 import { ignoreReason, senderAllowed } from './email-classify';
-import { answeredApproval, replyToApproval } from './approval-reply';
+import { answeredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { startRun } from './start-run';
 
 /** The parts of Cloudflare's `ForwardableEmailMessage` the trigger uses. */
@@ -79,10 +79,11 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (await findInbound(db, tenantId, messageId)) return finish('duplicate', 'message_id_seen');
     const ignored = ignoreReason(email.headers, message.from, email.from?.address);
     if (ignored) return finish('ignored', ignored);
-    const approvalId = answeredApproval(email.inReplyTo, email.references);
-    if (approvalId) {
+    const answered = await answeredApproval(linkSigningKey(env), email.inReplyTo, email.references);
+    if (answered) {
+      if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(env, tenantId, { approvalId, sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
+      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));

@@ -2,6 +2,7 @@ import { BatonError } from '../core/errors';
 import { evaluateCondition, ExpressionError, render } from '../core/expressions';
 import { sha256Hex } from '../core/hash';
 import { durationMs } from '../core/definition';
+import { SIGNATURE_HEADERS } from '../core/redact';
 import { verifySignature } from '../core/webhook-signatures';
 import { database } from '../db/client';
 import { recordDelivery } from '../db/deliveries';
@@ -18,8 +19,8 @@ export interface WebhookAnswer {
   body: Record<string, unknown>;
 }
 
-/** Headers kept with a delivery and given to the run: never credentials or signatures. */
-const HIDDEN = new Set(['authorization', 'cookie', 'x-hub-signature', 'x-hub-signature-256', 'stripe-signature', 'x-slack-signature']);
+/** Headers kept with a delivery and given to the run: never credentials or signatures (nor the trigger's own `header:`). */
+const HIDDEN = SIGNATURE_HEADERS;
 
 /** The request as the trigger reads it. */
 export interface WebhookRequest {
@@ -37,9 +38,9 @@ export interface WebhookRequest {
  */
 export async function receiveWebhook(env: AppEnv, tenantId: string, workflow: string, request: WebhookRequest): Promise<WebhookAnswer> {
   const db = database(env.DB);
-  const visible = Object.fromEntries([...request.headers].filter(([k]) => !HIDDEN.has(k.toLowerCase())));
+  const hidden = new Set(HIDDEN);
   const record = (status: 'accepted' | 'duplicate' | 'rejected' | 'ignored', extra: { reason?: string; runId?: string; deliveryId?: string; bodySize?: number } = {}) =>
-    recordDelivery(db, tenantId, { workflowName: workflow, status, reason: extra.reason ?? null, runId: extra.runId ?? null, deliveryId: extra.deliveryId ?? null, headers: visible, bodySize: extra.bodySize ?? null });
+    recordDelivery(db, tenantId, { workflowName: workflow, status, reason: extra.reason ?? null, runId: extra.runId ?? null, deliveryId: extra.deliveryId ?? null, headers: Object.fromEntries([...request.headers].filter(([k]) => !hidden.has(k.toLowerCase()))), bodySize: extra.bodySize ?? null });
   const refuse = async (status: WebhookAnswer['status'], code: string, message: string, bodySize?: number): Promise<WebhookAnswer> => {
     await record('rejected', { reason: `${code}: ${message}`, bodySize });
     return { status, body: { error: { code, message } } };
@@ -48,6 +49,7 @@ export async function receiveWebhook(env: AppEnv, tenantId: string, workflow: st
   const wf = await getWorkflowVersion(db, tenantId, workflow);
   const spec = wf?.definition.triggers.flatMap((t) => ('webhook' in t ? [t.webhook] : []))[0];
   if (!wf || !spec) return refuse(404, 'not_found', `workflow ${workflow} has no webhook trigger`);
+  if (spec.header) hidden.add(spec.header.toLowerCase());
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > spec.max_bytes) return refuse(413, 'payload_too_large', `the body is ${declared} bytes; this webhook accepts at most ${spec.max_bytes}`, declared);
   const body = await request.body();
@@ -70,7 +72,7 @@ export async function receiveWebhook(env: AppEnv, tenantId: string, workflow: st
     return { status: 200, body: { challenge: payload.challenge ?? null } };
   }
   const deliveryId = await deliveryIdOf(spec, headers, payload, body);
-  const context = { body: payload, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !HIDDEN.has(k))) };
+  const context = { body: payload, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !hidden.has(k))) };
   try {
     if (spec.filter && !(await evaluateCondition(spec.filter, context, 'webhook.filter'))) {
       await record('ignored', { reason: 'filter: false', deliveryId, bodySize: body.byteLength });

@@ -74,7 +74,7 @@ describe('approval by API and by email reply', () => {
     expect(audit.map((a) => `${a.actor} ${a.action}`).sort()).toEqual(['email:lead@example.com approval.approve', 'lead@example.com approval.approved']);
   });
 
-  it('a reply from someone else, or without a decision, decides nothing and is answered', async () => {
+  it('a reply from someone else, or without a decision, decides nothing; only an assignee is answered', async () => {
     await putWorkflow('approve-others', REVIEW('approve-others'));
     const runId = await startRun('approve-others');
     const approval = await pending(runId);
@@ -84,9 +84,10 @@ describe('approval by API and by email reply', () => {
     expect(await receive(replyFrom('lead@example.com', 'Looks fine I guess', 2), { from: 'lead@example.com', to: 'baton@baton.local' })).toMatchObject({ status: 'rejected', reason: 'approval_reply_without_decision' });
     const answers = await eventually(async () => {
       const list = ((await (await api(`/runs/${runId}/messages`)).json()) as RecordedMessage[]).filter((m) => m.direction === 'outbound' && m.subject === 'Re: x');
-      return list.length === 2 ? list : null;
+      return list.length >= 1 ? list : null;
     });
-    expect(answers.map((m) => m.to).sort()).toEqual(['lead@example.com', 'mallory@example.com']);
+    // Only an assignee is answered: a reply claiming any other From: gets no email (no backscatter).
+    expect(answers.map((m) => m.to)).toEqual(['lead@example.com']);
     expect((await PostalMime.parse(answers[0]!.raw)).text).toContain('Nothing was decided');
     expect((await stubOf(runId).snapshot() as unknown as { status: string }).status).toBe('waiting');
     expect((await api(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'maybe' }) })).status).toBe(400);
@@ -98,7 +99,53 @@ describe('approval by API and by email reply', () => {
   });
 });
 
+describe('approval Message-IDs carry a MAC', () => {
+  it('a guessed or tampered approval Message-ID decides nothing, is recorded as forged, and nobody is answered', async () => {
+    await putWorkflow('approve-forged', REVIEW('approve-forged'));
+    const runId = await startRun('approve-forged');
+    const approval = await pending(runId);
+    const { parsed } = await approvalEmail(runId, approval.id);
+    const b64 = btoa(approval.id).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+    const real = parsed.messageId!;
+    const tampered = real.replace(/([A-Za-z0-9_-])([A-Za-z0-9_-]{4})@/, (_m, c: string, tail: string) => `${c === 'A' ? 'B' : 'A'}${tail}@`);
+    const guesses = [`<approval.${b64}.anything@baton.local>`, `<approval.${b64}.0123456789abcdef0123456789abcdef.${'A'.repeat(43)}@baton.local>`, tampered];
+    for (const [n, guess] of guesses.entries()) {
+      const reply = rawEmail({ From: 'lead@example.com', To: 'baton@baton.local', Subject: `Re: forged ${n}`, 'Message-ID': `<forged-${n}-${runId}@example.com>`, 'In-Reply-To': guess, References: guess }, 'approve');
+      const outcome = await receive(reply, { from: 'lead@example.com', to: 'baton@baton.local' });
+      expect(outcome, guess).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^forged_approval_id: /) });
+      const recorded = ((await (await api('/messages?direction=inbound&limit=200')).json()) as { messages: { messageId: string; status: string; reason?: string }[] }).messages.find((m) => m.messageId === `<forged-${n}-${runId}@example.com>`);
+      expect(recorded).toMatchObject({ status: 'rejected', reason: outcome.reason });
+    }
+    expect(((await (await api(`/approvals/${encodeURIComponent(approval.id)}`)).json()) as Approval).status).toBe('pending');
+    expect((await stubOf(runId).snapshot() as unknown as { status: string }).status).toBe('waiting');
+    const answered = ((await (await api('/messages?direction=outbound&limit=200')).json()) as { messages: { subject: string }[] }).messages.filter((m) => m.subject.startsWith('Re: forged'));
+    expect(answered).toEqual([]);
+    // The genuine id still decides.
+    const genuine = rawEmail({ From: 'lead@example.com', To: 'baton@baton.local', Subject: 'Re: ok', 'Message-ID': `<genuine-${runId}@example.com>`, 'In-Reply-To': real }, 'reject\nnot now');
+    expect(await receive(genuine, { from: 'lead@example.com', to: 'baton@baton.local' })).toMatchObject({ status: 'accepted', runId });
+    expect(await waitForRun(runId)).toMatchObject({ status: 'failed', error: { code: 'rejected' } });
+  });
+});
+
 describe('signed links', () => {
+  it('exp must be a canonical decimal integer: other spellings of the same number are refused', async () => {
+    await putWorkflow('approve-exp', REVIEW('approve-exp'));
+    const runId = await startRun('approve-exp');
+    const approval = await pending(runId);
+    const { parsed } = await approvalEmail(runId, approval.id);
+    const link = linkIn(parsed.text!, 'Approve');
+    const exp = Number(link.searchParams.get('exp'));
+    const spelled = (text: string) => {
+      const url = new URL(link);
+      url.searchParams.set('exp', text);
+      return fetchSelf(`${url.pathname}${url.search}`);
+    };
+    expect((await spelled(String(exp))).status).toBe(200);
+    for (const text of [`${exp}.0`, `0x${exp.toString(16)}`, `+${exp}`, `${exp}e0`, ` ${exp}`, `0${exp}`, `${(exp / 1e9).toFixed(9)}e9`]) {
+      expect((await spelled(text)).status, text).toBe(403);
+    }
+  });
+
   it('GET asks to confirm; POST decides once; tampered, expired and reused links are refused', async () => {
     await putWorkflow('approve-links', REVIEW('approve-links'));
     const runId = await startRun('approve-links');

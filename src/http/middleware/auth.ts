@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
 import { eq } from 'drizzle-orm';
 import { fromBase64Url } from '../../core/base64url';
 import { BatonError } from '../../core/errors';
@@ -6,7 +7,8 @@ import { sha256, sha256Hex } from '../../core/hash';
 import { database } from '../../db/client';
 import { apiKeys } from '../../db/schema';
 import type { AppEnv } from '../../env';
-import type { Role } from '../../schemas/enums';
+import { Role } from '../../schemas/enums';
+import { allowedRoles, knownRole, ROUTE_ROLES } from '../access';
 
 export type AuthVars = { tenantId: string; role: Role };
 
@@ -30,24 +32,42 @@ export function bearerToken(headers: Headers): string | undefined {
 }
 
 /**
+ * The route a request will be answered by: the first matched handler (middleware are `ALL`).
+ * @returns `<METHOD> <path>` as registered, or null when no route matches (a 404 follows).
+ */
+function routeKey(c: Context): { method: string; path: string } | null {
+  const route = matchedRoutes(c).find((r) => r.method !== 'ALL');
+  return route ? { method: route.method, path: route.path } : null;
+}
+
+/**
  * `Authorization: Bearer <token>` (or its WebSocket form, see {@link bearerToken}) (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
- * tenant; other tokens are looked up by SHA-256 in `api_keys`. Viewers may only read (GET).
- * @throws {BatonError} 401 without a valid token, 403 when the role may not do this.
+ * tenant; other tokens are looked up by SHA-256 in `api_keys`. The key's role must be one of the
+ * closed set (`Role`), and the route must allow it in {@link ROUTE_ROLES}; a route without an
+ * entry is refused for everyone.
+ * @throws {BatonError} 401 without a valid token, 403 when the role is unknown or may not call this route.
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: AuthVars }> {
   return async (c, next) => {
     const token = bearerToken(c.req.raw.headers);
     if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
-    let role: Role | undefined;
+    let stored: unknown;
     let tenantId = 'default';
     if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
-      role = 'admin';
+      stored = 'admin';
     } else {
       const key = await database(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(token)) });
-      if (key && !key.revokedAt) ({ role, tenantId } = key);
+      if (!key || key.revokedAt) throw new BatonError('unauthorized', 'invalid bearer token');
+      ({ role: stored, tenantId } = key);
     }
-    if (!role) throw new BatonError('unauthorized', 'invalid bearer token');
-    if (role === 'viewer' && c.req.method !== 'GET') throw new BatonError('forbidden', 'this token may only read');
+    const role = knownRole(stored);
+    if (!role) throw new BatonError('forbidden', `this token's role is not one of ${Role.options.join(', ')}`);
+    const route = routeKey(c);
+    if (route && !allowedRoles(route.method, route.path).includes(role)) {
+      throw new BatonError('forbidden', allowedRoles(route.method, route.path).length
+        ? `the ${role} role may not call ${route.method} ${route.path}`
+        : `${route.method} ${route.path} has no access rule, so it is refused`);
+    }
     c.set('role', role);
     c.set('tenantId', tenantId);
     await next();

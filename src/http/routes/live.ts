@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { streamSSE } from 'hono/streaming';
 import { BatonError } from '../../core/errors';
+import { redactJson } from '../../core/redact';
 import { database } from '../../db/client';
 import { getRunRow, listRuns } from '../../db/runs';
 import { RunStatus, TriggerType } from '../../schemas/enums';
@@ -24,13 +25,15 @@ async (c) => {
   const filter = c.req.valid('query');
   const db = database(c.env.DB);
   const tenantId = c.var.tenantId;
+  // Not JSON, so not seen by redactForReaders: a non-admin's feed is redacted here.
+  const forReader = (value: unknown) => (c.var.role === 'admin' ? value : redactJson(value).value);
   return streamSSE(c, async (stream) => {
     let last = '';
     let quietSince = Date.now();
     const end = Date.now() + FEED_LIFETIME_MS;
     while (!stream.aborted && Date.now() < end) {
       const { rows } = await listRuns(db, tenantId, filter);
-      const data = JSON.stringify({ runs: rows.map(runSummary) });
+      const data = JSON.stringify(forReader({ runs: rows.map(runSummary) }));
       if (data !== last) {
         await stream.writeSSE({ event: 'runs', data });
         last = data;

@@ -1,0 +1,55 @@
+import { Role } from '../schemas/enums';
+
+const ANY: readonly Role[] = ['admin', 'viewer'];
+const ADMIN: readonly Role[] = ['admin'];
+
+/**
+ * Who may call each `/api` route, keyed `<METHOD> <Hono path>` exactly as the route is registered
+ * (the README's roles table says the same). The one place access is decided, and it fails closed:
+ * a route without an entry is refused for every role (see {@link allowedRoles}). Non-admins read
+ * with signatures and signed links redacted (middleware/redact.ts).
+ */
+export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
+  'GET /api/openapi.json': ANY,
+  'GET /api/workflows': ANY,
+  'POST /api/workflows': ADMIN,
+  'GET /api/workflows/:name': ANY,
+  'PUT /api/workflows/:name': ADMIN,
+  'GET /api/workflows/:name/plan': ANY,
+  'POST /api/workflows/:name/runs': ADMIN,
+  'GET /api/runs': ANY,
+  'GET /api/runs/:id': ANY,
+  'GET /api/runs/:id/messages': ANY,
+  'POST /api/runs/:id/pause': ADMIN,
+  'POST /api/runs/:id/resume': ADMIN,
+  'POST /api/runs/:id/cancel': ADMIN,
+  'POST /api/runs/:id/restart': ADMIN,
+  'GET /api/live/runs': ANY,
+  'GET /api/live/runs/:id': ANY,
+  'GET /api/messages': ANY,
+  'GET /api/agents': ANY,
+  'GET /api/agents/:name': ANY,
+  'PUT /api/agents/:name': ADMIN,
+  'POST /api/events': ADMIN,
+  'GET /api/approvals': ANY,
+  'GET /api/approvals/:id': ANY,
+  'POST /api/approvals/:id': ADMIN,
+  'GET /api/schedules': ANY,
+  'GET /api/deliveries': ANY,
+  'GET /api/secrets': ANY,
+  'PUT /api/secrets/:name': ADMIN,
+};
+
+/** `/api` routes answered without a token (registered before the bearer check). */
+export const PUBLIC_ROUTES: readonly string[] = ['GET /api/health', 'GET /api/schema/workflow.json'];
+
+/** The roles allowed on a route, or an empty list when it has no entry (refused). */
+export function allowedRoles(method: string, path: string): readonly Role[] {
+  return Object.hasOwn(ROUTE_ROLES, `${method} ${path}`) ? ROUTE_ROLES[`${method} ${path}`]! : [];
+}
+
+/** The role a stored key names, when it is one of the closed set (exact spelling), else null. */
+export function knownRole(value: unknown): Role | null {
+  const parsed = Role.safeParse(value);
+  return parsed.success ? parsed.data : null;
+}
