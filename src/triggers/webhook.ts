@@ -99,8 +99,10 @@ async function receive(env: AppEnv, tenantId: string, workflow: string, request:
     await record('ignored', { reason: 'url_verification answered' });
     return { status: 200, body: { challenge: payload.challenge ?? null } };
   }
-  const bodyHash = await sha256Hex(body);
-  const deliveryId = await deliveryIdOf(spec, headers, payload, bodyHash);
+  // The hash of what the sender signed: the raw body, or `<timestamp>.<body>` with timestamp_header.
+  const timestamp = spec.signature === 'hmac-sha256' && spec.timestamp_header ? headers[spec.timestamp_header.toLowerCase()] : undefined;
+  const bodyHash = await sha256Hex(timestamp === undefined ? body : withPrefix(`${timestamp}.`, body));
+  const deliveryId = deliveryIdOf(spec, headers, payload, bodyHash);
   const context = { body: payload, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !HIDDEN.has(k))) };
   if (spec.filter && !(await evaluateCondition(spec.filter, context, 'webhook.filter'))) {
     await record('ignored', { reason: 'filter: false', deliveryId });
@@ -109,9 +111,7 @@ async function receive(env: AppEnv, tenantId: string, workflow: string, request:
   const input = spec.input ? ((await render(spec.input, context, 'webhook.input')) as Record<string, unknown>) : {};
   // A replay of a signed body under a fresh (unsigned) delivery id lands on the first delivery's run.
   const key = `webhook:${workflow}:${deliveryId}`;
-  const timestamp = spec.signature === 'hmac-sha256' && spec.timestamp_header ? headers[spec.timestamp_header.toLowerCase()] : undefined;
-  const signedHash = timestamp === undefined ? bodyHash : await sha256Hex(withPrefix(`${timestamp}.`, body));
-  const holder = await claimWebhookBody(db, tenantId, { workflow, bodyHash: signedHash, key }, Date.now());
+  const holder = await claimWebhookBody(db, tenantId, { workflow, bodyHash, key }, Date.now());
   const { runId, created, startError } = await startRun(env, tenantId, {
     workflow, input, trigger: { type: 'webhook', webhook: { ...context, deliveryId } }, idempotencyKey: holder,
   });
@@ -149,7 +149,7 @@ function parseBody(text: string, contentType: string): unknown {
 }
 
 /** The scheme's delivery id: X-GitHub-Delivery, the Stripe event id, Slack's event_id, a configured header, else the body hash. */
-async function deliveryIdOf(spec: Spec, headers: Record<string, string>, payload: unknown, bodyHash: string): Promise<string> {
+function deliveryIdOf(spec: Spec, headers: Record<string, string>, payload: unknown, bodyHash: string): string {
   const fromBody = (key: string) => (isRecord(payload) && typeof payload[key] === 'string' ? (payload[key] as string) : undefined);
   const id = spec.signature === 'github' ? headers['x-github-delivery']
     : spec.signature === 'stripe' ? fromBody('id')
