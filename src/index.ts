@@ -3,6 +3,7 @@ import { createApp } from './http/app';
 import { consumeDeadLetters, consumeSteps } from './runtime/step-consumer';
 import { receiveEmail } from './triggers/email';
 import { fireSchedules } from './triggers/schedule';
+import { sweepQueuedRuns } from './triggers/sweep-runs';
 
 export { AgentCircuit } from './runtime/agent-circuit';
 export { RunObject } from './runtime/run-object';
@@ -22,7 +23,12 @@ export default {
     else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
   },
 
+  /** Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run starts. */
   async scheduled(controller, env) {
-    await fireSchedules(env, controller.scheduledTime);
+    try {
+      await fireSchedules(env, controller.scheduledTime);
+    } finally {
+      await sweepQueuedRuns(env, Date.now());
+    }
   },
 } satisfies ExportedHandler<AppEnv, StepMessage>;

@@ -7,7 +7,9 @@
  *   (https://docs.stripe.com/webhooks#verify-manually)
  * - slack: `X-Slack-Signature: v0=<hex HMAC-SHA256(secret, "v0:<ts>:<body>")>` with `X-Slack-Request-Timestamp`
  *   within 5 minutes (https://api.slack.com/authentication/verifying-requests-from-slack)
- * - hmac-sha256: `<header>: <prefix><hex|base64 HMAC-SHA256(secret, body)>`
+ * - hmac-sha256: `<header>: <prefix><hex|base64 HMAC-SHA256(secret, body)>`; with a timestamp header
+ *   (`timestamp_header:`), `HMAC-SHA256(secret, "<timestamp>.<body>")` as Stripe signs it, the
+ *   timestamp in Unix seconds and within the tolerance (a captured delivery cannot be replayed later)
  */
 
 export type SignatureScheme = 'github' | 'stripe' | 'slack' | 'hmac-sha256';
@@ -18,14 +20,16 @@ export interface SignatureCheck {
   body: Uint8Array;
   /** Lower-cased header names. */
   headers: Record<string, string>;
-  /** Now, epoch seconds (stripe, slack). */
+  /** Now, epoch seconds (stripe, slack, hmac-sha256 with `timestampHeader`). */
   now: number;
-  /** Largest clock difference accepted (stripe, slack), seconds. */
+  /** Largest clock difference accepted (stripe, slack, hmac-sha256 with `timestampHeader`), seconds. */
   toleranceS: number;
   /** hmac-sha256: the header, prefix and encoding of the signature. */
   header?: string;
   prefix?: string;
   encoding?: 'hex' | 'base64';
+  /** hmac-sha256: the header with the signed timestamp (Unix seconds), as written in the definition. */
+  timestampHeader?: string;
 }
 
 /** `ok`, or what is wrong — said without revealing the expected value. */
@@ -100,6 +104,19 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
   const prefix = c.prefix ?? '';
   if (!value.startsWith(prefix)) return { ok: false, reason: `${name} does not start with '${prefix}'` };
   const raw = value.slice(prefix.length);
-  const ok = await hmacValid(c.secret, c.body, c.encoding === 'base64' ? base64Bytes(raw) : hexBytes(raw));
-  return ok ? { ok } : { ok: false, reason: `${name} does not match the body` };
+  const signature = c.encoding === 'base64' ? base64Bytes(raw) : hexBytes(raw);
+  if (!c.timestampHeader) return (await hmacValid(c.secret, c.body, signature)) ? { ok: true } : { ok: false, reason: `${name} does not match the body` };
+  const ts = h(c.timestampHeader);
+  const stale = timestampProblem(c.timestampHeader, ts, c.now, c.toleranceS);
+  if (stale) return { ok: false, reason: stale };
+  const ok = await hmacValid(c.secret, concat(`${ts}.`, c.body), signature);
+  return ok ? { ok } : { ok: false, reason: `${name} does not match the timestamp and body` };
+}
+
+/** Why a signed timestamp header is refused (missing, not Unix seconds, too far from `now`), or null. */
+function timestampProblem(name: string, value: string | undefined, now: number, toleranceS: number): string | null {
+  if (value === undefined) return `missing header ${name}`;
+  if (!/^\d{1,12}$/.test(value)) return `${name} is not a Unix time in seconds`;
+  const off = Math.abs(now - Number(value));
+  return off > toleranceS ? `${name} is ${off} s away from the server clock; the tolerance is ${toleranceS} s` : null;
 }

@@ -14,6 +14,9 @@ export interface NewRunRow {
   idempotencyKey: string | null;
   stepsTotal: number;
   createdAt: string;
+  /** A sub-workflow run's parent step. */
+  parent?: { runId: string; stepId: string; attempt: number } | null;
+  debug?: boolean;
 }
 
 /**
@@ -29,6 +32,18 @@ export async function insertRun(db: Database, tenantId: string, run: NewRunRow):
 }
 
 export type RunRow = typeof runs.$inferSelect;
+
+/** Queued runs of every tenant created before `before` (ISO), oldest first: candidates for the start sweeper. */
+export function listQueuedBefore(db: Database, before: string, limit: number): Promise<RunRow[]> {
+  return db.select().from(runs).where(and(eq(runs.status, 'queued'), lt(runs.createdAt, before))).orderBy(runs.createdAt).limit(limit);
+}
+
+/** Marks a run that could not start as failed, unless it left `queued` meanwhile. @returns whether it was marked. */
+export async function failQueuedRun(db: Database, id: string, error: { code: string; message: string }, endedAt: string): Promise<boolean> {
+  const done = await db.update(runs).set({ status: 'failed', error: { ...error, retryable: false }, endedAt })
+    .where(and(eq(runs.id, id), eq(runs.status, 'queued'))).returning({ id: runs.id });
+  return done.length > 0;
+}
 
 /** The minute (epoch ms) of the latest run a schedule trigger started, or null when none. */
 export async function lastScheduledMinute(db: Database, tenantId: string, workflow: string, triggerKey: string): Promise<number | null> {

@@ -98,6 +98,10 @@ export const runs = sqliteTable('runs', {
   output: text('output', { mode: 'json' }),
   error: text('error', { mode: 'json' }),
   idempotencyKey: text('idempotency_key'),
+  /** A sub-workflow run's parent step `{ runId, stepId, attempt }`, so a lost start can be repeated exactly. */
+  parent: text('parent', { mode: 'json' }).$type<{ runId: string; stepId: string; attempt: number }>(),
+  /** Debug mode (pause before every step), kept for the same reason. */
+  debug: integer('debug', { mode: 'boolean' }).notNull().default(false),
   stepsTotal: integer('steps_total').notNull().default(0),
   stepsDone: integer('steps_done').notNull().default(0),
   createdAt: createdAt(),
@@ -108,6 +112,8 @@ export const runs = sqliteTable('runs', {
   index('runs_workflow_created').on(t.tenantId, t.workflowName, t.createdAt),
   index('runs_status_created').on(t.tenantId, t.status, t.createdAt),
   uniqueIndex('runs_idempotency').on(t.tenantId, t.idempotencyKey),
+  /** The start sweeper's scan over every tenant: queued runs, oldest first. */
+  index('runs_status_sweep').on(t.status, t.createdAt),
 ]);
 
 /** One row per step attempt, mirrored from the RunObject. */
@@ -214,3 +220,18 @@ export const deliveries = sqliteTable('deliveries', {
   bodySize: integer('body_size'),
   createdAt: createdAt(),
 }, (t) => [index('deliveries_tenant_created').on(t.tenantId, t.createdAt), index('deliveries_workflow').on(t.tenantId, t.workflowName, t.createdAt)]);
+
+/**
+ * Webhook bodies seen in the replay window (24 h): the SHA-256 of the signed content and the
+ * idempotency key of the delivery that first brought it, so a replay with a fresh delivery id
+ * answers that delivery's run instead of starting one. Rows past the window are pruned.
+ */
+export const webhookBodies = sqliteTable('webhook_bodies', {
+  tenantId: tenantId(),
+  workflowName: text('workflow_name').notNull(),
+  /** Hex SHA-256 of the raw body (of `<timestamp>.<body>` when the trigger signs a timestamp). */
+  bodyHash: text('body_hash').notNull(),
+  idempotencyKey: text('idempotency_key').notNull(),
+  /** When the body was first seen; the window starts here. */
+  seenAt: text('seen_at').notNull(),
+}, (t) => [primaryKey({ columns: [t.tenantId, t.workflowName, t.bodyHash] }), index('webhook_bodies_seen').on(t.seenAt)]);

@@ -2,10 +2,11 @@ import { BatonError } from '../core/errors';
 import { evaluateCondition, ExpressionError, render } from '../core/expressions';
 import { sha256Hex } from '../core/hash';
 import { durationMs } from '../core/definition';
+import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth';
 import { SIGNATURE_HEADERS } from '../core/redact';
 import { verifySignature } from '../core/webhook-signatures';
 import { database } from '../db/client';
-import { recordDelivery } from '../db/deliveries';
+import { BODY_REPLAY_WINDOW_MS, claimWebhookBody, recordDelivery } from '../db/deliveries';
 import { getWorkflowVersion } from '../db/workflows';
 import { secretOf, type AppEnv } from '../env';
 import type { WebhookTrigger } from '../schemas/definition';
@@ -13,13 +14,15 @@ import { startRun } from './start-run';
 
 type Spec = WebhookTrigger['webhook'];
 
+const BODY_REPLAY_WINDOW_H = BODY_REPLAY_WINDOW_MS / 3600_000;
+
 /** What to answer a webhook request with. */
 export interface WebhookAnswer {
-  status: 200 | 202 | 400 | 401 | 404 | 413 | 503;
+  status: 200 | 202 | 400 | 401 | 404 | 413 | 500 | 503;
   body: Record<string, unknown>;
 }
 
-/** Headers kept with a delivery and given to the run: never credentials or signatures (nor the trigger's own `header:`). */
+/** Headers kept with a delivery and given to the run: never credentials or signatures. */
 const HIDDEN = SIGNATURE_HEADERS;
 
 /** The request as the trigger reads it. */
@@ -30,87 +33,136 @@ export interface WebhookRequest {
 }
 
 /**
- * The webhook trigger (`POST /hooks/:workflow`): checks size (413) and signature (401, constant
- * time), answers Slack's `url_verification` challenge, dedupes by the scheme's delivery id (a
- * repeated delivery starts nothing and answers the first run's id), applies `filter:` and maps
- * `input:` from `{ body, headers }`. Every request is recorded (`GET /api/deliveries`), rejected
- * ones with their reason; none of them crashes the Worker.
+ * The webhook trigger (`POST /hooks/:workflow`): checks size (413), signature (401, constant
+ * time; with `timestamp_header`, also the signed timestamp's age) and nesting depth (400), answers
+ * Slack's `url_verification` challenge, dedupes by the scheme's delivery id and by the body's hash
+ * within 24 h (a repeated delivery or a replayed body starts nothing and answers the first run's
+ * id), applies `filter:` and maps `input:` from `{ body, headers }`. Every request is recorded
+ * (`GET /api/deliveries`), rejected ones with their reason, also those that fail unexpectedly
+ * (500); none of them crashes the Worker.
  */
 export async function receiveWebhook(env: AppEnv, tenantId: string, workflow: string, request: WebhookRequest): Promise<WebhookAnswer> {
   const db = database(env.DB);
+  /** HIDDEN, plus the header an hmac-sha256 trigger names (added once the trigger is known). */
   const hidden = new Set(HIDDEN);
-  const record = (status: 'accepted' | 'duplicate' | 'rejected' | 'ignored', extra: { reason?: string; runId?: string; deliveryId?: string; bodySize?: number } = {}) =>
-    recordDelivery(db, tenantId, { workflowName: workflow, status, reason: extra.reason ?? null, runId: extra.runId ?? null, deliveryId: extra.deliveryId ?? null, headers: Object.fromEntries([...request.headers].filter(([k]) => !hidden.has(k.toLowerCase()))), bodySize: extra.bodySize ?? null });
-  const refuse = async (status: WebhookAnswer['status'], code: string, message: string, bodySize?: number): Promise<WebhookAnswer> => {
-    await record('rejected', { reason: `${code}: ${message}`, bodySize });
+  let bodySize: number | undefined;
+  const record = (status: 'accepted' | 'duplicate' | 'rejected' | 'ignored', extra: { reason?: string; runId?: string; deliveryId?: string } = {}) =>
+    recordDelivery(db, tenantId, { workflowName: workflow, status, reason: extra.reason ?? null, runId: extra.runId ?? null, deliveryId: extra.deliveryId ?? null, headers: Object.fromEntries([...request.headers].filter(([k]) => !hidden.has(k.toLowerCase()))), bodySize: bodySize ?? null });
+  const refuse = async (status: WebhookAnswer['status'], code: string, message: string): Promise<WebhookAnswer> => {
+    await record('rejected', { reason: `${code}: ${message}` });
     return { status, body: { error: { code, message } } };
   };
+  try {
+    return await receive(env, tenantId, workflow, request, { record, refuse, sized: (n) => (bodySize = n), hide: (name) => hidden.add(name.toLowerCase()) });
+  } catch (err) {
+    if (err instanceof BatonError || err instanceof ExpressionError) return refuse(400, 'bad_request', err.message);
+    console.error(`POST /hooks/${workflow} failed`, err);
+    return refuse(500, 'internal_error', 'internal error; see the Worker logs');
+  }
+}
 
+interface Recorder {
+  record: (status: 'accepted' | 'duplicate' | 'ignored', extra?: { reason?: string; runId?: string; deliveryId?: string }) => Promise<void>;
+  refuse: (status: WebhookAnswer['status'], code: string, message: string) => Promise<WebhookAnswer>;
+  /** Tells the recorder the body's size once known. */
+  sized: (bytes: number) => void;
+  /** Keeps a header (the trigger's signature header) out of the record and the run. */
+  hide: (header: string) => void;
+}
+
+async function receive(env: AppEnv, tenantId: string, workflow: string, request: WebhookRequest, { record, refuse, sized, hide }: Recorder): Promise<WebhookAnswer> {
+  const db = database(env.DB);
   const wf = await getWorkflowVersion(db, tenantId, workflow);
   const spec = wf?.definition.triggers.flatMap((t) => ('webhook' in t ? [t.webhook] : []))[0];
   if (!wf || !spec) return refuse(404, 'not_found', `workflow ${workflow} has no webhook trigger`);
-  if (spec.header) hidden.add(spec.header.toLowerCase());
+  const hidden = new Set(HIDDEN);
+  if (spec.header) {
+    hide(spec.header);
+    hidden.add(spec.header.toLowerCase());
+  }
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > spec.max_bytes) return refuse(413, 'payload_too_large', `the body is ${declared} bytes; this webhook accepts at most ${spec.max_bytes}`, declared);
+  if (declared > spec.max_bytes) {
+    sized(declared);
+    return refuse(413, 'payload_too_large', `the body is ${declared} bytes; this webhook accepts at most ${spec.max_bytes}`);
+  }
   const body = await request.body();
-  if (body.byteLength > spec.max_bytes) return refuse(413, 'payload_too_large', `the body is larger than ${spec.max_bytes} bytes`, body.byteLength);
+  sized(body.byteLength);
+  if (body.byteLength > spec.max_bytes) return refuse(413, 'payload_too_large', `the body is larger than ${spec.max_bytes} bytes`);
   const headers = Object.fromEntries([...request.headers].map(([k, v]) => [k.toLowerCase(), v]));
 
   if (spec.signature !== 'none') {
     const secret = spec.secret ? await secretOf(env, tenantId, spec.secret) : undefined;
-    if (!secret) return refuse(503, 'internal_error', `the signing secret ${spec.secret} is not set`, body.byteLength);
+    if (!secret) return refuse(503, 'internal_error', `the signing secret ${spec.secret} is not set`);
     const verdict = await verifySignature({
       scheme: spec.signature, secret, body, headers, now: Math.floor(Date.now() / 1000), toleranceS: spec.signature === 'slack' ? 300 : durationMs(spec.tolerance) / 1000,
-      header: spec.header?.toLowerCase(), prefix: spec.prefix, encoding: spec.encoding,
+      header: spec.header?.toLowerCase(), prefix: spec.prefix, encoding: spec.encoding, timestampHeader: spec.signature === 'hmac-sha256' ? spec.timestamp_header : undefined,
     });
-    if (!verdict.ok) return refuse(401, 'unauthorized', verdict.reason, body.byteLength);
+    if (!verdict.ok) return refuse(401, 'unauthorized', verdict.reason);
   }
 
-  const payload = parseBody(body, headers['content-type'] ?? '');
+  const contentType = headers['content-type'] ?? '';
+  const text = new TextDecoder().decode(body);
+  if (!isForm(contentType) && jsonTextDeeperThan(text, MAX_JSON_DEPTH)) return refuse(400, 'bad_request', tooDeepMessage('the webhook body'));
+  const payload = parseBody(text, contentType);
   if (spec.signature === 'slack' && isRecord(payload) && payload.type === 'url_verification') {
-    await record('ignored', { reason: 'url_verification answered', bodySize: body.byteLength });
+    await record('ignored', { reason: 'url_verification answered' });
     return { status: 200, body: { challenge: payload.challenge ?? null } };
   }
-  const deliveryId = await deliveryIdOf(spec, headers, payload, body);
+  // The hash of what the sender signed: the raw body, or `<timestamp>.<body>` with timestamp_header.
+  const timestamp = spec.signature === 'hmac-sha256' && spec.timestamp_header ? headers[spec.timestamp_header.toLowerCase()] : undefined;
+  const bodyHash = await sha256Hex(timestamp === undefined ? body : withPrefix(`${timestamp}.`, body));
+  const deliveryId = deliveryIdOf(spec, headers, payload, bodyHash);
   const context = { body: payload, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !hidden.has(k))) };
-  try {
-    if (spec.filter && !(await evaluateCondition(spec.filter, context, 'webhook.filter'))) {
-      await record('ignored', { reason: 'filter: false', deliveryId, bodySize: body.byteLength });
-      return { status: 202, body: { ignored: true, reason: 'the trigger\'s filter is false for this delivery' } };
-    }
-    const input = spec.input ? ((await render(spec.input, context, 'webhook.input')) as Record<string, unknown>) : {};
-    const { runId, created } = await startRun(env, tenantId, {
-      workflow, input, trigger: { type: 'webhook', webhook: { ...context, deliveryId } }, idempotencyKey: `webhook:${workflow}:${deliveryId}`,
-    });
-    await record(created ? 'accepted' : 'duplicate', { runId, deliveryId, bodySize: body.byteLength });
-    return { status: 202, body: created ? { runId } : { runId, duplicate: true } };
-  } catch (err) {
-    if (!(err instanceof BatonError || err instanceof ExpressionError)) throw err;
-    return refuse(400, 'bad_request', err.message, body.byteLength);
+  if (spec.filter && !(await evaluateCondition(spec.filter, context, 'webhook.filter'))) {
+    await record('ignored', { reason: 'filter: false', deliveryId });
+    return { status: 202, body: { ignored: true, reason: 'the trigger\'s filter is false for this delivery' } };
   }
+  const input = spec.input ? ((await render(spec.input, context, 'webhook.input')) as Record<string, unknown>) : {};
+  // A replay of a signed body under a fresh (unsigned) delivery id lands on the first delivery's run.
+  const key = `webhook:${workflow}:${deliveryId}`;
+  const holder = await claimWebhookBody(db, tenantId, { workflow, bodyHash, key }, Date.now());
+  const { runId, created, startError } = await startRun(env, tenantId, {
+    workflow, input, trigger: { type: 'webhook', webhook: { ...context, deliveryId } }, idempotencyKey: holder,
+  });
+  const reason = startError ? `the RunObject did not start (${startError}); the start sweeper starts or fails the run within a minute`
+    : !created && holder !== key ? `same body as an earlier delivery within ${BODY_REPLAY_WINDOW_H} h` : undefined;
+  await record(created ? 'accepted' : 'duplicate', { runId, deliveryId, reason });
+  return { status: 202, body: created ? { runId } : { runId, duplicate: true } };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return !!value && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** `prefix` (UTF-8) followed by `bytes`. */
+function withPrefix(prefix: string, bytes: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(prefix);
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head);
+  out.set(bytes, head.length);
+  return out;
+}
+
+function isForm(contentType: string): boolean {
+  return contentType.includes('application/x-www-form-urlencoded');
+}
+
 /** JSON bodies as objects, form-encoded ones (Slack commands) as fields, anything else as text. */
-function parseBody(body: Uint8Array, contentType: string): unknown {
-  const text = new TextDecoder().decode(body);
-  if (contentType.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+function parseBody(text: string, contentType: string): unknown {
+  if (isForm(contentType)) return Object.fromEntries(new URLSearchParams(text));
   try {
     return JSON.parse(text);
   } catch {
-    return text;
+    return text; // not JSON (a RangeError cannot happen: the depth was bounded before)
   }
 }
 
-/** The scheme's delivery id: X-GitHub-Delivery, the Stripe event id, Slack's event_id, a configured header, else a body hash. */
-async function deliveryIdOf(spec: Spec, headers: Record<string, string>, payload: unknown, body: Uint8Array): Promise<string> {
+/** The scheme's delivery id: X-GitHub-Delivery, the Stripe event id, Slack's event_id, a configured header, else the body hash. */
+function deliveryIdOf(spec: Spec, headers: Record<string, string>, payload: unknown, bodyHash: string): string {
   const fromBody = (key: string) => (isRecord(payload) && typeof payload[key] === 'string' ? (payload[key] as string) : undefined);
   const id = spec.signature === 'github' ? headers['x-github-delivery']
     : spec.signature === 'stripe' ? fromBody('id')
       : spec.signature === 'slack' ? fromBody('event_id')
         : spec.delivery_header ? headers[spec.delivery_header.toLowerCase()] : undefined;
-  return id || `sha256:${await sha256Hex(body)}`;
+  return id || `sha256:${bodyHash}`;
 }

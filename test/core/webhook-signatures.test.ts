@@ -55,3 +55,24 @@ describe('generic hmac-sha256', () => {
     expect((await check({ scheme: 'hmac-sha256', secret, body, header: 'x-sig', prefix: 'sha256=', headers: { 'x-sig': hex } })).ok).toBe(false);
   });
 });
+
+describe('hmac-sha256 with a signed timestamp header (Stripe-style "<t>.<body>")', () => {
+  const body = enc('Hello, World!');
+  const secret = "It's a Secret to Everybody";
+  const hmac = async (data: string) => {
+    const key = await crypto.subtle.importKey('raw', enc(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, enc(data)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  };
+  const base = { scheme: 'hmac-sha256' as const, secret, body, header: 'x-sig', timestampHeader: 'X-Timestamp', now: 1_700_000_000, toleranceS: 300 };
+  it('verifies "<t>.<body>" within the tolerance; refuses the body alone, a stale, missing or malformed timestamp', async () => {
+    const sig = await hmac('1700000100.Hello, World!');
+    expect(await check({ ...base, headers: { 'x-sig': sig, 'x-timestamp': '1700000100' } })).toEqual({ ok: true });
+    expect(await check({ ...base, headers: { 'x-sig': await hmac('Hello, World!'), 'x-timestamp': '1700000100' } })).toEqual({ ok: false, reason: 'x-sig does not match the timestamp and body' });
+    expect(await check({ ...base, headers: { 'x-sig': sig, 'x-timestamp': '1700000100' }, now: 1_700_000_401 })).toEqual({ ok: false, reason: 'X-Timestamp is 301 s away from the server clock; the tolerance is 300 s' });
+    expect(await check({ ...base, headers: { 'x-sig': sig } })).toEqual({ ok: false, reason: 'missing header X-Timestamp' });
+    for (const t of ['1700000100.0', '0x6553f164', '-1', '']) {
+      expect(await check({ ...base, headers: { 'x-sig': sig, 'x-timestamp': t } })).toMatchObject({ ok: false });
+    }
+    expect(await check({ ...base, headers: { 'x-sig': sig, 'x-timestamp': '1700000100.0' } })).toEqual({ ok: false, reason: 'X-Timestamp is not a Unix time in seconds' });
+  });
+});

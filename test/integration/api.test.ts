@@ -1,5 +1,9 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { database } from '../../src/db/client';
+import { insertRun } from '../../src/db/runs';
+import { newRunId } from '../../src/triggers/start-run';
+import { sweepQueuedRuns } from '../../src/triggers/sweep-runs';
 import { api, httpAgent, putAgent, waitForRun } from '../support/helpers';
 
 const yaml = (body: string) => ({ method: 'POST', body, headers: { 'content-type': 'application/yaml' } });
@@ -141,5 +145,39 @@ describe('agents and documents', () => {
     const res = await api('/nothing-here');
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: { code: 'not_found' } });
+  });
+});
+
+describe('deep inputs and lost starts (issue 13, item 8)', () => {
+  it('an input nested 5,000 levels (or 65) answers 400 naming the limit and leaves no queued run', async () => {
+    await api('/workflows', yaml('name: wf-deep\nsteps: [ { id: a, agent: tagger, input: "{{ inputs }}" } ]'));
+    for (const levels of [5_000, 65]) {
+      const res = await api('/workflows/wf-deep/runs', { method: 'POST', body: `{"input":{"x":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}}` });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ error: { code: 'bad_request', message: expect.stringContaining('input nests deeper than 64 levels') } });
+    }
+    const ok = await api('/workflows/wf-deep/runs', { method: 'POST', body: `{"input":{"x":${'['.repeat(63)}${']'.repeat(63)}}}` });
+    expect(ok.status).toBe(202);
+    await waitForRun(((await ok.json()) as { runId: string }).runId);
+    const queued = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE status = 'queued'").first<{ n: number }>();
+    expect(queued!.n).toBe(0);
+  });
+
+  it('the sweeper starts a queued run whose RunObject never started, and fails one that cannot start', async () => {
+    await api('/workflows', yaml('name: wf-orphan\ninputs: { x: { type: string } }\nsteps: [ { id: a, agent: tagger, input: "{{ inputs.x }}" } ]'));
+    const old = Date.now() - 20_000;
+    const row = (id: string, version: number) => ({ id, workflowName: 'wf-orphan', version, triggerType: 'api' as const, trigger: { type: 'api' }, input: { x: 'orphan' }, idempotencyKey: null, stepsTotal: 0, createdAt: new Date(old).toISOString() });
+    const orphan = newRunId(old);
+    const hopeless = newRunId(old);
+    await insertRun(database(env.DB), 'default', row(orphan, 1));
+    await insertRun(database(env.DB), 'default', row(hopeless, 7));
+    const young = newRunId(Date.now());
+    await insertRun(database(env.DB), 'default', { ...row(young, 1), createdAt: new Date().toISOString() });
+    const outcome = await sweepQueuedRuns(env, Date.now());
+    expect(outcome).toMatchObject({ started: [orphan], failed: [hopeless] });
+    expect(await waitForRun(orphan)).toMatchObject({ status: 'completed', output: 'T: orphan' });
+    expect(await (await api(`/runs/${hopeless}?steps=false`)).json()).toMatchObject({ status: 'failed', error: { code: 'start_failed', message: expect.stringContaining('version 7') } });
+    expect(await (await api(`/runs/${young}?steps=false`)).json()).toMatchObject({ status: 'queued' });
+    expect(await sweepQueuedRuns(env, Date.now())).toEqual({ started: [], failed: [] });
   });
 });

@@ -1,9 +1,11 @@
-import { env, SELF } from 'cloudflare:test';
+import { createScheduledController, env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import ping from '../fixtures/webhooks/github__ping.json?raw';
 import push from '../fixtures/webhooks/github__push.json?raw';
 import slackChallenge from '../fixtures/webhooks/slack__url_verification.challenge_handshake.json?raw';
 import charge from '../fixtures/webhooks/stripe__charge.succeeded.json?raw';
+import worker from '../../src/index';
+import { receiveWebhook } from '../../src/triggers/webhook';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
 /** Hex HMAC-SHA256, as the senders compute it. */
@@ -119,5 +121,83 @@ describe('secrets', () => {
     expect(run.output).toBe('T: push');
     expect(JSON.stringify(run)).not.toContain('stored-hook-secret');
     expect((await hook('gh-stored', push, await github(push, 'push', 'stored-2', 'first-value'))).status).toBe(401);
+  });
+});
+
+describe('replays (issue 13, item 6)', () => {
+  it('a captured GitHub delivery re-sent with a new or no X-GitHub-Delivery starts nothing and answers the first run', async () => {
+    const body = push.replace('"ref": "refs/tags/simple-tag"', '"ref": "refs/heads/replayed"');
+    expect(body).not.toBe(push);
+    const first = await hook('gh-push', body, await github(body, 'push', 'replay-1'));
+    expect(first.status).toBe(202);
+    const { runId } = (await first.json()) as { runId: string };
+    const before = (await runsOf('gh-push')).length;
+    const fresh = await hook('gh-push', body, await github(body, 'push', 'replay-2'));
+    expect(fresh.status).toBe(202);
+    expect(await fresh.json()).toEqual({ runId, duplicate: true });
+    const { 'x-github-delivery': _, ...withoutId } = await github(body, 'push', 'unused');
+    expect(await (await hook('gh-push', body, withoutId)).json()).toEqual({ runId, duplicate: true });
+    expect((await runsOf('gh-push')).length).toBe(before);
+    const [latest, previous] = await deliveries('gh-push');
+    expect(previous).toMatchObject({ status: 'duplicate', runId, deliveryId: 'replay-2', reason: expect.stringContaining('same body') });
+    expect(latest).toMatchObject({ status: 'duplicate', runId });
+  });
+
+  it('hmac-sha256 with timestamp_header: signs "<timestamp>.<body>"; a replay with a new delivery id is a duplicate; a stale or missing timestamp answers 401', async () => {
+    await putWorkflow('hmac-ts', `name: hmac-ts
+triggers:
+  - webhook: { signature: hmac-sha256, secret: GH_HOOK_SECRET, header: X-Sig, prefix: "sha256=", delivery_header: X-Delivery, timestamp_header: X-Sig-Timestamp, tolerance: 2m }
+steps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.n }}" } ]`);
+    const body = JSON.stringify({ n: 'one' });
+    const signed = async (ts: number, delivery: string, content = `${ts}.${body}`) =>
+      ({ 'x-sig': `sha256=${await hmacHex("It's a Secret to Everybody", content)}`, 'x-sig-timestamp': String(ts), 'x-delivery': delivery });
+    const now = Math.floor(Date.now() / 1000);
+    const first = await hook('hmac-ts', body, await signed(now, 'd-1'));
+    expect(first.status).toBe(202);
+    const { runId } = (await first.json()) as { runId: string };
+    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: one' });
+    expect(await (await hook('hmac-ts', body, await signed(now, 'd-2'))).json()).toEqual({ runId, duplicate: true });
+    const bodyOnly = await hook('hmac-ts', body, await signed(now, 'd-3', body));
+    expect(bodyOnly.status).toBe(401);
+    const stale = await hook('hmac-ts', body, await signed(now - 180, 'd-4'));
+    expect(stale.status).toBe(401);
+    expect(await stale.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.stringMatching(/X-Sig-Timestamp is 18\d s away from the server clock; the tolerance is 120 s/) } });
+    const { 'x-sig-timestamp': _, ...untimed } = await signed(now, 'd-5');
+    expect(await (await hook('hmac-ts', body, untimed)).json()).toMatchObject({ error: { code: 'unauthorized', message: 'missing header X-Sig-Timestamp' } });
+    expect((await runsOf('hmac-ts')).length).toBe(1);
+    expect((await deliveries('hmac-ts')).map((d) => d.status)).toEqual(['rejected', 'rejected', 'rejected', 'duplicate', 'accepted']);
+  });
+
+  it('timestamp_header belongs to hmac-sha256 only', async () => {
+    const res = await api('/workflows', { method: 'POST', body: 'name: gh-ts\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, timestamp_header: X-T } } ]\nsteps: [ { id: a, agent: tagger } ]', headers: { 'content-type': 'application/yaml' } });
+    expect(await res.json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.timestamp_header' }] } } });
+  });
+});
+
+describe('deep bodies and lost starts (issue 13, item 8)', () => {
+  it('a signed body nested 10,000 levels answers 400 naming the limit, is recorded and starts nothing', async () => {
+    const deep = `{"repository":{"full_name":"deep/repo"},"a":${'['.repeat(10_000)}${']'.repeat(10_000)}}`;
+    const before = (await runsOf('gh-push')).length;
+    const res = await hook('gh-push', deep, await github(deep, 'push', 'deep-1'));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: 'bad_request', message: expect.stringContaining('the webhook body nests deeper than 64 levels') } });
+    expect((await deliveries('gh-push'))[0]).toMatchObject({ status: 'rejected', deliveryId: null, reason: expect.stringContaining('64 levels') });
+    expect((await runsOf('gh-push')).length).toBe(before);
+    const queued = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE status = 'queued'").first<{ n: number }>();
+    expect(queued!.n).toBe(0);
+  });
+
+  it('a delivery whose RunObject fails to start is recorded and answered with its run; the sweeper starts the run', async () => {
+    const broken = { ...env, RUNS: { idFromName: (n: string) => env.RUNS.idFromName(n), get: () => ({ start: () => Promise.reject(new Error('injected: the process died')) }) } } as unknown as typeof env;
+    const body = push.replace('"ref": "refs/tags/simple-tag"', '"ref": "refs/heads/lost-start"');
+    const headers = new Headers({ 'content-type': 'application/json', ...(await github(body, 'push', 'lost-1')) });
+    const answer = await receiveWebhook(broken, 'default', 'gh-push', { headers, body: async () => new TextEncoder().encode(body) });
+    expect(answer.status).toBe(202);
+    const { runId } = answer.body as { runId: string };
+    expect((await deliveries('gh-push'))[0]).toMatchObject({ status: 'accepted', runId, deliveryId: 'lost-1', reason: expect.stringContaining('injected: the process died') });
+    expect(await (await api(`/runs/${runId}?steps=false`)).json()).toMatchObject({ status: 'queued' });
+    await env.DB.prepare('UPDATE runs SET created_at = ? WHERE id = ?').bind(new Date(Date.now() - 30_000).toISOString(), runId).run();
+    await worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env);
+    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
   });
 });

@@ -51,6 +51,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
     if ('webhook' in t) {
       const w = t.webhook;
       if (w.signature === 'none' && !w.allow_unsigned) issues.push({ path: `triggers[${i}].webhook.signature`, message: 'signature: none accepts anyone\'s requests; say allow_unsigned: true to mean it' });
+      if (w.timestamp_header && w.signature !== 'hmac-sha256') issues.push({ path: `triggers[${i}].webhook.timestamp_header`, message: `timestamp_header works with signature: hmac-sha256 only (not ${w.signature})` });
       if (w.signature !== 'none' && !w.secret) issues.push({ path: `triggers[${i}].webhook.secret`, message: `signature: ${w.signature} needs secret: the name of the secret holding the signing key` });
       if (def.triggers.filter((x) => 'webhook' in x).length > 1 && def.triggers.findIndex((x) => 'webhook' in x) !== i) issues.push({ path: `triggers[${i}]`, message: 'a workflow has at most one webhook trigger (POST /hooks/<workflow>)' });
       return;

@@ -3,6 +3,7 @@ import type { HonoRequest } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { BatonError } from '../../core/errors';
 import { buildPlan } from '../../core/definition';
+import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth';
 import { planExecution } from '../../core/policy/planner';
 import { database, type Database } from '../../db/client';
 import { stepDurations } from '../../db/runs';
@@ -84,6 +85,13 @@ async (c) => {
   const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
   const plan = planExecution(buildPlan(wf.definition).plan, await stepDurations(db, c.var.tenantId, name));
   return c.json({ name, version: wf.version, ...plan }, 200);
+});
+// A run request nested too deep is refused before anything parses or walks it (`input` is one level down).
+workflowRoutes.use('/workflows/:name/runs', async (c, next) => {
+  if (c.req.method === 'POST' && jsonTextDeeperThan(await c.req.text(), MAX_JSON_DEPTH + 1)) {
+    throw new BatonError('bad_request', tooDeepMessage('the run input'), { limit: MAX_JSON_DEPTH, path: 'input' });
+  }
+  await next();
 });
 workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', summary: 'Start a run',
     request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional(), debug: z.boolean().optional().describe('Pause before every step; each resume runs one') }) } } } },

@@ -1,0 +1,76 @@
+import type { TriggerInfo } from '../core/engine';
+import { database } from '../db/client';
+import { pruneWebhookBodies } from '../db/deliveries';
+import { failQueuedRun, listQueuedBefore, type RunRow } from '../db/runs';
+import { getWorkflowVersion } from '../db/workflows';
+import type { AppEnv } from '../env';
+import { START_TIMEOUT_MS, startRunObject } from './start-run';
+
+/** A queued run younger than this is left alone: its own start may still be under way, ms. */
+export const SWEEP_GRACE_MS = 10_000;
+/** Runs handled per sweep (the oldest first); more wait for the next minute. */
+export const SWEEP_BATCH = 50;
+/** Starts in flight at once. */
+const SWEEP_CONCURRENCY = 10;
+
+/** What one sweep did: runs (re)started, and runs failed because they could not start. */
+export interface SweepOutcome {
+  started: string[];
+  failed: string[];
+}
+
+/**
+ * The start sweeper, called by `scheduled()` every minute: a run still `queued` in D1
+ * {@link SWEEP_GRACE_MS} after it was recorded lost its start (a crash, a hang or an error between
+ * the D1 insert and `RunObject.start`). Its start is repeated from the D1 row — idempotent: a no-op
+ * when the object exists — and a run that cannot start (its workflow version is gone, the object
+ * throws or does not answer within {@link START_TIMEOUT_MS}) is marked `failed` with `start_failed`;
+ * a sub-workflow's parent step hears of it. Also prunes webhook bodies past their replay window.
+ * @param now epoch ms
+ */
+export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOutcome> {
+  const db = database(env.DB);
+  const outcome: SweepOutcome = { started: [], failed: [] };
+  const rows = await listQueuedBefore(db, new Date(now - SWEEP_GRACE_MS).toISOString(), SWEEP_BATCH);
+  for (let i = 0; i < rows.length; i += SWEEP_CONCURRENCY) {
+    await Promise.all(rows.slice(i, i + SWEEP_CONCURRENCY).map(async (row) => {
+      try {
+        const problem = await restart(env, row);
+        if (!problem) return void outcome.started.push(row.id);
+        console.error(`run ${row.id} could not start: ${problem}`);
+        if (!(await failQueuedRun(db, row.id, { code: 'start_failed', message: problem }, new Date(now).toISOString()))) return;
+        outcome.failed.push(row.id);
+        await tellParent(env, row, problem);
+      } catch (err) {
+        console.error(`start sweeper: run ${row.id}`, err); // D1 or the parent unavailable: the next sweep tries again
+      }
+    }));
+  }
+  await pruneWebhookBodies(db, now);
+  return outcome;
+}
+
+/** Repeats a queued run's start from its D1 row. @returns why it cannot start, or null once started. */
+async function restart(env: AppEnv, row: RunRow): Promise<string | null> {
+  const wf = await getWorkflowVersion(database(env.DB), row.tenantId, row.workflowName, row.version);
+  if (!wf) return `workflow ${row.workflowName} version ${row.version} does not exist`;
+  try {
+    await startRunObject(env, {
+      tenantId: row.tenantId, runId: row.id, workflow: wf.name, version: wf.version, definition: wf.definition,
+      inputs: row.input as Record<string, unknown>, trigger: row.trigger as TriggerInfo, createdAt: Date.parse(row.createdAt),
+      parent: row.parent ?? undefined, debug: row.debug,
+    });
+    return null;
+  } catch (err) {
+    return `the RunObject did not start: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** A failed sub-workflow start is its parent step's failure, as when the parent starts it (outbox). */
+async function tellParent(env: AppEnv, row: RunRow, problem: string): Promise<void> {
+  if (!row.parent) return;
+  const { runId, stepId, attempt } = row.parent;
+  await env.RUNS.get(env.RUNS.idFromName(runId)).report({
+    stepId, attempt, ok: false, provider: 'workflow', error: { code: 'start_failed', message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`, retryable: false },
+  });
+}
