@@ -137,6 +137,47 @@ const scenarios = {
     return { messages: 200, accepted: messages.length, p50_parse_to_start_ms: pct(starts, 50) };
   },
 
+  /**
+   * Template costs after registration: a 20 KB template (400 expressions) against a plain one, and
+   * each template bomb of issue 13 (its run's wall time, bounded by the expression budget) with
+   * the slowest /api/health answer while it runs.
+   */
+  async templates() {
+    // The same text with and without its expressions: the difference is the cost of rendering.
+    const big = Array.from({ length: 400 }, (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) & "-" & $string(${i}) }} and more text here.`).join(' ');
+    const flat = big.replace(/\{\{[^}]*\}\}/g, (m) => 'x'.repeat(m.length));
+    await putWorkflow('tpl-plain', `name: tpl-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(flat)} } ]\n`);
+    await putWorkflow('tpl-20k', `name: tpl-20k\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(big)} } ]\n`);
+    const walls = async (name) => { const w = []; for (let i = 0; i < 9; i++) w.push(runMs(await waitRun(await startRun(name, { topic: 'crm' })))); return pct(w, 50); };
+    await walls('tpl-20k'); // warm-up
+    await walls('tpl-plain');
+    const plain = await walls('tpl-plain');
+    const twenty = await walls('tpl-20k');
+    const bombs = {
+      recursion: '( $f := function($x){ $f($x) }; $f(1) )',
+      stack: '( $f := function($x){ 1 + $f($x) }; $f(1) )',
+      pad: '$pad("", 100000000, "x")',
+      regex: '$contains(inputs.s, /(a+)+$/)',
+    };
+    const out = { template_bytes: big.length, plain_run_ms: plain, template_20kb_run_ms: twenty, template_20kb_extra_ms: twenty - plain, bombs: {} };
+    for (const [name, expr] of Object.entries(bombs)) {
+      await putWorkflow(`bomb-${name}`, `name: bomb-${name}\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(`{{ ${expr} }}`)} } ]\n`);
+      const t0 = Date.now();
+      const id = await startRun(`bomb-${name}`, { s: `${'a'.repeat(5000)}b` });
+      let health = 0;
+      let run;
+      for (;;) {
+        const h0 = Date.now();
+        await fetch(`${BASE}/api/health`);
+        health = Math.max(health, Date.now() - h0);
+        run = await api(`/runs/${id}?steps=false`);
+        if (!['queued', 'running'].includes(run.status)) break;
+      }
+      out.bombs[name] = { status: run.status, wall_ms: Date.now() - t0, health_max_ms: health };
+    }
+    return out;
+  },
+
   /** Wall time by chain length. */
   async scaling() {
     const points = [];
@@ -169,6 +210,7 @@ async function main() {
       long: (r) => ({ '1,000-step run: status | wall ms': `${r.status} | ${r.wall_ms}` }),
       concurrent: (r) => ({ '1,000 concurrent runs: completed | lost | p50 | p95 | runs/s': `${r.completed} | ${r.lost} | ${r.p50_ms} | ${r.p95_ms} | ${r.runs_per_s}` }),
       email: (r) => ({ '200 emails: parse-to-start p50 ms': r.p50_parse_to_start_ms }),
+      templates: (r) => ({ 'templates: 20 KB extra ms/run | bombs wall ms (health max ms)': `${r.template_20kb_extra_ms} | ${Object.entries(r.bombs).map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`).join(', ')}` }),
       scaling: (r) => ({ 'scaling (steps: ms)': r.map((s) => `${s.steps}: ${s.ms}`).join(', ') }),
     };
     console.table(Object.assign({}, ...Object.keys(scenarios).filter((n) => results[n]).map((n) => rows[n](results[n]))));

@@ -9,20 +9,17 @@ import { BudgetExceeded, EXPRESSION_LIMITS, ExpressionBudget } from './limits';
 
 type Builtin = { implementation: (...args: unknown[]) => unknown };
 
-const originals = new Map<string, Promise<Builtin>>();
+/** The built-ins JSONata binds to `$name` (what evaluating `$name` returns), resolved at load. */
+const originals = new Map<string, Builtin>();
+const loaded = Promise.all(
+  ['pad', 'join', 'string', 'distinct'].map(async (name) => originals.set(name, (await jsonata(`$${name}`).evaluate(null)) as Builtin)),
+);
 
-/** The built-in JSONata binds to `$name` (what evaluating `$name` returns). */
-function original(name: string): Promise<Builtin> {
-  let fn = originals.get(name);
-  if (!fn) {
-    fn = jsonata(`$${name}`).evaluate(null) as Promise<Builtin>;
-    originals.set(name, fn);
-  }
-  return fn;
-}
-
-async function call(self: unknown, name: string, args: unknown[]): Promise<unknown> {
-  return (await original(name)).implementation.apply(self, args);
+/** Calls the original built-in: at once when loaded (always, but for the first milliseconds). */
+function call(self: unknown, name: string, args: unknown[]): unknown {
+  const fn = originals.get(name);
+  if (fn) return fn.implementation.apply(self, args);
+  return loaded.then(() => originals.get(name)!.implementation.apply(self, args));
 }
 
 /** A size check that needs no budget of its own (the weights are not kept). */
@@ -39,7 +36,7 @@ export const BOUNDED_BUILTINS: { name: string; signature: string; implementation
   {
     name: 'pad',
     signature: '<s-ns?:s>',
-    async implementation(str: string | undefined, width: number, char?: string) {
+    implementation(str: string | undefined, width: number, char?: string) {
       atMost('$pad', Math.abs(Math.trunc(width)) * Math.max(1, char?.length ?? 1), L.stringLength);
       return call(this, 'pad', [str, width, char]);
     },
@@ -47,7 +44,7 @@ export const BOUNDED_BUILTINS: { name: string; signature: string; implementation
   {
     name: 'join',
     signature: '<a<s>s?:s>',
-    async implementation(strings: string[] | undefined, separator?: string) {
+    implementation(strings: string[] | undefined, separator?: string) {
       if (Array.isArray(strings)) {
         let size = 0;
         for (const s of strings) size += (typeof s === 'string' ? s.length : 0) + (separator?.length ?? 0);
@@ -59,7 +56,7 @@ export const BOUNDED_BUILTINS: { name: string; signature: string; implementation
   {
     name: 'string',
     signature: '<x-b?:s>',
-    async implementation(value: unknown, prettify?: boolean) {
+    implementation(value: unknown, prettify?: boolean) {
       atMost('$string', measure.sizeOf(value, L.stringLength) * (prettify ? 2 : 1), L.stringLength);
       return call(this, 'string', [value, prettify]);
     },
@@ -67,7 +64,7 @@ export const BOUNDED_BUILTINS: { name: string; signature: string; implementation
   {
     name: 'distinct',
     signature: '<x:x>',
-    async implementation(value: unknown) {
+    implementation(value: unknown) {
       if (Array.isArray(value) && value.length > L.distinctItems) throw new BudgetExceeded(`$distinct of ${value.length} items (at most ${L.distinctItems})`);
       return call(this, 'distinct', [value]);
     },

@@ -31,7 +31,7 @@ type Frame = { base: Frame & { [FRAME_BUDGET]?: ExpressionBudget }; lookup(name:
 function budgetOf(env: Frame): ExpressionBudget {
   const base = env.base;
   let budget = base[FRAME_BUDGET];
-  if (!budget) {
+  if (budget === undefined) {
     const bound = base.lookup(BUDGET);
     if (!(bound instanceof ExpressionBudget)) throw new Error('an expression must be evaluated with a budget');
     budget = base[FRAME_BUDGET] = bound;
@@ -54,8 +54,14 @@ export function compile(source: string): Expression {
   if (!expr) {
     expr = jsonata(source, OPTIONS);
     for (const b of BOUNDED_BUILTINS) expr.registerFunction(b.name, b.implementation as never, b.signature);
-    expr.assign(Symbol.for('jsonata.__evaluate_entry') as never, (_node: unknown, _input: unknown, env: Frame) => budgetOf(env).step());
-    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (_node: unknown, _input: unknown, env: Frame, result: unknown) => budgetOf(env).checkResult(result));
+    // One hook, on exit: every evaluation step exits (a tail call returns a thunk first; a
+    // recursion that never returns meets the depth limit), so steps are counted where each value
+    // produced is checked. A second hook, on entry, would cost as much again.
+    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (_node: unknown, _input: unknown, env: Frame, result: unknown) => {
+      const budget = budgetOf(env);
+      budget.step();
+      budget.checkResult(result);
+    });
     if (compiled.size > 5_000) compiled.clear();
     compiled.set(source, expr);
   }
