@@ -26,8 +26,8 @@ export class AgentCircuit extends DurableObject<AppEnv> {
   }
 
   /**
-   * Records whether calls succeeded (failures are the agent's: network, timeouts, 5xx, 429): one
-   * outcome, or counts batched by a consumer.
+   * Records whether calls succeeded (failures are the agent's: network, timeouts, 5xx, 429): the
+   * half-open probe's outcome (a boolean), or counts batched by a consumer.
    * @returns the circuit's state after.
    */
   async record(outcome: boolean | Outcomes): Promise<CircuitState['state']> {

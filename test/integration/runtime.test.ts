@@ -98,8 +98,9 @@ describe('circuit breaker per agent', () => {
     await putAgent('down', httpAgent('status/503'));
     await putWorkflow('uses-down', 'name: uses-down\nsteps: [ { id: call, agent: down, retry: { max_attempts: 1 } } ]');
     for (let i = 0; i < 5; i++) expect((await waitForRun(await startRun('uses-down'))).error).toMatchObject({ code: 'agent_error' });
-    const agent = (await (await api('/agents/down')).json()) as { circuit: { state: string } };
-    expect(agent.circuit).toMatchObject({ state: 'open' });
+    // Outcomes reach the circuit in batches, every OUTCOME_BATCH_MS.
+    const circuit = async () => ((await (await api('/agents/down')).json()) as { circuit: { state: string } }).circuit;
+    expect(await eventually(async () => ((await circuit()).state === 'open' ? true : null), 2_000)).toBe(true);
     const before = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as unknown[];
     const run = await waitForRun(await startRun('uses-down'));
     expect(run.error).toMatchObject({ code: 'circuit_open', stepId: 'call' });

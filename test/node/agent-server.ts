@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { chaosFails } from '../support/chaos';
 import { handleMcp, mcpFiles } from './mcp-server';
 
 /**
@@ -7,6 +8,9 @@ import { handleMcp, mcpFiles } from './mcp-server';
  * - `POST /agents/tag/:label`  → `{ output: "<label>: <input>" , usage }`
  * - `POST /agents/flaky/:n`    → 503 (Retry-After: 0) for the first n attempts of an idempotency key's step, then like tag
  * - `POST /agents/status/:code`→ answers that status
+ * - `POST /agents/chaos/:percent/:how` → fails the calls test/support/chaos.ts picks (`percent` of
+ *   them, by input, step and attempt), `how` = `503` (Retry-After: 0) or `reset` (the socket is
+ *   destroyed without an answer); the others answer like tag
  * - `POST /agents/slow/:ms`    → answers after ms
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
@@ -41,7 +45,7 @@ export function startAgentServer(port: number): Promise<Server> {
         const user = parsed.messages?.findLast?.((m: { role: string }) => m.role === 'user')?.content ?? '';
         return send(200, { choices: [{ message: { role: 'assistant', content: `MODEL(${parsed.model}): ${user}` } }], usage: { prompt_tokens: 11, completion_tokens: 7 } });
       }
-      const [, , kind, arg = ''] = (req.url ?? '').split('/');
+      const [, , kind, arg = '', how = ''] = (req.url ?? '').split('/');
       const input = typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed.input);
       const ok = (label: string) => send(200, { output: `${label}: ${input}`, usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 } });
       if (kind === 'tag') return ok(decodeURIComponent(arg));
@@ -55,6 +59,10 @@ export function startAgentServer(port: number): Promise<Server> {
         const seen = (attempts.get(key) ?? 0) + 1;
         attempts.set(key, seen);
         return seen <= Number(arg) ? send(503, { error: 'busy' }, { 'retry-after': '0' }) : ok('flaky');
+      }
+      if (kind === 'chaos') {
+        if (!chaosFails(Number(arg), parsed.input, parsed.stepId, parsed.attempt)) return ok('chaos');
+        return how === 'reset' ? void req.socket.destroy() : send(503, { error: 'busy' }, { 'retry-after': '0' });
       }
       if (kind === 'status') return send(Number(arg), { error: `status ${arg}` });
       if (kind === 'slow') return void setTimeout(() => ok('slow'), Number(arg));

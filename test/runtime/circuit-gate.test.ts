@@ -1,7 +1,8 @@
-import { env } from 'cloudflare:test';
+import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import type { CircuitState } from '../../src/core/policy/circuit';
 import { circuitOf } from '../../src/env';
-import { CircuitGate, SUCCESS_BATCH_MS } from '../../src/runtime/circuit-gate';
+import { CircuitGate, OUTCOME_BATCH_MS, STALE_SEND_MS } from '../../src/runtime/circuit-gate';
 
 /** The agent's real AgentCircuit, with its `record` calls counted. */
 function countedCircuit(agent: string) {
@@ -9,18 +10,19 @@ function countedCircuit(agent: string) {
   const records: unknown[] = [];
   return { records, circuitFor: () => ({ acquire: () => real.acquire(), record: (outcome: Parameters<typeof real.record>[0]) => (records.push(outcome), real.record(outcome)) }) };
 }
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('circuit gate', () => {
-  it(`sends steady successes once per ${SUCCESS_BATCH_MS} ms, and every one reaches the circuit`, async () => {
+  it(`sends steady successes once per ${OUTCOME_BATCH_MS} ms, and every one reaches the circuit`, async () => {
     const { records, circuitFor } = countedCircuit('gate-steady');
     const sends: Promise<unknown>[] = [];
     const gate = new CircuitGate(env, 'default', 'gate-steady', (p) => sends.push(p), circuitFor);
     const started = Date.now();
     let successes = 0;
-    while (Date.now() - started < 3 * SUCCESS_BATCH_MS) {
+    while (Date.now() - started < 3 * OUTCOME_BATCH_MS) {
       await gate.record(true);
       successes++;
-      await new Promise((r) => setTimeout(r, 5));
+      await pause(5);
     }
     await Promise.all(sends);
     // One call per interval (3 intervals, plus the one for the last interval's successes).
@@ -29,13 +31,61 @@ describe('circuit gate', () => {
     expect(await circuitOf(env, 'default', 'gate-steady').status()).toMatchObject({ state: 'closed', calls: successes, failureRate: 0 });
   });
 
-  it('records a failure before the caller goes on, and a closed circuit seen lately lets calls through without asking', async () => {
-    const { records, circuitFor } = countedCircuit('gate-failing');
-    const gate = new CircuitGate(env, 'default', 'gate-failing', () => undefined, circuitFor);
+  it('sends failures with the successes of the same interval, so 30 % failures show as 30 % and the circuit stays closed', async () => {
+    const { records, circuitFor } = countedCircuit('gate-mixed');
+    const sends: Promise<unknown>[] = [];
+    const gate = new CircuitGate(env, 'default', 'gate-mixed', (p) => sends.push(p), circuitFor);
+    // 3 failures in every 10 calls, the failures after the successes (as a busy agent answers them).
+    for (let i = 0; i < 100; i++) {
+      await gate.record(![2, 5, 8].includes(i % 10));
+      await pause(2);
+    }
+    await Promise.all(sends);
+    expect(await circuitOf(env, 'default', 'gate-mixed').status()).toMatchObject({ state: 'closed', calls: 100, failureRate: 0.3 });
+    expect(records.every((r) => typeof r === 'object')).toBe(true);
+    expect(records.length).toBeLessThan(10);
+  });
+
+  it('a closed circuit seen lately lets calls through without asking', async () => {
+    let asked = 0;
+    const real = circuitOf(env, 'default', 'gate-trusted');
+    const gate = new CircuitGate(env, 'default', 'gate-trusted', () => undefined, () => ({ acquire: () => (asked++, real.acquire()), record: (o) => real.record(o) }));
     expect(await gate.acquire()).toEqual({ allowed: true, retryAfterMs: undefined });
-    await gate.record(false);
-    expect(records).toEqual([false]);
-    expect((await circuitOf(env, 'default', 'gate-failing').status()).calls).toBe(1);
     expect(await gate.acquire()).toEqual({ allowed: true });
+    expect(asked).toBe(1);
+  });
+
+  it("reports the half-open probe's outcome alone and at once; batched outcomes of older calls do not decide it", async () => {
+    const agent = 'gate-probe';
+    const stub = circuitOf(env, 'default', agent);
+    await stub.record({ ok: 0, failed: 5 });
+    // The circuit opened long enough ago for a probe.
+    await runInDurableObject(stub, (_obj, state) => {
+      const open = state.storage.kv.get<CircuitState>('circuit')!;
+      state.storage.kv.put('circuit', { ...open, openedAt: Date.now() - 60_000 });
+    });
+    const { records, circuitFor } = countedCircuit(agent);
+    const probe = new CircuitGate(env, 'default', agent, () => undefined, circuitFor);
+    expect((await probe.acquire()).allowed).toBe(true);
+    expect(await stub.record({ ok: 3, failed: 4 })).toBe('half_open');
+    await probe.record(true);
+    expect(records).toEqual([true]);
+    expect((await stub.status()).state).toBe('closed');
+  });
+
+  it('a send loop that stopped making progress (its invocation ended) does not keep later outcomes from the circuit', async () => {
+    const agent = 'gate-stuck';
+    const real = circuitOf(env, 'default', agent);
+    // This loop's send never returns, as when the invocation that ran it was torn down.
+    const stuck = new CircuitGate(env, 'default', agent, () => undefined, () => ({ acquire: () => real.acquire(), record: () => new Promise<never>(() => {}) }));
+    await stuck.record(true);
+    await pause(OUTCOME_BATCH_MS + STALE_SEND_MS + 100);
+    const sends: Promise<unknown>[] = [];
+    const later = new CircuitGate(env, 'default', agent, (p) => sends.push(p));
+    await later.record(false);
+    await later.record(true);
+    expect(sends.length).toBe(1);
+    await Promise.all(sends);
+    expect(await real.status()).toMatchObject({ calls: 2, failureRate: 0.5 });
   });
 });

@@ -2,9 +2,11 @@
  * Circuit breaker (M. Nygard, "Release It!", 2007; https://martinfowler.com/bliki/CircuitBreaker.html):
  * `closed` lets calls through and counts their outcomes in a sliding window; when the failure rate
  * over the window passes the threshold it opens; `open` fails calls fast until `openMs` has passed;
- * then `half_open` lets one probe through: success closes it, failure opens it again.
+ * then `half_open` lets one probe through: its outcome alone closes or reopens it.
  * The window is time-bucketed, as in resilience4j's time-based sliding window: ten buckets of
  * counts, so the state stays small and recording is O(1) however busy the agent is.
+ * Outcomes may arrive one by one or as counts batched by a consumer: the window holds the same
+ * totals either way, and the rate is judged on those totals only.
  */
 
 export interface CircuitConfig {
@@ -16,9 +18,19 @@ export interface CircuitConfig {
   failureRate: number;
   /** How long an open circuit fails fast before a probe, ms. */
   openMs: number;
+  /**
+   * How sure the window must make it that the agent's failure rate is at least `failureRate`: the
+   * standard normal quantile z of a one-sided Wilson score bound (1.645 = 95 %). 0 or absent: the
+   * observed rate alone decides. See {@link failingForSure}.
+   */
+  confidenceZ?: number;
 }
 
-export const DEFAULT_CIRCUIT: CircuitConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, openMs: 30_000 };
+/**
+ * Opens when, over the last minute and 5 calls or more, the agent is 95 % sure to fail at least
+ * half of its calls: 5 failures of 5 calls, 8 of 10, 14 of 20, 59 of 100, 527 of 1,000.
+ */
+export const DEFAULT_CIRCUIT: CircuitConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, openMs: 30_000, confidenceZ: 1.645 };
 
 /** Buckets per window. */
 const BUCKETS = 10;
@@ -39,7 +51,7 @@ export interface CircuitState {
   probeAt?: number;
 }
 
-/** Outcomes to record at once: a consumer may batch its successes. */
+/** Outcomes of calls admitted while the circuit was closed, counted by a consumer and sent at once. */
 export interface Outcomes {
   ok: number;
   failed: number;
@@ -60,11 +72,17 @@ export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): {
   return { state: { ...c, probeAt: now }, allowed: true };
 }
 
-/** Records calls' outcomes (one boolean, or counts); may open or close the circuit. */
+/**
+ * Records calls' outcomes; may open or close the circuit.
+ * @param outcome one call's outcome (a boolean: in `half_open` it is the probe's, which closes or
+ * reopens the circuit), or counts of calls admitted while it was closed: counted while `closed`,
+ * ignored otherwise (calls started before it opened say nothing of the probe).
+ */
 export function record(c: CircuitState, outcome: boolean | Outcomes, now: number, config = DEFAULT_CIRCUIT): CircuitState {
-  const add = typeof outcome === 'boolean' ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 } : outcome;
-  if (c.state === 'half_open') return add.failed ? { state: 'open', buckets: [], openedAt: now } : add.ok ? { ...CLOSED } : c;
-  if (c.state === 'open') return c;
+  const single = typeof outcome === 'boolean';
+  const add = single ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 } : { ok: count(outcome.ok), failed: count(outcome.failed) };
+  if (c.state === 'half_open') return !single ? c : outcome ? { ...CLOSED } : { state: 'open', buckets: [], openedAt: now };
+  if (c.state === 'open' || add.ok + add.failed === 0) return c;
   const width = config.windowMs / BUCKETS;
   const start = now - (now % width);
   const buckets = inWindow(c.buckets, now, config);
@@ -72,8 +90,25 @@ export function record(c: CircuitState, outcome: boolean | Outcomes, now: number
   if (last?.at === start) buckets[buckets.length - 1] = { at: start, ok: last.ok + add.ok, failed: last.failed + add.failed };
   else buckets.push({ at: start, ...add });
   const { calls, failed } = totals(buckets);
-  if (calls >= config.minCalls && failed / calls >= config.failureRate) return { state: 'open', buckets: [], openedAt: now };
+  if (calls >= config.minCalls && failingForSure(failed, calls, config)) return { state: 'open', buckets: [], openedAt: now };
   return { state: 'closed', buckets };
+}
+
+/**
+ * Whether `failed` of `calls` show a failure rate of at least `config.failureRate`: the observed
+ * rate reaches it and, with `confidenceZ`, so does the lower Wilson score bound (E. B. Wilson,
+ * JASA 22, 1927; https://en.wikipedia.org/wiki/Binomial_proportion_confidence_interval#Wilson_score_interval).
+ * With 5 calls at least and the bare rate, a 30 %-failing agent reaches 50 % by chance in about a
+ * third of its fresh windows; with z = 1.645 in under 1 %, while 5 failures of 5 still open it.
+ */
+export function failingForSure(failed: number, calls: number, config: CircuitConfig): boolean {
+  if (calls <= 0 || failed / calls < config.failureRate) return false;
+  const z = config.confidenceZ ?? 0;
+  if (z <= 0) return true;
+  const p = failed / calls;
+  const z2 = z * z;
+  const lower = (p + z2 / (2 * calls) - z * Math.sqrt((p * (1 - p)) / calls + z2 / (4 * calls * calls))) / (1 + z2 / calls);
+  return lower >= config.failureRate;
 }
 
 /** A readable summary: state, calls and failure rate in the window. */
@@ -85,6 +120,11 @@ export function summary(c: CircuitState, now: number, config = DEFAULT_CIRCUIT) 
     failureRate: calls ? failed / calls : 0,
     openedAt: c.openedAt ? new Date(c.openedAt).toISOString() : null,
   };
+}
+
+/** A count from a report: a whole number ≥ 0 (anything else counts as 0). */
+function count(n: number): number {
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 function inWindow(buckets: Bucket[] | undefined, now: number, config: CircuitConfig): Bucket[] {
