@@ -71,6 +71,11 @@ export class CircuitGate {
     return { allowed, retryAfterMs };
   }
 
+  /** Whether the call this gate admitted is the half-open probe (its outcome must be recorded). */
+  get isProbe(): boolean {
+    return this.probe;
+  }
+
   /** Records the admitted call's outcome; `ok` is false only for the agent's own failures. */
   async record(ok: boolean): Promise<void> {
     if (this.probe) {

@@ -34,8 +34,10 @@ export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, h
     return { result: { ok: false, error }, provider: agent.provider };
   }
   const result = await callAgent(agent, { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal }, host);
-  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests.
-  await circuit?.record(result.ok || !result.error.retryable);
+  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests,
+  // nor a call the run abandoned (cancelled, failed): unless it was the probe, which must report.
+  const abandoned = !!cancel?.aborted && !timeout.aborted;
+  if (!abandoned || circuit?.isProbe) await circuit?.record(result.ok || !result.error.retryable);
   return { result, provider: agent.provider };
 }
 

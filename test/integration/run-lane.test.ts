@@ -119,3 +119,17 @@ describe('a lane attempt lost with its instance', () => {
     expect(keys).toEqual([`${runId}:long:1`, `${runId}:long:1`, `${runId}:after:1`]);
   });
 });
+
+describe('calls the run abandoned', () => {
+  it('do not count against the agent: cancelling six runs mid-call leaves its circuit closed', async () => {
+    await putAgent('slow-cancelled', httpAgent('slow/2000'));
+    await putWorkflow('abandoned', 'name: abandoned\nsteps: [ { id: call, agent: slow-cancelled, input: a } ]');
+    const runIds = await Promise.all(Array.from({ length: 6 }, () => startRun('abandoned')));
+    for (const id of runIds) await running(id, 'call');
+    for (const id of runIds) expect((await api(`/runs/${id}/cancel`, { method: 'POST' })).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 600)); // past the gate's batching of outcomes
+    const run = await waitForRun(await startRun('abandoned'));
+    expect(run.status).toBe('completed');
+    expect(run.steps[0]).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+});
