@@ -57,8 +57,29 @@ async function seed() {
 `);
 }
 
+/**
+ * wrangler dev never fires crons by itself: call the `scheduled()` handler at every minute, as
+ * Cloudflare's `* * * * *` cron does (schedules, and the sweeper that repairs lost starts), once at
+ * start-up too (a run left `queued` by a crash is started again). A minute fires once however
+ * often it is called.
+ */
+function tickCrons() {
+  const fire = async () => {
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    try {
+      await fetch(`${baseUrl()}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *')}&time=${minute}`);
+    } catch (err) {
+      console.error(`scheduled(): ${err.message}`);
+    }
+  };
+  void fire();
+  const next = () => setTimeout(() => void fire().then(next), 60_000 - (Date.now() % 60_000) + 50);
+  next();
+}
+
 try {
   await waitForServer();
+  tickCrons();
   await seed();
 } catch (err) {
   console.error(`Start-up failed: ${err.message}`);

@@ -6,8 +6,12 @@ import { getWorkflowVersion } from '../db/workflows';
 import type { AppEnv } from '../env';
 import { START_TIMEOUT_MS, startRunObject } from './start-run';
 
-/** A queued run younger than this is left alone: its own start may still be under way, ms. */
-export const SWEEP_GRACE_MS = 10_000;
+/**
+ * A queued run younger than this is left alone: its own start is most likely under way, ms. (A
+ * start repeated meanwhile is harmless: a no-op once the object exists.) Small, so an orphan
+ * lasts at most about a minute: the cron's interval plus this.
+ */
+export const SWEEP_GRACE_MS = 2_000;
 /** Runs handled per sweep (the oldest first); more wait for the next minute. */
 export const SWEEP_BATCH = 50;
 /** Starts in flight at once. */
