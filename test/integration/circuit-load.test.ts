@@ -37,7 +37,7 @@ async function outcomes(workflow: string, runIds: string[], timeoutMs: number): 
 }
 
 describe('circuit breaker under transient failures', () => {
-  it('30 % transient 503s: the breaker stays closed and the 100 five-step runs complete as independent retries predict', { timeout: 60_000 }, async () => {
+  it('30 % transient 503s: the breaker stays closed and the 100 five-step runs complete as independent retries predict', { timeout: 150_000 }, async () => {
     await putAgent('chaos-503', httpAgent('chaos/30/503'));
     const stepIds = range(5).map((s) => `s${s + 1}`);
     const steps = stepIds.map((id) => `  - { id: ${id}, agent: chaos-503, input: "{{ inputs.i }}" }`).join('\n');
@@ -46,7 +46,7 @@ describe('circuit breaker under transient failures', () => {
     expect(predicted).toBeGreaterThanOrEqual(85); // this script's sample: 1 − 0.3³ per step, ≈ 87 runs of 100
 
     const runIds = await Promise.all(range(100).map((i) => startRun('chaos-chain', { i })));
-    const { byStatus, byError } = await outcomes('chaos-chain', runIds, 50_000);
+    const { byStatus, byError } = await outcomes('chaos-chain', runIds, 120_000);
     const after = await circuit('chaos-503');
     const seen = JSON.stringify({ byStatus, byError, circuit: after });
     expect(byError.circuit_open ?? 0, seen).toBe(0);
@@ -56,7 +56,7 @@ describe('circuit breaker under transient failures', () => {
     expect(after.failureRate).toBeLessThan(0.4);
   });
 
-  it('a 1,000-branch parallel block with 5 % connection resets completes, the breaker closed', { timeout: 60_000 }, async () => {
+  it('a 1,000-branch parallel block with 5 % connection resets completes, the breaker closed', { timeout: 150_000 }, async () => {
     await putAgent('chaos-reset', httpAgent('chaos/5/reset'));
     const branches = range(1000).map((b) => `b${b}`);
     const children = branches.map((id) => `      - { id: ${id}, agent: chaos-reset, input: x }`).join('\n');

@@ -69,5 +69,9 @@ export function startAgentServer(port: number): Promise<Server> {
       send(404, { error: 'unknown agent route' });
     });
   });
+  // Idle keep-alive connections stay open longer than workerd keeps them: Node's default (5 s)
+  // closes sockets workerd may be reusing that instant, a network error no script asked for.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 121_000;
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server)));
 }
