@@ -1,4 +1,15 @@
 import type { StepError } from '../schemas/errors';
+import { outboundUrlProblem } from '../schemas/outbound-url';
+
+/**
+ * The failure of a call whose URL the outbound URL policy refuses (`url_not_allowed`, not
+ * retryable: the same URL will be refused again), or null when the URL may be called.
+ * @param field where the URL came from, e.g. `http.url`, for the message.
+ */
+export function urlRefused(field: string, url: string): { ok: false; error: StepError } | null {
+  const problem = typeof url === 'string' ? outboundUrlProblem(url) : `expected a URL string, got ${typeof url}`;
+  return problem ? { ok: false, error: { code: 'url_not_allowed', message: `${field} '${String(url).slice(0, 200)}': ${problem}`, retryable: false } } : null;
+}
 
 /**
  * Delay a `Retry-After` header asks for, in ms: delta-seconds or an HTTP-date (RFC 9110 §10.2.3).
@@ -30,9 +41,12 @@ export function httpFailure(response: Response, body: string): StepError {
   return error;
 }
 
+/** The failure of a call cut off by the step's timeout: the same code the engine's timer gives (retryable). */
+export const TIMEOUT_FAILURE: StepError = { code: 'timeout', message: 'the agent did not answer before the step timeout', retryable: true };
+
 /** Classifies a thrown fetch error: an abort is a `timeout`, anything else a `network_error`; both retryable. */
 export function thrownFailure(err: unknown, signal: AbortSignal): StepError {
-  if (signal.aborted) return { code: 'timeout', message: 'the agent did not answer before the step timeout', retryable: true };
+  if (signal.aborted) return { ...TIMEOUT_FAILURE };
   return { code: 'network_error', message: (err as Error)?.message ?? String(err), retryable: true };
 }
 

@@ -1,4 +1,4 @@
-import { httpFailure, safeText, thrownFailure } from './http-errors';
+import { TIMEOUT_FAILURE, httpFailure, safeText, thrownFailure, urlRefused } from './http-errors';
 import type { AgentHost, AgentResult } from './types';
 
 /** The rendered `http:` block of a step. */
@@ -18,13 +18,9 @@ export const MAX_HTTP_BODY = 1024 * 1024;
  * retryable, other non-2xx statuses are not. Objects in `body` are sent as JSON.
  */
 export async function runHttpStep(input: HttpStepInput, signal: AbortSignal, host: AgentHost, idempotencyKey: string): Promise<AgentResult> {
-  let url: URL;
-  try {
-    url = new URL(input.url);
-    if (!/^https?:$/.test(url.protocol)) throw new Error(`unsupported scheme ${url.protocol}`);
-  } catch (err) {
-    return { ok: false, error: { code: 'bad_request', message: `http.url '${input.url}': ${(err as Error).message}`, retryable: false } };
-  }
+  const refused = urlRefused('http.url', input.url);
+  if (refused) return refused;
+  const url = new URL(input.url);
   const headers: Record<string, string> = { 'idempotency-key': idempotencyKey, ...input.headers };
   let body: string | undefined;
   if (input.body !== undefined && input.body !== null && !['GET', 'HEAD'].includes(input.method)) {
@@ -41,6 +37,7 @@ export async function runHttpStep(input: HttpStepInput, signal: AbortSignal, hos
     return { ok: false, error: thrownFailure(err, signal) };
   }
   const text = await safeText(response, MAX_HTTP_BODY);
+  if (signal.aborted) return { ok: false, error: { ...TIMEOUT_FAILURE } };
   if (!response.ok) return { ok: false, error: httpFailure(response, text) };
   let parsed: unknown = text;
   if ((response.headers.get('content-type') ?? '').includes('json')) {

@@ -1,6 +1,6 @@
 import type { Usage } from '../core/engine';
 import { HttpAgentConfig } from '../schemas/agent';
-import { httpFailure, safeText, thrownFailure } from './http-errors';
+import { TIMEOUT_FAILURE, httpFailure, safeText, thrownFailure } from './http-errors';
 import { configOf, type Provider } from './types';
 
 /**
@@ -21,6 +21,7 @@ export const httpProvider: Provider = async (agent, req, host) => {
     return { ok: false, error: thrownFailure(err, req.signal) };
   }
   const body = await safeText(response);
+  if (req.signal.aborted) return { ok: false, error: { ...TIMEOUT_FAILURE } };
   if (!response.ok) return { ok: false, error: httpFailure(response, body) };
   let parsed: { output?: unknown; usage?: Usage };
   try {

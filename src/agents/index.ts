@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AgentRecord } from '../schemas/agent';
 import type { AgentProvider } from '../schemas/enums';
 import { builtinProvider } from './builtin';
@@ -17,6 +18,7 @@ export async function callAgent(agent: AgentRecord, request: AgentRequest, host:
   try {
     return await PROVIDERS[agent.provider](agent, request, host);
   } catch (err) {
-    return { ok: false, error: { code: 'agent_error', message: `${agent.provider} agent ${agent.name}: ${(err as Error).message}`, retryable: false } };
+    const why = err instanceof z.ZodError ? `invalid config: ${z.prettifyError(err).replace(/\s*\n\s*/g, ' ')}` : (err as Error).message;
+    return { ok: false, error: { code: 'agent_error', message: `${agent.provider} agent ${agent.name}: ${why}`, retryable: false } };
   }
 }

@@ -1,6 +1,6 @@
 import { toText } from '../core/expressions';
 import { OpenAiAgentConfig } from '../schemas/agent';
-import { httpFailure, safeText, thrownFailure } from './http-errors';
+import { TIMEOUT_FAILURE, httpFailure, safeText, thrownFailure } from './http-errors';
 import { configOf, type Provider } from './types';
 
 interface ChatCompletion {
@@ -37,6 +37,7 @@ export const openAiProvider: Provider = async (agent, req, host) => {
     return { ok: false, error: thrownFailure(err, req.signal) };
   }
   const body = await safeText(response);
+  if (req.signal.aborted) return { ok: false, error: { ...TIMEOUT_FAILURE } };
   if (!response.ok) return { ok: false, error: httpFailure(response, body) };
   let completion: ChatCompletion;
   try {

@@ -52,3 +52,11 @@ export async function listMessages(db: Database, tenantId: string, filter: { dir
   return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
 }
 
+
+/** True when Baton itself sent a message with this Message-ID (its own mail come back). */
+export async function sentByUs(db: Database, tenantId: string, messageId: string): Promise<boolean> {
+  const rows = await db.select({ id: messages.id }).from(messages).where(and(
+    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), eq(messages.messageId, messageId),
+  )).limit(1);
+  return rows.length > 0;
+}

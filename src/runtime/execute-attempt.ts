@@ -23,7 +23,7 @@ export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, h
   const timeout = AbortSignal.timeout(claim.timeoutMs);
   const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
-  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host), provider: 'mcp' };
+  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host, claim.timeoutMs), provider: 'mcp' };
   const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
   if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
   // Remote agents go through their circuit breaker; builtin tools cannot be down.

@@ -1,16 +1,17 @@
 import { z } from 'zod';
 import { AgentName } from './definition';
 import { AgentProvider } from './enums';
+import { OutboundUrl } from './outbound-url';
 
 /** `provider: http` — Baton POSTs the attempt to `url` (CONTRACT.md "Agents"). */
 export const HttpAgentConfig = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }),
+  url: OutboundUrl,
   headers: z.record(z.string(), z.string()).optional(),
 });
 
 /** `provider: openai` — any OpenAI-compatible Chat Completions endpoint. */
 export const OpenAiAgentConfig = z.strictObject({
-  baseUrl: z.url({ protocol: /^https?$/ }),
+  baseUrl: OutboundUrl,
   model: z.string().min(1),
   system: z.string().optional(),
   /** Name of the secret (a Worker secret or stored secret) holding the API key. */

@@ -8,7 +8,10 @@ export type RunStatus = z.infer<typeof RunStatus>;
 export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated']);
 export type StepStatus = z.infer<typeof StepStatus>;
 
-/** Outcome of one attempt of a step. */
+/**
+ * Outcome of one attempt of a step. A timeout is `failed` with error code `timeout` on every path
+ * (the step's timer, the executor's own abort); `timed_out` is only read, from older records.
+ */
 export const AttemptStatus = z.enum(['running', 'succeeded', 'failed', 'timed_out', 'cancelled']);
 export type AttemptStatus = z.infer<typeof AttemptStatus>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OutboundUrlTemplate } from './outbound-url';
 
 /**
  * Step kinds of the workflow format (CONTRACT.md "Step kinds"). Each kind is built by
@@ -50,14 +51,14 @@ function leafKinds() {
     http: {
       http: z.strictObject({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),
-        url: z.string().min(1).describe('http(s) URL; may contain templates'),
+        url: OutboundUrlTemplate.describe('http(s) URL; may contain templates'),
         headers: z.record(z.string(), z.string()).optional(),
         body: TemplateValue.optional(),
       }),
     },
     mcp: {
       mcp: z.strictObject({
-        server: z.string().min(1).describe('Streamable HTTP endpoint of the MCP server'),
+        server: OutboundUrlTemplate.describe('http(s) URL of the MCP server (Streamable HTTP); may contain templates'),
         tool: z.string().min(1),
         arguments: TemplateValue.optional(),
         headers: z.record(z.string(), z.string()).optional(),

@@ -43,6 +43,11 @@ export function ignoreReason(headers: HeaderLine[], envelopeFrom: string, fromAd
   return null;
 }
 
+/** The alias a recipient address selects: its local part, lower-cased, without a `+tag`. */
+export function aliasOf(address: string): string {
+  return (address.split('@')[0] ?? '').split('+')[0]!.toLowerCase();
+}
+
 /**
  * True when `address` matches one of the `allow` patterns (`*` matches any run of characters,
  * case-insensitive), e.g. `*@example.com`. No patterns → everyone is allowed.

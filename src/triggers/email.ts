@@ -6,8 +6,9 @@ import { getRunRow } from '../db/runs';
 import { findEmailRoute } from '../db/workflows';
 import { linkSigningKey, type AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
-import { ignoreReason, senderAllowed } from './email-classify';
+import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
 import { answeredApproval, forgedReason, replyToApproval } from './approval-reply';
+import { isOwnMail } from './own-mail';
 import { startRun } from './start-run';
 
 /** The parts of Cloudflare's `ForwardableEmailMessage` the trigger uses. */
@@ -44,10 +45,7 @@ function decodeRaw(bytes: Uint8Array): string {
   }
 }
 
-/** The alias a recipient address selects: its local part, lower-cased, without a `+tag`. */
-export function aliasOf(address: string): string {
-  return (address.split('@')[0] ?? '').split('+')[0]!.toLowerCase();
-}
+export { aliasOf } from './email-classify';
 
 /**
  * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
@@ -79,6 +77,8 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (await findInbound(db, tenantId, messageId)) return finish('duplicate', 'message_id_seen');
     const ignored = ignoreReason(email.headers, message.from, email.from?.address);
     if (ignored) return finish('ignored', ignored);
+    const own = { headers: email.headers, messageId, senders: [sender, message.from], to: message.to, mailDomain: env.MAIL_DOMAIN || 'baton.local' };
+    if (await isOwnMail(db, tenantId, own)) return finish('ignored', 'own_message');
     const answered = await answeredApproval(linkSigningKey(env), email.inReplyTo, email.references);
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));

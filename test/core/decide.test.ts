@@ -173,9 +173,20 @@ describe('decide: timeouts', () => {
   it('a timed-out attempt is retried; its late result is ignored', async () => {
     const timeout: RunEvent = { type: 'TimerFired', timer: { id: 'step_timeout:a:1', kind: 'step_timeout', stepId: 'a', attempt: 1, at: 0 } };
     const { state, commands } = await play(stateOf(CHAIN), [{ type: 'RunStarted' }, timeout, ok('a', 'late', 1)]);
-    expect(state.steps.a!.attempts[0]).toMatchObject({ status: 'timed_out', error: { code: 'timeout' } });
+    expect(state.steps.a!.attempts[0]).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
     expect(types(commands[1]!)).toEqual(['SetTimer retry:a:1']);
     expect(commands[2]).toEqual([]);
+  });
+
+  it("the step's timer firing and the executor giving up end the attempt alike: failed, code timeout", async () => {
+    const one = 'name: t\nsteps: [ { id: a, agent: x, retry: { max_attempts: 1 } } ]';
+    const timer: RunEvent = { type: 'TimerFired', timer: { id: 'step_timeout:a:1', kind: 'step_timeout', stepId: 'a', attempt: 1, at: 0 } };
+    const executor: RunEvent = { type: 'StepFailed', stepId: 'a', attempt: 1, error: { code: 'timeout', message: 'the agent did not answer before the step timeout', retryable: true } };
+    const ends = await Promise.all([timer, executor].map(async (event) => {
+      const { state } = await play(stateOf(one), [{ type: 'RunStarted' }, event]);
+      return [state.steps.a!.status, state.steps.a!.attempts[0]!.status, state.steps.a!.error?.code];
+    }));
+    expect(ends).toEqual([['failed', 'failed', 'timeout'], ['failed', 'failed', 'timeout']]);
   });
 
   it('a timeout timer for a finished attempt does nothing', async () => {

@@ -12,6 +12,7 @@ import { handleMcp, mcpFiles } from './mcp-server';
  *   them, by input, step and attempt), `how` = `503` (Retry-After: 0) or `reset` (the socket is
  *   destroyed without an answer); the others answer like tag
  * - `POST /agents/slow/:ms`    → answers after ms
+ * - `POST /agents/stall/:ms`   → sends 200 and the headers at once, the body only after ms
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
  * - `GET  /data/orders`         → a JSON list of orders; `POST /save/:name` stores the body (GET /saved)
@@ -66,6 +67,11 @@ export function startAgentServer(port: number): Promise<Server> {
       }
       if (kind === 'status') return send(Number(arg), { error: `status ${arg}` });
       if (kind === 'slow') return void setTimeout(() => ok('slow'), Number(arg));
+      if (kind === 'stall') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"output": ');
+        return void setTimeout(() => res.end('"late"}'), Number(arg));
+      }
       send(404, { error: 'unknown agent route' });
     });
   });

@@ -111,7 +111,7 @@ const handlers: Handlers = {
     Object.assign(own(state, event.stepId).attempts.at(-1)!, { usage: event.usage, provider: event.provider });
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
-    attemptFailed(state, event.stepId, event.error, 'failed', clock, commands);
+    attemptFailed(state, event.stepId, event.error, clock, commands);
     await advance(state, clock, commands);
   },
 
@@ -123,7 +123,7 @@ const handlers: Handlers = {
     } else if (timer.kind === 'step_timeout') {
       if (!isCurrent(state, timer.stepId, timer.attempt)) return;
       const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
-      attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, 'timed_out', clock, commands);
+      attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, clock, commands);
     } else if (timer.kind === 'approval_deadline' || timer.kind === 'approval_escalate') {
       if (!approvalTimer(state, timer, clock, commands)) return;
     } else if (timer.kind === 'unclaimed') {
@@ -136,7 +136,7 @@ const handlers: Handlers = {
       if (timer.kind === 'sleep') succeed(state, timer.stepId, null, clock);
       else {
         commands.push({ type: 'StopWaiting', stepId: timer.stepId });
-        own(state, timer.stepId).attempts.at(-1)!.status = 'timed_out';
+        own(state, timer.stepId).attempts.at(-1)!.status = 'failed';
         failStep(state, timer.stepId, { code: 'timeout', message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`, retryable: false }, clock, commands);
       }
     } else return;
@@ -178,10 +178,14 @@ function eventTypeOf(state: RunState, key: string): string {
   return 'wait_for_event' in def ? def.wait_for_event.type : 'awaited';
 }
 
-/** An attempt failed: retry with backoff when allowed, else fail the step for good. */
-function attemptFailed(state: RunState, key: string, error: StepError, status: 'failed' | 'timed_out', clock: Clock, commands: Command[]): void {
+/**
+ * An attempt failed: retry with backoff when allowed, else fail the step for good. A timeout is a
+ * failure like any other (status `failed`, code `timeout`), whether the step's timer fired or the
+ * executor gave up first.
+ */
+function attemptFailed(state: RunState, key: string, error: StepError, clock: Clock, commands: Command[]): void {
   const step = own(state, key);
-  Object.assign(step.attempts.at(-1)!, { status, endedAt: clock.now, error });
+  Object.assign(step.attempts.at(-1)!, { status: 'failed', endedAt: clock.now, error });
   const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
   if (error.retryable && step.attempt < policy.max_attempts) {
     const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
