@@ -42,16 +42,19 @@ function budgetMessage(err: unknown, budget: ExpressionBudget): string | undefin
 
 /**
  * JSONata returns sequences as arrays tagged with extra properties; JSON round-tripping strips them.
- * The value is weighed first, so a list referenced a million times is refused, not serialised.
+ * The value is weighed first — afresh, as a transform (`~> | … |`) changes objects in place — so a
+ * list referenced a million times is refused, not serialised; its size counts towards the render's.
  */
 function normalise(value: unknown, budget: ExpressionBudget): unknown {
   if (value === undefined || value === null) return null;
   if (typeof value === 'function') return null;
   if (typeof value === 'object') {
-    const size = budget.sizeOf(value, budget.limits.outputSize);
+    const size = new ExpressionBudget(budget.limits).sizeOf(value, budget.limits.outputSize);
     if (size > budget.limits.outputSize) throw new BudgetExceeded(`a result of more than ${budget.limits.outputSize} characters`);
+    budget.addRendered(size);
     return JSON.parse(JSON.stringify(value));
   }
+  if (typeof value === 'string') budget.addRendered(value.length);
   return value;
 }
 
@@ -70,8 +73,16 @@ async function renderString(text: string, context: RunContext, path: string, bud
   if (only?.kind === 'expr') return evaluateExpression(only.source, context, path, budget);
   let out = '';
   for (const segment of segments as Segment[]) {
-    out += segment.kind === 'text' ? segment.value : toText(await evaluateExpression(segment.source, context, path, budget));
-    if (out.length > budget.limits.outputSize) throw new ExpressionError(new BudgetExceeded(`a text of more than ${budget.limits.outputSize} characters`).message, path);
+    if (segment.kind === 'expr') {
+      out += toText(await evaluateExpression(segment.source, context, path, budget));
+      continue;
+    }
+    out += segment.value;
+    try {
+      budget.addRendered(segment.value.length);
+    } catch (err) {
+      throw new ExpressionError((err as Error).message, path);
+    }
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { BudgetExceeded, EXPRESSION_LIMITS } from './limits';
 
 /**
  * Template regexes (`/…/i` in JSONata) run on RE2 (https://github.com/google/re2/wiki/Syntax,
@@ -15,6 +16,8 @@ function re2Of(regex: RegExp): RE2JS {
   if (!re) {
     // JSONata adds `g` to every regex; RE2 takes `i` and `m` as inline flags, `g` means nothing to it.
     re = RE2JS.compile(RE2JS.translateRegExp(new RegExp(regex.source, regex.flags.replace('g', ''))));
+    const size = re.programSize();
+    if (size > EXPRESSION_LIMITS.regexProgram) throw new Error(`it compiles to ${size} instructions, at most ${EXPRESSION_LIMITS.regexProgram} (each scan costs input length × this)`);
     if (compiled.size > 1_000) compiled.clear();
     compiled.set(key, re);
   }
@@ -29,6 +32,10 @@ function re2Of(regex: RegExp): RE2JS {
 export class LinearRegExp {
   lastIndex = 0;
   private readonly re: RE2JS;
+  /** JSONata makes one instance per evaluation of a regex literal: its matches are counted here. */
+  private matches = 0;
+  /** The matcher of the last input (JSONata searches one string many times, from `lastIndex`). */
+  private last: { input: string; matcher: ReturnType<RE2JS['matcher']> } | null = null;
 
   constructor(pattern: RegExp | string, flags?: string) {
     this.re = re2Of(typeof pattern === 'string' ? new RegExp(pattern, flags) : pattern);
@@ -39,7 +46,9 @@ export class LinearRegExp {
       this.lastIndex = 0;
       return null;
     }
-    const matcher = this.re.matcher(input);
+    if (++this.matches > EXPRESSION_LIMITS.regexMatches) throw new BudgetExceeded(`more than ${EXPRESSION_LIMITS.regexMatches} matches of /${this.re.pattern()}/`);
+    if (this.last?.input !== input) this.last = { input, matcher: this.re.matcher(input) };
+    const { matcher } = this.last;
     if (!matcher.find(this.lastIndex)) {
       this.lastIndex = 0;
       return null;

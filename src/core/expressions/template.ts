@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { BOUNDED_BUILTINS } from './builtins';
-import { EXPRESSION_LIMITS, ExpressionBudget } from './limits';
+import { BUDGET, budgetOf, EXPRESSION_LIMITS, ExpressionBudget, type Frame } from './limits';
 import { LinearRegExp } from './regex';
 
 /**
@@ -21,49 +21,76 @@ export interface TemplateError {
 
 export type Expression = ReturnType<typeof jsonata>;
 
-/** The binding through which an evaluation's hooks find its budget (see {@link evaluateBounded}). */
-const BUDGET = '__baton_budget';
-/** Where the hooks keep the budget on JSONata's evaluation frame, out of reach of expressions. */
-const FRAME_BUDGET = Symbol('budget');
-
-type Frame = { base: Frame & { [FRAME_BUDGET]?: ExpressionBudget }; lookup(name: string): unknown };
-
-function budgetOf(env: Frame): ExpressionBudget {
-  const base = env.base;
-  let budget = base[FRAME_BUDGET];
-  if (budget === undefined) {
-    const bound = base.lookup(BUDGET);
-    if (!(bound instanceof ExpressionBudget)) throw new Error('an expression must be evaluated with a budget');
-    budget = base[FRAME_BUDGET] = bound;
-  }
-  return budget;
-}
-
 const OPTIONS = { RegexEngine: LinearRegExp as unknown as RegExpConstructor, stack: EXPRESSION_LIMITS.depth, sequence: EXPRESSION_LIMITS.arrayLength };
 
-const compiled = new Map<string, Expression>();
+/**
+ * A memo bounded by the characters of its keys (what it holds grows with them: an AST is some 30
+ * times its source), cleared whole when full.
+ */
+class BoundedMemo<T> {
+  private readonly entries = new Map<string, T>();
+  private characters = 0;
+
+  constructor(private readonly maxCharacters: number) {}
+
+  get(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: T): void {
+    if (key.length > this.maxCharacters / 10) return;
+    this.characters += key.length;
+    if (this.characters > this.maxCharacters) {
+      this.entries.clear();
+      this.characters = key.length;
+    }
+    this.entries.set(key, value);
+  }
+}
+
+/** Compiled expressions, or the error a source gave (so a bad one is not parsed again). */
+const compiled = new BoundedMemo<{ expr: Expression } | { error: unknown }>(1_000_000);
+
+/** The bounded built-ins as JSONata function values, bound at each evaluation (made once). */
+let builtinBindings: Record<string, unknown> | undefined;
+const builtinsReady = (async () => {
+  const names = BOUNDED_BUILTINS.map((b) => b.name);
+  const holder = jsonata(`[${names.map((n) => `$${n}`).join(', ')}]`);
+  for (const b of BOUNDED_BUILTINS) holder.registerFunction(b.name, b.implementation as never, b.signature);
+  const values = (await holder.evaluate(null)) as unknown[];
+  builtinBindings = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+})();
 
 /**
  * Compiles a JSONata expression, memoised by source text, with the bounds of {@link EXPRESSION_LIMITS}
- * wired in: RE2 for regexes, the depth and sequence limits, the bounded built-ins, and hooks that
- * count steps and check each value produced. Evaluate it with {@link evaluateBounded}.
+ * wired in: RE2 for regexes, the depth and sequence limits, and the hook that counts steps and
+ * checks each value produced. Evaluate it with {@link evaluateBounded} (which also binds the
+ * bounded built-ins).
  * @throws the JSONata error (with `position`) when the expression does not parse.
  */
 export function compile(source: string): Expression {
-  let expr = compiled.get(source);
-  if (!expr) {
+  const known = compiled.get(source);
+  if (known) {
+    if ('error' in known) throw known.error;
+    return known.expr;
+  }
+  let expr: Expression;
+  try {
     expr = jsonata(source, OPTIONS);
-    for (const b of BOUNDED_BUILTINS) expr.registerFunction(b.name, b.implementation as never, b.signature);
+  } catch (error) {
+    compiled.set(source, { error });
+    throw error;
+  }
+  {
     // One hook, on exit: every evaluation step exits (a tail call returns a thunk first; a
     // recursion that never returns meets the depth limit), so steps are counted where each value
     // produced is checked. A second hook, on entry, would cost as much again.
-    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (_node: unknown, _input: unknown, env: Frame, result: unknown) => {
+    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (node: { type: string }, _input: unknown, env: Frame, result: unknown) => {
       const budget = budgetOf(env);
       budget.step();
-      budget.checkResult(result);
+      budget.checkResult(result, node.type);
     });
-    if (compiled.size > 5_000) compiled.clear();
-    compiled.set(source, expr);
+    compiled.set(source, { expr });
   }
   return expr;
 }
@@ -72,8 +99,10 @@ export function compile(source: string): Expression {
  * Evaluates an expression against `context`, spending from `budget` (shared by every expression
  * of one render). @throws {BudgetExceeded} past a limit, or the JSONata evaluation error.
  */
-export function evaluateBounded(source: string, context: unknown, budget: ExpressionBudget): Promise<unknown> {
-  return compile(source).evaluate(context, { [BUDGET]: budget });
+export async function evaluateBounded(source: string, context: unknown, budget: ExpressionBudget): Promise<unknown> {
+  const expr = compile(source);
+  if (!builtinBindings) await builtinsReady;
+  return expr.evaluate(context, { ...builtinBindings, [BUDGET]: budget });
 }
 
 function tryCompile(source: string): string | undefined {
@@ -87,7 +116,7 @@ function tryCompile(source: string): string | undefined {
 
 /**
  * Where the expression that starts at `from` ends. Mostly at the first `}}`; when the text before
- * it does not compile (a nested object constructor, `}}` in a string or comment), JSONata parses the
+ * the first few does not compile (a nested object constructor, `}}` in a string or comment), JSONata parses the
  * rest and stops at the first `}` it cannot consume. Its parser reads tokens lazily, so either way
  * this costs about the length of the expression.
  * @returns the index of the closing `}}`, or the parse error.
@@ -95,8 +124,12 @@ function tryCompile(source: string): string | undefined {
 function closingBraces(text: string, from: number): { close: number } | { error: string } {
   const first = text.indexOf('}}', from);
   if (first < 0) return { error: 'unclosed {{ (missing }})' };
-  const source = text.slice(from, first).trim();
-  if (source && !tryCompile(source)) return { close: first };
+  // The first few `}}` by compiling (memoised, failures too: a repeated expression costs nothing)…
+  for (let at = first, tries = 0; at >= 0 && tries < 3; at = text.indexOf('}}', at + 1), tries++) {
+    const source = text.slice(from, at).trim();
+    if (source && !tryCompile(source)) return { close: at };
+  }
+  // … then JSONata's parser over the rest says where the expression ends.
   try {
     jsonata(text.slice(from));
     return { error: 'unclosed {{ (missing }})' };
@@ -110,9 +143,12 @@ function closingBraces(text: string, from: number): { close: number } | { error:
   }
 }
 
+/** Expressions one template may hold (each costs a parse at registration). */
+export const MAX_EXPRESSIONS = 1_000;
+
 type Parsed = { segments: Segment[] } | { error: TemplateError };
 
-const parsedTemplates = new Map<string, Parsed>();
+const parsedTemplates = new BoundedMemo<Parsed>(4_000_000);
 
 /**
  * Splits a template into text and `{{ … }}` expressions, in time linear in its length. When an
@@ -125,7 +161,6 @@ export function parseTemplate(text: string): Parsed {
   let parsed = parsedTemplates.get(text);
   if (!parsed) {
     parsed = parseUncached(text);
-    if (parsedTemplates.size > 2_000) parsedTemplates.clear();
     parsedTemplates.set(text, parsed);
   }
   return parsed;
@@ -137,6 +172,7 @@ function parseUncached(text: string): Parsed {
   while (pos < text.length) {
     const open = text.indexOf('{{', pos);
     if (open < 0) break;
+    if (segments.length >= 2 * MAX_EXPRESSIONS) return { error: { message: `more than ${MAX_EXPRESSIONS} expressions in one template`, offset: open } };
     if (open > pos) segments.push({ kind: 'text', value: text.slice(pos, open) });
     const end = closingBraces(text, open + 2);
     if ('error' in end) return { error: { message: end.error, offset: open } };
