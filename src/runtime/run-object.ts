@@ -7,6 +7,7 @@ import type { ParentLink } from '../triggers/start-run';
 import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
 import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
+import { RunAlarm } from './run-alarm';
 import { RunLane } from './run-lane';
 import { RunStore, type OutboxEntry } from './run-store';
 import { RunWatchers } from './run-watchers';
@@ -58,12 +59,12 @@ export class RunObject extends DurableObject<AppEnv> {
   private urgent = true;
   private readonly watchers: RunWatchers;
   private readonly lane: RunLane;
-  /** When the alarm is set to fire (epoch ms), as this instance set it; null when none is set. */
-  private alarmAt: number | null = null;
+  private readonly wakeUp: RunAlarm;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
+    this.wakeUp = new RunAlarm(ctx.storage);
     this.watchers = new RunWatchers(ctx);
     this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
     void ctx.blockConcurrencyWhile(async () => this.resumeLane());
@@ -80,19 +81,7 @@ export class RunObject extends DurableObject<AppEnv> {
     if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
     console.warn(`run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`);
     this.lane.take(this.claimOf(state, ref));
-    this.watchLane();
-  }
-
-  /** Makes sure the alarm fires within {@link LANE_WATCH_MS} while the lane is busy. */
-  private watchLane(): void {
-    const by = Date.now() + LANE_WATCH_MS;
-    if (this.alarmAt === null || this.alarmAt > by) void this.armAlarm(by);
-  }
-
-  /** Sets the one alarm (or deletes it, for null), remembering when it fires. */
-  private armAlarm(at: number | null): Promise<void> {
-    this.alarmAt = at;
-    return at === null ? this.ctx.storage.deleteAlarm() : this.ctx.storage.setAlarm(at);
+    this.wakeUp.atLatest(Date.now() + LANE_WATCH_MS);
   }
 
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
@@ -220,7 +209,7 @@ export class RunObject extends DurableObject<AppEnv> {
 
   /** Fires due timers, then carries out any outbox left by an interrupted wake-up. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null; // it fired
+    this.wakeUp.fired();
     await this.serial(async () => {
       const state = this.store.state();
       const timers = this.store.takeDueTimers(Date.now());
@@ -294,11 +283,11 @@ export class RunObject extends DurableObject<AppEnv> {
     // A mirror-only outbox gets its alarm when its flush is deferred.
     if (outbox.some((e) => e.type !== 'Mirror')) {
       this.urgent = true;
-      void this.armAlarm(Date.now() + OUTBOX_RETRY_MS);
+      void this.wakeUp.set(Date.now() + OUTBOX_RETRY_MS);
     }
     this.lane.release((ref) => inFlight(next, ref));
     for (const d of dispatches) this.lane.take(this.claimOf(next, d));
-    if (dispatches.length) this.watchLane();
+    if (dispatches.length) this.wakeUp.atLatest(Date.now() + LANE_WATCH_MS);
     return { changed: true };
   }
 
@@ -337,7 +326,7 @@ export class RunObject extends DurableObject<AppEnv> {
     } catch (err) {
       console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
       this.urgent = true;
-      await this.armAlarm(Date.now() + OUTBOX_RETRY_MS);
+      await this.wakeUp.set(Date.now() + OUTBOX_RETRY_MS);
       return;
     }
     const waiting = this.store.outbox().length > 0;
@@ -350,7 +339,7 @@ export class RunObject extends DurableObject<AppEnv> {
     // The alarm: the next timer, or sooner when a deferred mirror must survive an eviction, or
     // the lane's attempt be found again after a crash.
     const next = Math.min(this.store.nextTimerAt() ?? Infinity, waiting ? Date.now() + deferred + OUTBOX_RETRY_MS : Infinity, this.lane.capacity ? Infinity : Date.now() + LANE_WATCH_MS);
-    await this.armAlarm(next === Infinity ? null : next);
+    await this.wakeUp.set(next === Infinity ? null : next);
   }
 
   /** ms before the D1 mirror may be written again; 0 when due (status changed, or interval passed). */
