@@ -134,8 +134,8 @@ export type Frame = { base: Frame & { [FRAME_BUDGET]?: ExpressionBudget }; looku
  * The budget of the evaluation a frame belongs to: looked up once, before any expression could
  * bind the name, then kept on the frame. @throws when the evaluation has none.
  */
-export function budgetOf(env: Frame): ExpressionBudget {
-  const base = env.base;
+export function budgetOf(frame: Frame): ExpressionBudget {
+  const base = frame.base;
   let budget = base[FRAME_BUDGET];
   if (budget === undefined) {
     const bound = base.lookup(BUDGET);

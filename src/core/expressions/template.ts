@@ -85,8 +85,8 @@ export function compile(source: string): Expression {
     // One hook, on exit: every evaluation step exits (a tail call returns a thunk first; a
     // recursion that never returns meets the depth limit), so steps are counted where each value
     // produced is checked. A second hook, on entry, would cost as much again.
-    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (node: { type: string }, _input: unknown, env: Frame, result: unknown) => {
-      const budget = budgetOf(env);
+    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (node: { type: string }, _input: unknown, frame: Frame, result: unknown) => {
+      const budget = budgetOf(frame);
       budget.step();
       budget.checkResult(result, node.type);
     });
