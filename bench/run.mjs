@@ -159,7 +159,15 @@ const scenarios = {
       pad: '$pad("", 100000000, "x")',
       regex: '$contains(inputs.s, /(a+)+$/)',
     };
-    const out = { template_bytes: big.length, plain_run_ms: plain, template_20kb_run_ms: twenty, template_20kb_extra_ms: twenty - plain, bombs: {} };
+    // 20 KB of text with 40 expressions (one per 500 characters).
+    const sparse = Array.from({ length: 40 }, (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) }} ${'lorem ipsum dolor sit amet '.repeat(18)}`).join(' ');
+    const sparseFlat = sparse.replace(/\{\{[^}]*\}\}/g, (m) => 'x'.repeat(m.length));
+    await putWorkflow('tpl-sparse', `name: tpl-sparse\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparse)} } ]\n`);
+    await putWorkflow('tpl-sparse-plain', `name: tpl-sparse-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparseFlat)} } ]\n`);
+    await walls('tpl-sparse');
+    const sparsePlain = await walls('tpl-sparse-plain');
+    const sparseRun = await walls('tpl-sparse');
+    const out = { template_bytes: big.length, plain_run_ms: plain, template_20kb_run_ms: twenty, template_20kb_extra_ms: twenty - plain, sparse_bytes: sparse.length, sparse_40_expressions_extra_ms: sparseRun - sparsePlain, bombs: {} };
     for (const [name, expr] of Object.entries(bombs)) {
       await putWorkflow(`bomb-${name}`, `name: bomb-${name}\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(`{{ ${expr} }}`)} } ]\n`);
       const t0 = Date.now();
@@ -210,7 +218,7 @@ async function main() {
       long: (r) => ({ '1,000-step run: status | wall ms': `${r.status} | ${r.wall_ms}` }),
       concurrent: (r) => ({ '1,000 concurrent runs: completed | lost | p50 | p95 | runs/s': `${r.completed} | ${r.lost} | ${r.p50_ms} | ${r.p95_ms} | ${r.runs_per_s}` }),
       email: (r) => ({ '200 emails: parse-to-start p50 ms': r.p50_parse_to_start_ms }),
-      templates: (r) => ({ 'templates: 20 KB extra ms/run | bombs wall ms (health max ms)': `${r.template_20kb_extra_ms} | ${Object.entries(r.bombs).map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`).join(', ')}` }),
+      templates: (r) => ({ 'templates: 20 KB extra ms/run (400 | 40 expressions) | bombs wall ms (health max ms)': `${r.template_20kb_extra_ms} | ${r.sparse_40_expressions_extra_ms} | ${Object.entries(r.bombs).map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`).join(', ')}` }),
       scaling: (r) => ({ 'scaling (steps: ms)': r.map((s) => `${s.steps}: ${s.ms}`).join(', ') }),
     };
     console.table(Object.assign({}, ...Object.keys(scenarios).filter((n) => results[n]).map((n) => rows[n](results[n]))));
