@@ -1,5 +1,5 @@
 import { and, desc, eq, getTableColumns, like, lt, or, sql } from 'drizzle-orm';
-import { agentOf, nodeOf, type RunState } from '../core/engine';
+import { agentOf, nodeOf, stepProgress, type RunState } from '../core/engine';
 import type { RunStatus, TriggerType } from '../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
 import { runs, stepAttempts } from './schema';
@@ -85,13 +85,13 @@ export function listAttempts(db: Database, runId: string) {
  * Upserts, so replaying a mirror is harmless.
  */
 export async function mirrorRun(db: Database, tenantId: string, state: RunState, stepIds: Iterable<string>): Promise<void> {
-  const steps = Object.values(state.steps);
+  const progress = stepProgress(Object.values(state.steps));
   const run = db.update(runs).set({
     status: state.status,
     output: mirrorable(state.output),
     error: state.error ?? null,
-    stepsDone: steps.filter((s) => s.status === 'succeeded').length,
-    stepsTotal: steps.filter((s) => !['not_triggered', 'not_selected'].includes(s.skipReason ?? '')).length,
+    stepsDone: progress.done,
+    stepsTotal: progress.total,
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
   }).where(eq(runs.id, state.runId));

@@ -1,10 +1,11 @@
-import { agentOf, nodeOf, orderedKeys, type RunState } from '../core/engine';
+import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../core/engine';
 import { iso } from '../db/client';
 import type { MessageRow } from '../db/messages';
 import type { RunRow } from '../db/runs';
 
 /** A run as CONTRACT.md answers it, from the RunObject's live state. */
 export function runView(state: RunState) {
+  const { done, total } = stepProgress(Object.values(state.steps));
   return {
     id: state.runId,
     workflow: state.workflow,
@@ -17,6 +18,8 @@ export function runView(state: RunState) {
     createdAt: iso(state.createdAt),
     startedAt: iso(state.startedAt),
     endedAt: iso(state.endedAt),
+    stepsDone: done,
+    stepsTotal: total,
     steps: orderedKeys(state).map((key) => {
       const step = state.steps[key]!;
       const node = nodeOf(state, key);

@@ -1,6 +1,6 @@
 import { createMimeMessage } from 'mimetext/browser';
 import { toText } from '../core/expressions';
-import { agentOf, type RunState } from '../core/engine';
+import { agentOf, stepProgress, type RunState } from '../core/engine';
 import { escapeHtml, markdownToHtml } from '../core/markdown';
 
 /** The email that started a run, as stored under `trigger.email`. */
@@ -34,9 +34,7 @@ export function replySubject(subject: string): string {
 
 /** "Workflow competitor-analysis · 4/4 steps · 41 s · agents: research, summarize" */
 export function runFooter(state: RunState, now: number): string {
-  const steps = Object.values(state.steps);
-  const total = steps.filter((s) => !['not_triggered', 'not_selected'].includes(s.skipReason ?? '')).length;
-  const done = steps.filter((s) => s.status === 'succeeded').length;
+  const { done, total } = stepProgress(Object.values(state.steps));
   const seconds = Math.max(0, Math.round(((state.endedAt ?? now) - (state.startedAt ?? state.createdAt)) / 1000));
   const agents = [...new Set(Object.keys(state.steps).filter((key) => state.steps[key]!.attempt > 0).map((key) => agentOf(state, key)).filter(Boolean))];
   return `Workflow ${state.workflow} · ${done}/${total} steps · ${seconds} s · agents: ${agents.join(', ') || 'none'}`;

@@ -59,6 +59,17 @@ describe('approval steps', () => {
     expect(state.steps.draft!.input).toBe('draft shorter');
   });
 
+  it('{{ review.comment }} after the final decision is that decision\'s comment, not an earlier request_changes one', async () => {
+    const yaml = REVIEW.replace('input: "{{ draft.output }}" }', 'input: "{{ draft.output }} [{{ review.comment }}]" }');
+    const events = (comment?: string) => [{ type: 'RunStarted' }, ok('draft', 'D1'), decided('request_changes', 'lead@example.com', 1, 'shorter'), ok('draft', 'D2', 2), decided('approve', 'lead@example.com', 2, comment)] as RunEvent[];
+    const commented = await play(stateOf(yaml), events('ship it'));
+    expect(commented.state.steps.send!.input).toBe('D2 [ship it]');
+    const silent = await play(stateOf(yaml), events());
+    expect(silent.state.steps.send!.input).toBe('D2 []');
+    const once = await play(stateOf(yaml), [{ type: 'RunStarted' }, ok('draft', 'D1'), decided('approve', 'cto@example.com', 1, 'fine')]);
+    expect(once.state.steps.send!.input).toBe('D1 [fine]');
+  });
+
   it('quorum: N assignees must approve; a reject by any rejects', async () => {
     const yaml = REVIEW.replace('deadline: 24h', 'deadline: 24h\n      quorum: 2');
     const partial = await play(stateOf(yaml), [{ type: 'RunStarted' }, ok('draft'), decided('approve', 'lead@example.com'), decided('approve', 'lead@example.com')]);

@@ -22,7 +22,8 @@ export interface Step {
 
 export interface Run {
   id: string; workflow: string; version: number; status: RunStatus; trigger: { type: string; [k: string]: unknown };
-  input: unknown; output: unknown; error: StepError | null; createdAt?: string | null; startedAt: string | null; endedAt: string | null; steps: Step[];
+  input: unknown; output: unknown; error: StepError | null; createdAt?: string | null; startedAt: string | null; endedAt: string | null;
+  stepsDone?: number; stepsTotal?: number; steps: Step[];
 }
 
 export interface Message {

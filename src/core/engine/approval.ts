@@ -65,6 +65,7 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
   cancelTimer(commands, 'approval_escalate', key, round);
   commands.push({ type: 'CloseApproval', approvalId: approvalId(state, key, round), stepId: key, status: CLOSED_AS[decision], decidedBy: by, ...(comment ? { comment } : {}) });
   const output = { decision, comment: comment ?? null, decidedBy: by, decidedAt: new Date(clock.now).toISOString() };
+  step.comment = comment ?? ''; // `{{ <id>.comment }}` is the latest decision's
   if (decision === 'approve') return succeed(state, key, output, clock);
   const attempt = step.attempts.at(-1)!;
   if (decision === 'reject') {
@@ -73,7 +74,6 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
     return failStep(state, key, { code: 'rejected', message: `rejected by ${by}${comment ? `: ${comment}` : ''}`, retryable: false }, clock, commands);
   }
   Object.assign(attempt, { status: 'succeeded', endedAt: clock.now });
-  step.comment = comment ?? '';
   const { suffix } = parseKey(key);
   for (const id of rerunRange(planOf(state), parseKey(key).id)) {
     const again = own(state, id + suffix);

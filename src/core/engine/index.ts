@@ -4,4 +4,5 @@ export { agentOf, approvalId, contextOf, isTerminal, isRunTerminal, nodeOf, orde
 export { DEFAULT_STEP_TIMEOUT_MS } from './leaf';
 export { MAX_STEP_INSTANCES } from './blocks';
 export { timerId } from './timers';
+export { stepProgress, type Progress, type ProgressStep } from './progress';
 export type { ApprovalRequest, ApprovalStatus, Vote, Attempt, Clock, Command, Decision, DispatchKind, RunEvent, RunState, StepState, Timer, TriggerInfo, Usage } from './types';

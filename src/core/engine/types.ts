@@ -56,7 +56,7 @@ export interface StepState {
   childRunId?: string;
   /** approval step: the votes of the current round. */
   votes?: Vote[];
-  /** approval step: the comment of the last `request_changes`, read as `{{ <id>.comment }}`. */
+  /** approval step: the comment of the latest decision (`''` when it had none), read as `{{ <id>.comment }}`. */
   comment?: string;
 }
 

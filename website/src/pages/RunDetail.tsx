@@ -5,6 +5,7 @@ import { Timeline } from '../components/Timeline';
 import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../components/ui';
 import { elapsed, formatDuration, formatTime, formatUsd, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
+import { stepProgress } from '../../../src/core/engine/progress';
 import type { Message, Run, Step } from '../types';
 
 const ENDED = ['completed', 'failed', 'cancelled'];
@@ -45,6 +46,7 @@ export function RunDetailPage({ id }: { id: string }) {
   };
   const ended = ENDED.includes(data.status);
   const { tokens, cost } = usageOf(data.steps);
+  const progress = stepProgress(data.steps);
   return (
     <>
       <PageHeader title={<>Run <span className="mono">{shortId(data.id)}</span> <Status value={data.status} /></>}>
@@ -60,7 +62,7 @@ export function RunDetailPage({ id }: { id: string }) {
         <dt>Trigger</dt><dd>{data.trigger.type}</dd>
         <dt>Started</dt><dd>{formatTime(data.startedAt)}</dd>
         <dt>Duration</dt><dd>{formatDuration(elapsed(data.startedAt, data.endedAt))}</dd>
-        <dt>Steps</dt><dd>{data.steps.filter((s) => ['succeeded', 'skipped'].includes(s.status)).length} / {data.steps.length} done</dd>
+        <dt>Steps</dt><dd>{progress.done} / {progress.total} done</dd>
         <dt>Tokens</dt><dd>{tokens || '—'}</dd>
         <dt>Cost</dt><dd>{formatUsd(cost)}</dd>
         {data.id && <><dt>Run id</dt><dd className="mono">{data.id}</dd></>}
