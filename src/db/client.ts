@@ -34,3 +34,14 @@ export function decodeCursor(cursor: string | undefined): [string, string] | nul
     return null;
   }
 }
+
+/**
+ * Whether a D1 error (as drizzle wraps it, the cause chain included) is a UNIQUE or PRIMARY KEY
+ * violation: SQLite's `SQLITE_CONSTRAINT_UNIQUE` / `_PRIMARYKEY` (https://www.sqlite.org/rescode.html).
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/UNIQUE constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(e.message)) return true;
+  }
+  return false;
+}

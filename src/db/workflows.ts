@@ -1,6 +1,7 @@
 import { and, desc, eq, ne } from 'drizzle-orm';
+import { BatonError } from '../core/errors';
 import type { WorkflowDefinition } from '../schemas/definition';
-import type { Database } from './client';
+import { isUniqueViolation, type Database } from './client';
 import { triggers, workflows, workflowVersions } from './schema';
 
 /** A stored version of a workflow. */
@@ -59,24 +60,52 @@ export interface NewVersion {
   hash: string;
 }
 
+/** Attempts to store a version when concurrent registrations of the same name take the number first. */
+const MAX_SAVE_ATTEMPTS = 5;
+
 /**
  * Stores a new version (1 for a new workflow) and re-routes its triggers, atomically (D1 batch).
  * Registering a definition equal to the latest version stores nothing and answers that version.
+ * D1 has no transactions: the primary key (tenant, name, version) decides between concurrent
+ * registrations; the loser reads the latest version again and stores the next one (or answers the
+ * winner's version when the definitions are equal).
+ * @param mode `create` refuses a name that exists (also when a concurrent registration created it).
  * @returns the version and whether it was created.
+ * @throws {BatonError} `conflict` when the name exists in `create` mode, or after
+ *   MAX_SAVE_ATTEMPTS lost races.
  */
-export async function saveVersion(db: Database, tenantId: string, input: NewVersion, now: string): Promise<{ version: number; created: boolean }> {
-  const current = await getWorkflowVersion(db, tenantId, input.name);
-  if (current) {
-    const latest = await db.query.workflowVersions.findFirst({
-      where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, input.name), eq(workflowVersions.version, current.latestVersion)),
-    });
-    if (latest?.hash === input.hash) return { version: current.latestVersion, created: false };
+export async function saveVersion(db: Database, tenantId: string, input: NewVersion, now: string, mode: 'create' | 'version' = 'version'): Promise<{ version: number; created: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const latest = await latestVersion(db, tenantId, input.name);
+    if (latest && mode === 'create') throw new BatonError('conflict', `workflow ${input.name} exists; add a version with PUT /api/workflows/${input.name}`);
+    if (latest?.hash === input.hash) return { version: latest.version, created: false };
+    const version = (latest?.version ?? 0) + 1;
+    try {
+      await db.batch(versionStatements(db, tenantId, input, version, now));
+      return { version, created: true };
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      if (attempt >= MAX_SAVE_ATTEMPTS) throw new BatonError('conflict', `workflow ${input.name} is being changed by concurrent registrations; try again`);
+    }
   }
-  const version = (current?.latestVersion ?? 0) + 1;
+}
+
+/** The latest version's number and hash. @returns null for a new workflow. */
+async function latestVersion(db: Database, tenantId: string, name: string): Promise<{ version: number; hash: string } | null> {
+  const wf = await db.query.workflows.findFirst({ where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)) });
+  if (!wf) return null;
+  const row = await db.query.workflowVersions.findFirst({
+    where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, name), eq(workflowVersions.version, wf.latestVersion)),
+  });
+  return { version: wf.latestVersion, hash: row?.hash ?? '' };
+}
+
+/** The one batch that stores version `version` and re-routes the workflow's triggers. */
+function versionStatements(db: Database, tenantId: string, input: NewVersion, version: number, now: string) {
   const def = input.definition;
   const emailTriggers = def.triggers.flatMap((t) => ('email' in t ? [t.email] : []));
   const schedules = def.triggers.flatMap((t, i) => ('schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : []));
-  await db.batch([
+  return [
     db.insert(workflowVersions).values({ tenantId, name: input.name, version, source: input.source, sourceFormat: input.sourceFormat, definition: def, hash: input.hash, createdAt: now }),
     db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now })
       .onConflictDoUpdate({ target: [workflows.tenantId, workflows.name], set: { latestVersion: version, description: def.description ?? null, updatedAt: now } }),
@@ -85,8 +114,7 @@ export async function saveVersion(db: Database, tenantId: string, input: NewVers
       db.insert(triggers).values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
         .onConflictDoUpdate({ target: [triggers.tenantId, triggers.type, triggers.key], set: { workflowName: input.name, config: email, updatedAt: now } })),
     ...schedules.map((s) => db.insert(triggers).values({ tenantId, type: 'schedule', key: s.key, workflowName: input.name, config: s.config, updatedAt: now })),
-  ]);
-  return { version, created: true };
+  ] as const;
 }
 
 /** A schedule trigger as stored: `key` is `<workflow>#<trigger index>`. */

@@ -3,7 +3,7 @@ import { BatonError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import { agentNames } from '../db/agents';
 import type { Database } from '../db/client';
-import { aliasesTakenByOthers, getWorkflowVersion, saveVersion } from '../db/workflows';
+import { aliasesTakenByOthers, saveVersion } from '../db/workflows';
 import type { WorkflowDefinition } from '../schemas/definition';
 
 /**
@@ -30,16 +30,16 @@ export async function checkDefinition(db: Database, tenantId: string, text: stri
 /**
  * Registers a definition: `create` refuses an existing name (409), `version` adds a version
  * (re-sending the latest definition unchanged stores nothing and answers its version).
+ * Concurrent registrations of one name are safe: see `saveVersion`.
+ * @throws {BatonError} `invalid_definition`, `conflict`.
  * @returns the name, version and whether a version was created.
  */
 export async function registerWorkflow(
   db: Database, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
 ): Promise<{ name: string; version: number; created: boolean }> {
   const def = await checkDefinition(db, tenantId, text, 'name' in mode ? mode.name : undefined);
-  if ('create' in mode && (await getWorkflowVersion(db, tenantId, def.name))) {
-    throw new BatonError('conflict', `workflow ${def.name} exists; add a version with PUT /api/workflows/${def.name}`);
-  }
   const hash = await sha256Hex(JSON.stringify(def));
-  const { version, created } = await saveVersion(db, tenantId, { name: def.name, source: text, sourceFormat: format, definition: def, hash }, new Date().toISOString());
+  const input = { name: def.name, source: text, sourceFormat: format, definition: def, hash };
+  const { version, created } = await saveVersion(db, tenantId, input, new Date().toISOString(), 'create' in mode ? 'create' : 'version');
   return { name: def.name, version, created };
 }

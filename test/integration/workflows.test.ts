@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from 'cloudflare:test';
 import { circuitOf } from '../../src/env';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun, type RunBody } from '../support/helpers';
 
 const base = () => env.TEST_AGENT_URL;
@@ -19,11 +20,37 @@ beforeAll(async () => {
   await putAgent('flaky-too', httpAgent('flaky/2'));
   await putAgent('classify', httpAgent('classify'));
   await putAgent('broken', httpAgent('status/400'));
-  // Registered in dependency order: subworkflow reads foreach-order.
-  for (const name of Object.keys(env.WORKFLOW_FIXTURES).sort((a) => (a === 'subworkflow.yaml' ? 1 : -1))) {
-    await putWorkflow(name.replace('.yaml', ''), env.WORKFLOW_FIXTURES[name]!);
+  // Registered in dependency order (subworkflow and every-kind read foreach-order): each one's children first.
+  const registered = new Set<string>();
+  for (const name of dependencyOrder(env.WORKFLOW_FIXTURES)) {
+    expect(childWorkflows(parse(env.WORKFLOW_FIXTURES[`${name}.yaml`]!)).filter((child) => !registered.has(child)), `children of ${name} registered before it`).toEqual([]);
+    await putWorkflow(name, env.WORKFLOW_FIXTURES[`${name}.yaml`]!);
+    registered.add(name);
   }
 });
+
+/** The `workflow:` names a definition's steps (at any depth) start as sub-workflows. */
+function childWorkflows(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(childWorkflows);
+  if (!node || typeof node !== 'object') return [];
+  const own = 'workflow' in node && typeof node.workflow === 'string' ? [node.workflow] : [];
+  return [...own, ...Object.entries(node).filter(([key]) => key !== 'workflow').flatMap(([, value]) => childWorkflows(value))];
+}
+
+/** Fixture names (without `.yaml`), each after the fixtures it starts. @throws on a cycle or a missing child. */
+function dependencyOrder(fixtures: Record<string, string>): string[] {
+  const order: string[] = [];
+  const visit = (name: string, path: string[]) => {
+    if (order.includes(name)) return;
+    if (path.includes(name)) throw new Error(`fixture cycle: ${[...path, name].join(' → ')}`);
+    const text = fixtures[`${name}.yaml`];
+    if (text === undefined) throw new Error(`${path.at(-1)} starts workflow ${name}, which is not a fixture`);
+    for (const child of childWorkflows(parse(text))) visit(child, [...path, name]);
+    order.push(name);
+  };
+  for (const file of Object.keys(fixtures).sort()) visit(file.replace(/\.yaml$/, ''), []);
+  return order;
+}
 
 describe('fixture workflows run end to end', () => {
   it('parallel-retry: children start together, one retries, both outputs reach the next step', async () => {
@@ -175,5 +202,43 @@ describe('large data', () => {
     expect((run.output as string).length).toBe(300003);
     const row = await env.DB.prepare('SELECT output FROM runs WHERE id = ?').bind(run.id).first<{ output: string }>();
     expect(JSON.parse(row!.output)).toMatchObject({ $ref: 'run', bytes: 300005 });
+  });
+});
+
+describe('concurrent registration', () => {
+  const definition = (description: string) => `name: racy\ndescription: ${description}\nsteps: [ { id: a, agent: tagger } ]`;
+  const put = (body: string) => api('/workflows/racy', { method: 'PUT', body, headers: { 'content-type': 'application/yaml' } });
+
+  it('concurrent PUT /api/workflows/:name: no 500; each definition gets its own version (or 409), equal ones share one', async () => {
+    await putWorkflow('racy', definition('v0'));
+    const bodies = ['one', 'two', 'three', 'four', 'one', 'two'].map(definition);
+    const answers = await Promise.all(bodies.map(async (body) => {
+      const res = await put(body);
+      return { body, status: res.status, json: (await res.json()) as { version?: number; error?: { code: string } } };
+    }));
+    for (const a of answers) expect([200, 201, 409], JSON.stringify(a)).toContain(a.status);
+    for (const a of answers.filter((x) => x.status === 409)) expect(a.json.error?.code).toBe('conflict');
+    const won = answers.filter((a) => a.status !== 409);
+    expect(won.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(1);
+    const versionOf = new Map<string, number>();
+    for (const a of won) {
+      expect(versionOf.get(a.body) ?? a.json.version, 'one definition, one version').toBe(a.json.version);
+      versionOf.set(a.body, a.json.version!);
+    }
+    const versions = [...versionOf.values()];
+    expect(new Set(versions).size, 'different definitions never share a version').toBe(versions.length);
+    for (const [body, version] of versionOf) {
+      const stored = (await (await api(`/workflows/racy?version=${version}`)).json()) as { source: string };
+      expect(stored.source).toBe(body);
+    }
+    const listed = (await (await api('/workflows/racy')).json()) as { latestVersion: number; versions: { version: number }[] };
+    expect(listed.versions.map((v) => v.version)).toEqual(Array.from({ length: listed.latestVersion }, (_, i) => listed.latestVersion - i));
+    expect(listed.latestVersion).toBe(Math.max(...versions));
+  });
+
+  it('concurrent POST /api/workflows of one new name: one 201 (version 1), the others 409', async () => {
+    const body = 'name: racy-new\nsteps: [ { id: a, agent: tagger } ]';
+    const statuses = await Promise.all([1, 2, 3, 4].map(async () => (await api('/workflows', { method: 'POST', body, headers: { 'content-type': 'application/yaml' } })).status));
+    expect(statuses.sort()).toEqual([201, 409, 409, 409]);
   });
 });
