@@ -53,6 +53,9 @@ export function workerSecret(env: AppEnv, name: string): string | undefined {
 /**
  * A secret a definition names (a webhook's `secret`, an agent's `apiKeySecret`): the one stored
  * with `PUT /api/secrets/:name`, else the Worker secret of that name. Never Baton's own credentials.
+ * A stored secret that does not decrypt is an error, not unset (no fallback to the Worker secret).
+ * @returns the value, or undefined when neither is set.
+ * @throws {BatonError} `secret_unreadable` (see storedSecret).
  */
 export async function secretOf(env: AppEnv, tenantId: string, name: string): Promise<string | undefined> {
   if (RESERVED_SECRETS.has(name)) return undefined;

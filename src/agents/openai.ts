@@ -1,6 +1,7 @@
 import { toText } from '../core/expressions';
 import { OpenAiAgentConfig } from '../schemas/agent';
 import { TIMEOUT_FAILURE, httpFailure, safeText, thrownFailure } from './http-errors';
+import { requireSecret } from './secrets';
 import { configOf, type Provider } from './types';
 
 interface ChatCompletion {
@@ -17,9 +18,9 @@ export const openAiProvider: Provider = async (agent, req, host) => {
   const config = configOf(agent, OpenAiAgentConfig);
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (config.apiKeySecret) {
-    const key = await host.secret(config.apiKeySecret);
-    if (!key) return { ok: false, error: { code: 'secret_not_found', message: `secret ${config.apiKeySecret} is not set`, retryable: false } };
-    headers.authorization = `Bearer ${key}`;
+    const key = await requireSecret(host, config.apiKeySecret);
+    if (!key.ok) return { ok: false, error: key.error };
+    headers.authorization = `Bearer ${key.value}`;
   }
   const messages = [
     ...(config.system ? [{ role: 'system', content: config.system }] : []),

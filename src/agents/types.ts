@@ -22,7 +22,7 @@ export type AgentResult =
 /** What providers may use from the host: outbound HTTP and named secrets. */
 export interface AgentHost {
   fetch: typeof fetch;
-  /** The value of a secret a definition names, or undefined. */
+  /** The value of a secret a definition names, or undefined. @throws {BatonError} `secret_unreadable`. */
   secret(name: string): Promise<string | undefined>;
 }
 

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { BatonError } from '../core/errors';
 import { open, seal } from '../core/secret-box';
 import type { Database } from './client';
 import { secrets } from './schema';
@@ -15,17 +16,25 @@ export async function putSecret(db: Database, secretsKey: string, tenantId: stri
   return { created: !existing, updatedAt: now };
 }
 
-/** A stored secret's value. @returns undefined when none is stored, or it does not decrypt under this key. */
+/**
+ * A stored secret's value.
+ * @returns undefined when none is stored under this name.
+ * @throws {BatonError} `secret_unreadable` (naming the secret, never its value) when one is stored
+ *   but does not decrypt: SECRETS_KEY is unset or changed, or the row was altered.
+ */
 export async function storedSecret(db: Database, secretsKey: string | undefined, tenantId: string, name: string): Promise<string | undefined> {
-  if (!secretsKey) return undefined;
   const row = await db.query.secrets.findFirst({ where: and(eq(secrets.tenantId, tenantId), eq(secrets.name, name)) });
   if (!row) return undefined;
+  if (!secretsKey) throw unreadable(name, 'SECRETS_KEY is not set');
   try {
     return await open(secretsKey, label(tenantId, name), row);
   } catch {
-    console.error(`secret ${name}: does not decrypt with the current SECRETS_KEY`);
-    return undefined;
+    throw unreadable(name, 'it does not decrypt with the current SECRETS_KEY');
   }
+}
+
+function unreadable(name: string, why: string): BatonError {
+  return new BatonError('secret_unreadable', `secret ${name} is stored but cannot be read: ${why}; store it again with PUT /api/secrets/${name}`);
 }
 
 /** Names and dates of the stored secrets; never their values. */

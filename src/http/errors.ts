@@ -8,7 +8,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, bad_request: 400, invalid_definition: 400,
   payload_too_large: 413, internal_error: 500,
   agent_not_found: 502, agent_error: 502, agent_bad_response: 502, network_error: 502, timeout: 504, rate_limited: 429,
-  expression_error: 400, secret_not_found: 500,
+  expression_error: 400, secret_not_found: 500, secret_unreadable: 500,
 };
 
 /** Answers an error as CONTRACT.md's JSON `{ error: { code, message, details? } }`. */

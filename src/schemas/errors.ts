@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   'rate_limited',
   'expression_error',
   'secret_not_found',
+  'secret_unreadable',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

@@ -91,7 +91,8 @@ async function receive(env: AppEnv, tenantId: string, workflow: string, request:
   const headers = Object.fromEntries([...request.headers].map(([k, v]) => [k.toLowerCase(), v]));
 
   if (spec.signature !== 'none') {
-    const secret = spec.secret ? await secretOf(env, tenantId, spec.secret) : undefined;
+    const secret = spec.secret ? await signingSecret(env, tenantId, spec.secret) : undefined;
+    if (typeof secret === 'object') return refuse(503, 'secret_unreadable', secret.unreadable);
     if (!secret) return refuse(503, 'internal_error', `the signing secret ${spec.secret} is not set`);
     const verdict = await verifySignature({
       scheme: spec.signature, secret, body, headers, now: Math.floor(Date.now() / 1000), toleranceS: spec.signature === 'slack' ? 300 : durationMs(spec.tolerance) / 1000,
@@ -128,6 +129,16 @@ async function receive(env: AppEnv, tenantId: string, workflow: string, request:
     : !created && holder !== key ? `same body as an earlier delivery within ${BODY_REPLAY_WINDOW_H} h` : undefined;
   await record(created ? 'accepted' : 'duplicate', { runId, deliveryId, reason });
   return { status: 202, body: created ? { runId } : { runId, duplicate: true } };
+}
+
+/** The trigger's signing secret, undefined when unset, or why a stored one cannot be read. */
+async function signingSecret(env: AppEnv, tenantId: string, name: string): Promise<string | undefined | { unreadable: string }> {
+  try {
+    return await secretOf(env, tenantId, name);
+  } catch (err) {
+    if (err instanceof BatonError && err.code === 'secret_unreadable') return { unreadable: err.message };
+    throw err;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

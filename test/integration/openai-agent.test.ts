@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { database } from '../../src/db/client';
+import { putSecret } from '../../src/db/secrets';
 import { api, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
 type Received = { url: string; headers: Record<string, string | undefined>; body: { model: string; messages: { role: string; content: string }[] } };
@@ -23,6 +25,20 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
     expect(call?.body).toMatchObject({ model: 'tiny-1', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Who competes with Acme?' }] });
     const usage = await env.DB.prepare('SELECT input_tokens, output_tokens, provider FROM step_attempts WHERE run_id = ?').bind(run.id).first();
     expect(usage).toEqual({ input_tokens: 11, output_tokens: 7, provider: 'openai' });
+  });
+
+  it('an apiKeySecret that is stored but does not decrypt fails the step with secret_unreadable naming it (not as unset, never its value)', async () => {
+    // Sealed under another SECRETS_KEY (as after rotating it); LLM_KEY is also a Worker secret, which must not stand in.
+    await putSecret(database(env.DB), 'a-rotated-secrets-key', 'default', 'LLM_KEY', 'sk-sealed-value');
+    try {
+      const run = await waitForRun(await start('ask'));
+      expect(run).toMatchObject({ status: 'failed', error: { code: 'secret_unreadable', stepId: 'answer' } });
+      expect(run.error!.message).toContain('secret LLM_KEY');
+      expect(JSON.stringify(run)).not.toContain('sk-sealed-value');
+      expect(run.steps[0]).toMatchObject({ attempts: 1, error: { code: 'secret_unreadable' } });
+    } finally {
+      await env.DB.prepare("DELETE FROM secrets WHERE name = 'LLM_KEY'").run();
+    }
   });
 
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {

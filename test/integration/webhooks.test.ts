@@ -5,6 +5,8 @@ import push from '../fixtures/webhooks/github__push.json?raw';
 import slackChallenge from '../fixtures/webhooks/slack__url_verification.challenge_handshake.json?raw';
 import charge from '../fixtures/webhooks/stripe__charge.succeeded.json?raw';
 import worker from '../../src/index';
+import { database } from '../../src/db/client';
+import { putSecret } from '../../src/db/secrets';
 import { receiveWebhook } from '../../src/triggers/webhook';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
@@ -199,5 +201,29 @@ describe('deep bodies and lost starts (issue 13, item 8)', () => {
     await env.DB.prepare('UPDATE runs SET created_at = ? WHERE id = ?').bind(new Date(Date.now() - 30_000).toISOString(), runId).run();
     await worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env);
     expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
+  });
+});
+
+describe('unreadable signing secrets (issue 14, item 8)', () => {
+  it('a stored secret that does not decrypt answers secret_unreadable naming it, is recorded, starts nothing, and is not replaced by the Worker secret', async () => {
+    await putWorkflow('gh-sealed', `name: gh-sealed
+triggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET } } ]
+steps: [ { id: note, agent: tagger, input: x } ]`);
+    // GH_HOOK_SECRET is also a Worker secret: a stored one sealed under another SECRETS_KEY must not fall back to it.
+    await putSecret(database(env.DB), 'a-rotated-secrets-key', 'default', 'GH_HOOK_SECRET', 'sealed-hook-value');
+    try {
+      const res = await hook('gh-sealed', push, await github(push, 'push', 'sealed-1'));
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('secret_unreadable');
+      expect(body.error.message).toContain('secret GH_HOOK_SECRET');
+      expect(JSON.stringify(body)).not.toContain('sealed-hook-value');
+      const [latest] = await deliveries('gh-sealed');
+      expect(latest).toMatchObject({ status: 'rejected', runId: null });
+      expect(latest!.reason).toMatch(/^secret_unreadable: secret GH_HOOK_SECRET /);
+      expect(await runsOf('gh-sealed')).toHaveLength(0);
+    } finally {
+      await env.DB.prepare("DELETE FROM secrets WHERE name = 'GH_HOOK_SECRET'").run();
+    }
   });
 });
