@@ -103,8 +103,12 @@ async function receive(env: AppEnv, tenantId: string, workflow: string, request:
 
   const contentType = headers['content-type'] ?? '';
   const text = new TextDecoder().decode(body);
-  if (!isForm(contentType) && jsonTextDeeperThan(text, MAX_JSON_DEPTH)) return refuse(400, 'bad_request', tooDeepMessage('the webhook body'));
-  const payload = parseBody(text, contentType);
+  // GitHub's form-encoded deliveries carry the JSON event in the `payload` field; the signature covered the raw form.
+  const githubJson = isForm(contentType) && (spec.signature === 'github' || 'x-github-event' in headers) ? new URLSearchParams(text).get('payload') : null;
+  const json = githubJson ?? (isForm(contentType) ? null : text);
+  if (json !== null && jsonTextDeeperThan(json, MAX_JSON_DEPTH)) return refuse(400, 'bad_request', tooDeepMessage('the webhook body'));
+  const payload = githubJson === null ? parseBody(text, contentType) : parseJson(githubJson);
+  if (payload === undefined) return refuse(400, 'bad_request', 'the form field `payload` of a GitHub delivery is not JSON');
   if (spec.signature === 'slack' && isRecord(payload) && payload.type === 'url_verification') {
     await record('ignored', { reason: 'url_verification answered' });
     return { status: 200, body: { challenge: payload.challenge ?? null } };
@@ -158,7 +162,20 @@ function isForm(contentType: string): boolean {
   return contentType.includes('application/x-www-form-urlencoded');
 }
 
-/** JSON bodies as objects, form-encoded ones (Slack commands) as fields, anything else as text. */
+/** A GitHub `payload` form field as JSON. @returns undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined; // a RangeError cannot happen: the depth was bounded before
+  }
+}
+
+/**
+ * JSON bodies as objects, form-encoded ones (Slack commands) as fields, anything else as text.
+ * (A GitHub form delivery, `payload=<JSON>`, is parsed before: "Content type" in
+ * https://docs.github.com/en/marketplace/listing-on-github-marketplace/configuring-the-github-marketplace-webhook)
+ */
 function parseBody(text: string, contentType: string): unknown {
   if (isForm(contentType)) return Object.fromEntries(new URLSearchParams(text));
   try {

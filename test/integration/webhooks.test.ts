@@ -227,3 +227,38 @@ steps: [ { id: note, agent: tagger, input: x } ]`);
     }
   });
 });
+
+describe('form-encoded GitHub deliveries (issue 14, item 8)', () => {
+  const form = (json: string) => new URLSearchParams({ payload: json }).toString();
+  const formHook = (workflow: string, body: string, headers: Record<string, string>) => hook(workflow, body, { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
+
+  it('payload=<JSON> signed over the raw form: trigger.webhook.body is the event, as with application/json', async () => {
+    await putWorkflow('gh-form', `name: gh-form
+triggers:
+  - webhook: { signature: github, secret: GH_HOOK_SECRET, filter: "headers.'x-github-event' = 'push'", input: { repo: "{{ body.repository.full_name }}" } }
+inputs: { repo: { type: string, required: true } }
+steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`);
+    const body = form(push);
+    expect(body.startsWith('payload=%7B')).toBe(true);
+    const res = await formHook('gh-form', body, await github(body, 'push', 'form-1'));
+    expect(res.status).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
+    const run = (await (await api(`/runs/${runId}`)).json()) as { trigger: { webhook: { body: unknown; deliveryId: string } } };
+    expect(run.trigger.webhook.body).toEqual(JSON.parse(push));
+    expect(run.trigger.webhook.deliveryId).toBe('form-1');
+  });
+
+  it('the signature still covers the raw form body; a payload that is not JSON answers 400', async () => {
+    const body = form(push);
+    // Signed over the decoded JSON instead of the bytes sent: refused.
+    const overJson = await formHook('gh-form', body, await github(push, 'push', 'form-2'));
+    expect(overJson.status).toBe(401);
+    const broken = form('{"repository": ');
+    const bad = await formHook('gh-form', broken, await github(broken, 'push', 'form-3'));
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'bad_request', message: 'the form field `payload` of a GitHub delivery is not JSON' } });
+    const deep = form(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    expect((await formHook('gh-form', deep, await github(deep, 'push', 'form-4'))).status).toBe(400);
+  });
+});
