@@ -24,6 +24,12 @@ export function whenUnauthorized(listener: () => void): () => void {
   return () => onUnauthorized.delete(listener);
 }
 
+/** The API refused the session's token (401): clear it and tell the listeners (the app shows the sign-in). */
+export function signOutUnauthorized(): void {
+  session.signOut();
+  for (const listener of onUnauthorized) listener();
+}
+
 export interface ApiInit extends Omit<RequestInit, 'body'> {
   /** Sent as JSON. */
   json?: unknown;
@@ -50,7 +56,7 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<T> {
   const data = text ? safeJson(text) : null;
   if (!res.ok) {
     const error = (data as { error?: { code: string; message: string; details?: ApiError['details'] } } | null)?.error;
-    if (res.status === 401 && !init.token) for (const listener of onUnauthorized) listener();
+    if (res.status === 401 && !init.token) signOutUnauthorized();
     throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `${res.status} ${res.statusText}`, error?.details);
   }
   return data as T;

@@ -1,6 +1,6 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, session, tokenProtocol } from './api';
+import { api, ApiError, session, signOutUnauthorized, tokenProtocol } from './api';
+import { followEventStream, followRunNotices, RETRY_MS } from './live';
 
 /** GETs `/api<path>` when the path changes; `reload()` reads it again. A null path reads nothing. */
 export function useApi<T>(path: string | null) {
@@ -22,43 +22,27 @@ export function useApi<T>(path: string | null) {
   return { ...state, reload };
 }
 
+/** The page's side of a live connection: fetch, the session's token, sign-out on 401. */
+const liveHost = (connected: (open: boolean) => void) => ({ fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), token: session.token, connected, unauthorized: signOutUnauthorized });
+
 /**
  * Follows a server-sent events endpoint of the API (`GET /api/live/...`) with the session's token;
- * reconnects after the server ends the stream or the network drops, after `retryMs`.
+ * reconnects after the server ends the stream or the network drops; signs out on 401 (see live.ts).
  */
-export function useEventStream(path: string | null, onEvent: (event: string, data: string) => void, retryMs = 2_000) {
+export function useEventStream(path: string | null, onEvent: (event: string, data: string) => void, retryMs = RETRY_MS) {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   const [connected, setConnected] = useState(false);
   useEffect(() => {
     if (!path) return;
-    const abort = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connect = async () => {
-      try {
-        const res = await fetch(`/api${path}`, { headers: { authorization: `Bearer ${session.token()}` }, signal: abort.signal });
-        if (!res.ok || !res.body) throw new Error(`${res.status}`);
-        setConnected(true);
-        const events = res.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-        for await (const e of events) handler.current(e.event ?? 'message', e.data);
-      } catch {
-        // ended or dropped: reconnect below
-      }
-      setConnected(false);
-      if (!abort.signal.aborted) timer = setTimeout(connect, retryMs);
-    };
-    void connect();
-    return () => {
-      abort.abort();
-      clearTimeout(timer);
-    };
+    return followEventStream(path, (event, data) => handler.current(event, data), liveHost(setConnected), retryMs);
   }, [path, retryMs]);
   return connected;
 }
 
 /**
  * Listens to a run's change notices (`GET /api/live/runs/:id`, a WebSocket the RunObject holds) and
- * calls `onChange` for each. Reconnects while the run is live. @returns whether it is connected.
+ * calls `onChange` for each. Reconnects while the run is live; signs out on 401. @returns whether it is connected.
  */
 export function useRunNotices(runId: string, active: boolean, onChange: (status: string) => void) {
   const handler = useRef(onChange);
@@ -66,26 +50,12 @@ export function useRunNotices(runId: string, active: boolean, onChange: (status:
   const [connected, setConnected] = useState(false);
   useEffect(() => {
     if (!active) return;
-    let closed = false;
-    let socket: WebSocket | undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const connect = () => {
-      const url = new URL(`/api/live/runs/${encodeURIComponent(runId)}`, location.href);
+    const open = (path: string) => {
+      const url = new URL(`/api${path}`, location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      socket = new WebSocket(url, ['baton', tokenProtocol(session.token() ?? '')]);
-      socket.onopen = () => setConnected(true);
-      socket.onmessage = (e) => handler.current((JSON.parse(String(e.data)) as { status: string }).status);
-      socket.onclose = () => {
-        setConnected(false);
-        if (!closed) timer = setTimeout(connect, 2_000);
-      };
+      return new WebSocket(url, ['baton', tokenProtocol(session.token() ?? '')]);
     };
-    connect();
-    return () => {
-      closed = true;
-      clearTimeout(timer);
-      socket?.close(1000);
-    };
+    return followRunNotices(runId, (status) => handler.current(status), { ...liveHost(setConnected), open });
   }, [runId, active]);
   return connected;
 }
