@@ -52,6 +52,9 @@ describe('retries through the RunObject alarm', () => {
     const runId = await startRun('timing-out');
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'failed', error: { code: 'timeout', stepId: 'call' } });
+    await stubOf(runId).report({ stepId: 'call', attempt: 1, ok: true, output: 'late answer', provider: 'http' });
+    expect((await snapshot(runId))!).toMatchObject({ status: 'failed', steps: { call: { status: 'failed', error: { code: 'timeout' } } } });
+    expect((await snapshot(runId))!.steps.call!.output).not.toBe('late answer');
   });
 });
 
@@ -137,8 +140,14 @@ describe('run control over the API', () => {
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'cancelled', error: { code: 'cancelled' } });
     expect(run.steps.map((s) => s.status)).toEqual(['cancelled', 'cancelled']);
-    await new Promise((r) => setTimeout(r, 3_500)); // the slow agent answers after 3 s
-    expect((await snapshot(runId))!.steps.first!.status).toBe('cancelled');
+    // The lane aborts the slow call, so its answer never comes by itself: deliver it late, as a queue consumer could.
+    await stubOf(runId).report({ stepId: 'first', attempt: 1, ok: true, output: 'late answer', provider: 'http' });
+    const after = (await snapshot(runId))!;
+    expect(after.status).toBe('cancelled');
+    expect(after.steps.first).toMatchObject({ status: 'cancelled' });
+    expect(after.steps.first!.output).not.toBe('late answer');
+    expect(after.steps.second).toMatchObject({ status: 'cancelled', attempt: 0 });
+    expect((await received(runId)).map((r) => r.body.stepId)).toEqual(['first']);
     expect((await post(runId, 'cancel')).status).toBe(409);
     expect((await post('run_missing', 'cancel')).status).toBe(404);
   });
