@@ -8,27 +8,33 @@ import { CircuitGate, OUTCOME_BATCH_MS, STALE_SEND_MS } from '../../src/runtime/
 function countedCircuit(agent: string) {
   const real = circuitOf(env, 'default', agent);
   const records: unknown[] = [];
-  return { records, circuitFor: () => ({ acquire: () => real.acquire(), record: (outcome: Parameters<typeof real.record>[0]) => (records.push(outcome), real.record(outcome)) }) };
+  /** When each `record` call was made (epoch ms). */
+  const times: number[] = [];
+  return { records, times, circuitFor: () => ({ acquire: () => real.acquire(), record: (outcome: Parameters<typeof real.record>[0]) => (records.push(outcome), times.push(Date.now()), real.record(outcome)) }) };
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('circuit gate', () => {
   it(`sends steady successes once per ${OUTCOME_BATCH_MS} ms, and every one reaches the circuit`, async () => {
-    const { records, circuitFor } = countedCircuit('gate-steady');
+    const { records, times, circuitFor } = countedCircuit('gate-steady');
     const sends: Promise<unknown>[] = [];
     const gate = new CircuitGate(env, 'default', 'gate-steady', (p) => sends.push(p), circuitFor);
+    // A fixed number of successes, one every 25 ms: about 3 intervals' worth, however slow the machine.
+    const SUCCESSES = 30;
     const started = Date.now();
-    let successes = 0;
-    while (Date.now() - started < 3 * OUTCOME_BATCH_MS) {
+    for (let i = 0; i < SUCCESSES; i++) {
       await gate.record(true);
-      successes++;
-      await pause(5);
+      await pause(25);
     }
     await Promise.all(sends);
-    // One call per interval (3 intervals, plus the one for the last interval's successes).
-    expect(records.length).toBeLessThanOrEqual(4);
-    expect((records as { ok: number }[]).reduce((sum, r) => sum + r.ok, 0)).toBe(successes);
-    expect(await circuitOf(env, 'default', 'gate-steady').status()).toMatchObject({ state: 'closed', calls: successes, failureRate: 0 });
+    const elapsed = Date.now() - started;
+    // Batched: the first send waits one interval, and consecutive sends are at least one interval apart.
+    expect(times[0]! - started).toBeGreaterThanOrEqual(OUTCOME_BATCH_MS - 5);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `send ${i}`).toBeGreaterThanOrEqual(OUTCOME_BATCH_MS - 5);
+    expect(records.length).toBeGreaterThanOrEqual(2);
+    expect(records.length).toBeLessThanOrEqual(Math.ceil(elapsed / OUTCOME_BATCH_MS));
+    expect((records as { ok: number; failed: number }[]).reduce((sum, r) => sum + r.ok, 0)).toBe(SUCCESSES);
+    expect(await circuitOf(env, 'default', 'gate-steady').status()).toMatchObject({ state: 'closed', calls: SUCCESSES, failureRate: 0 });
   });
 
   it('sends failures with the successes of the same interval, so 30 % failures show as 30 % and the circuit stays closed', async () => {
