@@ -1,5 +1,5 @@
 import { BatonError } from '../core/errors';
-import { firesIn, minuteOf, parseSchedule } from '../core/schedule';
+import { firesBetween, minuteOf, parseSchedule, type Schedule } from '../core/schedule';
 import { database } from '../db/client';
 import { lastScheduledMinute } from '../db/runs';
 import { listSchedules, type StoredSchedule } from '../db/workflows';
@@ -19,7 +19,9 @@ export interface ScheduledOutcome {
 
 /**
  * The `scheduled()` trigger (CONTRACT.md "Schedules"): starts a run of every workflow whose
- * schedule matches the minute of `scheduledTime` in its time zone. The idempotency key
+ * schedule fires in the minute of `scheduledTime` (`[minute, minute + 60 s)`, so a handler running
+ * at 07:00:40 starts the 07:00 run). The fire instants are those `GET /api/schedules` lists
+ * (core/schedule.ts `fireTimes`, daylight saving as Vixie cron). The idempotency key
  * `schedule:<tenant>:<workflow>#<trigger>:<minute>` makes a workflow and minute start at most one
  * run however often the handler is called. Minutes missed while the Worker was down are not
  * replayed, unless the trigger says `catch_up: true`.
@@ -32,24 +34,22 @@ export async function fireSchedules(env: AppEnv, scheduledTime: number): Promise
   for (const schedule of await listSchedules(db)) {
     const parsed = parseSchedule(schedule.config.cron, schedule.config.timezone);
     if (!parsed.ok) continue; // refused at registration; an old row cannot fire
-    const minutes = schedule.config.catch_up ? await missedMinutes(env, schedule, minute, (m) => firesIn(parsed.cron, m)) : [];
-    if (firesIn(parsed.cron, minute)) minutes.push(minute);
-    for (const m of minutes) await fire(env, schedule, m, outcome);
+    const missed = schedule.config.catch_up ? await missedFires(env, schedule, parsed.schedule, minute) : [];
+    for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)]) await fire(env, schedule, at, outcome);
   }
   return outcome;
 }
 
-/** Fire times after the schedule's last run and before `minute`, oldest first, bounded. */
-async function missedMinutes(env: AppEnv, schedule: StoredSchedule, minute: number, fires: (m: number) => boolean): Promise<number[]> {
-  const last = await lastScheduledMinute(database(env.DB), schedule.tenantId, schedule.workflowName, schedule.key);
+/** Fire instants after the schedule's last run and before `minute`, oldest first, bounded. */
+async function missedFires(env: AppEnv, stored: StoredSchedule, schedule: Schedule, minute: number): Promise<number[]> {
+  const last = await lastScheduledMinute(database(env.DB), stored.tenantId, stored.workflowName, stored.key);
   if (last === null) return [];
-  const missed: number[] = [];
-  for (let m = Math.max(last + 60_000, minute - MAX_CATCH_UP_MS); m < minute && missed.length < MAX_CATCH_UP_RUNS; m += 60_000) if (fires(m)) missed.push(m);
-  return missed;
+  return firesBetween(schedule, Math.max(last + 60_000, minute - MAX_CATCH_UP_MS), minute, MAX_CATCH_UP_RUNS);
 }
 
-async function fire(env: AppEnv, schedule: StoredSchedule, minute: number, outcome: ScheduledOutcome): Promise<void> {
-  const at = new Date(minute).toISOString();
+/** Starts the run of one fire instant (epoch ms), keyed by its minute. */
+async function fire(env: AppEnv, schedule: StoredSchedule, instant: number, outcome: ScheduledOutcome): Promise<void> {
+  const at = new Date(minuteOf(instant)).toISOString();
   try {
     const { runId } = await startRun(env, schedule.tenantId, {
       workflow: schedule.workflowName, input: schedule.config.input ?? {},

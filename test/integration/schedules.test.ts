@@ -54,4 +54,10 @@ describe('schedule triggers', () => {
     const zone = await api('/workflows', yaml('name: bad-zone\ntriggers: [ { schedule: { cron: "0 7 * * *", timezone: Mars/Olympus } } ]\nsteps: [ { id: a, agent: tagger } ]'));
     expect(await zone.json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].schedule.timezone', message: expect.stringContaining('Mars/Olympus') }] } } });
   });
+
+  it('refuses an expression that matches no date at registration, with the path', async () => {
+    const never = await api('/workflows', yaml('name: never\ntriggers: [ { schedule: { cron: "0 0 31 2 *" } } ]\nsteps: [ { id: a, agent: tagger } ]'));
+    expect(never.status).toBe(400);
+    expect(await never.json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].schedule.cron', message: expect.stringContaining('matches no date') }] } } });
+  });
 });

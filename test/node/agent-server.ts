@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { chaosFails } from '../support/chaos';
-import { handleMcp, mcpFiles } from './mcp-server';
+import { handleMcp, mcpFiles, mcpStats } from './mcp-server';
 
 /**
  * Agents behind HTTP for the tests, on 127.0.0.1 (runs in Node, outside workerd), speaking
@@ -16,7 +16,8 @@ import { handleMcp, mcpFiles } from './mcp-server';
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
  * - `GET  /data/orders`         → a JSON list of orders; `POST /save/:name` stores the body (GET /saved)
- * - `POST /mcp`                 → a real MCP server (see mcp-server.ts); `GET /mcp-files` its files
+ * - `/mcp`, `/mcp/<name>`        → a real MCP server (see mcp-server.ts); `GET /mcp-files` its files,
+ *   `GET /mcp-stats/<name>` the sessions opened, `DELETE`s and tool calls of `/mcp/<name>`
  * - `GET  /received`           → every request body received so far
  */
 export function startAgentServer(port: number): Promise<Server> {
@@ -35,7 +36,8 @@ export function startAgentServer(port: number): Promise<Server> {
       if (req.method === 'GET' && req.url === '/saved') return send(200, Object.fromEntries(saved));
       if (req.method === 'GET' && req.url === '/mcp-files') return send(200, Object.fromEntries(mcpFiles));
       if (req.method === 'GET' && req.url === '/data/orders') return send(200, [{ id: 1, total: 30 }, { id: 2, total: 12.5 }, { id: 3, total: -4 }]);
-      if (req.url === '/mcp') return void handleMcp(req, res, body ? JSON.parse(body) : undefined);
+      if (req.method === 'GET' && req.url?.startsWith('/mcp-stats/')) return send(200, mcpStats.get(`/mcp/${req.url.slice('/mcp-stats/'.length)}`) ?? { sessions: 0, deletes: 0, calls: {} });
+      if (req.url === '/mcp' || req.url?.startsWith('/mcp/')) return void handleMcp(req, res, body ? JSON.parse(body) : undefined, req.url);
       if (req.method === 'POST' && req.url?.startsWith('/save/')) {
         saved.set(req.url.slice('/save/'.length), body);
         return send(201, { saved: true });
