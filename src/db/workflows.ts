@@ -73,20 +73,49 @@ export async function saveVersion(db: Database, tenantId: string, input: NewVers
     if (latest?.hash === input.hash) return { version: current.latestVersion, created: false };
   }
   const version = (current?.latestVersion ?? 0) + 1;
+  await db.batch(versionStatements(db, tenantId, input, version, now, false));
+  return { version, created: true };
+}
+
+/**
+ * Stores version 1 of a workflow only if no version of that name exists, atomically: the batch's
+ * plain inserts fail on the primary keys when another writer got there first, however the two
+ * interleave, so an existing workflow is never replaced.
+ * @returns false when the workflow exists (nothing was written).
+ */
+export async function createFirstVersion(db: Database, tenantId: string, input: NewVersion, now: string): Promise<boolean> {
+  try {
+    await db.batch(versionStatements(db, tenantId, input, 1, now, true));
+    return true;
+  } catch (err) {
+    if (isUniqueViolation(err)) return false;
+    throw err;
+  }
+}
+
+/** True for SQLite's UNIQUE / PRIMARY KEY violation, as D1 reports it (possibly wrapped by drizzle). */
+function isUniqueViolation(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (/UNIQUE constraint failed|SQLITE_CONSTRAINT_(PRIMARYKEY|UNIQUE)/.test(e.message)) return true;
+  }
+  return false;
+}
+
+/** The statements that store `version` and route its triggers; `first`: insert the workflow row, never update it. */
+function versionStatements(db: Database, tenantId: string, input: NewVersion, version: number, now: string, first: boolean) {
   const def = input.definition;
   const emailTriggers = def.triggers.flatMap((t) => ('email' in t ? [t.email] : []));
   const schedules = def.triggers.flatMap((t, i) => ('schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : []));
-  await db.batch([
+  const workflowRow = db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now });
+  return [
     db.insert(workflowVersions).values({ tenantId, name: input.name, version, source: input.source, sourceFormat: input.sourceFormat, definition: def, hash: input.hash, createdAt: now }),
-    db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({ target: [workflows.tenantId, workflows.name], set: { latestVersion: version, description: def.description ?? null, updatedAt: now } }),
+    first ? workflowRow : workflowRow.onConflictDoUpdate({ target: [workflows.tenantId, workflows.name], set: { latestVersion: version, description: def.description ?? null, updatedAt: now } }),
     db.delete(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.workflowName, input.name))),
     ...emailTriggers.map((email) =>
       db.insert(triggers).values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
         .onConflictDoUpdate({ target: [triggers.tenantId, triggers.type, triggers.key], set: { workflowName: input.name, config: email, updatedAt: now } })),
     ...schedules.map((s) => db.insert(triggers).values({ tenantId, type: 'schedule', key: s.key, workflowName: input.name, config: s.config, updatedAt: now })),
-  ]);
-  return { version, created: true };
+  ] as const;
 }
 
 /** A schedule trigger as stored: `key` is `<workflow>#<trigger index>`. */

@@ -3,7 +3,7 @@ import { BatonError } from '../core/errors';
 import { sha256Hex } from '../core/hash';
 import { agentNames } from '../db/agents';
 import type { Database } from '../db/client';
-import { aliasesTakenByOthers, getWorkflowVersion, saveVersion } from '../db/workflows';
+import { aliasesTakenByOthers, createFirstVersion, getWorkflowVersion, saveVersion } from '../db/workflows';
 import type { WorkflowDefinition } from '../schemas/definition';
 
 /**
@@ -28,7 +28,8 @@ export async function checkDefinition(db: Database, tenantId: string, text: stri
 }
 
 /**
- * Registers a definition: `create` refuses an existing name (409), `version` adds a version
+ * Registers a definition: `create` refuses an existing name (409, also when another request
+ * registers it at the same moment), `name` adds a version
  * (re-sending the latest definition unchanged stores nothing and answers its version).
  * @returns the name, version and whether a version was created.
  */
@@ -36,10 +37,15 @@ export async function registerWorkflow(
   db: Database, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
 ): Promise<{ name: string; version: number; created: boolean }> {
   const def = await checkDefinition(db, tenantId, text, 'name' in mode ? mode.name : undefined);
-  if ('create' in mode && (await getWorkflowVersion(db, tenantId, def.name))) {
-    throw new BatonError('conflict', `workflow ${def.name} exists; add a version with PUT /api/workflows/${def.name}`);
+  const exists = () => new BatonError('conflict', `workflow ${def.name} exists; add a version with PUT /api/workflows/${def.name}`);
+  if ('create' in mode && (await getWorkflowVersion(db, tenantId, def.name))) throw exists();
+  const input = { name: def.name, source: text, sourceFormat: format, definition: def, hash: await sha256Hex(JSON.stringify(def)) };
+  const now = new Date().toISOString();
+  if ('create' in mode) {
+    // Atomic: a writer that registered the name since the check above wins, and this one is refused.
+    if (!(await createFirstVersion(db, tenantId, input, now))) throw exists();
+    return { name: def.name, version: 1, created: true };
   }
-  const hash = await sha256Hex(JSON.stringify(def));
-  const { version, created } = await saveVersion(db, tenantId, { name: def.name, source: text, sourceFormat: format, definition: def, hash }, new Date().toISOString());
+  const { version, created } = await saveVersion(db, tenantId, input, now);
   return { name: def.name, version, created };
 }
