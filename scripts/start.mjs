@@ -1,5 +1,5 @@
 // `npm start`: the main job on one machine. Creates .dev.vars, builds the dashboard, migrates the local D1, starts
-// `wrangler dev` on 127.0.0.1:$PORT (default 8787), seeds the demo agents and workflow, and stays up.
+// `wrangler dev` on 127.0.0.1:$PORT (default 8787), seeds the demo agents and workflow that are absent, and stays up.
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,18 +38,21 @@ async function waitForServer() {
   throw new Error(`the server did not answer on ${baseUrl()} within 60 s`);
 }
 
+/**
+ * Seeds the demo through the Worker (`POST /api/demo`): each agent and the workflow are created
+ * only when absent, atomically on the server, so a record the user wrote, before or during this
+ * call, is never replaced.
+ */
 async function seed() {
-  const { DEMO_WORKFLOW_YAML, demoAgentBodies } = await import('../src/demo/demo.ts');
+  const { agents, workflow } = await api('/demo', { method: 'POST' });
   const vars = devVars();
-  const settings = { baseUrl: vars.OPENAI_BASE_URL, model: vars.OPENAI_MODEL, apiKey: vars.OPENAI_API_KEY };
-  const bodies = demoAgentBodies(settings);
-  for (const [name, body] of Object.entries(bodies)) await api(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
-  const { version } = await api('/workflows/competitor-analysis', { method: 'PUT', body: DEMO_WORKFLOW_YAML, headers: { 'content-type': 'application/yaml' } });
-  const mode = settings.baseUrl && settings.model ? `model ${settings.model} at ${settings.baseUrl}` : 'offline builtin text tools (set OPENAI_* in .dev.vars for a model)';
+  const mode = vars.OPENAI_BASE_URL && vars.OPENAI_MODEL ? `model ${vars.OPENAI_MODEL} at ${vars.OPENAI_BASE_URL}` : 'offline builtin text tools (set OPENAI_* in .dev.vars for a model)';
+  const agentLine = Object.entries(agents).map(([name, outcome]) => `${name} (${outcome})`).join(', ');
+  const workflowLine = workflow.outcome === 'refused' ? `not registered: ${workflow.reason}` : `v${workflow.version} (${workflow.outcome})`;
   console.log(`
   Baton is running on ${baseUrl()}
-  Seeded agents ${Object.keys(bodies).join(', ')} — ${mode}
-  Seeded workflow competitor-analysis v${version}, email alias competitor-intel@<any domain>
+  Demo agents ${agentLine} — new ones use ${mode}; existing records are never replaced
+  Demo workflow competitor-analysis ${workflowLine}, email alias competitor-intel@<any domain>
 
   Dashboard:          ${baseUrl()}/  (API token: ADMIN_TOKEN in .dev.vars)
   Send it an email:   npm run email -- test/fixtures/email/enmime__qp-utf8-header.eml --to competitor-intel@baton.local

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { AgentRecord } from '../schemas/agent';
 import type { Database } from './client';
 import { agents } from './schema';
@@ -60,4 +60,37 @@ export async function putAgent(db: Database, tenantId: string, agent: Omit<Agent
     .onConflictDoUpdate({ target: [agents.tenantId, agents.name], set: values }).returning();
   cached.delete(`${tenantId}:${agent.name}`);
   return { agent: toRecord(row!), created: !existing };
+}
+
+type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt'>;
+
+/**
+ * Creates an agent only when none of that name exists (`INSERT … ON CONFLICT DO NOTHING`, one
+ * statement): an existing record, whoever wrote it and whenever, is left as it is.
+ * @returns whether the agent was created.
+ */
+export async function createAgentIfAbsent(db: Database, tenantId: string, agent: AgentFields, now: string): Promise<boolean> {
+  const rows = await db.insert(agents)
+    .values({ tenantId, name: agent.name, provider: agent.provider, description: agent.description ?? null, capabilities: agent.capabilities, config: agent.config, createdAt: now, updatedAt: now })
+    .onConflictDoNothing().returning({ name: agents.name });
+  cached.delete(`${tenantId}:${agent.name}`);
+  return rows.length > 0;
+}
+
+/**
+ * Replaces an agent only while it is exactly `expected` (provider, description, capabilities and
+ * config, compared in the one `UPDATE` statement), so a change made by anyone since is kept.
+ * @returns whether the agent was replaced.
+ */
+export async function replaceAgentIfUnchanged(db: Database, tenantId: string, expected: AgentFields, next: AgentFields, now: string): Promise<boolean> {
+  const rows = await db.update(agents)
+    .set({ provider: next.provider, description: next.description ?? null, capabilities: next.capabilities, config: next.config, updatedAt: now })
+    .where(and(
+      eq(agents.tenantId, tenantId), eq(agents.name, expected.name), eq(agents.provider, expected.provider),
+      expected.description === undefined ? isNull(agents.description) : eq(agents.description, expected.description),
+      eq(agents.capabilities, expected.capabilities), eq(agents.config, expected.config),
+    ))
+    .returning({ name: agents.name });
+  cached.delete(`${tenantId}:${expected.name}`);
+  return rows.length > 0;
 }

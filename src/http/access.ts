@@ -38,6 +38,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/deliveries': ANY,
   'GET /api/secrets': ANY,
   'PUT /api/secrets/:name': ADMIN,
+  'POST /api/demo': ADMIN,
 };
 
 /** `/api` routes answered without a token (registered before the bearer check). */

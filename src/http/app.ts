@@ -9,6 +9,7 @@ import { redactForReaders } from './middleware/redact';
 import { approvalLinks } from './approval-links';
 import { webhookRoutes } from './webhooks';
 import { deliveryRoutes } from './routes/deliveries';
+import { demoRoutes } from './routes/demo';
 import { agentRoutes } from './routes/agents';
 import { approvalRoutes } from './routes/approvals';
 import { eventRoutes } from './routes/events';
@@ -37,7 +38,7 @@ export function createApp() {
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
   app.use('/api/*', bearerAuth(), redactForReaders());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes, secretRoutes, liveRoutes]) app.route('/api', routes);
+  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes, secretRoutes, liveRoutes, demoRoutes]) app.route('/api', routes);
   app.doc31('/api/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Baton API', version: '0.1.0', description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>.' },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AgentName } from './definition';
 import { AgentProvider } from './enums';
 import { OutboundUrl } from './outbound-url';
+import { notReservedSecret } from './secret-names';
 
 /** `provider: http` — Baton POSTs the attempt to `url` (CONTRACT.md "Agents"). */
 export const HttpAgentConfig = z.strictObject({
@@ -15,7 +16,7 @@ export const OpenAiAgentConfig = z.strictObject({
   model: z.string().min(1),
   system: z.string().optional(),
   /** Name of the secret (a Worker secret or stored secret) holding the API key. */
-  apiKeySecret: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY').optional(),
+  apiKeySecret: notReservedSecret(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY')).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().positive().optional(),
 });

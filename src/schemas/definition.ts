@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { Duration, Step, WorkflowName } from './steps';
+import { notReservedSecret } from './secret-names';
+import { Duration, PositiveDuration, Step, WorkflowName } from './steps';
 
-export { AgentName, Duration, Identifier, RetryPolicy, Step, TemplateValue, WorkflowName, type StepKind } from './steps';
+export { AgentName, Duration, Identifier, PositiveDuration, RetryPolicy, Step, TemplateValue, WorkflowName, type StepKind } from './steps';
 
 /**
  * The workflow definition format (CONTRACT.md "Workflow definition"), as written in YAML or JSON.
@@ -39,14 +40,14 @@ export const ScheduleTrigger = z.strictObject({
 export const WebhookTrigger = z.strictObject({
   webhook: z.strictObject({
     signature: z.enum(['github', 'stripe', 'slack', 'hmac-sha256', 'none']).describe('How deliveries are signed; none needs allow_unsigned: true'),
-    secret: z.string().min(1).optional().describe('Name of the secret holding the signing key (a Worker secret)'),
+    secret: notReservedSecret(z.string().min(1)).optional().describe('Name of the secret holding the signing key (a stored secret, else a Worker secret); not one of Baton\'s own credentials'),
     header: z.string().min(1).optional().describe('hmac-sha256: the header with the signature (default X-Signature)'),
     prefix: z.string().optional().describe('hmac-sha256: text before the signature, e.g. sha256='),
     encoding: z.enum(['hex', 'base64']).default('hex').describe('hmac-sha256: how the signature is written'),
     delivery_header: z.string().min(1).optional().describe('hmac-sha256/none: the header with a delivery id; default: a hash of the body'),
     allow_unsigned: z.boolean().default(false),
     timestamp_header: z.string().min(1).optional().describe('hmac-sha256: a header with the send time in Unix seconds; when set, the signature covers "<timestamp>.<body>" and a timestamp off by more than tolerance answers 401'),
-    tolerance: Duration.default('5m').describe('stripe, and hmac-sha256 with timestamp_header: largest accepted clock difference (slack: always 5 minutes)'),
+    tolerance: PositiveDuration.default('5m').describe('stripe, and hmac-sha256 with timestamp_header: largest accepted clock difference (slack: always 5 minutes)'),
     filter: z.string().optional().describe('JSONata condition over { body, headers }; false ignores the delivery'),
     input: z.record(z.string(), z.unknown()).optional().describe('The run input: templates over { body, headers }'),
     max_bytes: z.int().min(1).max(1_048_576).default(262_144).describe('Largest body accepted, bytes; larger ones answer 413'),
@@ -61,11 +62,32 @@ export type Trigger = z.infer<typeof Trigger>;
 /** Trigger kinds of CONTRACT.md that this version does not fire yet. */
 export const PLANNED_TRIGGER_KINDS: readonly string[] = [];
 
+/** The types an input may declare, each with the check its values must pass (a number is finite). */
+export const INPUT_TYPE_CHECKS = {
+  string: (v: unknown) => typeof v === 'string',
+  number: (v: unknown) => typeof v === 'number' && Number.isFinite(v),
+  boolean: (v: unknown) => typeof v === 'boolean',
+  object: (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v),
+  array: (v: unknown) => Array.isArray(v),
+} as const satisfies Record<string, (v: unknown) => boolean>;
+
+/** The JSON type of a value as an input check names it (`null`, `array`, `object`, `string`…). */
+export function inputTypeOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** A declared input; a `default` must be of its `type` (null, like a missing default, means none). */
 export const InputSpec = z.strictObject({
   type: z.enum(['string', 'number', 'boolean', 'object', 'array']).default('string'),
   required: z.boolean().default(false),
   default: z.unknown().optional(),
   description: z.string().optional(),
+}).refine((spec) => spec.default === undefined || spec.default === null || INPUT_TYPE_CHECKS[spec.type](spec.default), {
+  path: ['default'],
+  error: (issue) => {
+    const spec = issue.input as { type?: string; default: unknown };
+    return `the default is ${inputTypeOf(spec.default)}, not the declared type ${spec.type ?? 'string'}`;
+  },
 });
 export type InputSpec = z.infer<typeof InputSpec>;
 
@@ -76,7 +98,7 @@ export const WorkflowFields = {
   triggers: z.array(Trigger).default([]),
   inputs: z.record(z.string(), InputSpec).default({}),
   vars: z.record(z.string(), z.unknown()).default({}).describe('Constants, read as {{ vars.<name> }}'),
-  timeout: Duration.optional().describe('Run-level timeout: the run fails with run_timeout when it passes'),
+  timeout: PositiveDuration.optional().describe('Run-level timeout: the run fails with run_timeout when it passes'),
   on_cancel: z.enum(['compensate', 'stop']).optional().describe('On cancel: `stop` (default) ends the run at once; `compensate` first runs the compensations of the steps that succeeded, as after a failure'),
   output: z.unknown().optional().describe('The run output (templates allowed); default: the last step output'),
 };

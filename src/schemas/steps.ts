@@ -14,6 +14,12 @@ export const Duration = z
   .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 5m or 2h')
   .describe('A duration: a whole number followed by ms, s, m, h or d');
 
+/** A duration longer than zero, for timeouts, deadlines and tolerances (`0s` would end at once). */
+export const PositiveDuration = z
+  .string()
+  .regex(/^\d*[1-9]\d*(ms|s|m|h|d)$/, 'expected a duration longer than 0, such as 30s, 5m or 2h')
+  .describe('A duration longer than 0: a whole number followed by ms, s, m, h or d');
+
 export const Identifier = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _ (not starting with a digit)')
@@ -38,7 +44,7 @@ export const TemplateValue = z.unknown().describe('Text or JSON; strings may con
 const common = {
   needs: z.array(Identifier).optional().describe('Steps of the same list this one waits for; default: the step before it'),
   if: z.string().optional().describe('JSONata condition; false skips the step'),
-  timeout: Duration.optional().describe('Per attempt (leaf steps) or for the whole block; default 10m for leaf steps'),
+  timeout: PositiveDuration.optional().describe('Per attempt (leaf steps) or for the whole block; default 10m for leaf steps'),
   retry: RetryPolicy.optional(),
   on_error: z.string().min(1).optional().describe('fail (default), continue, or the id of a step in the same list that handles the error'),
   description: z.string().optional(),
@@ -77,11 +83,11 @@ export const ApprovalSpec = z.strictObject({
   assignees: z.array(z.email()).min(1).describe('Addresses that may decide; each gets the approval email'),
   message: z.string().min(1).describe('What to decide (template); sent with the options and signed links'),
   options: z.array(Decision).min(1).optional().describe('Default: approve and reject, plus request_changes when on_request_changes is set'),
-  deadline: Duration.optional().describe('When it passes, on_timeout decides'),
+  deadline: PositiveDuration.optional().describe('When it passes, on_timeout decides'),
   on_timeout: z.enum(['approve', 'reject']).default('reject'),
   on_request_changes: Identifier.optional().describe('An earlier step of the same list to run again; it reads the comment as {{ <approval id>.comment }}'),
   quorum: z.int().min(1).default(1).describe('How many assignees must approve; any reject rejects'),
-  escalate: z.strictObject({ after: Duration, to: z.array(z.email()).min(1) }).optional().describe('Re-notify these addresses when no decision came after this long'),
+  escalate: z.strictObject({ after: PositiveDuration, to: z.array(z.email()).min(1) }).optional().describe('Re-notify these addresses when no decision came after this long'),
 });
 export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
 
@@ -92,7 +98,7 @@ export type StepKind = (typeof STEP_KINDS)[number];
 
 /** A `compensate:` step: a leaf step whose id defaults to `<step id>_compensate`. */
 export const CompensateStep = z.union(
-  Object.values(leafKinds()).map((fields) => z.strictObject({ id: Identifier.optional(), ...fields, timeout: Duration.optional(), retry: RetryPolicy.optional() })),
+  Object.values(leafKinds()).map((fields) => z.strictObject({ id: Identifier.optional(), ...fields, timeout: PositiveDuration.optional(), retry: RetryPolicy.optional() })),
 );
 
 /** The schemas of every step kind, with `child` as the schema of nested steps. */
@@ -110,7 +116,7 @@ export function stepKinds<C extends z.ZodType>(child: C) {
       wait_for_event: z.strictObject({
         type: z.string().min(1),
         match: z.string().optional().describe('JSONata condition over {{ event }} and the run context'),
-        timeout: Duration.optional(),
+        timeout: PositiveDuration.optional(),
       }),
     }),
     approval: z.strictObject({ ...base, approval: ApprovalSpec }),
@@ -118,6 +124,12 @@ export function stepKinds<C extends z.ZodType>(child: C) {
       ...base,
       parallel: z.array(child).min(1).max(1000, 'at most 1000 parallel children (use foreach with concurrency for more)'),
       wait_for: z.union([z.enum(['all', 'any']), z.int().positive()]).default('all'),
+    }).refine((block) => typeof block.wait_for !== 'number' || !Array.isArray(block.parallel) || block.wait_for <= block.parallel.length, {
+      path: ['wait_for'],
+      error: (issue) => {
+        const block = issue.input as { wait_for: number; parallel: unknown[] };
+        return `wait_for: ${block.wait_for} can never be met by ${block.parallel.length} child${block.parallel.length === 1 ? '' : 'ren'}`;
+      },
     }),
     switch: z.strictObject({
       ...base,

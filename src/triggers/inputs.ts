@@ -1,13 +1,5 @@
-import type { WorkflowDefinition } from '../schemas/definition';
+import { INPUT_TYPE_CHECKS, inputTypeOf, type WorkflowDefinition } from '../schemas/definition';
 import type { Issue } from '../schemas/errors';
-
-const TYPE_CHECKS: Record<string, (v: unknown) => boolean> = {
-  string: (v) => typeof v === 'string',
-  number: (v) => typeof v === 'number' && Number.isFinite(v),
-  boolean: (v) => typeof v === 'boolean',
-  object: (v) => !!v && typeof v === 'object' && !Array.isArray(v),
-  array: (v) => Array.isArray(v),
-};
 
 /**
  * Checks a run's input against the workflow's `inputs:` and applies defaults. Keys the workflow
@@ -24,7 +16,7 @@ export function resolveInputs(def: WorkflowDefinition, input: Record<string, unk
       if (spec.required) issues.push({ path: `input.${name}`, message: `required ${spec.type} is missing` });
       continue;
     }
-    if (!TYPE_CHECKS[spec.type]!(value)) issues.push({ path: `input.${name}`, message: `expected ${spec.type}, got ${Array.isArray(value) ? 'array' : typeof value}` });
+    if (!INPUT_TYPE_CHECKS[spec.type](value)) issues.push({ path: `input.${name}`, message: `expected ${spec.type}, got ${inputTypeOf(value)}` });
   }
   return issues.length ? { issues } : { inputs };
 }

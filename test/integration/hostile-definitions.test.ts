@@ -66,3 +66,28 @@ describe('outbound URLs in definitions: only http: and https:, never link-local 
     expect((await post('name: url-local\nsteps: [ { id: call, http: { url: "http://127.0.0.1:9/x" } }, { id: m, mcp: { server: "https://mcp.example.com/mcp", tool: t } } ]')).status).toBe(201);
   });
 });
+
+describe('registration refuses what can never work, each with its path (issue 14, item 7)', () => {
+  it.each([
+    ['a webhook secret naming ADMIN_TOKEN', 'triggers: [ { webhook: { signature: github, secret: ADMIN_TOKEN } } ]\nsteps: [ { id: s, sleep: 1s } ]', 'triggers[0].webhook.secret'],
+    ['a webhook filter with a syntax error', 'triggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, filter: "body.action = " } } ]\nsteps: [ { id: s, sleep: 1s } ]', 'triggers[0].webhook.filter'],
+    ['wait_for: 3 with two children', 'steps: [ { id: p, parallel: [ { id: a, sleep: 1s }, { id: b, sleep: 1s } ], wait_for: 3 } ]', 'steps[0].wait_for'],
+    ['timeout: 0s', 'steps: [ { id: s, sleep: 1s }, { id: t, http: { url: "https://example.com/x" }, timeout: 0s } ]', 'steps[1].timeout'],
+    ['an input default of the wrong type', 'inputs: { n: { type: number, default: "7" } }\nsteps: [ { id: s, sleep: 1s } ]', 'inputs.n.default'],
+  ])('%s → 400 invalid_definition', async (label, yaml, path) => {
+    const res = await post(`name: never-works-${label.length}\n${yaml}`);
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error.code).toBe('invalid_definition');
+    expect(body.error.details.issues.map((i) => i.path)).toEqual([path]);
+  });
+
+  it.each(['ADMIN_TOKEN', 'SECRETS_KEY', 'LINK_SIGNING_KEY'])('an agent whose apiKeySecret is %s → 400 naming config.apiKeySecret, and nothing is stored', async (name) => {
+    const res = await api('/agents/steals-key', { method: 'PUT', body: JSON.stringify({ provider: 'openai', config: { baseUrl: 'https://api.example.com/v1', model: 'm', apiKeySecret: name } }) });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as ErrorBody;
+    expect(body.error.code).toBe('bad_request');
+    expect(body.error.details.issues).toEqual([{ path: 'json.config.apiKeySecret', message: expect.stringMatching(new RegExp(`^${name} is one of Baton's own credentials`)) }]);
+    expect((await api('/agents/steals-key')).status).toBe(404);
+  });
+});

@@ -11,7 +11,11 @@ const start = async (workflow: string) => ((await (await api(`/workflows/${workf
 describe('openai provider against an OpenAI-compatible endpoint', () => {
   beforeAll(async () => {
     await putAgent('llm', { provider: 'openai', config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', system: 'Be brief.', apiKeySecret: 'LLM_KEY' } });
-    await putAgent('llm-steals', { provider: 'openai', config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'ADMIN_TOKEN' } });
+    // Registration refuses this agent (hostile-definitions.test.ts); one stored by an earlier
+    // version of Baton is written straight to D1, to check the runtime refuses the key too.
+    const steals = { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'ADMIN_TOKEN' };
+    expect((await api('/agents/llm-steals', { method: 'PUT', body: JSON.stringify({ provider: 'openai', config: steals }) })).status).toBe(400);
+    await env.DB.prepare("INSERT INTO agents (tenant_id, name, provider, capabilities, config, created_at, updated_at) VALUES ('default', 'llm-steals', 'openai', '[]', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')").bind(JSON.stringify(steals)).run();
     await putWorkflow('ask', 'name: ask\ninputs: { q: { type: string } }\nsteps: [ { id: answer, agent: llm, input: "{{ inputs.q }}" } ]');
     await putWorkflow('ask-steal', 'name: ask-steal\nsteps: [ { id: answer, agent: llm-steals, input: hi } ]');
   });
@@ -43,7 +47,7 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
 
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {
     const run = await waitForRun(await start('ask-steal'));
-    expect(run).toMatchObject({ status: 'failed', error: { code: 'secret_not_found', stepId: 'answer' } });
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'agent_error', stepId: 'answer', message: expect.stringContaining("ADMIN_TOKEN is one of Baton's own credentials") } });
     const calls = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
     expect(calls.some((c) => c.headers.authorization?.includes('test-admin-token'))).toBe(false);
   });

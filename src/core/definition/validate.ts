@@ -25,7 +25,7 @@ const ShallowWorkflow = z.strictObject({ ...WorkflowFields, steps: z.array(z.unk
 /**
  * Validates a parsed definition: shape of the workflow and of every step at its own path, duplicate
  * ids, unknown `needs`, cycles, templates (JSONata syntax; reading a step that does not run before,
- * or an unknown name), and unknown agents.
+ * or an unknown name), webhook `filter` and `input` syntax, and unknown agents.
  * @returns the normalised definition and its plan, or every issue found with its path.
  */
 export function validateDefinition(raw: unknown, scope: ValidationScope = {}): Validated {
@@ -54,6 +54,9 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
       if (w.timestamp_header && w.signature !== 'hmac-sha256') issues.push({ path: `triggers[${i}].webhook.timestamp_header`, message: `timestamp_header works with signature: hmac-sha256 only (not ${w.signature})` });
       if (w.signature !== 'none' && !w.secret) issues.push({ path: `triggers[${i}].webhook.secret`, message: `signature: ${w.signature} needs secret: the name of the secret holding the signing key` });
       if (def.triggers.filter((x) => 'webhook' in x).length > 1 && def.triggers.findIndex((x) => 'webhook' in x) !== i) issues.push({ path: `triggers[${i}]`, message: 'a workflow has at most one webhook trigger (POST /hooks/<workflow>)' });
+      // Compiled now: a filter or input that does not parse would answer every delivery 400.
+      if (w.filter !== undefined) issues.push(...scanTemplates(w.filter, `triggers[${i}].webhook.filter`, true).problems);
+      if (w.input !== undefined) issues.push(...scanTemplates(w.input, `triggers[${i}].webhook.input`).problems);
       return;
     }
     if (!('schedule' in t)) return;

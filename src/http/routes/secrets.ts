@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
 import { listSecrets, putSecret } from '../../db/secrets';
-import { RESERVED_SECRETS } from '../../env';
+import { RESERVED_SECRETS, reservedSecretMessage } from '../../schemas/secret-names';
 import { router } from '../context';
 
 export const secretRoutes = router();
@@ -15,7 +15,7 @@ secretRoutes.openapi(createRoute({ method: 'put', path: '/secrets/{name}', summa
   responses: { 200: json('`{ name, updatedAt }` (replaced)'), 201: json('`{ name, updatedAt }` (new)'), 500: json('SECRETS_KEY is not set') } }),
 async (c) => {
   const { name } = c.req.valid('param');
-  if (RESERVED_SECRETS.has(name)) throw new BatonError('bad_request', `${name} is one of Baton's own credentials and cannot be stored as a secret`);
+  if (RESERVED_SECRETS.has(name)) throw new BatonError('bad_request', reservedSecretMessage(name));
   if (!c.env.SECRETS_KEY) throw new BatonError('internal_error', 'secrets cannot be stored: set the Worker secret SECRETS_KEY (wrangler secret put SECRETS_KEY, or .dev.vars locally)');
   const { created, updatedAt } = await putSecret(database(c.env.DB), c.env.SECRETS_KEY, c.var.tenantId, name, c.req.valid('json').value);
   return c.json({ name, updatedAt }, created ? 201 : 200);
