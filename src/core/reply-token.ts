@@ -108,6 +108,13 @@ export function plusTagOf(address: string): string | null {
   return plus < 0 ? null : local.slice(plus + 1);
 }
 
+/** An address without the `+tag` of its local part (`chat+abc@x` → `chat@x`). */
+export function withoutPlusTag(address: string): string {
+  const at = address.lastIndexOf('@');
+  const plus = address.indexOf('+');
+  return plus < 0 || at < 0 || plus > at ? address : address.slice(0, plus) + address.slice(at);
+}
+
 /**
  * The signed reply address for mail sent from `from`: `<alias>+<token>@<domain>`, the alias being
  * `from`'s local part without any `+tag`, lower-cased.

@@ -1,5 +1,6 @@
 import PostalMime, { type Email } from 'postal-mime';
 import { sha256Hex } from '../core/hash';
+import { withoutPlusTag } from '../core/reply-token';
 import { database, type Database } from '../db/client';
 import { findInbound, findRunReply, recordMessage, type MessageRow, type NewMessage } from '../db/messages';
 import { getRunRow } from '../db/runs';
@@ -83,13 +84,15 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     // A signed reply address decides first: it survives clients that drop or rewrite threading headers.
     const addressed = await addressedReply(db, linkSigningKey(env), tenantId, message.to, Math.floor(Date.now() / 1000));
     if (addressed?.kind === 'rejected') return finish('rejected', addressed.reason);
+    // The token is spent on finding the email answered: runs and answers see the alias's plain address.
+    const to = addressed ? withoutPlusTag(message.to) : message.to;
     const answered = addressed?.kind === 'approval'
       ? { verdict: 'valid' as const, approvalId: addressed.approvalId }
       : addressed ? null : await findAnsweredApproval(db, tenantId, linkSigningKey(env), email.inReplyTo, email.references);
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
+      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));
@@ -105,7 +108,7 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     const trigger = {
       type: 'email' as const,
       email: {
-        from: sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
+        from: sender, to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
         references, ...(thread ? { thread } : {}),
         attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
       },

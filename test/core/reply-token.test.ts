@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase32, toBase32 } from '../../src/core/base32';
-import { checkReplyToken, MAX_ALIAS_FOR_TOKEN, plusTagOf, replyAddressFor, replyTokenKey, signReplyToken } from '../../src/core/reply-token';
+import { checkReplyToken, MAX_ALIAS_FOR_TOKEN, plusTagOf, replyAddressFor, replyTokenKey, signReplyToken, withoutPlusTag } from '../../src/core/reply-token';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const id = Uint8Array.from([1, 2, 3, 4, 5, 6, 7]);
@@ -48,5 +48,7 @@ describe('reply tokens', () => {
     expect(plusTagOf('chat+abc@x.test')).toBe('abc');
     expect(plusTagOf('chat@x.test')).toBeNull();
     expect(plusTagOf('a+b+c@x.test')).toBe('b+c');
+    expect(withoutPlusTag('Chat+abc@X.test')).toBe('Chat@X.test');
+    expect(withoutPlusTag('chat@x+y.test')).toBe('chat@x+y.test');
   });
 });

@@ -122,8 +122,10 @@ describe('a client that drops In-Reply-To and References: the signed Reply-To ad
     expect(out.status).toBe('accepted');
     const run2 = await waitForRun(out.runId!);
     expect(run2.output).toBe('T: dos | before: T: uno | before: nothing');
-    const view = (await (await api(`/runs/${run2.id}`)).json()) as { trigger: { email: { thread: { runId: string } } } };
+    const view = (await (await api(`/runs/${run2.id}`)).json()) as { trigger: { email: { to: string; thread: { runId: string } } } };
     expect(view.trigger.email.thread.runId).toBe(first.runId);
+    // The token is not handed on to the run (nor to the From of its result).
+    expect(view.trigger.email.to).toBe('RW-CHAT@BATON.TEST');
   });
 
   it('a tampered or expired token decides nothing, is recorded as rejected, and nobody is answered', async () => {
