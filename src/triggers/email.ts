@@ -51,7 +51,8 @@ export { aliasOf } from './email-classify';
 
 /**
  * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
- * takes replies to approval emails as decisions, routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
+ * takes replies to approval emails as decisions (found by the signed reply address they were sent
+ * to, else by `In-Reply-To`/`References`: Baton's Message-ID or the delivered one), routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
  * a status and reason; malformed input is recorded as rejected, never thrown.
  */
 export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId = 'default'): Promise<InboundOutcome> {
