@@ -1,6 +1,6 @@
 /**
  * What a non-admin reader must never see: signature and credential headers, the signatures of
- * signed links (and tokens in links), and the MACs of approval Message-IDs. Pure functions over
+ * signed links (and tokens in links), the MACs of approval Message-IDs and signed reply addresses. Pure functions over
  * text and JSON values; the HTTP layer applies them to every response a non-admin reads.
  */
 
@@ -37,12 +37,15 @@ const LINK_SECRET = /([?&;](?:amp;)?(?:sig|signature|token|access_token)(?:=3D|=
 /** The MAC part of an approval Message-ID (`approval.<id>.<nonce>.<mac>@…`, core/links.ts). */
 const MESSAGE_ID_MAC = /(approval\.[A-Za-z0-9_-]+\.[A-Za-z0-9-]+\.)(?!redacted@)[A-Za-z0-9_-]+(?=@)/g;
 
+/** The token of a signed reply address (`<alias>+<token>@…`, core/reply-token.ts), any case. */
+const REPLY_TOKEN = /\+[ac][a-z2-7]{31}(?=@)/gi;
+
 /** Shorter values are not searched for in other text (they would match by chance). */
 const MIN_SECRET_LENGTH = 6;
 
-/** Text with link secrets, approval Message-ID MACs and the given secret values replaced. */
+/** Text with link secrets, approval Message-ID MACs, reply-address tokens and the given secret values replaced. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(LINK_SECRET, (_m, name: string) => `${name}${REDACTED}`).replace(MESSAGE_ID_MAC, `$1${REDACTED}`);
+  let out = text.replace(LINK_SECRET, (_m, name: string) => `${name}${REDACTED}`).replace(MESSAGE_ID_MAC, `$1${REDACTED}`).replace(REPLY_TOKEN, `+${REDACTED}`);
   for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
   return out;
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, like, lt, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNotNull, like, lt, or } from 'drizzle-orm';
 import type { MessageDirection, MessageStatus } from '../schemas/enums';
 import { decodeCursor, encodeCursor, type Database } from './client';
 import { messages } from './schema';
@@ -19,12 +19,44 @@ export async function findInbound(db: Database, tenantId: string, messageId: str
   return rows.find((r) => r.status !== 'duplicate') ?? null;
 }
 
-/** The run result Baton sent with one of these Message-IDs (a reply's In-Reply-To/References). @returns null when none. */
+/** How many Message-IDs one lookup matches (each is bound twice; D1 refuses over 100 parameters). */
+const MAX_IDS = 45;
+
+/** Outbound messages whose own or delivered Message-ID is one of `ids` (at most {@link MAX_IDS}). */
+const sentWithId = (ids: string[]) => or(inArray(messages.messageId, ids), inArray(messages.deliveredMessageId, ids));
+
+/**
+ * The run result Baton sent with one of these Message-IDs (a reply's In-Reply-To/References),
+ * Baton's own or the one the `send_email` binding delivered with. @returns null when none.
+ */
 export async function findRunReply(db: Database, tenantId: string, messageIds: string[]): Promise<MessageRow | null> {
   if (!messageIds.length) return null;
   const rows = await db.select().from(messages).where(and(
-    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), inArray(messages.messageId, messageIds.slice(-50)), like(messages.id, 'reply:%'),
+    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), sentWithId(messageIds.slice(-MAX_IDS)), like(messages.id, 'reply:%'),
   )).orderBy(desc(messages.createdAt)).limit(1);
+  return rows[0] ?? null;
+}
+
+/**
+ * The approval email Baton sent with one of these Message-IDs (own or delivered), preferring the
+ * first id given (a reply's In-Reply-To before its References). @returns null when none.
+ */
+export async function findApprovalMail(db: Database, tenantId: string, messageIds: string[]): Promise<{ approvalId: string; messageId: string | null; deliveredMessageId: string | null } | null> {
+  const ids = messageIds.slice(0, MAX_IDS);
+  if (!ids.length) return null;
+  const rows = await db.select({ approvalId: messages.approvalId, messageId: messages.messageId, deliveredMessageId: messages.deliveredMessageId }).from(messages).where(and(
+    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), sentWithId(ids), isNotNull(messages.approvalId),
+  )).limit(50);
+  const rank = (r: (typeof rows)[number]) => Math.min(...[r.messageId, r.deliveredMessageId].map((id) => (id && ids.includes(id) ? ids.indexOf(id) : Infinity)));
+  const best = rows.sort((a, b) => rank(a) - rank(b))[0];
+  return best?.approvalId ? { ...best, approvalId: best.approvalId } : null;
+}
+
+/** The outbound message whose signed reply address has this token id. @returns null when none. */
+export async function findByReplyToken(db: Database, tenantId: string, tokenId: string): Promise<MessageRow | null> {
+  const rows = await db.select().from(messages).where(and(
+    eq(messages.tenantId, tenantId), eq(messages.replyToken, tokenId), eq(messages.direction, 'outbound'),
+  )).limit(1);
   return rows[0] ?? null;
 }
 
@@ -53,10 +85,10 @@ export async function listMessages(db: Database, tenantId: string, filter: { dir
 }
 
 
-/** True when Baton itself sent a message with this Message-ID (its own mail come back). */
+/** True when Baton itself sent a message with this Message-ID, its own or the delivered one (its own mail come back). */
 export async function sentByUs(db: Database, tenantId: string, messageId: string): Promise<boolean> {
   const rows = await db.select({ id: messages.id }).from(messages).where(and(
-    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), eq(messages.messageId, messageId),
+    eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'), sentWithId([messageId]),
   )).limit(1);
   return rows.length > 0;
 }

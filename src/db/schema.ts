@@ -147,7 +147,14 @@ export const messages = sqliteTable('messages', {
   from: text('from_addr').notNull(),
   to: text('to_addr').notNull(),
   subject: text('subject'),
+  /** The Message-ID Baton wrote (outbound) or the message carries (inbound). */
   messageId: text('message_id'),
+  /** Outbound: the Message-ID the `send_email` binding says it delivered with, when it replaced Baton's. */
+  deliveredMessageId: text('delivered_message_id'),
+  /** Outbound: the id of the signed reply address (`Reply-To: <alias>+<token>@…`), lower-case hex. */
+  replyToken: text('reply_token'),
+  /** Outbound: the approval round an approval email asks about. */
+  approvalId: text('approval_id'),
   inReplyTo: text('in_reply_to'),
   references: text('references'),
   /** The message's Date header, or the time it was received/sent. */
@@ -158,6 +165,8 @@ export const messages = sqliteTable('messages', {
 }, (t) => [
   index('messages_tenant_created').on(t.tenantId, t.createdAt, t.id),
   index('messages_message_id').on(t.tenantId, t.direction, t.messageId),
+  index('messages_delivered_message_id').on(t.tenantId, t.direction, t.deliveredMessageId),
+  index('messages_reply_token').on(t.tenantId, t.replyToken),
   index('messages_run').on(t.runId),
   index('messages_status').on(t.tenantId, t.direction, t.status, t.createdAt),
 ]);

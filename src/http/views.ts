@@ -61,7 +61,8 @@ export function runSummary(row: RunRow) {
 export function messageSummary(row: MessageRow) {
   return {
     id: row.id, direction: row.direction, status: row.status, reason: row.reason ?? undefined, runId: row.runId ?? undefined,
-    workflow: row.workflowName ?? undefined, from: row.from, to: row.to, subject: row.subject, messageId: row.messageId, date: row.date, recordedAt: row.createdAt,
+    workflow: row.workflowName ?? undefined, from: row.from, to: row.to, subject: row.subject, messageId: row.messageId,
+    ...(row.deliveredMessageId ? { deliveredMessageId: row.deliveredMessageId } : {}), date: row.date, recordedAt: row.createdAt,
   };
 }
 

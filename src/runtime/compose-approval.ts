@@ -1,4 +1,4 @@
-import { createMimeMessage } from 'mimetext/browser';
+import { createMimeMessage, Mailbox } from 'mimetext/browser';
 import type { ApprovalRequest } from '../core/engine';
 import { approvalMessageId, signLink, type LinkClaim } from '../core/links';
 import type { Decision } from '../schemas/steps';
@@ -23,6 +23,8 @@ export interface ApprovalMail {
   now: number;
   /** `reminder` for an escalation; `notice` for someone who is told but cannot decide. */
   kind?: 'request' | 'reminder' | 'notice';
+  /** The signed reply address for `Reply-To`, when there is one. */
+  replyTo?: string;
 }
 
 /** A signed link deciding `decision` on the approval as `assignee`. */
@@ -63,6 +65,7 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
   msg.setRecipient(mail.to);
   msg.setSubject(subject);
   msg.setHeader('Message-ID', messageId);
+  if (mail.replyTo) msg.setHeader('Reply-To', new Mailbox(mail.replyTo));
   msg.setHeader('Auto-Submitted', 'auto-generated');
   msg.setHeader('X-Baton-Approval', approval.id);
   msg.addMessage({ contentType: 'text/plain', data: text });

@@ -1,4 +1,4 @@
-import { createMimeMessage } from 'mimetext/browser';
+import { createMimeMessage, Mailbox } from 'mimetext/browser';
 import { toText } from '../core/expressions';
 import { agentOf, stepProgress, type RunState } from '../core/engine';
 import { escapeHtml, markdownToHtml } from '../core/markdown';
@@ -60,8 +60,9 @@ export function replyMarkdown(state: RunState): string {
  * Composes the threaded reply to the email that started a run (CONTRACT.md "Email"): from the
  * alias to the sender, `Re:` subject, `In-Reply-To` and `References` (RFC 5322 §3.6.4), text and
  * HTML alternatives; MIME encoding by mimetext.
+ * @param replyTo the signed reply address for `Reply-To`, when there is one.
  */
-export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number): ComposedReply {
+export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number, replyTo?: string): ComposedReply {
   const body = replyMarkdown(state);
   const footer = runFooter(state, now);
   const note = offlineNote(state);
@@ -76,6 +77,7 @@ export function composeReply(state: RunState, email: TriggerEmail, messageId: st
   msg.setHeader('Message-ID', messageId);
   msg.setHeader('In-Reply-To', email.messageId);
   msg.setHeader('References', references);
+  if (replyTo) msg.setHeader('Reply-To', new Mailbox(replyTo));
   msg.setHeader('Auto-Submitted', 'auto-replied');
   msg.setHeader('X-Baton-Run', state.runId);
   msg.addMessage({ contentType: 'text/plain', data: text });

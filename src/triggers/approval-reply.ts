@@ -2,7 +2,8 @@ import EmailReplyParser from 'email-reply-parser';
 import { BatonError } from '../core/errors';
 import { checkApprovalMessageId, type ApprovalMessageIdCheck } from '../core/links';
 import { getApprovalById } from '../db/approvals';
-import { database } from '../db/client';
+import { database, type Database } from '../db/client';
+import { findApprovalMail } from '../db/messages';
 import type { AppEnv } from '../env';
 import { composeNote } from '../runtime/compose-reply';
 import { newMessageId, sendRecorded } from '../runtime/mailer';
@@ -49,6 +50,20 @@ export async function answeredApproval(secret: string, inReplyTo: string | undef
     forged ??= check;
   }
   return forged;
+}
+
+/**
+ * The approval an email answers, by the Message-ID Baton wrote (its MAC, {@link answeredApproval})
+ * or by the one the `send_email` binding delivered the approval email with, as recorded.
+ * A recorded id wins over approval-shaped ids that do not verify.
+ * @returns null when the email answers no approval email.
+ */
+export async function findAnsweredApproval(db: Database, tenantId: string, secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
+  const signed = await answeredApproval(secret, inReplyTo, references);
+  if (signed?.verdict === 'valid') return signed;
+  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].map((id) => id.trim()).filter(Boolean);
+  const sent = await findApprovalMail(db, tenantId, ids);
+  return sent ? { verdict: 'valid', approvalId: sent.approvalId } : signed;
 }
 
 /** The reason an inbound reply with an approval id that does not verify is recorded with. */

@@ -1,14 +1,16 @@
 import PostalMime, { type Email } from 'postal-mime';
 import { sha256Hex } from '../core/hash';
+import { withoutPlusTag } from '../core/reply-token';
 import { database, type Database } from '../db/client';
-import { findInbound, findRunReply, recordMessage, type NewMessage } from '../db/messages';
+import { findInbound, findRunReply, recordMessage, type MessageRow, type NewMessage } from '../db/messages';
 import { getRunRow } from '../db/runs';
 import { findEmailRoute } from '../db/workflows';
 import { linkSigningKey, type AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
 import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
-import { answeredApproval, forgedReason, replyToApproval } from './approval-reply';
+import { findAnsweredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { isOwnMail } from './own-mail';
+import { addressedReply } from './reply-address';
 import { startRun } from './start-run';
 
 /** The parts of Cloudflare's `ForwardableEmailMessage` the trigger uses. */
@@ -49,7 +51,8 @@ export { aliasOf } from './email-classify';
 
 /**
  * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
- * takes replies to approval emails as decisions, routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
+ * takes replies to approval emails as decisions (found by the signed reply address they were sent
+ * to, else by `In-Reply-To`/`References`: Baton's Message-ID or the delivered one), routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
  * a status and reason; malformed input is recorded as rejected, never thrown.
  */
 export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId = 'default'): Promise<InboundOutcome> {
@@ -79,11 +82,18 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (ignored) return finish('ignored', ignored);
     const own = { headers: email.headers, messageId, senders: [sender, message.from], to: message.to, mailDomain: env.MAIL_DOMAIN || 'baton.local' };
     if (await isOwnMail(db, tenantId, own)) return finish('ignored', 'own_message');
-    const answered = await answeredApproval(linkSigningKey(env), email.inReplyTo, email.references);
+    // A signed reply address decides first: it survives clients that drop or rewrite threading headers.
+    const addressed = await addressedReply(db, linkSigningKey(env), tenantId, message.to, Math.floor(Date.now() / 1000));
+    if (addressed?.kind === 'rejected') return finish('rejected', addressed.reason);
+    // The token is spent on finding the email answered: runs and answers see the alias's plain address.
+    const to = addressed ? withoutPlusTag(message.to) : message.to;
+    const answered = addressed?.kind === 'approval'
+      ? { verdict: 'valid' as const, approvalId: addressed.approvalId }
+      : addressed ? null : await findAnsweredApproval(db, tenantId, linkSigningKey(env), email.inReplyTo, email.references);
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
+      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));
@@ -94,11 +104,12 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     record.workflowName = route.workflowName;
     if (!senderAllowed(sender, route.allow)) return finish('rejected', `sender_not_allowed: ${sender}`);
     const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-    const thread = await threadOf(db, tenantId, route.workflowName, [...references, email.inReplyTo ?? ''].filter(Boolean));
+    const earlier = addressed?.kind === 'conversation' ? addressed.sent : await findRunReply(db, tenantId, [...references, email.inReplyTo ?? ''].filter(Boolean));
+    const thread = await threadOf(db, tenantId, route.workflowName, earlier);
     const trigger = {
       type: 'email' as const,
       email: {
-        from: sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
+        from: sender, to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
         references, ...(thread ? { thread } : {}),
         attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
       },
@@ -120,11 +131,11 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
 }
 
 /**
- * A follow-up: when the email replies to a result Baton sent for this workflow, the earlier run's
- * id, subject and output (conversational workflows read it as `trigger.email.thread`).
+ * A follow-up: when the email replies to a result Baton sent for this workflow (`earlier`, found by
+ * its signed reply address or its Message-IDs), the earlier run's id, subject and output
+ * (conversational workflows read it as `trigger.email.thread`).
  */
-async function threadOf(db: Database, tenantId: string, workflow: string, messageIds: string[]) {
-  const earlier = await findRunReply(db, tenantId, messageIds);
+async function threadOf(db: Database, tenantId: string, workflow: string, earlier: MessageRow | null) {
   if (!earlier?.runId || earlier.workflowName !== workflow) return null;
   const run = await getRunRow(db, tenantId, earlier.runId);
   return run ? { runId: run.id, subject: earlier.subject ?? '', output: run.output ?? null } : null;

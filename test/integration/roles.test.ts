@@ -18,11 +18,12 @@ async function hmacHex(secret: string, data: string): Promise<string> {
   return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(data)))].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Signed-link signatures and approval Message-ID MACs in a text (base64url runs of 43 chars after `sig=` or a Message-ID's third dot). */
+/** Signed-link signatures, approval Message-ID MACs (base64url runs of 43 chars after `sig=` or a Message-ID's third dot) and reply-address tokens in a text. */
 function secretsIn(text: string): string[] {
   const sigs = [...text.matchAll(/sig=(?:3D)?([A-Za-z0-9_-]{20,})/g)].map((m) => m[1]!);
   const macs = [...text.matchAll(/approval\.[A-Za-z0-9_-]+\.[A-Za-z0-9-]+\.([A-Za-z0-9_-]{20,})@/g)].map((m) => m[1]!);
-  return [...sigs, ...macs];
+  const tokens = [...text.matchAll(/\+([ac][a-z2-7]{31})@/gi)].map((m) => m[1]!);
+  return [...sigs, ...macs, ...tokens];
 }
 
 beforeAll(async () => {
@@ -94,6 +95,7 @@ steps:
     const adminMessages = await (await api(`/runs/${runId}/messages`)).text();
     const secrets = secretsIn(adminMessages);
     expect(secrets.length).toBeGreaterThanOrEqual(3);
+    expect(secrets.some((s) => /^a[a-z2-7]{31}$/.test(s))).toBe(true);
     const res = await viewer(`/runs/${runId}/messages`);
     expect(res.status).toBe(200);
     const text = await res.text();
