@@ -51,7 +51,7 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
 
   it("races harmlessly: a user's workflow registered while the seed runs is never replaced, in any interleaving", async () => {
     const db = database(env.DB);
-    const users = [1, 2, 3].map((n) => USER_YAML.replace('timeout: 7m', `timeout: ${n}m`));
+    const users = [11, 12, 13].map((n) => USER_YAML.replace('timeout: 7m', `timeout: ${n}m`)); // never the demo's own 2m
     for (let i = 0; i < 10; i++) {
       const tenant = `race-${i}`;
       await seedDemo(db, tenant, {}, '2026-01-01T00:00:00.000Z'); // the agents; the workflow is removed to race its creation
