@@ -7,6 +7,7 @@ import { findEmailRoute } from '../db/workflows';
 import { linkSigningKey, type AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
 import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
+import { emailText } from './email-text';
 import { answeredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { isOwnMail } from './own-mail';
 import { startRun } from './start-run';
@@ -98,8 +99,8 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     const trigger = {
       type: 'email' as const,
       email: {
-        from: sender, to: message.to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
-        references, ...(thread ? { thread } : {}),
+        from: sender, to: message.to, subject: email.subject ?? '', text: emailText(email), html: email.html ?? '', messageId,
+        references, ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}), ...(thread ? { thread } : {}),
         attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
       },
     };
