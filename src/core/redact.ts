@@ -27,12 +27,18 @@ export function isSecretHeader(name: string, configured: ReadonlySet<string> = n
   return SIGNATURE_HEADERS.has(lower) || configured.has(lower) || CREDENTIAL_NAME.test(lower);
 }
 
+/** `literal` as a pattern that also matches it cut by quoted-printable soft line breaks (`=` CRLF). */
+const softly = (literal: string) => [...literal].join('(?:=\\r?\\n)?');
+
 /**
  * A secret query parameter of a link (`sig=` of signed approval links, `signature=`, `token=`,
  * `access_token=`), also HTML-escaped (`&amp;sig=`) and quoted-printable (`sig=3D…` with soft line
- * breaks inside the value, RFC 2045 §6.7).
+ * breaks anywhere in the name or the value, RFC 2045 §6.7: Baton's own mail is quoted-printable).
  */
-const LINK_SECRET = /([?&;](?:amp;)?(?:sig|signature|token|access_token)(?:=3D|=))((?:[A-Za-z0-9_.~%+/-]|=\r?\n)+)/gi;
+const LINK_SECRET = new RegExp(
+  `([?&;](?:=\\r?\\n)?(?:${softly('amp;')}(?:=\\r?\\n)?)?(?:${['signature', 'sig', 'access_token', 'token'].map(softly).join('|')})(?:=\\r?\\n)?(?:=3D|=))((?:[A-Za-z0-9_.~%+/-]|=\\r?\\n)+)`,
+  'gi',
+);
 
 /** The MAC part of an approval Message-ID (`approval.<id>.<nonce>.<mac>@…`, core/links.ts). */
 const MESSAGE_ID_MAC = /(approval\.[A-Za-z0-9_-]+\.[A-Za-z0-9-]+\.)(?!redacted@)[A-Za-z0-9_-]+(?=@)/g;

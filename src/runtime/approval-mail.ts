@@ -29,7 +29,7 @@ async function mailRound(env: AppEnv, tenantId: string, state: RunState, approva
     await sendRecorded(env, tenantId, {
       dedupeId: `approval:${approval.id}:${as}:${to.toLowerCase()}`, runId: state.runId, workflow: state.workflow, approvalId: approval.id,
       ...(as === 'notice' ? {} : { replyTo: { from, kind: 'approval' as const, exp } }),
-      compose: (replyTo) => composeApprovalEmail({ ...base, to, kind: as, now, replyTo }),
+      compose: (replyTo) => composeApprovalEmail({ ...base, to, kind: as, now, ...(replyTo ? { headers: { 'Reply-To': replyTo } } : {}) }),
     });
   }
 }
@@ -61,6 +61,6 @@ export async function carryOutApproval(env: AppEnv, tenantId: string, state: Run
   const text = `The approval "${entry.stepId}" of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
   await sendRecorded(env, tenantId, {
     dedupeId: `approval-note:${entry.approvalId}`, runId: state.runId, workflow: state.workflow,
-    compose: () => composeNote({ from: requester.to, to: requester.from, subject: `Decision: ${state.workflow} / ${entry.stepId} ${what}`, text, messageId: newMessageId(requester.to), thread: { messageId: requester.messageId, references: requester.references } }),
+    compose: () => composeNote({ from: requester.to, to: requester.from, subject: `Decision: ${state.workflow} / ${entry.stepId} ${what}`, text, messageId: newMessageId(requester.to), thread: { messageId: requester.messageId, references: requester.references, inReplyTo: requester.inReplyTo } }),
   });
 }

@@ -1,9 +1,9 @@
-import { createMimeMessage, Mailbox } from 'mimetext/browser';
 import type { ApprovalRequest } from '../core/engine';
 import { approvalMessageId, signLink, type LinkClaim } from '../core/links';
 import type { Decision } from '../schemas/steps';
 import type { ComposedReply } from './compose-reply';
 import { escapeHtml, markdownToHtml } from '../core/markdown';
+import { composeMime } from './mime';
 
 /** How long a link stays valid when the approval has no deadline, seconds. */
 export const LINK_TTL_S = 7 * 24 * 3600;
@@ -23,8 +23,8 @@ export interface ApprovalMail {
   now: number;
   /** `reminder` for an escalation; `notice` for someone who is told but cannot decide. */
   kind?: 'request' | 'reminder' | 'notice';
-  /** The signed reply address for `Reply-To`, when there is one. */
-  replyTo?: string;
+  /** Further header fields (e.g. `Reply-To`), added as given. */
+  headers?: Record<string, string>;
 }
 
 /** A signed link deciding `decision` on the approval as `assignee`. */
@@ -38,7 +38,7 @@ export async function decisionLink(baseUrl: string, key: string, claim: LinkClai
  * The email asking an assignee to decide (issue: approvals by email): the message, the run's
  * context, the options as signed, expiring links, and how to decide by replying. Its Message-ID
  * carries the approval id with a MAC, so a reply is matched by `In-Reply-To` and cannot be guessed.
- * MIME encoding by mimetext.
+ * Encoded by {@link composeMime}.
  */
 export async function composeApprovalEmail(mail: ApprovalMail): Promise<ComposedReply> {
   const { approval, kind = 'request' } = mail;
@@ -60,15 +60,9 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
   const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, crypto.randomUUID().replace(/-/g, ''));
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
-  const msg = createMimeMessage();
-  msg.setSender({ addr: mail.from, name: `${mail.workflow} (Baton)` });
-  msg.setRecipient(mail.to);
-  msg.setSubject(subject);
-  msg.setHeader('Message-ID', messageId);
-  if (mail.replyTo) msg.setHeader('Reply-To', new Mailbox(mail.replyTo));
-  msg.setHeader('Auto-Submitted', 'auto-generated');
-  msg.setHeader('X-Baton-Approval', approval.id);
-  msg.addMessage({ contentType: 'text/plain', data: text });
-  msg.addMessage({ contentType: 'text/html', data: html });
-  return { from: mail.from, to: mail.to, subject, messageId, inReplyTo: '', references: '', raw: msg.asRaw() };
+  const raw = composeMime({
+    from: mail.from, fromName: `${mail.workflow} (Baton)`, to: mail.to, subject, text, html,
+    headers: { 'Message-ID': messageId, 'Auto-Submitted': 'auto-generated', 'X-Baton-Approval': approval.id, ...mail.headers },
+  });
+  return { from: mail.from, to: mail.to, subject, messageId, inReplyTo: '', references: '', raw };
 }

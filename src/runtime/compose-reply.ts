@@ -1,7 +1,7 @@
-import { createMimeMessage, Mailbox } from 'mimetext/browser';
 import { toText } from '../core/expressions';
 import { agentOf, stepProgress, type RunState } from '../core/engine';
 import { escapeHtml, markdownToHtml } from '../core/markdown';
+import { composeMime, threadHeaders, type ThreadParent } from './mime';
 
 /** The email that started a run, as stored under `trigger.email`. */
 export interface TriggerEmail {
@@ -10,6 +10,8 @@ export interface TriggerEmail {
   subject: string;
   messageId: string;
   references?: string[];
+  /** The email's own In-Reply-To: its parent when it has no References (RFC 5322 §3.6.4). */
+  inReplyTo?: string;
 }
 
 /** A composed reply: the raw RFC 5322 message and the fields recorded with it. */
@@ -22,9 +24,6 @@ export interface ComposedReply {
   references: string;
   raw: string;
 }
-
-/** Cloudflare refuses replies with 100 or more References (PLATFORM.md); keep the newest. */
-const MAX_REFERENCES = 20;
 
 /** `Re: <subject>` without stacking prefixes (RFC 5322 §3.6.5). */
 export function replySubject(subject: string): string {
@@ -59,49 +58,34 @@ export function replyMarkdown(state: RunState): string {
 /**
  * Composes the threaded reply to the email that started a run (CONTRACT.md "Email"): from the
  * alias to the sender, `Re:` subject, `In-Reply-To` and `References` (RFC 5322 §3.6.4), text and
- * HTML alternatives; MIME encoding by mimetext.
- * @param replyTo the signed reply address for `Reply-To`, when there is one.
+ * HTML alternatives; encoded by {@link composeMime}. `extraHeaders` (e.g. `Reply-To`) are added as given.
  */
-export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number, replyTo?: string): ComposedReply {
+export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number, extraHeaders: Record<string, string> = {}): ComposedReply {
   const body = replyMarkdown(state);
   const footer = runFooter(state, now);
   const note = offlineNote(state);
   const text = [body, '', '-- ', footer, ...(note ? [note] : [])].join('\n');
   const html = `<div>${markdownToHtml(body)}</div><hr><p style="color:#666;font-size:12px">${escapeHtml(footer)}${note ? `<br>${escapeHtml(note)}` : ''}</p>`;
-  const references = [...(email.references ?? []), email.messageId].filter(Boolean).slice(-MAX_REFERENCES).join(' ');
+  const thread = threadHeaders(email);
+  const references = thread.references.join(' ');
   const subject = replySubject(email.subject);
-  const msg = createMimeMessage();
-  msg.setSender({ addr: email.to, name: `${state.workflow} (Baton)` });
-  msg.setRecipient(email.from);
-  msg.setSubject(subject);
-  msg.setHeader('Message-ID', messageId);
-  msg.setHeader('In-Reply-To', email.messageId);
-  msg.setHeader('References', references);
-  if (replyTo) msg.setHeader('Reply-To', new Mailbox(replyTo));
-  msg.setHeader('Auto-Submitted', 'auto-replied');
-  msg.setHeader('X-Baton-Run', state.runId);
-  msg.addMessage({ contentType: 'text/plain', data: text });
-  msg.addMessage({ contentType: 'text/html', data: html });
-  return { from: email.to, to: email.from, subject, messageId, inReplyTo: email.messageId, references, raw: msg.asRaw() };
+  const raw = composeMime({
+    from: email.to, fromName: `${state.workflow} (Baton)`, to: email.from, subject, text, html,
+    headers: { 'Message-ID': messageId, 'In-Reply-To': thread.inReplyTo, References: references, 'Auto-Submitted': 'auto-replied', 'X-Baton-Run': state.runId, ...extraHeaders },
+  });
+  return { from: email.to, to: email.from, subject, messageId, inReplyTo: thread.inReplyTo, references, raw };
 }
 
 /**
  * A short plain-text note from Baton (a decision taken, an explanation), threaded under `thread`
  * when given (RFC 5322 §3.6.4). `Auto-Submitted` keeps auto-responders from answering it.
  */
-export function composeNote(note: { from: string; to: string; subject: string; text: string; messageId: string; thread?: { messageId: string; references?: string[] } }): ComposedReply {
-  const inReplyTo = note.thread?.messageId ?? '';
-  const references = note.thread ? [...(note.thread.references ?? []), note.thread.messageId].filter(Boolean).slice(-MAX_REFERENCES).join(' ') : '';
-  const msg = createMimeMessage();
-  msg.setSender({ addr: note.from, name: 'Baton' });
-  msg.setRecipient(note.to);
-  msg.setSubject(note.subject);
-  msg.setHeader('Message-ID', note.messageId);
-  if (inReplyTo) {
-    msg.setHeader('In-Reply-To', inReplyTo);
-    msg.setHeader('References', references);
-  }
-  msg.setHeader('Auto-Submitted', 'auto-replied');
-  msg.addMessage({ contentType: 'text/plain', data: note.text });
-  return { from: note.from, to: note.to, subject: note.subject, messageId: note.messageId, inReplyTo, references, raw: msg.asRaw() };
+export function composeNote(note: { from: string; to: string; subject: string; text: string; messageId: string; thread?: ThreadParent; headers?: Record<string, string> }): ComposedReply {
+  const thread = note.thread ? threadHeaders(note.thread) : { inReplyTo: '', references: [] };
+  const references = thread.inReplyTo ? thread.references.join(' ') : '';
+  const raw = composeMime({
+    from: note.from, fromName: 'Baton', to: note.to, subject: note.subject, text: note.text,
+    headers: { 'Message-ID': note.messageId, 'In-Reply-To': thread.inReplyTo, References: references, 'Auto-Submitted': 'auto-replied', ...note.headers },
+  });
+  return { from: note.from, to: note.to, subject: note.subject, messageId: note.messageId, inReplyTo: thread.inReplyTo, references, raw };
 }

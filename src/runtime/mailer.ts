@@ -81,6 +81,6 @@ export async function sendRunReply(env: AppEnv, tenantId: string, state: RunStat
   await sendRecorded(env, tenantId, {
     dedupeId: state.restarts ? `reply:${state.runId}:${state.restarts}` : `reply:${state.runId}`, runId: state.runId, workflow: state.workflow,
     replyTo: { from: email.to, kind: 'conversation', exp: 0 },
-    compose: (replyTo) => composeReply(state, email, newMessageId(email.to), Date.now(), replyTo),
+    compose: (replyTo) => composeReply(state, email, newMessageId(email.to), Date.now(), replyTo ? { 'Reply-To': replyTo } : {}),
   });
 }

@@ -9,6 +9,7 @@ import { linkSigningKey, type AppEnv } from '../env';
 import type { MessageStatus } from '../schemas/enums';
 import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
 import { findAnsweredApproval, forgedReason, replyToApproval } from './approval-reply';
+import { emailText } from './email-text';
 import { isOwnMail } from './own-mail';
 import { addressedReply } from './reply-address';
 import { startRun } from './start-run';
@@ -93,7 +94,7 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: email.text ?? '', messageId, references });
+      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: emailText(email), messageId, references });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));
@@ -109,8 +110,8 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     const trigger = {
       type: 'email' as const,
       email: {
-        from: sender, to, subject: email.subject ?? '', text: email.text ?? '', html: email.html ?? '', messageId,
-        references, ...(thread ? { thread } : {}),
+        from: sender, to, subject: email.subject ?? '', text: emailText(email), html: email.html ?? '', messageId,
+        references, ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}), ...(thread ? { thread } : {}),
         attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
       },
     };

@@ -15,6 +15,17 @@ describe('redactText', () => {
     expect(redactText('https://x.test/?token=abc123&access_token=zzz')).toBe('https://x.test/?token=redacted&access_token=redacted');
   });
 
+  it('cuts them when a quoted-printable soft break falls anywhere, in the name too (Baton sends its mail quoted-printable)', () => {
+    for (const link of [LINK, LINK.replace(/&/g, '&amp;')]) {
+      const qp = link.replace(/=/g, '=3D');
+      for (let cut = qp.indexOf('&exp'); cut < qp.length; cut++) {
+        if (/=.?$/.test(qp.slice(0, cut).slice(-2))) continue; // never inside an =XX escape
+        const text = `${qp.slice(0, cut)}=\r\n${qp.slice(cut)}`;
+        expect(redactText(text).replace(/=\r\n/g, ''), `cut at ${cut}`).not.toContain(SIG.slice(-12));
+      }
+    }
+  });
+
   it('cuts the MAC of approval Message-IDs and the given secret values; is idempotent', () => {
     const id = '<approval.cnVuXzE.0123abcd.' + SIG + '@baton.local>';
     expect(redactText(`In-Reply-To: ${id}`)).toBe('In-Reply-To: <approval.cnVuXzE.0123abcd.redacted@baton.local>');

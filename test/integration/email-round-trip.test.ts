@@ -155,3 +155,51 @@ describe('conversational workflows', () => {
     expect(view.trigger.email.thread).toEqual({ runId: run1.id, subject: 'Re: Question', output: 'T: one | before: nothing' });
   });
 });
+
+describe('HTML-only requests and threading of replies (issue 14, items 2 and 3)', () => {
+  beforeAll(async () => {
+    await putAgent('html-reader', httpAgent('tag/H'));
+    await putWorkflow('html-only', 'name: html-only\ntriggers: [ { email: { alias: html-only } } ]\nsteps: [ { id: read, agent: html-reader, input: "{{ trigger.email.text }}" } ]');
+  });
+
+  it('a text/html-only request reaches the agents with its text', async () => {
+    const html = '<html><head><style>p { color: red }</style><script>var x = 1;</script></head><body>'
+      + '<div dir="ltr">Please compare <b>Notion</b> and <i>Coda</i> for a 30-person team. Pricing matters most.</div><div><img src="cid:logo"></div></body></html>';
+    const raw = rawEmail({ From: 'ada@example.com', To: 'html-only@baton.test', Subject: 'Notion vs Coda', 'Message-ID': '<html-1@example.com>', 'MIME-Version': '1.0', 'Content-Type': 'text/html; charset=utf-8' }, html);
+    await deliver(raw, { from: 'ada@example.com', to: 'html-only@baton.test' });
+    const [inbound] = await inboundFor('<html-1@example.com>');
+    const run = await waitForRun(inbound!.runId!);
+    expect(run.status).toBe('completed');
+    const received = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as { url: string; body: { input: string; idempotencyKey: string } }[];
+    const reader = received.find((r) => r.url === '/agents/tag/H' && r.body.idempotencyKey.startsWith(run.id));
+    expect(reader?.body.input).toBe('Please compare Notion and Coda for a 30-person team. Pricing matters most.');
+    expect(run.output).toBe('H: Please compare Notion and Coda for a 30-person team. Pricing matters most.');
+  });
+
+  it("a reply's References are the parent's In-Reply-To and Message-ID when the parent has no References", async () => {
+    const raw = rawEmail({ From: 'ada@example.com', To: 'html-only@baton.test', Subject: 'Re: earlier', 'Message-ID': '<irt-2@example.com>', 'In-Reply-To': '<irt-1@example.com>' }, 'Follow-up.');
+    await deliver(raw, { from: 'ada@example.com', to: 'html-only@baton.test' });
+    const [inbound] = await inboundFor('<irt-2@example.com>');
+    const run = await waitForRun(inbound!.runId!);
+    const { recorded, parsed } = await replyOf(run.id);
+    expect(recorded.references).toBe('<irt-1@example.com> <irt-2@example.com>');
+    expect(parsed.references).toBe('<irt-1@example.com> <irt-2@example.com>');
+    expect(parsed.inReplyTo).toBe('<irt-2@example.com>');
+  });
+
+  it('a long thread keeps its root id and the newest ones, folded, and a long non-ASCII subject', async () => {
+    const chain = Array.from({ length: 40 }, (_, i) => `<thread-${i}-${'x'.repeat(30)}@example.com>`);
+    const subject = `=?utf-8?B?${btoa(String.fromCharCode(...new TextEncoder().encode('Überprüfung der Wettbewerber — '.repeat(12))))}?=`;
+    const raw = rawEmail({ From: 'ada@example.com', To: 'html-only@baton.test', Subject: subject, 'Message-ID': '<long-1@example.com>', References: chain.join('\r\n '), 'In-Reply-To': chain.at(-1)! }, 'Long thread.');
+    await deliver(raw, { from: 'ada@example.com', to: 'html-only@baton.test' });
+    const [inbound] = await inboundFor('<long-1@example.com>');
+    const run = await waitForRun(inbound!.runId!);
+    const { recorded, parsed } = await replyOf(run.id);
+    const references = recorded.references!.split(' ');
+    expect(references).toHaveLength(20);
+    expect(references[0]).toBe(chain[0]);
+    expect(references.slice(1)).toEqual([...chain.slice(-18), '<long-1@example.com>']);
+    expect(parsed.references).toBe(recorded.references);
+    expect(parsed.subject).toBe(`Re: ${'Überprüfung der Wettbewerber — '.repeat(12).trim()}`);
+  });
+});
