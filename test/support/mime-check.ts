@@ -1,6 +1,7 @@
 /**
  * The strict check every outgoing message of the test suite must pass (issue 14, item 2):
- * CRLF line ends only (RFC 5322 §2.1, 2.3), lines ≤ 998 octets (§2.1.1), ASCII headers folded to
+ * CRLF line ends only (RFC 5322 §2.1, 2.3), lines ≤ 998 octets (§2.1.1), ASCII headers (but
+ * UTF-8 addresses, RFC 6532) folded to
  * ≤ 78 octets where they have whitespace to fold at (§2.2.3), encoded-words ≤ 75 characters
  * (RFC 2047 §2), and every part's Content-Transfer-Encoding consistent with its bytes
  * (RFC 2045 §6: 8-bit bytes never under 7bit, quoted-printable and base64 lines ≤ 76).
@@ -8,6 +9,7 @@
  */
 
 const encoder = new TextEncoder();
+const ADDRESS_FIELDS = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'sender']);
 const octets = (line: string) => encoder.encode(line).byteLength;
 
 /** The problems of one raw message, each naming where it is; empty when the message is valid. */
@@ -50,7 +52,10 @@ function checkHeaders(lines: string[], where: string, problems: string[]): Map<s
   let current = '';
   lines.forEach((line, i) => {
     const at = `${where} header line ${i + 1} (${line.slice(0, 40)})`;
-    if (/[^\x20-\x7e\t]/.test(line)) problems.push(`${at}: not printable ASCII`);
+    const field = (/^[ \t]/.test(line) ? /^([^:]+):/.exec(current)?.[1] : /^([^:]+):/.exec(line)?.[1])?.toLowerCase() ?? '';
+    // An address may be UTF-8 (RFC 6532 §3.2: an internationalised mailbox cannot be written in ASCII); nothing else may.
+    const ascii = ADDRESS_FIELDS.has(field) ? line.replace(/<[^<>\s]*>/g, '<>') : line;
+    if (/[^\x20-\x7e\t]/.test(ascii)) problems.push(`${at}: not printable ASCII`);
     if (octets(line) > 998) problems.push(`${at}: ${octets(line)} octets > 998`);
     const continued = /^[ \t]/.test(line);
     if (continued && line.trim() === '') problems.push(`${at}: whitespace-only continuation`);
