@@ -2,7 +2,7 @@ import type { ApprovalRequest, RunState } from '../core/engine';
 import { audit, closeApproval, getApproval, insertApproval } from '../db/approvals';
 import { database } from '../db/client';
 import { linkSigningKey, publicUrl, type AppEnv } from '../env';
-import { composeApprovalEmail, LINK_TTL_S } from './compose-approval';
+import { composeApprovalEmail } from './compose-approval';
 import { composeNote } from './compose-reply';
 import { newMessageId, sendRecorded, triggerEmail } from './mailer';
 import type { OutboxEntry } from './run-store';
@@ -24,8 +24,9 @@ async function mailRound(env: AppEnv, tenantId: string, state: RunState, approva
   const people = [...approval.assignees.map((to) => ({ to, kind })), ...extra.map((to) => ({ to, kind: 'notice' as const }))];
   for (const { to, kind: as } of people) {
     const now = Date.now();
-    // A reply to the signed address decides until the deadline, like the links (none for a notice: its reader cannot decide).
-    const exp = Math.floor((approval.deadlineAt ?? now + LINK_TTL_S * 1000) / 1000);
+    // A reply to the signed address decides until the deadline (none for a notice: its reader cannot
+    // decide). Without a deadline it never expires: the approval's own state decides (0 = no expiry).
+    const exp = approval.deadlineAt ? Math.floor(approval.deadlineAt / 1000) : 0;
     await sendRecorded(env, tenantId, {
       dedupeId: `approval:${approval.id}:${as}:${to.toLowerCase()}`, runId: state.runId, workflow: state.workflow, approvalId: approval.id,
       ...(as === 'notice' ? {} : { replyTo: { from, kind: 'approval' as const, exp } }),

@@ -82,6 +82,8 @@ export interface ApprovalReply {
   text: string;
   messageId: string;
   references: string[];
+  /** The reply's own In-Reply-To: the thread of Baton's answer falls back on it without References. */
+  inReplyTo?: string;
 }
 
 /**
@@ -101,7 +103,7 @@ export async function replyToApproval(env: AppEnv, tenantId: string, reply: Appr
       dedupeId: `approval-answer:${reply.messageId}`, runId: approval.runId, workflow: approval.workflowName,
       compose: () => composeNote({
         from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`, messageId: newMessageId(reply.to),
-        thread: { messageId: reply.messageId, references: reply.references },
+        thread: { messageId: reply.messageId, references: reply.references, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
         text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
       }),
     });

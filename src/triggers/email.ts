@@ -86,6 +86,10 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     // A signed reply address decides first: it survives clients that drop or rewrite threading headers.
     const addressed = await addressedReply(db, linkSigningKey(env), tenantId, message.to, Math.floor(Date.now() / 1000));
     if (addressed?.kind === 'rejected') return finish('rejected', addressed.reason);
+    // An approval's reply address was issued to one assignee: it casts that assignee's vote only.
+    if (addressed?.kind === 'approval' && addressed.sentTo.toLowerCase() !== sender.toLowerCase()) {
+      return finish('rejected', `reply_token_not_yours: the reply address was sent to ${addressed.sentTo}, not to ${sender}`);
+    }
     // The token is spent on finding the email answered: runs and answers see the alias's plain address.
     const to = addressed ? withoutPlusTag(message.to) : message.to;
     const answered = addressed?.kind === 'approval'
@@ -94,7 +98,7 @@ export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId 
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: emailText(email), messageId, references });
+      const outcome = await replyToApproval(env, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: emailText(email), messageId, references, ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}) });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await findEmailRoute(db, tenantId, aliasOf(message.to));

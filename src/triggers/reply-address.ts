@@ -7,7 +7,7 @@ import { findByReplyToken, type MessageRow } from '../db/messages';
  * approval email or the result email it answers, or why it decides nothing.
  */
 export type AddressedReply =
-  | { kind: 'approval'; approvalId: string }
+  | { kind: 'approval'; approvalId: string; sentTo: string }
   | { kind: 'conversation'; sent: MessageRow }
   | { kind: 'rejected'; reason: string };
 
@@ -28,7 +28,7 @@ export async function addressedReply(db: Database, secret: string, tenantId: str
   const sent = await findByReplyToken(db, tenantId, check.id);
   if (!sent) return { kind: 'rejected', reason: `unknown_reply_token: no message Baton sent has the reply address ${shown}` };
   if (check.kind === 'approval') {
-    return sent.approvalId ? { kind: 'approval', approvalId: sent.approvalId } : { kind: 'rejected', reason: `unknown_reply_token: the reply address ${shown} belongs to no approval email` };
+    return sent.approvalId ? { kind: 'approval', approvalId: sent.approvalId, sentTo: sent.to } : { kind: 'rejected', reason: `unknown_reply_token: the reply address ${shown} belongs to no approval email` };
   }
   return { kind: 'conversation', sent };
 }

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { EmailMessage } from 'cloudflare:email';
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signReplyToken } from '../../src/core/reply-token';
+import { checkReplyToken, plusTagOf, signReplyToken } from '../../src/core/reply-token';
 import { linkSigningKey } from '../../src/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, stubOf, waitForRun, type RecordedMessage } from '../support/helpers';
 
@@ -25,6 +25,14 @@ steps:
 const CHAT = `name: rw-chat
 triggers: [ { email: { alias: rw-chat } } ]
 steps: [ { id: answer, agent: tagger, input: "{{ $trim(trigger.email.text) }} | before: {{ trigger.email.thread ? trigger.email.thread.output : 'nothing' }}" } ]
+`;
+
+const QUORUM = `name: rw-quorum
+triggers: [ { email: { alias: rw-quorum } } ]
+steps:
+  - { id: draft, agent: tagger, input: "draft" }
+  - id: review
+    approval: { assignees: [lead@example.com, second@example.com], quorum: 2, message: "Send? {{ draft.output }}" }
 `;
 
 let n = 0;
@@ -53,6 +61,7 @@ beforeAll(async () => {
   await putAgent('tagger', httpAgent('tag/T'));
   await putWorkflow('rw-approve', APPROVE);
   await putWorkflow('rw-chat', CHAT);
+  await putWorkflow('rw-quorum', QUORUM);
 });
 
 describe('the send_email binding of the tests replaces Message-IDs', () => {
@@ -154,5 +163,23 @@ describe('a client that drops In-Reply-To and References: the signed Reply-To ad
     expect(await runsOf('rw-approve')).toContain(runId);
     const answered = ((await (await api('/messages?direction=outbound&limit=200')).json()) as { messages: { subject: string }[] }).messages.filter((m) => m.subject.startsWith('Re: bad'));
     expect(answered).toEqual([]);
+  });
+
+  it("an approval's reply address casts only its own assignee's vote, and without a deadline it does not expire", async () => {
+    const { runId } = await ask('rw-quorum', 'go');
+    const approval = await pending(runId);
+    const leads = await sentOf(runId, (m) => m.to === 'lead@example.com' && m.raw.includes(`X-Baton-Approval: ${approval.id}`));
+    const address = await replyToOf(leads);
+    // No deadline: the token carries no expiry, so it still verifies a year from now.
+    const check = await checkReplyToken(linkSigningKey(env), 'default', plusTagOf(address)!, Math.floor(Date.now() / 1000) + 365 * 24 * 3600);
+    expect(check).toMatchObject({ verdict: 'valid', exp: 0 });
+    // The second assignee answering through the lead's address votes for nobody.
+    const id = `<second-${runId}@example.com>`;
+    const outcome = await receive(rawEmail({ From: 'second@example.com', To: address, Subject: 'Re: Approval needed', 'Message-ID': id }, 'approve'), { from: 'second@example.com', to: address });
+    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/^reply_token_not_yours: /) });
+    expect(((await (await api(`/approvals/${encodeURIComponent(approval.id)}`)).json()) as Approval & { votes?: unknown[] }).status).toBe('pending');
+    // The lead's own reply through it counts.
+    const mine = rawEmail({ From: 'lead@example.com', To: address, Subject: 'Re: Approval needed', 'Message-ID': `<lead-q-${runId}@example.com>` }, 'approve');
+    expect(await receive(mine, { from: 'lead@example.com', to: address })).toMatchObject({ status: 'accepted', runId });
   });
 });
