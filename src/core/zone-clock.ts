@@ -54,12 +54,17 @@ export function instantsOf(zone: string, naive: number): { instants: number[] } 
   return { instants: [], after: hi, skippedMs: Math.max(...offsets) - Math.min(...offsets) };
 }
 
+/** Clocks going back by up to this much are seen coming (their repeated times listed from before the change), ms. */
+const REPEAT_LOOKAHEAD = 3 * 3600_000;
+
 /**
  * A wall-clock time no later than that of any fire at or after `ms`: below the wall clock at `ms`
- * by the clock changes of the day around it (a repeated time shortly after `ms`, or a skipped time
- * shortly before it, which runs at the change). Naive ms, floored to the minute.
+ * by a clock change within {@link REPEAT_LOOKAHEAD} after it (a repeated time shortly after `ms`),
+ * or one in the minute before it (a skipped time, which runs at the change). Only that close to a
+ * change does a walk start earlier than the wall clock, so it costs more only then. Naive ms,
+ * floored to the minute.
  */
 export function lowestWallFrom(zone: string, ms: number): number {
-  const wall = ms + Math.min(offsetAt(zone, ms - DAY), offsetAt(zone, ms), offsetAt(zone, ms + DAY));
+  const wall = ms + Math.min(offsetAt(zone, ms - MINUTE), offsetAt(zone, ms), offsetAt(zone, ms + REPEAT_LOOKAHEAD));
   return wall - (((wall % MINUTE) + MINUTE) % MINUTE);
 }
