@@ -209,7 +209,7 @@ describe('concurrent registration', () => {
   const definition = (description: string) => `name: racy\ndescription: ${description}\nsteps: [ { id: a, agent: tagger } ]`;
   const put = (body: string) => api('/workflows/racy', { method: 'PUT', body, headers: { 'content-type': 'application/yaml' } });
 
-  it('concurrent PUT /api/workflows/:name: no 500; each definition gets its own version (or 409), equal ones share one', async () => {
+  it('concurrent PUT /api/workflows/:name: no 500; each answer is a version holding its own definition (or 409), never shared by two definitions', async () => {
     await putWorkflow('racy', definition('v0'));
     const bodies = ['one', 'two', 'three', 'four', 'one', 'two'].map(definition);
     const answers = await Promise.all(bodies.map(async (body) => {
@@ -220,14 +220,14 @@ describe('concurrent registration', () => {
     for (const a of answers.filter((x) => x.status === 409)) expect(a.json.error?.code).toBe('conflict');
     const won = answers.filter((a) => a.status !== 409);
     expect(won.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(1);
-    const versionOf = new Map<string, number>();
+    // Equal to the latest version shares it (200); equal to an older one is a new version, as in sequence.
+    const bodyOf = new Map<number, string>();
     for (const a of won) {
-      expect(versionOf.get(a.body) ?? a.json.version, 'one definition, one version').toBe(a.json.version);
-      versionOf.set(a.body, a.json.version!);
+      expect(bodyOf.get(a.json.version!) ?? a.body, 'different definitions never share a version').toBe(a.body);
+      bodyOf.set(a.json.version!, a.body);
     }
-    const versions = [...versionOf.values()];
-    expect(new Set(versions).size, 'different definitions never share a version').toBe(versions.length);
-    for (const [body, version] of versionOf) {
+    const versions = [...bodyOf.keys()];
+    for (const [version, body] of bodyOf) {
       const stored = (await (await api(`/workflows/racy?version=${version}`)).json()) as { source: string };
       expect(stored.source).toBe(body);
     }
