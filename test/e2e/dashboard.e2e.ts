@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
 import { DEMO_WORKFLOW_YAML, demoAgentBodies } from '../../src/demo/demo';
+import { mimeProblems } from '../support/mime-check';
 import { accessibilityViolations, launchBrowser, watchedPage } from './browser';
 
 const TOKEN = 'e2e-token';
@@ -326,5 +327,16 @@ describe('dashboard', () => {
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
     expect(Object.keys(a11y)).toHaveLength(10);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
+  });
+
+  it('sent only messages that pass the strict MIME check (the demo reply, approval emails, notes)', async () => {
+    const { runs } = await call<{ runs: { id: string }[] }>('/runs?limit=100');
+    const sent: { runId: string; subject: string; raw: string }[] = [];
+    for (const run of runs) {
+      const messages = await call<{ direction: string; subject: string; raw: string }[]>(`/runs/${run.id}/messages`);
+      sent.push(...messages.filter((m) => m.direction === 'outbound' && m.raw).map((m) => ({ runId: run.id, subject: m.subject, raw: m.raw })));
+    }
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.map((m) => ({ ...m, raw: undefined, problems: mimeProblems(m.raw) })).filter((m) => m.problems.length)).toEqual([]);
   });
 });
