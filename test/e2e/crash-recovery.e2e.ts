@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
+import { callApi } from './api';
 
 const TOKEN = 'crash-token';
 const RUNS = 50;
@@ -16,11 +17,7 @@ let agent: Server;
 let agentUrl: string;
 let server: Server_ | undefined;
 
-async function call<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${base}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const call = <T>(base: string, path: string, init: RequestInit = {}) => callApi<T>(base, TOKEN, path, init);
 
 beforeAll(async () => {
   agent = createServer((req, res) => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
 import { DEMO_WORKFLOW_YAML, demoAgentBodies } from '../../src/demo/demo';
 import { mimeProblems } from '../support/mime-check';
+import { callApi } from './api';
 import { accessibilityViolations, launchBrowser, watchedPage } from './browser';
 
 const TOKEN = 'e2e-token';
@@ -57,11 +58,7 @@ let browser: Browser;
 let page: Page;
 let problems: string[];
 
-async function call<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${server.url}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const call = <T>(path: string, init: RequestInit = {}) => callApi<T>(server.url, TOKEN, path, init);
 const startRun = async (workflow: string, input: unknown) => (await call<{ runId: string }>(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

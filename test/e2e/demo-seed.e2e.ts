@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
+import { callApi } from './api';
 
 const TOKEN = 'seed-token';
 // Deterministic whatever .dev.vars says: the demo's offline builtin agents.
@@ -17,11 +18,7 @@ let agent: Server;
 let agentUrl: string;
 let server: Server_ | undefined;
 
-async function call<T>(base: string, path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${base}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${path} → ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
+const call = <T>(base: string, path: string, init: RequestInit = {}) => callApi<T>(base, TOKEN, path, init);
 
 /** What `npm start` does once the server answers (scripts/start.mjs `seed()`). */
 const seed = (base: string) => call<{ agents: Record<string, string>; workflow: { outcome: string; version?: number } }>(base, '/demo', { method: 'POST' });
