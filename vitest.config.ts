@@ -1,7 +1,8 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { UNIT_TESTS } from './vitest.unit.config';
 
 /** A free TCP port on 127.0.0.1 for the test agents (test/node/global-setup.ts listens on it). */
 async function freePort(): Promise<number> {
@@ -38,6 +39,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    // The pure tests run in plain Node (`npm run test:unit`), not again here.
+    exclude: [...configDefaults.exclude, ...UNIT_TESTS],
     setupFiles: ['./test/setup.ts'],
     globalSetup: ['./test/node/global-setup.ts'],
     testTimeout: 20_000,
