@@ -40,10 +40,10 @@ const LINK_SECRET = new RegExp(
   'gi',
 );
 
-/** The MAC part of an approval Message-ID (`approval.<id>.<nonce>.<mac>@…`, core/links.ts). */
+/** The MAC part of an approval Message-ID (`approval.<id>.<nonce>.<mac>@…`, src/lib/links.ts). */
 const MESSAGE_ID_MAC = /(approval\.[A-Za-z0-9_-]+\.[A-Za-z0-9-]+\.)(?!redacted@)[A-Za-z0-9_-]+(?=@)/g;
 
-/** The token of a signed reply address (`<alias>+<token>@…`, core/reply-token.ts), any case. */
+/** The token of a signed reply address (`<alias>+<token>@…`, src/lib/reply-token.ts), any case. */
 const REPLY_TOKEN = /\+[ac][a-z2-7]{31}(?=@)/gi;
 
 /** Shorter values are not searched for in other text (they would match by chance). */

@@ -1,12 +1,12 @@
 import { and, eq } from 'drizzle-orm';
 import { BatonError } from '../core/errors';
-import { open, seal } from '../core/secret-box';
+import { open, seal } from '../lib/secret-box';
 import type { Database } from './client';
 import { secrets } from './schema';
 
 const label = (tenantId: string, name: string) => `${tenantId}:${name}`;
 
-/** Stores a secret encrypted (see core/secret-box). @returns whether it is new. */
+/** Stores a secret encrypted (see src/lib/secret-box). @returns whether it is new. */
 export async function putSecret(db: Database, secretsKey: string, tenantId: string, name: string, value: string): Promise<{ created: boolean; updatedAt: string }> {
   const now = new Date().toISOString();
   const existing = await db.query.secrets.findFirst({ where: and(eq(secrets.tenantId, tenantId), eq(secrets.name, name)) });

@@ -1,6 +1,6 @@
 import { Hono, type Context } from 'hono';
 import { BatonError } from '../core/errors';
-import { parseLinkExp, verifyLink, type LinkClaim } from '../core/links';
+import { parseLinkExp, verifyLink, type LinkClaim } from '../lib/links';
 import { getApprovalById } from '../db/approvals';
 import { database } from '../db/client';
 import { linkSigningKey } from '../env';

@@ -1,6 +1,6 @@
 import { parseDefinitionText, validateDefinition } from '../core/definition';
 import { BatonError } from '../core/errors';
-import { sha256Hex } from '../core/hash';
+import { sha256Hex } from '../lib/hash';
 import { agentNames } from '../db/agents';
 import type { Database } from '../db/client';
 import { aliasesTakenByOthers, saveVersion } from '../db/workflows';

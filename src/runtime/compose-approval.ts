@@ -1,5 +1,5 @@
 import type { ApprovalRequest } from '../core/engine';
-import { approvalMessageId, signLink, type LinkClaim } from '../core/links';
+import { approvalMessageId, signLink, type LinkClaim } from '../lib/links';
 import type { Decision } from '../schemas/steps';
 import type { ComposedReply } from './compose-reply';
 import { escapeHtml, markdownToHtml } from '../core/markdown';

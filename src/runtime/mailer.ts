@@ -1,6 +1,6 @@
 import { EmailMessage } from 'cloudflare:email';
 import type { RunState } from '../core/engine';
-import { REPLY_TOKEN_ID_BYTES, replyAddressFor, replyTokenKey, signReplyToken, type ReplyTokenKind } from '../core/reply-token';
+import { REPLY_TOKEN_ID_BYTES, replyAddressFor, replyTokenKey, signReplyToken, type ReplyTokenKind } from '../lib/reply-token';
 import { database } from '../db/client';
 import { getMessage, recordMessage } from '../db/messages';
 import { linkSigningKey, type AppEnv } from '../env';
@@ -17,7 +17,7 @@ export function triggerEmail(state: RunState): TriggerEmail | undefined {
   return email?.from && email.to ? email : undefined;
 }
 
-/** A signed reply address for a message sent from `from` (see src/core/reply-token.ts). */
+/** A signed reply address for a message sent from `from` (see src/lib/reply-token.ts). */
 async function newReplyAddress(env: AppEnv, tenantId: string, ask: NonNullable<OutboundMail['replyTo']>): Promise<{ address: string; key: string } | null> {
   const id = crypto.getRandomValues(new Uint8Array(REPLY_TOKEN_ID_BYTES));
   const address = replyAddressFor(ask.from, await signReplyToken(linkSigningKey(env), { kind: ask.kind, exp: ask.exp, tenantId, id }));

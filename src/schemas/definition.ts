@@ -36,7 +36,7 @@ export const ScheduleTrigger = z.strictObject({
   }),
 });
 
-/** Starts a run on `POST /hooks/<workflow>` when the request's signature verifies (see core/webhook-signatures). */
+/** Starts a run on `POST /hooks/<workflow>` when the request's signature verifies (see src/lib/webhook-signatures). */
 export const WebhookTrigger = z.strictObject({
   webhook: z.strictObject({
     signature: z.enum(['github', 'stripe', 'slack', 'hmac-sha256', 'none']).describe('How deliveries are signed; none needs allow_unsigned: true'),

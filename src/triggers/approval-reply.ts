@@ -1,6 +1,6 @@
 import EmailReplyParser from 'email-reply-parser';
 import { BatonError } from '../core/errors';
-import { checkApprovalMessageId, type ApprovalMessageIdCheck } from '../core/links';
+import { checkApprovalMessageId, type ApprovalMessageIdCheck } from '../lib/links';
 import { getApprovalById } from '../db/approvals';
 import { database, type Database } from '../db/client';
 import { findApprovalMail } from '../db/messages';

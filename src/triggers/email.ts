@@ -1,6 +1,6 @@
 import PostalMime, { type Email } from 'postal-mime';
-import { sha256Hex } from '../core/hash';
-import { withoutPlusTag } from '../core/reply-token';
+import { sha256Hex } from '../lib/hash';
+import { withoutPlusTag } from '../lib/reply-token';
 import { database, type Database } from '../db/client';
 import { findInbound, findRunReply, recordMessage, type MessageRow, type NewMessage } from '../db/messages';
 import { getRunRow } from '../db/runs';

@@ -1,4 +1,4 @@
-import { checkReplyToken, plusTagOf } from '../core/reply-token';
+import { checkReplyToken, plusTagOf } from '../lib/reply-token';
 import type { Database } from '../db/client';
 import { findByReplyToken, type MessageRow } from '../db/messages';
 
@@ -12,7 +12,7 @@ export type AddressedReply =
   | { kind: 'rejected'; reason: string };
 
 /**
- * Reads a signed reply address (`<alias>+<token>@<domain>`, see src/core/reply-token.ts) from the
+ * Reads a signed reply address (`<alias>+<token>@<domain>`, see src/lib/reply-token.ts) from the
  * envelope recipient. A token-shaped tag whose MAC does not verify is `forged_reply_token`, one past
  * its expiry `expired_reply_token`, one Baton has no record of `unknown_reply_token`: each decides nothing.
  * @param now epoch seconds

@@ -1,10 +1,10 @@
 import { BatonError } from '../core/errors';
 import { evaluateCondition, ExpressionError, render } from '../core/expressions';
-import { sha256Hex } from '../core/hash';
+import { sha256Hex } from '../lib/hash';
 import { durationMs } from '../core/definition';
 import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth';
 import { SIGNATURE_HEADERS } from '../core/redact';
-import { verifySignature } from '../core/webhook-signatures';
+import { verifySignature } from '../lib/webhook-signatures';
 import { database } from '../db/client';
 import { BODY_REPLAY_WINDOW_MS, claimWebhookBody, recordDelivery } from '../db/deliveries';
 import { getWorkflowVersion } from '../db/workflows';

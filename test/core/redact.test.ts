@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approvalMessageId, checkApprovalMessageId, parseLinkExp } from '../../src/core/links';
+import { approvalMessageId, checkApprovalMessageId, parseLinkExp } from '../../src/lib/links';
 import { isSecretHeader, redactJson, redactText } from '../../src/core/redact';
 
 const SIG = 'EeepQ27OY7YOgjGU-QAdCZ1DqCykwo0GpC-ynWYpMk4';

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signLink } from '../../src/core/links';
+import { signLink } from '../../src/lib/links';
 import { linkSigningKey } from '../../src/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, startRun, stubOf, waitForRun, type RecordedMessage } from '../support/helpers';
 

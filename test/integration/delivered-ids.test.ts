@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { EmailMessage } from 'cloudflare:email';
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkReplyToken, plusTagOf, signReplyToken } from '../../src/core/reply-token';
+import { checkReplyToken, plusTagOf, signReplyToken } from '../../src/lib/reply-token';
 import { linkSigningKey } from '../../src/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, stubOf, waitForRun, type RecordedMessage } from '../support/helpers';
 

@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import PostalMime from 'postal-mime';
-import { sha256Hex } from '../../src/core/hash';
+import { sha256Hex } from '../../src/lib/hash';
 import { createApp } from '../../src/http/app';
 import { startRun as startRunDirect } from '../../src/triggers/start-run';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, TOKEN, type RecordedMessage } from '../support/helpers';

@@ -1,9 +1,9 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { eq } from 'drizzle-orm';
-import { fromBase64Url } from '../../core/base64url';
+import { fromBase64Url } from '../../lib/base64url';
 import { BatonError } from '../../core/errors';
-import { sha256, sha256Hex } from '../../core/hash';
+import { sha256, sha256Hex } from '../../lib/hash';
 import { database } from '../../db/client';
 import { apiKeys } from '../../db/schema';
 import type { AppEnv } from '../../env';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifySignature, type SignatureCheck } from '../../src/core/webhook-signatures';
+import { verifySignature, type SignatureCheck } from '../../src/lib/webhook-signatures';
 
 /** Vectors of test/fixtures/webhooks/SIGNATURES.md. */
 const enc = (s: string) => new TextEncoder().encode(s);

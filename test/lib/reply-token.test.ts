@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fromBase32, toBase32 } from '../../src/core/base32';
-import { checkReplyToken, MAX_ALIAS_FOR_TOKEN, plusTagOf, replyAddressFor, replyTokenKey, signReplyToken, withoutPlusTag } from '../../src/core/reply-token';
+import { fromBase32, toBase32 } from '../../src/lib/base32';
+import { checkReplyToken, MAX_ALIAS_FOR_TOKEN, plusTagOf, replyAddressFor, replyTokenKey, signReplyToken, withoutPlusTag } from '../../src/lib/reply-token';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const id = Uint8Array.from([1, 2, 3, 4, 5, 6, 7]);
