@@ -1,3 +1,5 @@
+import { toHex } from './encoding';
+
 /** SHA-256 (FIPS 180-4, via Web Crypto) of text (UTF-8) or bytes. */
 export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
   const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
@@ -6,5 +8,5 @@ export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
 
 /** SHA-256 as lower-case hex. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  return [...(await sha256(data))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  return toHex(await sha256(data));
 }

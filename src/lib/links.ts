@@ -1,5 +1,5 @@
 import type { Decision } from '../schemas/steps';
-import { fromBase64Url, toBase64Url } from './base64url';
+import { fromBase64Url, toBase64Url } from './encoding';
 
 /** What a signed approval link lets its holder do: one decision, as one assignee, until `exp`. */
 export interface LinkClaim {

@@ -1,4 +1,5 @@
 import { fromBase32, toBase32 } from './base32';
+import { toHex } from './encoding';
 
 /**
  * Signed reply addresses (`Reply-To: <alias>+<token>@<domain>`): a reply reaches the approval or
@@ -34,11 +35,10 @@ const KIND_LETTER: Record<ReplyTokenKind, string> = { approval: 'a', conversatio
 const TOKEN_FORM = /^([ac])([a-z2-7]{31})$/;
 const encoder = new TextEncoder();
 
-const hex = (bytes: Uint8Array) => [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
 
 async function mac(secret: string, kind: ReplyTokenKind, tenantId: string, id: Uint8Array, exp: number): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  const data = encoder.encode([LABEL, kind, tenantId, hex(id), String(exp)].join('\n'));
+  const data = encoder.encode([LABEL, kind, tenantId, toHex(id), String(exp)].join('\n'));
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, data)).subarray(0, MAC_BYTES);
 }
 
@@ -95,11 +95,11 @@ export async function checkReplyToken(secret: string, tenantId: string, token: s
   let diff = 0;
   for (let i = 0; i < MAC_BYTES; i++) diff |= expected[i]! ^ given[i]!;
   const verdict = diff !== 0 ? 'forged' : exp !== 0 && exp < now ? 'expired' : 'valid';
-  return { verdict, kind, id: hex(id), exp };
+  return { verdict, kind, id: toHex(id), exp };
 }
 
 /** The record key of a token id (lower-case hex), as {@link ReplyTokenCheck} gives it. */
-export const replyTokenKey = hex;
+export const replyTokenKey = toHex;
 
 /** The `+tag` of an address's local part (`chat+abc@x` → `abc`), or null when there is none. */
 export function plusTagOf(address: string): string | null {

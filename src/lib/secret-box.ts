@@ -5,6 +5,8 @@
  * does not decrypt.
  */
 
+import { fromBase64, toBase64 } from './encoding';
+
 const encoder = new TextEncoder();
 
 async function aesKey(secretsKey: string): Promise<CryptoKey> {
@@ -12,14 +14,17 @@ async function aesKey(secretsKey: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', raw, { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
 }
 
-const b64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
-const unb64 = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const unb64 = (text: string) => {
+  const bytes = fromBase64(text);
+  if (!bytes) throw new TypeError('sealed value is not base64');
+  return bytes;
+};
 
 /** Encrypts a value. @returns base64 ciphertext (with its tag) and nonce. */
 export async function seal(secretsKey: string, label: string, value: string): Promise<{ ciphertext: string; iv: string }> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(label) }, await aesKey(secretsKey), encoder.encode(value));
-  return { ciphertext: b64(new Uint8Array(sealed)), iv: b64(iv) };
+  return { ciphertext: toBase64(new Uint8Array(sealed)), iv: toBase64(iv) };
 }
 
 /** Decrypts a value sealed under the same key and label. @throws when the key, label or data differ. */

@@ -12,6 +12,8 @@
  *   timestamp in Unix seconds and within the tolerance (a captured delivery cannot be replayed later)
  */
 
+import { fromBase64, fromHex } from './encoding';
+
 export type SignatureScheme = 'github' | 'stripe' | 'slack' | 'hmac-sha256';
 
 export interface SignatureCheck {
@@ -37,18 +39,6 @@ export type SignatureVerdict = { ok: true } | { ok: false; reason: string };
 
 const encoder = new TextEncoder();
 
-function hexBytes(hex: string): Uint8Array | null {
-  if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex)) return null;
-  return Uint8Array.from(hex.match(/../g)!, (h) => parseInt(h, 16));
-}
-
-function base64Bytes(text: string): Uint8Array | null {
-  try {
-    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
 
 async function hmacValid(secret: string, data: Uint8Array, signature: Uint8Array | null): Promise<boolean> {
   if (!signature) return false;
@@ -74,7 +64,7 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
   if (c.scheme === 'github') {
     const value = h('x-hub-signature-256');
     if (!value) return missing('X-Hub-Signature-256');
-    const ok = value.startsWith('sha256=') && (await hmacValid(c.secret, c.body, hexBytes(value.slice(7))));
+    const ok = value.startsWith('sha256=') && (await hmacValid(c.secret, c.body, fromHex(value.slice(7))));
     return ok ? { ok } : { ok: false, reason: 'X-Hub-Signature-256 does not match the body' };
   }
   if (c.scheme === 'slack') {
@@ -83,7 +73,7 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
     if (!ts) return missing('X-Slack-Request-Timestamp');
     if (!value) return missing('X-Slack-Signature');
     if (!/^\d+$/.test(ts) || Math.abs(c.now - Number(ts)) > c.toleranceS) return { ok: false, reason: 'X-Slack-Request-Timestamp is outside the 5-minute window' };
-    const ok = value.startsWith('v0=') && (await hmacValid(c.secret, concat(`v0:${ts}:`, c.body), hexBytes(value.slice(3))));
+    const ok = value.startsWith('v0=') && (await hmacValid(c.secret, concat(`v0:${ts}:`, c.body), fromHex(value.slice(3))));
     return ok ? { ok } : { ok: false, reason: 'X-Slack-Signature does not match the body' };
   }
   if (c.scheme === 'stripe') {
@@ -95,7 +85,7 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
     if (!t || !/^\d+$/.test(t) || !v1.length) return { ok: false, reason: 'Stripe-Signature lacks t= or v1=' };
     if (Math.abs(c.now - Number(t)) > c.toleranceS) return { ok: false, reason: 'Stripe-Signature timestamp is outside the tolerance' };
     const signed = concat(`${t}.`, c.body);
-    for (const sig of v1) if (await hmacValid(c.secret, signed, hexBytes(sig))) return { ok: true };
+    for (const sig of v1) if (await hmacValid(c.secret, signed, fromHex(sig))) return { ok: true };
     return { ok: false, reason: 'no v1 signature in Stripe-Signature matches the body' };
   }
   const name = c.header ?? 'x-signature';
@@ -104,7 +94,7 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
   const prefix = c.prefix ?? '';
   if (!value.startsWith(prefix)) return { ok: false, reason: `${name} does not start with '${prefix}'` };
   const raw = value.slice(prefix.length);
-  const signature = c.encoding === 'base64' ? base64Bytes(raw) : hexBytes(raw);
+  const signature = c.encoding === 'base64' ? fromBase64(raw) : fromHex(raw);
   if (!c.timestampHeader) return (await hmacValid(c.secret, c.body, signature)) ? { ok: true } : { ok: false, reason: `${name} does not match the body` };
   const ts = h(c.timestampHeader);
   const stale = timestampProblem(c.timestampHeader, ts, c.now, c.toleranceS);

@@ -1,7 +1,7 @@
 import { SELF } from 'cloudflare:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { toBase64Url } from '../../src/lib/base64url';
+import { toBase64Url } from '../../src/lib/encoding';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, TOKEN, waitForRun } from '../support/helpers';
 
 const WAITING = `name: live-approval

@@ -1,4 +1,4 @@
-import { toBase64Url } from '../../src/lib/base64url';
+import { toBase64Url } from '../../src/lib/encoding';
 
 // The dashboard's one way to the HTTP API: the session's bearer token, JSON in and out, errors as ApiError.
 const TOKEN_KEY = 'baton.token';

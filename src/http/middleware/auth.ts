@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { eq } from 'drizzle-orm';
-import { fromBase64Url } from '../../lib/base64url';
+import { fromBase64Url } from '../../lib/encoding';
 import { BatonError } from '../../core/errors';
 import { sha256, sha256Hex } from '../../lib/hash';
 import { database } from '../../db/client';
