@@ -68,14 +68,14 @@ export function skip(step: StepState, reason: string, now: number): void {
 async function start(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
   const node = nodeOf(state, key);
   try {
-    if (node.step.if !== undefined && !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`))) {
+    if (node.step.if !== undefined && !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`, clock))) {
       skip(own(state, key), 'condition', clock.now);
       return;
     }
     if (node.kind === 'sleep' || node.kind === 'wait_for_event') return startWaiting(state, key, clock, commands);
     if (node.kind === 'approval') return await startApproval(state, key, clock, commands);
     if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach') return await startBlock(state, key, clock, commands);
-    const input = await renderLeafInput(state, key, node.step, node.path);
+    const input = await renderLeafInput(state, key, node.step, node.path, clock);
     own(state, key).input = input;
     dispatch(state, key, clock, commands);
   } catch (err) {
@@ -160,7 +160,7 @@ async function completeIfDone(state: RunState, clock: Clock, commands: Command[]
   if (!listDone(state, 'root', '', clock)) return;
   const template = state.definition.output ?? null;
   try {
-    const output = template === null ? listOutput(state, 'root', '') : await render(template, contextOf(state), 'output');
+    const output = template === null ? listOutput(state, 'root', '') : await render(template, contextOf(state), 'output', clock);
     Object.assign(state, { status: 'completed', output, endedAt: clock.now });
     commands.push({ type: 'CompleteRun', output });
   } catch (err) {

@@ -14,7 +14,7 @@ export async function startApproval(state: RunState, key: string, clock: Clock, 
   const step = own(state, key);
   const node = nodeOf(state, key);
   const spec = approvalOf(planOf(state), node.id)!;
-  const rendered = await render(spec.message, contextOf(state, key), `${node.path}.approval.message`);
+  const rendered = await render(spec.message, contextOf(state, key), `${node.path}.approval.message`, clock);
   const message = typeof rendered === 'string' ? rendered : JSON.stringify(rendered, null, 2);
   const round = step.attempt + 1;
   Object.assign(step, { status: 'waiting', attempt: round, votes: [] });

@@ -27,7 +27,7 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
   if ('parallel' in def) {
     for (const child of childLists(def, node.path)) enterList(state, child.list, suffix);
   } else if ('cases' in def) {
-    const value = await render(def.switch, contextOf(state, key), `${node.path}.switch`);
+    const value = await render(def.switch, contextOf(state, key), `${node.path}.switch`, clock);
     const caseKey = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
     const chosen = caseKey in def.cases ? `${node.id}:case:${caseKey}` : def.default ? `${node.id}:default` : undefined;
     for (const list of childLists(def, node.path)) {
@@ -45,7 +45,7 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
     step.branch = chosen;
     enterList(state, chosen, suffix);
   } else if ('do' in def) {
-    const items = await render(def.foreach, contextOf(state, key), `${node.path}.foreach`);
+    const items = await render(def.foreach, contextOf(state, key), `${node.path}.foreach`, clock);
     if (!Array.isArray(items)) {
       failStep(state, key, { code: 'expression_error', message: `${node.path}.foreach: expected a list, got ${items === null ? 'null' : typeof items}`, retryable: false }, clock, commands);
       return;

@@ -34,7 +34,7 @@ export async function advanceCompensation(state: RunState, clock: Clock, command
   if (!state.steps[compKey]) putStep(state, compKey, { status: 'pending', attempt: 0, attempts: [] });
   const node = plan.byId.get(compId)!;
   try {
-    const input = await renderLeafInput(state, compKey, node.step, node.path);
+    const input = await renderLeafInput(state, compKey, node.step, node.path, clock);
     own(state, compKey).input = input;
     dispatch(state, compKey, clock, commands);
   } catch (err) {

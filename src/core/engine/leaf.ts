@@ -16,13 +16,16 @@ export const DEFAULT_STEP_TIMEOUT_MS = 600_000;
  */
 export const REDISPATCH_AFTER_MS = 30_000;
 
-/** The leaf part of a step with `{{ }}` rendered: what an attempt sends. @throws ExpressionError */
-export async function renderLeafInput(state: RunState, key: string, step: Step, path: string): Promise<unknown> {
+/**
+ * The leaf part of a step with `{{ }}` rendered (`$now()` & co. read `clock`): what an attempt
+ * sends. @throws ExpressionError
+ */
+export async function renderLeafInput(state: RunState, key: string, step: Step, path: string, clock: Clock): Promise<unknown> {
   const context = contextOf(state, key);
-  if ('agent' in step) return render(step.input ?? null, context, `${path}.input`);
-  if ('workflow' in step) return render(step.input ?? {}, context, `${path}.input`);
-  if ('http' in step) return render(step.http, context, `${path}.http`);
-  if ('mcp' in step) return render(step.mcp, context, `${path}.mcp`);
+  if ('agent' in step) return render(step.input ?? null, context, `${path}.input`, clock);
+  if ('workflow' in step) return render(step.input ?? {}, context, `${path}.input`, clock);
+  if ('http' in step) return render(step.http, context, `${path}.http`, clock);
+  if ('mcp' in step) return render(step.mcp, context, `${path}.mcp`, clock);
   return null;
 }
 

@@ -1,3 +1,4 @@
+import type { ExpressionClock } from './clock';
 import { BudgetExceeded, ExpressionBudget } from './limits';
 import { evaluateBounded, parseTemplate, type Segment } from './template';
 
@@ -92,11 +93,13 @@ async function renderString(text: string, context: RunContext, path: string, bud
  * exactly one `{{ … }}` keeps the expression's type; other strings become text. All its expressions
  * share one budget ({@link EXPRESSION_LIMITS}): steps, depth, string, list and result sizes.
  * @param path where the value sits in the definition, e.g. `steps[1].input`, for errors.
+ * @param clock the run clock `$now()`, `$millis()` and `$random()` read (see {@link ExpressionClock});
+ * without one (outside a run), JSONata's own.
  * @throws {ExpressionError} when an expression fails to parse or evaluate, or exceeds the budget
  * (its message then starts with `expression budget exceeded` and names the limit).
  */
-export function render(value: unknown, context: RunContext, path: string): Promise<unknown> {
-  return renderWithin(value, context, path, new ExpressionBudget());
+export function render(value: unknown, context: RunContext, path: string, clock?: ExpressionClock): Promise<unknown> {
+  return renderWithin(value, context, path, new ExpressionBudget(undefined, clock));
 }
 
 async function renderWithin(value: unknown, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
@@ -126,10 +129,10 @@ export function conditionSource(condition: string): string {
 
 /**
  * Evaluates an `if:` condition with JSONata's own truthiness (`$boolean`): empty strings, empty
- * arrays, 0, null and missing values are false.
+ * arrays, 0, null and missing values are false. `clock` as for {@link render}.
  * @throws {ExpressionError} when the condition fails to parse or evaluate.
  */
-export async function evaluateCondition(condition: string, context: RunContext, path: string): Promise<boolean> {
-  const result = await evaluateExpression(`$boolean((${conditionSource(condition)}))`, context, path, new ExpressionBudget());
+export async function evaluateCondition(condition: string, context: RunContext, path: string, clock?: ExpressionClock): Promise<boolean> {
+  const result = await evaluateExpression(`$boolean((${conditionSource(condition)}))`, context, path, new ExpressionBudget(undefined, clock));
   return result === true;
 }

@@ -1,3 +1,4 @@
+import type { ExpressionClock } from './clock';
 /**
  * Bounds on every template evaluation, so no definition can stall the Worker or exhaust its memory
  * (an infinite recursion, a `$pad` of 10⁸ characters, a value that references one list a billion
@@ -54,7 +55,15 @@ export class ExpressionBudget {
   #steps: number;
   readonly #sizes = new WeakMap<object, number>();
 
-  constructor(readonly limits: typeof EXPRESSION_LIMITS = EXPRESSION_LIMITS) {
+  /**
+   * @param limits the bounds of this evaluation.
+   * @param clock the run clock `$now()`, `$millis()` and `$random()` read (see `clock.ts`); without
+   * one, JSONata's own (the host's time and `Math.random`).
+   */
+  constructor(
+    readonly limits: typeof EXPRESSION_LIMITS = EXPRESSION_LIMITS,
+    readonly clock?: ExpressionClock,
+  ) {
     this.#steps = limits.steps;
   }
 

@@ -1,5 +1,6 @@
 import jsonata from 'jsonata';
 import { BOUNDED_BUILTINS } from './builtins';
+import { CLOCK_BUILTINS } from './clock';
 import { BUDGET, budgetOf, EXPRESSION_LIMITS, ExpressionBudget, type Frame } from './limits';
 import { LinearRegExp } from './regex';
 
@@ -51,14 +52,21 @@ class BoundedMemo<T> {
 /** Compiled expressions, or the error a source gave (so a bad one is not parsed again). */
 const compiled = new BoundedMemo<{ expr: Expression } | { error: unknown }>(1_000_000);
 
-/** The bounded built-ins as JSONata function values, bound at each evaluation (made once). */
-let builtinBindings: Record<string, unknown> | undefined;
-const builtinsReady = (async () => {
-  const names = BOUNDED_BUILTINS.map((b) => b.name);
+/** JSONata function values of built-ins, made once (a holder expression returns them). */
+async function functionValues(builtins: readonly { name: string; signature: string; implementation: unknown }[]): Promise<Record<string, unknown>> {
+  const names = builtins.map((b) => b.name);
   const holder = jsonata(`[${names.map((n) => `$${n}`).join(', ')}]`);
-  for (const b of BOUNDED_BUILTINS) holder.registerFunction(b.name, b.implementation as never, b.signature);
+  for (const b of builtins) holder.registerFunction(b.name, b.implementation as never, b.signature);
   const values = (await holder.evaluate(null)) as unknown[];
-  builtinBindings = Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  return Object.fromEntries(names.map((n, i) => [n, values[i]]));
+}
+
+/** The bounded built-ins, bound at each evaluation; the clock ones when the budget has a clock. */
+let builtinBindings: Record<string, unknown> | undefined;
+let clockBindings: Record<string, unknown> | undefined;
+const builtinsReady = (async () => {
+  clockBindings = await functionValues(CLOCK_BUILTINS);
+  builtinBindings = await functionValues(BOUNDED_BUILTINS);
 })();
 
 /**
@@ -97,12 +105,12 @@ export function compile(source: string): Expression {
 
 /**
  * Evaluates an expression against `context`, spending from `budget` (shared by every expression
- * of one render). @throws {BudgetExceeded} past a limit, or the JSONata evaluation error.
+ * of one render); `$now()`, `$millis()` and `$random()` read the budget's clock when it has one. @throws {BudgetExceeded} past a limit, or the JSONata evaluation error.
  */
 export async function evaluateBounded(source: string, context: unknown, budget: ExpressionBudget): Promise<unknown> {
   const expr = compile(source);
   if (!builtinBindings) await builtinsReady;
-  return expr.evaluate(context, { ...builtinBindings, [BUDGET]: budget });
+  return expr.evaluate(context, { ...builtinBindings, ...(budget.clock ? clockBindings : undefined), [BUDGET]: budget });
 }
 
 function tryCompile(source: string): string | undefined {
