@@ -5,7 +5,8 @@ import { linkSigningKey, publicUrl, type AppEnv } from '../env';
 import { composeApprovalEmail } from './compose-approval';
 import { composeNote } from './compose-reply';
 import { newMessageId, sendRecorded, triggerEmail } from './mailer';
-import type { OutboxEntry } from './run-store';
+import { unreachable } from '../core/unreachable';
+import type { OutboxCommand } from './outbox-command';
 
 /**
  * The address a run's emails come from: the alias its email arrived at, else the workflow's first
@@ -40,20 +41,31 @@ async function mailRound(env: AppEnv, tenantId: string, state: RunState, approva
  * re-notifies on escalation; closes a decided round and tells the person whose email started the
  * run. Idempotent, so an outbox replay is harmless.
  */
-export async function carryOutApproval(env: AppEnv, tenantId: string, state: RunState, entry: Extract<OutboxEntry, { type: 'RequestApproval' | 'CloseApproval' | 'EscalateApproval' }>): Promise<void> {
+export async function carryOutApproval(env: AppEnv, tenantId: string, state: RunState, entry: Extract<OutboxCommand, { type: 'RequestApproval' | 'CloseApproval' | 'EscalateApproval' }>): Promise<void> {
   const db = database(env.DB);
-  if (entry.type === 'RequestApproval') {
-    await insertApproval(db, tenantId, state.workflow, entry.approval);
-    await mailRound(env, tenantId, state, entry.approval, 'request');
-    return;
+  switch (entry.type) {
+    case 'RequestApproval':
+      await insertApproval(db, tenantId, state.workflow, entry.approval);
+      await mailRound(env, tenantId, state, entry.approval, 'request');
+      return;
+    case 'EscalateApproval': {
+      const row = await getApproval(db, tenantId, entry.approvalId);
+      if (row?.status !== 'pending') return;
+      const approval: ApprovalRequest = { id: row.id, stepId: row.stepId, round: row.round, message: row.message, assignees: row.assignees, options: row.options as ApprovalRequest['options'], quorum: row.quorum, deadlineAt: row.deadline ? Date.parse(row.deadline) : null };
+      await mailRound(env, tenantId, state, approval, 'reminder', entry.to);
+      return;
+    }
+    case 'CloseApproval':
+      if (await getApproval(db, tenantId, entry.approvalId)) await closeRound(env, tenantId, state, entry);
+      return;
+    default:
+      unreachable(entry, 'approval command');
   }
-  const row = await getApproval(db, tenantId, entry.approvalId);
-  if (!row) return;
-  const approval: ApprovalRequest = { id: row.id, stepId: row.stepId, round: row.round, message: row.message, assignees: row.assignees, options: row.options as ApprovalRequest['options'], quorum: row.quorum, deadlineAt: row.deadline ? Date.parse(row.deadline) : null };
-  if (entry.type === 'EscalateApproval') {
-    if (row.status === 'pending') await mailRound(env, tenantId, state, approval, 'reminder', entry.to);
-    return;
-  }
+}
+
+/** Closes a decided round and tells the person whose email started the run. */
+async function closeRound(env: AppEnv, tenantId: string, state: RunState, entry: Extract<OutboxCommand, { type: 'CloseApproval' }>): Promise<void> {
+  const db = database(env.DB);
   if (!(await closeApproval(db, entry.approvalId, entry))) return;
   await audit(db, tenantId, { actor: entry.decidedBy ?? 'system', action: `approval.${entry.status}`, subject: entry.approvalId, details: { runId: state.runId, stepId: entry.stepId, comment: entry.comment ?? null } });
   const requester = triggerEmail(state);

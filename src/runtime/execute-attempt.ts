@@ -4,6 +4,7 @@ import { runMcpStep, type McpStepInput } from '../agents/mcp-step';
 import { database } from '../db/client';
 import { getAgentForStep } from '../db/agents';
 import { secretOf, type AppEnv } from '../env';
+import { unreachable } from '../core/unreachable';
 import { CircuitGate } from './circuit-gate';
 import type { Claim, Report } from './run-object';
 
@@ -22,8 +23,16 @@ export async function executeAttempt(env: AppEnv, runId: string, claim: Claim, h
   const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
   const timeout = AbortSignal.timeout(claim.timeoutMs);
   const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
-  if (claim.kind === 'http') return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
-  if (claim.kind === 'mcp') return { result: await runMcpStep(claim.input as McpStepInput, signal, host, claim.timeoutMs), provider: 'mcp' };
+  switch (claim.kind) {
+    case 'http': return { result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), provider: 'http' };
+    case 'mcp': return { result: await runMcpStep(claim.input as McpStepInput, signal, host, claim.timeoutMs), provider: 'mcp' };
+    case 'agent': return callStepAgent(env, runId, claim, host, background, idempotencyKey, signal, timeout, cancel);
+    default: return unreachable(claim.kind, 'step kind');
+  }
+}
+
+/** Calls the claimed attempt's agent through its circuit breaker. */
+async function callStepAgent(env: AppEnv, runId: string, claim: Claim, host: AgentHost, background: (p: Promise<unknown>) => void, idempotencyKey: string, signal: AbortSignal, timeout: AbortSignal, cancel?: AbortSignal): Promise<{ result: AgentResult; provider: string }> {
   const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
   if (!agent) return { result: { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } }, provider: 'none' };
   // Remote agents go through their circuit breaker; builtin tools cannot be down.

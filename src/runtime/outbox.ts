@@ -1,4 +1,5 @@
 import { BatonError } from '../core/errors';
+import { unreachable } from '../core/unreachable';
 import type { Command, RunState } from '../core/engine';
 import { database } from '../db/client';
 import { deleteEventWait, insertEventWait } from '../db/events';
@@ -8,7 +9,7 @@ import type { StepError } from '../schemas/errors';
 import { startRun, type ParentLink } from '../triggers/start-run';
 import { carryOutApproval } from './approval-mail';
 import { sendRunReply } from './mailer';
-import type { OutboxEntry } from './run-store';
+import type { OutboxCommand } from './outbox-command';
 
 interface Hooks {
   done(seqs: number[]): void;
@@ -17,8 +18,37 @@ interface Hooks {
   childFailed(report: { stepId: string; attempt: number; error: StepError }): Promise<void>;
 }
 
-type Pending = { seq: number; entry: OutboxEntry }[];
-const of = <T extends OutboxEntry['type']>(pending: Pending, type: T) => pending.filter((p) => p.entry.type === type) as { seq: number; entry: Extract<OutboxEntry, { type: T }> }[];
+type Pending = { seq: number; entry: OutboxCommand }[];
+type Of<T extends OutboxCommand['type']> = { seq: number; entry: Extract<OutboxCommand, { type: T }> }[];
+
+/** The outbox sorted into what is carried out together, in this order. */
+interface Sorted {
+  dispatches: Of<'DispatchStep'>;
+  children: Of<'StartChildRun'>;
+  waits: Of<'WaitForEvent'>;
+  stopWaits: Of<'StopWaiting'>;
+  /** In commit order: a round's request comes before its close. */
+  approvals: Of<'RequestApproval' | 'CloseApproval' | 'EscalateApproval'>;
+  mirrors: Of<'Mirror'>;
+  finishes: Of<'CompleteRun' | 'FailRun' | 'CancelRun'>;
+}
+
+function sortOut(pending: Pending): Sorted {
+  const sorted: Sorted = { dispatches: [], children: [], waits: [], stopWaits: [], approvals: [], mirrors: [], finishes: [] };
+  for (const { seq, entry } of pending) {
+    switch (entry.type) {
+      case 'DispatchStep': sorted.dispatches.push({ seq, entry }); break;
+      case 'StartChildRun': sorted.children.push({ seq, entry }); break;
+      case 'WaitForEvent': sorted.waits.push({ seq, entry }); break;
+      case 'StopWaiting': sorted.stopWaits.push({ seq, entry }); break;
+      case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval': sorted.approvals.push({ seq, entry }); break;
+      case 'Mirror': sorted.mirrors.push({ seq, entry }); break;
+      case 'CompleteRun': case 'FailRun': case 'CancelRun': sorted.finishes.push({ seq, entry }); break;
+      default: unreachable(entry, 'outbox command');
+    }
+  }
+  return sorted;
+}
 
 /**
  * Carries out a RunObject's outbox: Queue dispatches (batched), child runs, event waits, the D1
@@ -26,13 +56,13 @@ const of = <T extends OutboxEntry['type']>(pending: Pending, type: T) => pending
  * everything is idempotent, so a replay after a crash is harmless.
  */
 export async function carryOut(env: AppEnv, tenantId: string, state: RunState, pending: Pending, hooks: Hooks): Promise<void> {
-  const dispatches = of(pending, 'Dispatch');
+  const { dispatches, children, waits, stopWaits, approvals, mirrors, finishes } = sortOut(pending);
   if (dispatches.length) {
     const messages = dispatches.map(({ entry }) => ({ body: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt } satisfies StepMessage, contentType: 'json' as const }));
     for (let i = 0; i < messages.length; i += 100) await env.STEPS.sendBatch(messages.slice(i, i + 100));
     hooks.done(dispatches.map((p) => p.seq));
   }
-  for (const { seq, entry } of of(pending, 'StartChild')) {
+  for (const { seq, entry } of children) {
     try {
       await startRun(env, tenantId, {
         workflow: entry.workflow, version: entry.version, input: (entry.input ?? {}) as Record<string, unknown>,
@@ -49,26 +79,22 @@ export async function carryOut(env: AppEnv, tenantId: string, state: RunState, p
     hooks.done([seq]);
   }
   const db = database(env.DB);
-  for (const { seq, entry } of of(pending, 'Wait')) {
+  for (const { seq, entry } of waits) {
     await insertEventWait(db, tenantId, { runId: state.runId, stepId: entry.stepId, eventType: entry.eventType });
     hooks.done([seq]);
   }
-  for (const { seq, entry } of of(pending, 'StopWait')) {
+  for (const { seq, entry } of stopWaits) {
     await deleteEventWait(db, state.runId, entry.stepId);
     hooks.done([seq]);
   }
-  for (const p of pending) {
-    const { entry } = p;
-    if (entry.type !== 'RequestApproval' && entry.type !== 'CloseApproval' && entry.type !== 'EscalateApproval') continue;
+  for (const { seq, entry } of approvals) {
     await carryOutApproval(env, tenantId, state, entry);
-    hooks.done([p.seq]);
+    hooks.done([seq]);
   }
-  const mirrors = of(pending, 'Mirror');
   if (mirrors.length) {
     await mirrorRun(db, tenantId, state, new Set(mirrors.flatMap((p) => p.entry.steps)));
     hooks.done(mirrors.map((p) => p.seq));
   }
-  const finishes = of(pending, 'Finish');
   if (finishes.length) {
     await sendRunReply(env, tenantId, state);
     if (hooks.parent) await reportToParent(env, hooks.parent, state);
@@ -87,16 +113,31 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
   }
 }
 
-/** The outbox entries of commands; dispatches taken by the run's lane need no Queue message. */
-export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxEntry[] {
-  const outbox: OutboxEntry[] = [];
+/**
+ * The outbox of a decision's commands: each command with an effect outside the object, once; the
+ * run's end once (without its output, read from the state when carried out). Dispatches taken by
+ * the run's lane need no Queue message; timers are stored by the commit itself.
+ */
+export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxCommand[] {
+  const outbox: OutboxCommand[] = [];
+  let finished = false;
   for (const c of commands) {
-    if (c.type === 'DispatchStep' && !laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push({ type: 'Dispatch', stepId: c.stepId, attempt: c.attempt });
-    else if (c.type === 'StartChildRun') outbox.push({ type: 'StartChild', stepId: c.stepId, attempt: c.attempt, workflow: c.workflow, version: c.version, input: c.input });
-    else if (c.type === 'WaitForEvent') outbox.push({ type: 'Wait', stepId: c.stepId, eventType: c.eventType });
-    else if (c.type === 'StopWaiting') outbox.push({ type: 'StopWait', stepId: c.stepId });
-    else if (c.type === 'RequestApproval' || c.type === 'CloseApproval' || c.type === 'EscalateApproval') outbox.push(c);
+    switch (c.type) {
+      case 'DispatchStep':
+        if (!laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push(c);
+        break;
+      case 'StartChildRun': case 'WaitForEvent': case 'StopWaiting': case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval':
+        outbox.push(c);
+        break;
+      case 'CompleteRun': case 'FailRun': case 'CancelRun':
+        if (!finished) outbox.push(c.type === 'CompleteRun' ? { type: 'CompleteRun', output: undefined } : c);
+        finished = true;
+        break;
+      case 'SetTimer': case 'CancelTimer':
+        break;
+      default:
+        unreachable(c, 'command');
+    }
   }
-  if (commands.some((c) => c.type === 'CompleteRun' || c.type === 'FailRun' || c.type === 'CancelRun')) outbox.push({ type: 'Finish' });
   return outbox;
 }

@@ -9,7 +9,7 @@ import { carryOut, outboxOf } from './outbox';
 import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
 import { RunAlarm } from './run-alarm';
 import { RunLane } from './run-lane';
-import { RunStore, type OutboxEntry } from './run-store';
+import { RunStore } from './run-store';
 import { RunWatchers } from './run-watchers';
 
 export type { AttemptRef, Claim, Report } from './attempts';

@@ -1,15 +1,7 @@
 import type { Command, RunState, StepState } from '../core/engine';
 import type { Timer } from '../core/engine';
-
-/** Outbox entries: what must happen outside the object after a state change was persisted. */
-export type OutboxEntry =
-  | { type: 'Dispatch'; stepId: string; attempt: number }
-  | { type: 'StartChild'; stepId: string; attempt: number; workflow: string; version?: number; input: unknown }
-  | { type: 'Wait'; stepId: string; eventType: string }
-  | { type: 'StopWait'; stepId: string }
-  | { type: 'Mirror'; steps: string[] }
-  | { type: 'Finish' }
-  | Extract<Command, { type: 'RequestApproval' | 'CloseApproval' | 'EscalateApproval' }>;
+import { unreachable } from '../core/unreachable';
+import { outboxCommandOf, type OutboxCommand } from './outbox-command';
 
 /**
  * The RunObject's SQLite storage: the run (one row) and each step instance (one row each, so large
@@ -63,7 +55,7 @@ export class RunStore {
    * @param lane the attempt this decision hands to the object's own lane, recorded as `lane` so a
    * new instance finds it after a crash.
    */
-  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxEntry[], lane?: { stepId: string; attempt: number }): void {
+  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxCommand[], lane?: { stepId: string; attempt: number }): void {
     this.storage.transactionSync(() => {
       if (lane) this.put('lane', lane);
       const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, ...meta } = state;
@@ -72,18 +64,30 @@ export class RunStore {
       for (const key of changedSteps) {
         this.sql.exec('INSERT INTO steps (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(steps[key]));
       }
-      for (const command of commands) {
-        if (command.type === 'SetTimer') {
-          const t = command.timer;
-          this.sql.exec('INSERT INTO timers (id, at, timer) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, timer = excluded.timer', t.id, t.at, JSON.stringify(t));
-        } else if (command.type === 'CancelTimer') {
-          this.sql.exec('DELETE FROM timers WHERE id = ?', command.timerId);
-        }
-      }
+      for (const command of commands) this.storeTimer(command);
       for (const entry of outbox) this.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(entry));
     });
     this.cache = state;
     this.fixedStored = true;
+  }
+
+  /** Stores a timer command; every other command goes to the outbox (see `outboxOf`). */
+  private storeTimer(command: Command): void {
+    switch (command.type) {
+      case 'SetTimer': {
+        const t = command.timer;
+        this.sql.exec('INSERT INTO timers (id, at, timer) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, timer = excluded.timer', t.id, t.at, JSON.stringify(t));
+        return;
+      }
+      case 'CancelTimer':
+        this.sql.exec('DELETE FROM timers WHERE id = ?', command.timerId);
+        return;
+      case 'DispatchStep': case 'StartChildRun': case 'WaitForEvent': case 'StopWaiting': case 'CompleteRun': case 'FailRun': case 'CancelRun':
+      case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval':
+        return;
+      default:
+        unreachable(command, 'command');
+    }
   }
 
   /** Timers due at `now` (epoch ms), removed from storage. */
@@ -98,8 +102,10 @@ export class RunStore {
     return row?.at ?? null;
   }
 
-  outbox(): { seq: number; entry: OutboxEntry }[] {
-    return this.sql.exec<{ seq: number; entry: string }>('SELECT seq, entry FROM outbox ORDER BY seq').toArray().map((r) => ({ seq: r.seq, entry: JSON.parse(r.entry) }));
+  /** The outbox in commit order; rows of the shape used before one vocabulary are translated. */
+  outbox(): { seq: number; entry: OutboxCommand }[] {
+    const rows = this.sql.exec<{ seq: number; entry: string }>('SELECT seq, entry FROM outbox ORDER BY seq').toArray();
+    return rows.map((r) => ({ seq: r.seq, entry: outboxCommandOf(JSON.parse(r.entry), this.state()) }));
   }
 
   /** Removes carried-out outbox entries. */

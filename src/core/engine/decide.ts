@@ -10,6 +10,7 @@ import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
 import { beginDecision, own, ownedSteps } from './steps';
 import { cancelTimer, setTimer } from './timers';
+import { unreachable } from '../unreachable';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
 type Handler<E extends RunEvent> = (state: RunState, event: E, clock: Clock, commands: Command[]) => Promise<void> | void;
@@ -117,29 +118,40 @@ const handlers: Handlers = {
 
   TimerFired: async (state, { timer }, clock, commands) => {
     const step = state.steps[timer.stepId];
-    if (timer.kind === 'run_timeout') {
-      if (timer.attempt !== (state.restarts ?? 0)) return; // the timeout of the run before a restart
-      failRun(state, { code: 'run_timeout', message: `the run did not finish within ${state.definition.timeout}`, retryable: false }, clock, commands);
-    } else if (timer.kind === 'step_timeout') {
-      if (!isCurrent(state, timer.stepId, timer.attempt)) return;
-      const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
-      attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, clock, commands);
-    } else if (timer.kind === 'approval_deadline' || timer.kind === 'approval_escalate') {
-      if (!approvalTimer(state, timer, clock, commands)) return;
-    } else if (timer.kind === 'unclaimed') {
-      if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined) redispatch(state, timer.stepId, clock, commands);
-      return;
-    } else if (timer.kind === 'retry') {
-      if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
-      dispatch(state, timer.stepId, clock, commands);
-    } else if (step?.status === 'waiting') {
-      if (timer.kind === 'sleep') succeed(state, timer.stepId, null, clock);
-      else {
+    switch (timer.kind) {
+      case 'run_timeout':
+        if (timer.attempt !== (state.restarts ?? 0)) return; // the timeout of the run before a restart
+        failRun(state, { code: 'run_timeout', message: `the run did not finish within ${state.definition.timeout}`, retryable: false }, clock, commands);
+        break;
+      case 'step_timeout': {
+        if (!isCurrent(state, timer.stepId, timer.attempt)) return;
+        const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
+        attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, clock, commands);
+        break;
+      }
+      case 'approval_deadline': case 'approval_escalate':
+        if (!approvalTimer(state, timer, clock, commands)) return;
+        break;
+      case 'unclaimed':
+        if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined) redispatch(state, timer.stepId, clock, commands);
+        return;
+      case 'retry':
+        if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
+        dispatch(state, timer.stepId, clock, commands);
+        break;
+      case 'sleep':
+        if (step?.status !== 'waiting') return;
+        succeed(state, timer.stepId, null, clock);
+        break;
+      case 'event_timeout':
+        if (step?.status !== 'waiting') return;
         commands.push({ type: 'StopWaiting', stepId: timer.stepId });
         own(state, timer.stepId).attempts.at(-1)!.status = 'failed';
         failStep(state, timer.stepId, { code: 'timeout', message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`, retryable: false }, clock, commands);
-      }
-    } else return;
+        break;
+      default:
+        unreachable(timer.kind, 'timer kind');
+    }
     await advance(state, clock, commands);
   },
 
