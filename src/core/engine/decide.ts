@@ -171,7 +171,7 @@ const handlers: Handlers = {
       if (step.status !== 'waiting' || !('wait_for_event' in def) || def.wait_for_event.type !== event.eventType) continue;
       try {
         const context = { ...contextOf(state, key), event: event.data };
-        if (def.wait_for_event.match && !(await evaluateCondition(def.wait_for_event.match, context, `${nodeOf(state, key).path}.wait_for_event.match`))) continue;
+        if (def.wait_for_event.match && !(await evaluateCondition(def.wait_for_event.match, context, `${nodeOf(state, key).path}.wait_for_event.match`, clock))) continue;
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
         continue;
