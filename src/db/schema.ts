@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { AgentProvider, MessageDirection, MessageStatus, Role, RunStatus, StepStatus, AttemptStatus, TriggerType } from '../schemas/enums';
+import { AgentProvider, ApprovalStatus, MessageDirection, MessageStatus, Role, RunStatus, StepStatus, AttemptStatus, TriggerType } from '../schemas/enums';
 
 /**
  * D1 tables: the catalogue (workflows, versions, triggers, agents, secrets, API keys) and the index
@@ -194,7 +194,7 @@ export const approvals = sqliteTable('approvals', {
   assignees: text('assignees', { mode: 'json' }).$type<string[]>().notNull(),
   quorum: integer('quorum').notNull(),
   deadline: text('deadline'),
-  status: text('status', { enum: ['pending', 'approved', 'rejected', 'changes_requested', 'cancelled'] }).notNull(),
+  status: text('status', { enum: values(ApprovalStatus) }).notNull(),
   decidedBy: text('decided_by'),
   comment: text('comment'),
   decidedAt: text('decided_at'),

@@ -4,6 +4,18 @@ import { z } from 'zod';
 export const RunStatus = z.enum(['queued', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled']);
 export type RunStatus = z.infer<typeof RunStatus>;
 
+/** Run statuses after which a run never changes again (its end). */
+export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+
+/** True for a run status in {@link ENDED_RUN_STATUSES}. */
+export function isEndedRunStatus(status: string): boolean {
+  return (ENDED_RUN_STATUSES as readonly string[]).includes(status);
+}
+
+/** State of one approval round: `pending` until decided, then how it closed. */
+export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'changes_requested', 'cancelled']);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
 /** Lifecycle of one step within a run (CONTRACT.md "Step status"). */
 export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated']);
 export type StepStatus = z.infer<typeof StepStatus>;

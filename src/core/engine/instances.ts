@@ -1,3 +1,4 @@
+import { isEndedRunStatus } from '../../schemas/enums';
 import type { WorkflowDefinition } from '../../schemas/definition';
 import { buildPlan, type Plan, type PlanNode } from '../definition/plan';
 import { namesReadBy, type RunContext } from '../expressions';
@@ -49,7 +50,7 @@ export function isTerminal(step: SharedStep): boolean {
 
 /** True when the run will not change again. */
 export function isRunTerminal(state: RunState): boolean {
-  return ['completed', 'failed', 'cancelled'].includes(state.status);
+  return isEndedRunStatus(state.status);
 }
 
 /** Creates pending instances for every step of a list (idempotent). */

@@ -1,5 +1,5 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
-import type { AttemptStatus, RunStatus, StepStatus, TriggerType } from '../../schemas/enums';
+import type { ApprovalStatus, AttemptStatus, RunStatus, StepStatus, TriggerType } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
 import type { Decision as Choice } from '../../schemas/steps';
 
@@ -157,7 +157,7 @@ export interface ApprovalRequest {
   deadlineAt: number | null;
 }
 
-export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'changes_requested' | 'cancelled';
+export type { ApprovalStatus };
 
 /** One assignee's (or the API's, or the deadline's) decision on an approval round. */
 export interface Vote {

@@ -2,13 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { auditOf, getApproval, listApprovals, type ApprovalRow } from '../../db/approvals';
 import { database } from '../../db/client';
 import { BatonError } from '../../core/errors';
+import { ApprovalStatus } from '../../schemas/enums';
 import { Decision } from '../../schemas/steps';
 import { decideApproval } from '../../triggers/decide-approval';
 import { router } from '../context';
 
 export const approvalRoutes = router();
 
-const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'changes_requested', 'cancelled']);
 const json = (description: string) => ({ description, content: { 'application/json': { schema: z.unknown() } } });
 
 /** An approval round as the API answers it (CONTRACT.md). */

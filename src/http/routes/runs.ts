@@ -4,7 +4,7 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
 import { runMessages } from '../../db/messages';
 import { getRunRow, listRuns } from '../../db/runs';
-import { RunStatus, TriggerType } from '../../schemas/enums';
+import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
 import { messageDetail, runSummary, runView } from '../views';
 
@@ -41,7 +41,7 @@ async (c) => {
   return c.json(runView(state), 200);
 });
 
-const ENDED = ['completed', 'failed', 'cancelled'];
+const ENDED: string[] = [...ENDED_RUN_STATUSES];
 const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled', restart: 'restarted' } as const;
 /** Which run statuses each action refuses (409). */
 const REFUSED: Record<'pause' | 'resume' | 'cancel' | 'restart', string[]> = { pause: ENDED, resume: ENDED, cancel: ENDED, restart: ['queued', 'running', 'waiting', 'paused', 'completed'] };
