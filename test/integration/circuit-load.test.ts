@@ -32,7 +32,7 @@ async function outcomes(workflow: string, runIds: string[], timeoutMs: number): 
   }
   const runs: RunBody[] = [];
   for (const id of runIds) runs.push(await waitForRun(id));
-  const count = (keys: string[]) => keys.reduce<Record<string, number>>((n, k) => ((n[k] = (n[k] ?? 0) + 1), n), {});
+  const count = (keys: string[]) => keys.reduce<Record<string, number>>((n, k) => ({ ...n, [k]: (n[k] ?? 0) + 1 }), {});
   return { runs, byStatus: count(runs.map((r) => r.status)), byError: count(runs.flatMap((r) => (r.error ? [r.error.code] : []))) };
 }
 

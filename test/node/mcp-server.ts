@@ -17,7 +17,10 @@ const sessions = new Map<string, StreamableHTTPServerTransport>();
 
 function statsOf(endpoint: string): McpStats {
   let stats = mcpStats.get(endpoint);
-  if (!stats) mcpStats.set(endpoint, (stats = { sessions: 0, deletes: 0, calls: {} }));
+  if (!stats) {
+    stats = { sessions: 0, deletes: 0, calls: {} };
+    mcpStats.set(endpoint, stats);
+  }
   return stats;
 }
 

@@ -13,6 +13,7 @@ function asBrowserReads(value: string): string {
     .replace(/&#x([0-9a-f]+);?/gi, (_, hex) => String.fromCodePoint(parseInt(hex, 16)))
     .replace(/&#(\d+);?/g, (_, dec) => String.fromCodePoint(Number(dec)))
     .replace(/&colon;/gi, ':').replace(/&tab;|&newline;/gi, '')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: browsers drop these in a URL scheme
     .replace(/[\x00-\x20\x7f]+/g, '').toLowerCase();
 }
 

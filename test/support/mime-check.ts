@@ -30,14 +30,18 @@ function checkEntity(lines: string[], where: string, problems: string[]): void {
   const type = headers.get('content-type') ?? 'text/plain';
   const boundary = /boundary="?([^";\s]+)"?/i.exec(type)?.[1];
   if (/^multipart\//i.test(type)) {
-    if (!boundary) return void problems.push(`${where}: multipart without boundary`);
-    partsOf(body, boundary).forEach((part, i) => checkEntity(part, `${where} part ${i + 1}`, problems));
+    if (!boundary) {
+      problems.push(`${where}: multipart without boundary`);
+      return;
+    }
+    for (const [i, part] of partsOf(body, boundary).entries()) checkEntity(part, `${where} part ${i + 1}`, problems);
     return;
   }
   const cte = (headers.get('content-transfer-encoding') ?? '7bit').trim().toLowerCase();
   body.forEach((line, i) => {
     const at = `${where} body line ${i + 1}`;
     if (octets(line) > 998) problems.push(`${at}: ${octets(line)} octets > 998`);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: 8-bit means outside US-ASCII (RFC 2045 §2.7)
     const eightBit = /[^\x00-\x7f]/.test(line);
     if (cte === '7bit' && eightBit) problems.push(`${at}: 8-bit data under Content-Transfer-Encoding 7bit`);
     if (cte === 'quoted-printable' && (eightBit || line.length > 76)) problems.push(`${at}: not quoted-printable (8-bit or > 76 characters)`);

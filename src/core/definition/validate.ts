@@ -34,7 +34,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   const shallow = ShallowWorkflow.safeParse(raw);
   if (!shallow.success) return { ok: false, issues: zodIssues(shallow.error) };
   const stepIssues: Issue[] = [];
-  shallow.data.steps.forEach((step, i) => checkStep(step, `steps[${i}]`, stepIssues));
+  for (const [i, step] of shallow.data.steps.entries()) checkStep(step, `steps[${i}]`, stepIssues);
   if (stepIssues.length) return { ok: false, issues: stepIssues };
   const parsed = WorkflowDefinition.safeParse(raw);
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
@@ -86,7 +86,7 @@ function checkStep(raw: unknown, path: string, issues: Issue[]): void {
     return;
   }
   for (const child of childLists(result.data as never, path)) {
-    child.steps.forEach((s, i) => checkStep(s, child.list.includes('#') ? child.path : `${child.path}[${i}]`, issues));
+    for (const [i, s] of child.steps.entries()) checkStep(s, child.list.includes('#') ? child.path : `${child.path}[${i}]`, issues);
   }
 }
 
@@ -150,15 +150,15 @@ function plannedFeatureIssues(raw: unknown): Issue[] {
       if (kind in step) issues.push({ path: `${path}.${kind}`, message: `'${kind}' steps are not available in this version of Baton` });
     }
     const s = step as Record<string, unknown>;
-    if (Array.isArray(s.parallel)) s.parallel.forEach((c, i) => visit(c, `${path}.parallel[${i}]`));
-    if (Array.isArray(s.do)) s.do.forEach((c, i) => visit(c, `${path}.do[${i}]`));
-    if (Array.isArray(s.default)) s.default.forEach((c, i) => visit(c, `${path}.default[${i}]`));
+    if (Array.isArray(s.parallel)) for (const [i, c] of s.parallel.entries()) visit(c, `${path}.parallel[${i}]`);
+    if (Array.isArray(s.do)) for (const [i, c] of s.do.entries()) visit(c, `${path}.do[${i}]`);
+    if (Array.isArray(s.default)) for (const [i, c] of s.default.entries()) visit(c, `${path}.default[${i}]`);
     if (s.cases && typeof s.cases === 'object') {
-      for (const [key, list] of Object.entries(s.cases)) if (Array.isArray(list)) list.forEach((c, i) => visit(c, `${path}.cases.${key}[${i}]`));
+      for (const [key, list] of Object.entries(s.cases)) if (Array.isArray(list)) for (const [i, c] of list.entries()) visit(c, `${path}.cases.${key}[${i}]`);
     }
   };
   const { steps, triggers } = raw as { steps?: unknown; triggers?: unknown };
-  if (Array.isArray(steps)) steps.forEach((step, i) => visit(step, `steps[${i}]`));
+  if (Array.isArray(steps)) for (const [i, step] of steps.entries()) visit(step, `steps[${i}]`);
   if (Array.isArray(triggers)) {
     triggers.forEach((trigger, i) => {
       if (!trigger || typeof trigger !== 'object') return;

@@ -35,7 +35,7 @@ function activeScopes(state: RunState): Scope[] {
     if (step.status !== 'running') continue;
     const node = nodeOf(state, key);
     const { suffix } = parseKey(key);
-    if (node.kind === 'parallel') childLists(node.step, node.path).forEach((c) => scopes.push({ list: c.list, suffix }));
+    if (node.kind === 'parallel') for (const c of childLists(node.step, node.path)) scopes.push({ list: c.list, suffix });
     else if (node.kind === 'switch' && step.branch) scopes.push({ list: step.branch, suffix });
     // Iterations below `settledBelow` have ended: nothing in them can start.
     else if (node.kind === 'foreach') for (let i = step.settledBelow ?? 0; i < (step.started ?? 0); i++) scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });

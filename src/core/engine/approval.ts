@@ -66,12 +66,16 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
   commands.push({ type: 'CloseApproval', approvalId: approvalId(state, key, round), stepId: key, status: CLOSED_AS[decision], decidedBy: by, ...(comment ? { comment } : {}) });
   const output = { decision, comment: comment ?? null, decidedBy: by, decidedAt: new Date(clock.now).toISOString() };
   step.comment = comment ?? ''; // `{{ <id>.comment }}` is the latest decision's
-  if (decision === 'approve') return succeed(state, key, output, clock);
+  if (decision === 'approve') {
+    succeed(state, key, output, clock);
+    return;
+  }
   const attempt = step.attempts.at(-1)!;
   if (decision === 'reject') {
     Object.assign(attempt, { status: 'failed', endedAt: clock.now });
     step.output = output;
-    return failStep(state, key, { code: 'rejected', message: `rejected by ${by}${comment ? `: ${comment}` : ''}`, retryable: false }, clock, commands);
+    failStep(state, key, { code: 'rejected', message: `rejected by ${by}${comment ? `: ${comment}` : ''}`, retryable: false }, clock, commands);
+    return;
   }
   Object.assign(attempt, { status: 'succeeded', endedAt: clock.now });
   const { suffix } = parseKey(key);

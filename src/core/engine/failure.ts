@@ -26,7 +26,10 @@ export function failStep(state: RunState, key: string, error: StepError, clock: 
     }
   }
   const parent = parentKey(state, key);
-  if (!parent) return failRun(state, { ...error, stepId: key }, clock, commands);
+  if (!parent) {
+    failRun(state, { ...error, stepId: key }, clock, commands);
+    return;
+  }
   if (nodeOf(state, parent).kind === 'parallel') return;
   cancelSubtree(state, parent, clock, commands);
   failStep(state, parent, { code: error.code, message: `${key}: ${error.message}`, retryable: false }, clock, commands);

@@ -26,7 +26,7 @@ function collect(node: unknown, atRoot: boolean, reads: Reads): void {
   } else if (n.type === 'variable' && (n.value === '' || n.value === '$')) {
     reads.whole = true;
   } else if (n.type === 'path' && Array.isArray(n.steps)) {
-    n.steps.forEach((step, i) => collect(step, atRoot && i === 0, reads));
+    for (const [i, step] of n.steps.entries()) collect(step, atRoot && i === 0, reads);
   }
   for (const [key, child] of Object.entries(n)) {
     if (key === 'steps' && n.type === 'path') continue;
@@ -73,7 +73,10 @@ export function namesReadBy(step: object): Set<string> | null {
   };
   const visit = (value: unknown, isCondition: boolean): void => {
     if (typeof value === 'string') {
-      if (isCondition) return add(conditionSource(value));
+      if (isCondition) {
+        add(conditionSource(value));
+        return;
+      }
       const parsed = parseTemplate(value);
       if ('error' in parsed) bounded = false;
       else for (const segment of parsed.segments) if (segment.kind === 'expr') add(segment.source);
@@ -94,7 +97,10 @@ export function namesReadBy(step: object): Set<string> | null {
 export function unsupportedIn(source: string): string[] {
   const problems: string[] = [];
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (!node || typeof node !== 'object' || node instanceof RegExp) return;
     const n = node as Node;
     if (n.type === 'regex' && n.value instanceof RegExp) {
@@ -151,7 +157,7 @@ export function scanTemplates(value: unknown, path: string, asCondition = false)
         for (const message of unsupportedIn(segment.source)) problems.push({ path: p, message });
       }
     } else if (Array.isArray(v)) {
-      v.forEach((item, i) => visit(item, `${p}[${i}]`));
+      for (const [i, item] of v.entries()) visit(item, `${p}[${i}]`);
     } else if (v && typeof v === 'object') {
       for (const [key, item] of Object.entries(v)) visit(item, `${p}.${key}`);
     }

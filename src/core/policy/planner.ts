@@ -80,7 +80,7 @@ function levels(plan: Plan, list: string): string[][] {
     if (node.isErrorHandler) continue;
     const l = Math.max(-1, ...node.deps.map((d) => level.get(d) ?? -1)) + 1;
     level.set(id, l);
-    (out[l] ??= []).push(id);
+    out[l] = [...(out[l] ?? []), id];
   }
   return out;
 }
