@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -9,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
  * by the real dependency-cruiser on small probe trees: each forbidden import fails `npm run lint` with
  * the rule's name, and the allowed directions pass.
  */
-const repo = resolve(__dirname, '../..');
+const repo = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const cli = join(repo, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs');
 const roots: string[] = [];
 
