@@ -34,6 +34,7 @@ export class RunMirror {
   /** The mirror of a state with `status` was written just now. */
   wrote(status: string): void {
     this.written = { at: Date.now(), status };
+    this.dueAt = null;
   }
 
   /** A mirror waits `ms`: `flush` is called then (once per deferral), and the alarm is asked for later. */
