@@ -1,4 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import { LRUCache } from 'lru-cache';
 import type { AgentRecord } from '../schemas/agent';
 import type { Database } from './client';
 import { agents } from './schema';
@@ -21,7 +22,11 @@ export async function getAgent(db: Database, tenantId: string, name: string): Pr
 /** How long a step executor reuses an agent record it read, ms: registry changes reach steps within this. */
 export const AGENT_CACHE_MS = 5_000;
 
-const cached = new Map<string, { agent: Promise<AgentRecord | null>; at: number }>();
+/** Most agent records (`<tenant>:<name>`) one isolate keeps; the least recently used are read again. */
+export const AGENT_CACHE_MAX = 1_000;
+
+/** No timers (`ttlAutopurge: false`, `ttlResolution: 0`): an entry expires when read, so nothing keeps the isolate busy. */
+const cached = new LRUCache<string, Promise<AgentRecord | null>>({ max: AGENT_CACHE_MAX, ttl: AGENT_CACHE_MS, ttlAutopurge: false, ttlResolution: 0, perf: Date });
 
 /**
  * One agent by name, for step execution: read once per {@link AGENT_CACHE_MS} per isolate instead
@@ -30,10 +35,10 @@ const cached = new Map<string, { agent: Promise<AgentRecord | null>; at: number 
 export function getAgentForStep(db: Database, tenantId: string, name: string): Promise<AgentRecord | null> {
   const key = `${tenantId}:${name}`;
   const hit = cached.get(key);
-  if (hit && Date.now() - hit.at < AGENT_CACHE_MS) return hit.agent;
+  if (hit) return hit;
   const agent = getAgent(db, tenantId, name);
-  cached.set(key, { agent, at: Date.now() });
-  agent.catch(() => cached.delete(key));
+  cached.set(key, agent);
+  agent.catch(() => cached.peek(key) === agent && cached.delete(key));
   return agent;
 }
 

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { CircuitState, Outcomes } from '../core/policy/circuit';
 import { circuitOf, type AppEnv } from '../env';
 
@@ -16,13 +17,23 @@ export const OUTCOME_BATCH_MS = 250;
  */
 export const STALE_SEND_MS = 4 * OUTCOME_BATCH_MS;
 
-/** Last circuit state this isolate saw per `<tenant>:<agent>`, with when (epoch ms). */
-const seen = new Map<string, { state: CircuitState['state']; at: number }>();
-/** Outcomes not yet sent, and the send loop with when it last made progress (epoch ms), per `<tenant>:<agent>`. */
+/** Most agents (`<tenant>:<agent>`) whose circuit this isolate remembers; the least recently used are forgotten (and asked again). */
+export const GATE_CACHE_MAX = 1_000;
+
+/**
+ * A `closed` circuit this isolate saw lately, per `<tenant>:<agent>`, trusted for
+ * {@link CLOSED_TRUST_MS}. No timers (`ttlAutopurge: false`, `ttlResolution: 0`): an entry
+ * expires when read, so nothing keeps the isolate busy.
+ */
+const trustedClosed = new LRUCache<string, true>({ max: GATE_CACHE_MAX, ttl: CLOSED_TRUST_MS, ttlAutopurge: false, ttlResolution: 0, perf: Date });
+/** An acquire in flight per `<tenant>:<agent>`, so a fan-out asks once. */
+const firstAsk = new LRUCache<string, Promise<CircuitState['state']>>({ max: GATE_CACHE_MAX });
+/**
+ * Outcomes not yet sent, and the send loop with when it last made progress (epoch ms), per
+ * `<tenant>:<agent>`. Not caches: queues of counts that must reach the circuit, emptied by their loop.
+ */
 const unsent = new Map<string, Outcomes>();
 const sending = new Map<string, { beat: number }>();
-/** An acquire in flight per `<tenant>:<agent>`, so a fan-out asks once. */
-const firstAsk = new Map<string, Promise<CircuitState['state']>>();
 
 /**
  * The gate in front of a remote agent call, with a local view of its circuit breaker: a circuit
@@ -56,8 +67,7 @@ export class CircuitGate {
 
   /** @returns whether the call may go now, else how long to wait (ms). */
   async acquire(): Promise<{ allowed: boolean; retryAfterMs?: number }> {
-    const known = seen.get(this.key);
-    if (known?.state === 'closed' && Date.now() - known.at < CLOSED_TRUST_MS) return { allowed: true };
+    if (trustedClosed.get(this.key)) return { allowed: true };
     // Concurrent calls (a fan-out) wait for one answer; only a closed circuit is shared this way.
     const asking = firstAsk.get(this.key);
     if (asking && (await asking.catch(() => null)) === 'closed') return { allowed: true };
@@ -122,6 +132,7 @@ export class CircuitGate {
   }
 
   private saw(state: CircuitState['state']): void {
-    seen.set(this.key, { state, at: Date.now() });
+    if (state === 'closed') trustedClosed.set(this.key, true);
+    else trustedClosed.delete(this.key);
   }
 }

@@ -1,6 +1,13 @@
 import type { AttemptRef, Claim, Report } from './attempts';
 
 /**
+ * While the lane executes an attempt, the alarm wakes the object at least this often, ms. Should
+ * the process die mid-call, that wake-up is a new instance: it finds the lane's attempt recorded
+ * and executes it again at once, with the same idempotency key (the attempt was never reported).
+ */
+export const LANE_WATCH_MS = 5_000;
+
+/**
  * A run's own lane: its RunObject executes one attempt at a time itself, so a sequential chain
  * pays no Queue hop and no Worker-to-object call per step; attempts that become ready while the
  * lane is busy (a fan-out's other branches) go through the Queue. One at a time keeps the object
@@ -9,11 +16,13 @@ import type { AttemptRef, Claim, Report } from './attempts';
  * An attempt is claimed (recorded as started, and recorded as the lane's) in the decision that
  * hands it to the lane, before its call; should the object die mid-call, its next instance
  * executes it again with the same idempotency key (`RunObject`, woken by the alarm at the latest
- * `LANE_WATCH_MS` later).
+ * {@link LANE_WATCH_MS} later: {@link nextWakeAt}).
  */
 export class RunLane {
   /** The attempt in flight, or null when the lane is free. */
   private current: { ref: AttemptRef; abort: AbortController } | null = null;
+  /** While an attempt is in flight, when the alarm must wake the object to watch it (epoch ms). */
+  private watchUntil = 0;
 
   /**
    * @param execute calls what the claim names, until `signal` aborts; failures are values (it
@@ -36,6 +45,7 @@ export class RunLane {
   take(claim: Claim): void {
     const current = { ref: { stepId: claim.stepId, attempt: claim.attempt }, abort: new AbortController() };
     this.current = current;
+    this.watchUntil = Date.now() + LANE_WATCH_MS;
     const work = (async () => {
       let report: Report;
       try {
@@ -47,6 +57,16 @@ export class RunLane {
       await this.report(report);
     })().catch((err) => console.error(`attempt ${claim.stepId}#${claim.attempt}: not executed or not reported; its timeout will retry it`, err));
     this.keepAlive(work);
+  }
+
+  /** When the alarm must wake the object while an attempt is in flight (epoch ms), or null when the lane is free. */
+  nextWakeAt(): number | null {
+    return this.current ? this.watchUntil : null;
+  }
+
+  /** The object woke up at `now` (epoch ms): an attempt still in flight is watched again {@link LANE_WATCH_MS} later. */
+  wake(now: number): void {
+    if (this.current && this.watchUntil <= now) this.watchUntil = now + LANE_WATCH_MS;
   }
 
   /**

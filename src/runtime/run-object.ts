@@ -1,62 +1,46 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../core/definition';
-import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, isRunTerminal, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../core/engine';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../core/engine';
 import type { AppEnv } from '../env';
 import type { Decision } from '../schemas/steps';
 import type { ParentLink } from '../triggers/start-run';
 import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
+import type { OutboxCommand } from './outbox-command';
 import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
 import { RunAlarm } from './run-alarm';
 import { RunLane } from './run-lane';
+import { RunMirror } from './run-mirror';
+import { OUTBOX_RETRY_MS, RunOutbox } from './run-outbox';
+import { PendingReports } from './run-reports';
 import { RunStore } from './run-store';
+import type { RunTimers } from './run-timers';
 import { RunWatchers } from './run-watchers';
 
 export type { AttemptRef, Claim, Report } from './attempts';
-
-/** A report waiting for the next settle. */
-interface PendingReport {
-  event: RunEvent;
-  done: () => void;
-  failed: (err: unknown) => void;
-}
-
-/**
- * While a run goes on, its D1 mirror is written at most this often, ms; a status change (started,
- * waiting, finished) is mirrored at once. Live detail comes from the RunObject itself.
- */
-export const MIRROR_INTERVAL_MS = 500;
-
-/** Delay before retrying an outbox that could not be carried out (D1 or Queue unavailable), ms. */
-export const OUTBOX_RETRY_MS = 2_000;
-
-/**
- * While the lane executes an attempt, the alarm wakes the object at least this often, ms. Should
- * the process die mid-call, that wake-up is a new instance: it finds the lane's attempt recorded
- * and executes it again at once, with the same idempotency key (the attempt was never reported).
- */
-export const LANE_WATCH_MS = 5_000;
+export { LANE_WATCH_MS } from './run-lane';
+export { MIRROR_INTERVAL_MS } from './run-mirror';
+export { OUTBOX_RETRY_MS } from './run-outbox';
 
 /**
  * One Durable Object per run: the single writer of the run's state. Every event goes through the
  * pure `decide()`; the new state, timers and outbox are persisted in one transaction, then the
- * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email). The one
- * alarm is set to the earliest timer; a wake-up replays whatever the outbox still holds.
+ * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email).
  *
- * Hot path: the object executes one ready attempt at a time itself (its {@link RunLane}, so a
- * chain takes no Queue hop); the others go through the Queue. Reports that arrive together are
- * settled in one transaction. Callers never wait for the outbox: it is durable once committed, and
- * carried out in the background.
+ * Its parts, one job each: {@link RunStore} (state, outbox rows, commit) with {@link RunTimers};
+ * {@link RunOutbox} (carries the outbox out, retries it); {@link RunMirror} (defers the D1
+ * mirror); {@link RunLane} (executes one ready attempt at a time itself, so a chain takes no
+ * Queue hop); {@link RunWatchers} (live notices). Each part with a time of its own tells it
+ * (`nextWakeAt`); {@link RunAlarm} alone sets the one alarm to the earliest, after every commit
+ * and outbox run, and a wake-up hands each part its turn. Reports that arrive together are settled
+ * in one transaction. Callers never wait for the outbox: it is durable once committed.
  */
 export class RunObject extends DurableObject<AppEnv> {
   private readonly store: RunStore;
   private queue: Promise<unknown> = Promise.resolve();
-  private flushing: Promise<void> | null = null;
-  private reports: PendingReport[] = [];
-  private mirrored = { at: 0, status: '' };
-  private mirrorLater: ReturnType<typeof setTimeout> | null = null;
-  /** The outbox holds more than a deferred mirror; true at wake-up, so a restart replays it. */
-  private urgent = true;
+  private readonly reports = new PendingReports();
+  private readonly mirror = new RunMirror(OUTBOX_RETRY_MS);
+  private readonly outbox: RunOutbox;
   private readonly watchers: RunWatchers;
   private readonly lane: RunLane;
   private readonly wakeUp: RunAlarm;
@@ -64,9 +48,10 @@ export class RunObject extends DurableObject<AppEnv> {
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
-    this.wakeUp = new RunAlarm(ctx.storage);
     this.watchers = new RunWatchers(ctx);
     this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
+    this.outbox = new RunOutbox(this.store, this.mirror, (state, pending) => this.carryOut(state, pending), () => this.wakeUp.arm());
+    this.wakeUp = new RunAlarm(ctx.storage, [this.store.timers, this.outbox, this.mirror, this.lane]);
     void ctx.blockConcurrencyWhile(async () => this.resumeLane());
   }
 
@@ -75,13 +60,13 @@ export class RunObject extends DurableObject<AppEnv> {
    * was lost (a crash, a restart, a deploy) is dead, never reported. It is executed again now with
    * the same claim and idempotency key, instead of waiting for its timeout.
    */
-  private resumeLane(): void {
+  private async resumeLane(): Promise<void> {
     const state = this.store.state();
     const ref = this.store.get<AttemptRef>('lane');
     if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
     console.warn(`run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`);
     this.lane.take(this.claimOf(state, ref));
-    this.wakeUp.atLatest(Date.now() + LANE_WATCH_MS);
+    await this.wakeUp.arm();
   }
 
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
@@ -110,7 +95,7 @@ export class RunObject extends DurableObject<AppEnv> {
       if (parent) this.store.put('parent', parent);
       await this.apply(initialState(init), [{ type: 'RunStarted' }], true);
     });
-    await this.flush();
+    await this.outbox.flush();
   }
 
   /** Claims one attempt; see {@link claimMany}. */
@@ -132,7 +117,7 @@ export class RunObject extends DurableObject<AppEnv> {
       const now = this.store.state()!;
       return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
     });
-    void this.flush();
+    void this.outbox.flush();
     return claims;
   }
 
@@ -146,15 +131,12 @@ export class RunObject extends DurableObject<AppEnv> {
 
   /** {@link report} for several attempts in one call (a consumer's fan-out). */
   async reportMany(reports: Report[]): Promise<void> {
-    const settled = reports.map((report) => {
-      const { stepId, attempt, usage, provider } = report;
-      const event: RunEvent = report.ok
-        ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
-        : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
-      return new Promise<void>((done, failed) => this.reports.push({ event, done, failed }));
-    });
-    await this.serial(() => this.settleReports());
-    void this.flush();
+    const settled = this.reports.add(reports);
+    await this.serial(() => this.reports.settle(async (events) => {
+      const state = this.store.state();
+      if (state) await this.apply(state, events);
+    }));
+    void this.outbox.flush();
     await Promise.all(settled);
   }
 
@@ -164,7 +146,7 @@ export class RunObject extends DurableObject<AppEnv> {
       const state = this.store.state();
       return state ? (await this.apply(state, [{ type: 'EventReceived', eventType, data }])).changed : false;
     });
-    await this.flush();
+    await this.outbox.flush();
     return changed;
   }
 
@@ -182,7 +164,7 @@ export class RunObject extends DurableObject<AppEnv> {
       await this.apply(state, [event]);
       return this.store.state()!.status;
     });
-    await this.flush();
+    await this.outbox.flush();
     return status;
   }
 
@@ -198,7 +180,7 @@ export class RunObject extends DurableObject<AppEnv> {
       const { changed } = await this.apply(state, [{ type: 'ApprovalDecided', stepId: d.stepId, attempt: d.round, decision: d.decision, comment: d.comment, by: d.by }]);
       return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
     });
-    await this.flush();
+    await this.outbox.flush();
     return result;
   }
 
@@ -207,30 +189,21 @@ export class RunObject extends DurableObject<AppEnv> {
     return this.store.state() ?? null;
   }
 
-  /** Fires due timers, then carries out any outbox left by an interrupted wake-up. */
+  /**
+   * The alarm: each part whose time has come takes its turn — due timers fire, the lane's attempt
+   * is watched again — and the outbox is carried out, deferred mirrors included (a new instance
+   * knows nothing of its predecessor's retries and deferrals). The outbox run re-arms the alarm.
+   */
   override async alarm(): Promise<void> {
     this.wakeUp.fired();
+    this.lane.wake(Date.now());
     await this.serial(async () => {
       const state = this.store.state();
-      const timers = this.store.takeDueTimers(Date.now());
+      const timers = this.store.timers.takeDue(Date.now());
       if (state && timers.length) await this.apply(state, timers.map((timer) => ({ type: 'TimerFired', timer })));
     });
-    this.mirrored.at = 0; // the safety net carries out everything, deferred mirrors included
-    await this.flush();
-  }
-
-  /** Settles every pending report in one transaction. */
-  private async settleReports(): Promise<void> {
-    const batch = this.reports;
-    this.reports = [];
-    if (!batch.length) return;
-    try {
-      const state = this.store.state();
-      if (state) await this.apply(state, batch.map((r) => r.event));
-      for (const r of batch) r.done();
-    } catch (err) {
-      for (const r of batch) r.failed(err);
-    }
+    this.mirror.wake();
+    await this.outbox.flush();
   }
 
   /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
@@ -277,74 +250,22 @@ export class RunObject extends DurableObject<AppEnv> {
     const outbox = outboxOf(commands, laneKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
     this.store.commit(next, changed, commands, outbox, dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt });
+    this.outbox.committed(outbox);
     this.watchers.notify(next.status);
-    // Safety net, coalesced with the commit: should this object die before the outbox is carried
-    // out, the alarm wakes it to replay it. A successful flush re-arms the alarm for the next timer.
-    // A mirror-only outbox gets its alarm when its flush is deferred.
-    if (outbox.some((e) => e.type !== 'Mirror')) {
-      this.urgent = true;
-      void this.wakeUp.set(Date.now() + OUTBOX_RETRY_MS);
-    }
     this.lane.release((ref) => inFlight(next, ref));
     for (const d of dispatches) this.lane.take(this.claimOf(next, d));
-    if (dispatches.length) this.wakeUp.atLatest(Date.now() + LANE_WATCH_MS);
+    void this.wakeUp.arm();
     return { changed: true };
   }
 
-  /** Carries out the outbox; one flush at a time, repeated while entries keep arriving. */
-  private flush(): Promise<void> {
-    // Most reports leave only a mirror that is not due yet: a timer is already set for it.
-    const state = this.store.state();
-    if (!this.flushing && !this.urgent && this.mirrorLater && state && this.mirrorDelay(state) > 0) return Promise.resolve();
-    // Assigned before `.finally` can run, so a flush that finds nothing to do still clears itself.
-    this.flushing ??= this.drainOutbox().finally(() => {
-      this.flushing = null;
+  /** Carries out outbox entries for {@link RunOutbox}, with this run's tenant, parent and child-failure report. */
+  private carryOut(state: RunState, pending: { seq: number; entry: OutboxCommand }[]): Promise<void> {
+    return carryOut(this.env, this.tenantId(), state, pending, {
+      done: (seqs) => this.store.done(seqs),
+      parent: this.store.get<ParentLink>('parent'),
+      childFailed: (report) => this.serial(async () => {
+        await this.apply(this.store.state()!, [{ type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' }]);
+      }),
     });
-    return this.flushing;
-  }
-
-  private async drainOutbox(): Promise<void> {
-    let deferred = 0;
-    try {
-      for (;;) {
-        this.urgent = false;
-        const state = this.store.state();
-        if (!state) return; // an object that holds no run (a report for an unknown run id) has nothing to carry out
-        const all = this.store.outbox();
-        deferred = this.mirrorDelay(state);
-        const pending = deferred ? all.filter((p) => p.entry.type !== 'Mirror') : all;
-        if (!pending.length) break;
-        await carryOut(this.env, this.tenantId(), state, pending, {
-          done: (seqs) => this.store.done(seqs),
-          parent: this.store.get<ParentLink>('parent'),
-          childFailed: (report) => this.serial(async () => {
-            await this.apply(this.store.state()!, [{ type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' }]);
-          }),
-        });
-        if (pending.some((p) => p.entry.type === 'Mirror')) this.mirrored = { at: Date.now(), status: state.status };
-      }
-    } catch (err) {
-      console.error(`run ${this.store.state()?.runId}: outbox not carried out, retrying`, err);
-      this.urgent = true;
-      await this.wakeUp.set(Date.now() + OUTBOX_RETRY_MS);
-      return;
-    }
-    const waiting = this.store.outbox().length > 0;
-    if (waiting && !this.mirrorLater) {
-      this.mirrorLater = setTimeout(() => {
-        this.mirrorLater = null;
-        void this.flush();
-      }, deferred);
-    }
-    // The alarm: the next timer, or sooner when a deferred mirror must survive an eviction, or
-    // the lane's attempt be found again after a crash.
-    const next = Math.min(this.store.nextTimerAt() ?? Infinity, waiting ? Date.now() + deferred + OUTBOX_RETRY_MS : Infinity, this.lane.capacity ? Infinity : Date.now() + LANE_WATCH_MS);
-    await this.wakeUp.set(next === Infinity ? null : next);
-  }
-
-  /** ms before the D1 mirror may be written again; 0 when due (status changed, or interval passed). */
-  private mirrorDelay(state: RunState): number {
-    if (state.status !== this.mirrored.status || isRunTerminal(state)) return 0;
-    return Math.max(0, this.mirrored.at + MIRROR_INTERVAL_MS - Date.now());
   }
 }

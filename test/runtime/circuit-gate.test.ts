@@ -2,7 +2,7 @@ import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CircuitState } from '../../src/core/policy/circuit';
 import { circuitOf } from '../../src/env';
-import { CircuitGate, OUTCOME_BATCH_MS, STALE_SEND_MS } from '../../src/runtime/circuit-gate';
+import { CircuitGate, GATE_CACHE_MAX, OUTCOME_BATCH_MS, STALE_SEND_MS } from '../../src/runtime/circuit-gate';
 
 /** The agent's real AgentCircuit, with its `record` calls counted. */
 function countedCircuit(agent: string) {
@@ -93,5 +93,23 @@ describe('circuit gate', () => {
     expect(sends.length).toBe(1);
     await Promise.all(sends);
     expect(await real.status()).toMatchObject({ calls: 2, failureRate: 0.5 });
+  });
+
+  it(`remembers closed circuits of at most ${GATE_CACHE_MAX} agents: the least recently seen is asked again`, async () => {
+    const asked: string[] = [];
+    // A circuit that answers `closed` at once (no AgentCircuit object per agent), counting the questions.
+    const gateOf = (agent: string) => new CircuitGate(env, 'default', agent, () => undefined, () => ({
+      acquire: async () => (asked.push(agent), { allowed: true, state: 'closed' }),
+      record: async () => 'closed',
+    }) as unknown as ReturnType<typeof circuitOf>);
+    const first = gateOf('gate-lru-0');
+    await first.acquire();
+    for (let i = 1; i <= GATE_CACHE_MAX; i++) await gateOf(`gate-lru-${i}`).acquire();
+    expect(asked).toHaveLength(GATE_CACHE_MAX + 1);
+    // Within the trust interval, yet forgotten: the cache holds the last GATE_CACHE_MAX agents only.
+    await first.acquire();
+    expect(asked.at(-1)).toBe('gate-lru-0');
+    await gateOf(`gate-lru-${GATE_CACHE_MAX}`).acquire();
+    expect(asked).toHaveLength(GATE_CACHE_MAX + 2);
   });
 });
