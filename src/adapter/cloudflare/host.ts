@@ -8,7 +8,7 @@ import { composeNote } from '../../runtime/compose-reply';
 import { newMessageId, sendRecorded } from '../../runtime/mailer';
 import { runObjectStarter } from '../../runtime/run-starter';
 
-export { startRun, startRunPorts, START_TIMEOUT_MS } from '../../runtime/run-starter';
+export { runObjectStarter as runObjectStarterOf, startRun, startRunPorts, START_TIMEOUT_MS } from '../../runtime/run-starter';
 
 /**
  * The ports of src/ports.ts over the Worker's bindings: D1 (`DB`), the RunObjects (`RUNS`), the
