@@ -4,7 +4,53 @@
  * Imports point toward src/core, src/schemas and src/lib, never back; only the Worker entry and the
  * Cloudflare adapter (today src/runtime, the RunObject, queue consumer and mailer) import `cloudflare:*`.
  */
-const OUTER = '^src/(agents|app|adapter|db|demo|http|runtime|triggers|env\\.ts|index\\.ts)';
+const OUTER = '^src/(agents|app|adapter|db|demo|http|runtime|triggers|env\\.ts|index\\.ts|ports\\.ts)';
+
+/**
+ * What each part of src/ may import besides itself and packages: the layers, inner first. The
+ * table must stay acyclic (checked below), so no two folders import each other. `src/runtime` and
+ * `src/db` are the Cloudflare adapter's RunObject and D1 repositories (to move under src/adapter/cloudflare).
+ */
+const LAYERS = {
+  schemas: [],
+  lib: ['schemas'],
+  core: ['schemas', 'lib'],
+  'ports.ts': ['core', 'schemas'],
+  agents: ['core', 'schemas', 'lib'],
+  app: ['core', 'schemas', 'lib', 'ports.ts'],
+  db: ['core', 'schemas', 'lib', 'ports.ts'],
+  'env.ts': ['schemas', 'db'],
+  runtime: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app', 'db', 'env.ts'],
+  adapter: ['core', 'schemas', 'lib', 'ports.ts', 'app', 'db', 'env.ts', 'runtime'],
+  triggers: ['core', 'schemas', 'lib', 'ports.ts', 'app', 'db', 'env.ts', 'adapter'],
+  demo: ['core', 'schemas', 'lib', 'ports.ts', 'db', 'adapter'],
+  http: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app', 'db', 'env.ts', 'adapter', 'triggers', 'demo'],
+  'index.ts': ['env.ts', 'http', 'runtime', 'triggers'],
+};
+
+/** Throws when LAYERS has a cycle (a folder that reaches itself). */
+function assertAcyclic(layers) {
+  const state = {};
+  const visit = (name, path) => {
+    if (state[name] === 'done') return;
+    if (state[name] === 'open') throw new Error(`.dependency-cruiser.cjs: LAYERS has a cycle: ${[...path, name].join(' -> ')}`);
+    if (!(name in layers)) throw new Error(`.dependency-cruiser.cjs: LAYERS names ${name} but does not list it`);
+    state[name] = 'open';
+    for (const next of layers[name]) visit(next, [...path, name]);
+    state[name] = 'done';
+  };
+  for (const name of Object.keys(layers)) visit(name, []);
+}
+assertAcyclic(LAYERS);
+
+const part = (name) => (name.endsWith('.ts') ? `${name.replace('.', '\\.')}$` : `${name}/`);
+const layerRules = Object.entries(LAYERS).map(([name, allowed]) => ({
+  name: `layer-${name.replace('.ts', '')}`,
+  comment: `src/${name} imports only ${allowed.length ? allowed.map((a) => `src/${a}`).join(', ') : 'itself'} (and packages): imports point inward, never back.`,
+  severity: 'error',
+  from: { path: `^src/${part(name)}` },
+  to: { path: '^src/', pathNot: `^src/(${[name, ...allowed].map(part).join('|')})` },
+}));
 
 module.exports = {
   forbidden: [
@@ -36,6 +82,21 @@ module.exports = {
       from: { path: '^src/app/' },
       to: { path: '^src/adapter/' },
     },
+    {
+      name: 'app-sees-only-ports-and-pure-code',
+      comment: 'src/app imports only src/core, src/schemas, src/lib, src/ports.ts and itself: no env, no D1, no RunObject.',
+      severity: 'error',
+      from: { path: '^src/app/' },
+      to: { path: '^(src/(?!(core|schemas|lib|app)/|ports\\.ts$)|website/)' },
+    },
+    {
+      name: 'ports-are-interfaces',
+      comment: 'src/ports.ts declares the host interfaces in terms of src/core and src/schemas only.',
+      severity: 'error',
+      from: { path: '^src/ports\\.ts$' },
+      to: { path: '^(src/(?!(core|schemas)/)|website/)' },
+    },
+    ...layerRules,
     {
       name: 'platform-only-in-the-adapter',
       comment: 'Only the Worker entry and the Cloudflare adapter import cloudflare:* modules.',

@@ -1,11 +1,11 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { BODY_REPLAY_WINDOW_MS } from '../ports';
 import type { Database } from './client';
 import { deliveries, webhookBodies } from './schema';
 
 export type DeliveryRow = typeof deliveries.$inferSelect;
 
-/** How long a webhook body stays a duplicate of its first delivery, ms (24 h). */
-export const BODY_REPLAY_WINDOW_MS = 24 * 3600_000;
+export { BODY_REPLAY_WINDOW_MS };
 
 /** Records one webhook request and what became of it. */
 export async function recordDelivery(db: Database, tenantId: string, d: Omit<typeof deliveries.$inferInsert, 'tenantId' | 'id' | 'createdAt'>): Promise<void> {

@@ -2,7 +2,7 @@ import { BatonError } from '../core/errors';
 import { createAgentIfAbsent, replaceAgentIfUnchanged } from '../db/agents';
 import type { Database } from '../db/client';
 import { getWorkflowVersion } from '../db/workflows';
-import { registerWorkflow } from '../http/register-workflow';
+import { registerWorkflow } from '../adapter/cloudflare/register-workflow';
 import { AgentBody } from '../schemas/agent';
 import { DEMO_AGENTS, DEMO_WORKFLOW_YAML, demoAgentBodies, type ModelSettings } from './demo';
 

@@ -3,7 +3,7 @@ import { durationMs } from '../core/definition';
 import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../core/engine';
 import type { AppEnv } from '../env';
 import type { Decision } from '../schemas/steps';
-import type { ParentLink } from '../triggers/start-run';
+import type { ParentLink } from '../ports';
 import { executeAttempt, hostFor, reportOf } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
 import type { OutboxCommand } from './outbox-command';

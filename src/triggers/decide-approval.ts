@@ -1,37 +1,13 @@
-import { BatonError } from '../core/errors';
-import { audit, getApproval, type ApprovalRow } from '../db/approvals';
-import { database } from '../db/client';
+import { decideApproval as decideApprovalOn, type ApprovalDecision, type DecisionResult } from '../app/decide-approval';
+import { hostPorts } from '../adapter/cloudflare/host';
 import type { AppEnv } from '../env';
-import type { Decision } from '../schemas/steps';
 
-/** How a decision arrived, for the audit log. */
-export type DecisionChannel = 'api' | 'link' | 'email';
-
-/** What became of a decision. */
-export interface DecisionResult {
-  approval: ApprovalRow;
-  /** The approval step's status after: `succeeded`, `failed` (rejected), `pending` (changes requested), or still `waiting` (quorum not reached). */
-  stepStatus: string | null;
-}
+export type { ApprovalDecision, DecisionChannel, DecisionResult } from '../app/decide-approval';
 
 /**
- * Takes a decision on an approval round, as `POST /api/approvals/:id`, a signed link or an email
- * reply would, and records it in the audit log. `by` is the deciding assignee's address, or `api`
- * (an admin decision, final whatever the quorum).
- * @throws BatonError `not_found` (unknown id), `bad_request` (not one of the options),
- * `conflict` (no longer pending, not an assignee, or this assignee decided already).
+ * An approval decision (API, signed link) on the Worker's bindings: see src/app/decide-approval.ts.
+ * @throws {BatonError} `not_found`, `bad_request`, `conflict`.
  */
-export async function decideApproval(env: AppEnv, tenantId: string, d: { id: string; decision: Decision; comment?: string; by: string; channel: DecisionChannel }): Promise<DecisionResult> {
-  const db = database(env.DB);
-  const approval = await getApproval(db, tenantId, d.id);
-  if (!approval) throw new BatonError('not_found', `approval ${d.id} does not exist`);
-  if (!approval.options.includes(d.decision)) throw new BatonError('bad_request', `'${d.decision}' is not an option of this approval; options: ${approval.options.join(', ')}`);
-  if (approval.status !== 'pending') throw new BatonError('conflict', `approval ${d.id} is already ${approval.status.replace('_', ' ')}`);
-  const by = d.by.toLowerCase();
-  if (by !== 'api' && !approval.assignees.some((a) => a.toLowerCase() === by)) throw new BatonError('conflict', `${d.by} is not an assignee of this approval`);
-  const stub = env.RUNS.get(env.RUNS.idFromName(approval.runId));
-  const result = await stub.decideApproval({ stepId: approval.stepId, round: approval.round, decision: d.decision, comment: d.comment?.trim() || undefined, by });
-  if (!result.counted) throw new BatonError('conflict', by === 'api' ? `approval ${d.id} is no longer pending` : `approval ${d.id} is no longer pending, or ${d.by} decided already`);
-  await audit(db, tenantId, { actor: d.channel === 'api' ? by : `${d.channel}:${by}`, action: `approval.${d.decision}`, subject: d.id, details: { comment: d.comment ?? null, stepStatus: result.stepStatus } });
-  return { approval, stepStatus: result.stepStatus };
+export function decideApproval(env: AppEnv, tenantId: string, d: ApprovalDecision): Promise<DecisionResult> {
+  return decideApprovalOn(hostPorts(env), tenantId, d);
 }

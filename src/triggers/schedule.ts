@@ -1,10 +1,12 @@
 import { BatonError } from '../core/errors';
 import { firesBetween, minuteOf, parseSchedule, type Schedule } from '../core/schedule';
-import { database } from '../db/client';
+import { startRun } from '../app/start-run';
+import { startRunPorts } from '../adapter/cloudflare/host';
+import { database, type Database } from '../db/client';
 import { lastScheduledMinute } from '../db/runs';
 import { listSchedules, type StoredSchedule } from '../db/workflows';
 import type { AppEnv } from '../env';
-import { startRun } from './start-run';
+import type { StartRunPorts } from '../ports';
 
 /** A `catch_up: true` schedule replays at most this many missed fire times. */
 export const MAX_CATCH_UP_RUNS = 100;
@@ -29,29 +31,30 @@ export interface ScheduledOutcome {
  */
 export async function fireSchedules(env: AppEnv, scheduledTime: number): Promise<ScheduledOutcome> {
   const db = database(env.DB);
+  const ports = startRunPorts(env);
   const minute = minuteOf(scheduledTime);
   const outcome: ScheduledOutcome = { started: [], failed: [] };
   for (const schedule of await listSchedules(db)) {
     const parsed = parseSchedule(schedule.config.cron, schedule.config.timezone);
     if (!parsed.ok) continue; // refused at registration; an old row cannot fire
-    const missed = schedule.config.catch_up ? await missedFires(env, schedule, parsed.schedule, minute) : [];
-    for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)]) await fire(env, schedule, at, outcome);
+    const missed = schedule.config.catch_up ? await missedFires(db, schedule, parsed.schedule, minute) : [];
+    for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)]) await fire(ports, schedule, at, outcome);
   }
   return outcome;
 }
 
 /** Fire instants after the schedule's last run and before `minute`, oldest first, bounded. */
-async function missedFires(env: AppEnv, stored: StoredSchedule, schedule: Schedule, minute: number): Promise<number[]> {
-  const last = await lastScheduledMinute(database(env.DB), stored.tenantId, stored.workflowName, stored.key);
+async function missedFires(db: Database, stored: StoredSchedule, schedule: Schedule, minute: number): Promise<number[]> {
+  const last = await lastScheduledMinute(db, stored.tenantId, stored.workflowName, stored.key);
   if (last === null) return [];
   return firesBetween(schedule, Math.max(last + 60_000, minute - MAX_CATCH_UP_MS), minute, MAX_CATCH_UP_RUNS);
 }
 
 /** Starts the run of one fire instant (epoch ms), keyed by its minute. */
-async function fire(env: AppEnv, schedule: StoredSchedule, instant: number, outcome: ScheduledOutcome): Promise<void> {
+async function fire(ports: StartRunPorts, schedule: StoredSchedule, instant: number, outcome: ScheduledOutcome): Promise<void> {
   const at = new Date(minuteOf(instant)).toISOString();
   try {
-    const { runId } = await startRun(env, schedule.tenantId, {
+    const { runId } = await startRun(ports, schedule.tenantId, {
       workflow: schedule.workflowName, input: schedule.config.input ?? {},
       trigger: { type: 'schedule', schedule: { cron: schedule.config.cron, timezone: schedule.config.timezone, scheduledTime: at, trigger: schedule.key } },
       idempotencyKey: `schedule:${schedule.key}:${at}`,

@@ -1,10 +1,12 @@
 import type { TriggerInfo } from '../core/engine';
-import { database } from '../db/client';
+import { runObjectStarterOf } from '../adapter/cloudflare/host';
+import { database, type Database } from '../db/client';
 import { pruneWebhookBodies } from '../db/deliveries';
 import { failQueuedRun, listQueuedBefore, type RunRow } from '../db/runs';
 import { getWorkflowVersion } from '../db/workflows';
 import type { AppEnv } from '../env';
-import { START_TIMEOUT_MS, startRunObject } from './start-run';
+import type { RunStarter } from '../ports';
+import { START_TIMEOUT_MS } from './start-run';
 
 /**
  * A queued run younger than this is left alone: its own start is most likely under way, ms. (A
@@ -34,17 +36,18 @@ export interface SweepOutcome {
  */
 export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOutcome> {
   const db = database(env.DB);
+  const starter = runObjectStarterOf(env.RUNS);
   const outcome: SweepOutcome = { started: [], failed: [] };
   const rows = await listQueuedBefore(db, new Date(now - SWEEP_GRACE_MS).toISOString(), SWEEP_BATCH);
   for (let i = 0; i < rows.length; i += SWEEP_CONCURRENCY) {
     await Promise.all(rows.slice(i, i + SWEEP_CONCURRENCY).map(async (row) => {
       try {
-        const problem = await restart(env, row);
+        const problem = await restart(db, starter, row);
         if (!problem) return void outcome.started.push(row.id);
         console.error(`run ${row.id} could not start: ${problem}`);
         if (!(await failQueuedRun(db, row.id, { code: 'start_failed', message: problem }, new Date(now).toISOString()))) return;
         outcome.failed.push(row.id);
-        await tellParent(env, row, problem);
+        await tellParent(env.RUNS, row, problem);
       } catch (err) {
         console.error(`start sweeper: run ${row.id}`, err); // D1 or the parent unavailable: the next sweep tries again
       }
@@ -55,11 +58,11 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
 }
 
 /** Repeats a queued run's start from its D1 row. @returns why it cannot start, or null once started. */
-async function restart(env: AppEnv, row: RunRow): Promise<string | null> {
-  const wf = await getWorkflowVersion(database(env.DB), row.tenantId, row.workflowName, row.version);
+async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<string | null> {
+  const wf = await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
   if (!wf) return `workflow ${row.workflowName} version ${row.version} does not exist`;
   try {
-    await startRunObject(env, {
+    await starter.start({
       tenantId: row.tenantId, runId: row.id, workflow: wf.name, version: wf.version, definition: wf.definition,
       inputs: row.input as Record<string, unknown>, trigger: row.trigger as TriggerInfo, createdAt: Date.parse(row.createdAt),
       parent: row.parent ?? undefined, debug: row.debug,
@@ -71,10 +74,10 @@ async function restart(env: AppEnv, row: RunRow): Promise<string | null> {
 }
 
 /** A failed sub-workflow start is its parent step's failure, as when the parent starts it (outbox). */
-async function tellParent(env: AppEnv, row: RunRow, problem: string): Promise<void> {
+async function tellParent(runs: AppEnv['RUNS'], row: RunRow, problem: string): Promise<void> {
   if (!row.parent) return;
   const { runId, stepId, attempt } = row.parent;
-  await env.RUNS.get(env.RUNS.idFromName(runId)).report({
+  await runs.get(runs.idFromName(runId)).report({
     stepId, attempt, ok: false, provider: 'workflow', error: { code: 'start_failed', message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`, retryable: false },
   });
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aliasOf } from '../../src/triggers/email';
-import { ignoreReason, senderAllowed } from '../../src/triggers/email-classify';
+import { aliasOf, ignoreReason, senderAllowed } from '../../src/app/email-classify';
 
 const h = (pairs: Record<string, string>) => Object.entries(pairs).map(([key, value]) => ({ key, value }));
 

@@ -1,6 +1,4 @@
-import type { Database } from '../db/client';
-import { sentByUs } from '../db/messages';
-import { findEmailRoute } from '../db/workflows';
+import type { MessageLog, WorkflowCatalog } from '../ports';
 import { aliasOf, type HeaderLine } from './email-classify';
 
 /** Headers Baton puts on the mail it sends (run replies, approval requests). */
@@ -27,14 +25,14 @@ const domainOf = (address: string) => (address.split('@')[1] ?? '').toLowerCase(
  * addresses — an email alias of the tenant (or `baton`) at the domain it was delivered to or
  * at MAIL_DOMAIN, the addresses Baton sends from.
  */
-export async function isOwnMail(db: Database, tenantId: string, mail: InboundIdentity): Promise<boolean> {
+export async function isOwnMail(ports: { messages: MessageLog; workflows: WorkflowCatalog }, tenantId: string, mail: InboundIdentity): Promise<boolean> {
   if (mail.headers.some((h) => OWN_HEADERS.includes(h.key))) return true;
-  if (await sentByUs(db, tenantId, mail.messageId)) return true;
+  if (await ports.messages.sentByUs(tenantId, mail.messageId)) return true;
   const ownDomains = new Set([domainOf(mail.to), mail.mailDomain.toLowerCase()].filter(Boolean));
   for (const sender of new Set(mail.senders.filter(Boolean).map((s) => s.toLowerCase()))) {
     if (!ownDomains.has(domainOf(sender))) continue;
     const local = aliasOf(sender);
-    if (local === 'baton' || (await findEmailRoute(db, tenantId, local))) return true;
+    if (local === 'baton' || (await ports.workflows.emailRoute(tenantId, local))) return true;
   }
   return false;
 }

@@ -1,12 +1,7 @@
 import EmailReplyParser from 'email-reply-parser';
 import { BatonError } from '../core/errors';
 import { checkApprovalMessageId, type ApprovalMessageIdCheck } from '../lib/links';
-import { getApprovalById } from '../db/approvals';
-import { database, type Database } from '../db/client';
-import { findApprovalMail } from '../db/messages';
-import type { AppEnv } from '../env';
-import { composeNote } from '../runtime/compose-reply';
-import { newMessageId, sendRecorded } from '../runtime/mailer';
+import type { MessageLog, ReceiveEmailPorts } from '../ports';
 import type { MessageStatus } from '../schemas/enums';
 import type { Decision } from '../schemas/steps';
 import { decideApproval } from './decide-approval';
@@ -58,11 +53,11 @@ export async function answeredApproval(secret: string, inReplyTo: string | undef
  * A recorded id wins over approval-shaped ids that do not verify.
  * @returns null when the email answers no approval email.
  */
-export async function findAnsweredApproval(db: Database, tenantId: string, secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
+export async function findAnsweredApproval(messages: MessageLog, tenantId: string, secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
   const signed = await answeredApproval(secret, inReplyTo, references);
   if (signed?.verdict === 'valid') return signed;
   const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].map((id) => id.trim()).filter(Boolean);
-  const sent = await findApprovalMail(db, tenantId, ids);
+  const sent = await messages.findApprovalMail(tenantId, ids);
   return sent ? { verdict: 'valid', approvalId: sent.approvalId } : signed;
 }
 
@@ -93,19 +88,17 @@ export interface ApprovalReply {
  * is an assignee of that approval, so a forged `From:` never makes Baton mail a third party.
  * @returns how the inbound message is recorded.
  */
-export async function replyToApproval(env: AppEnv, tenantId: string, reply: ApprovalReply): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
-  const approval = await getApprovalById(database(env.DB), reply.approvalId);
+export async function replyToApproval(ports: ReceiveEmailPorts, tenantId: string, reply: ApprovalReply): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
+  const approval = await ports.approvals.getById(reply.approvalId);
   if (!approval) return { status: 'rejected', reason: `unknown_approval: ${reply.approvalId}` };
   const assignee = approval.assignees.some((a) => a.toLowerCase() === reply.sender.toLowerCase());
   const explain = async (why: string) => {
     if (!assignee) return;
-    await sendRecorded(env, tenantId, {
+    await ports.mailer.sendNote(tenantId, {
       dedupeId: `approval-answer:${reply.messageId}`, runId: approval.runId, workflow: approval.workflowName,
-      compose: () => composeNote({
-        from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`, messageId: newMessageId(reply.to),
-        thread: { messageId: reply.messageId, references: reply.references, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
-        text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
-      }),
+      from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`,
+      thread: { messageId: reply.messageId, references: reply.references, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
+      text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
     });
   };
   const parsed = parseDecisionReply(reply.text);
@@ -114,7 +107,7 @@ export async function replyToApproval(env: AppEnv, tenantId: string, reply: Appr
     return { status: 'rejected', reason: 'approval_reply_without_decision', runId: approval.runId };
   }
   try {
-    await decideApproval(env, tenantId, { id: approval.id, decision: parsed.decision, comment: parsed.comment, by: reply.sender, channel: 'email' });
+    await decideApproval(ports, tenantId, { id: approval.id, decision: parsed.decision, comment: parsed.comment, by: reply.sender, channel: 'email' });
     return { status: 'accepted', runId: approval.runId };
   } catch (err) {
     if (!(err instanceof BatonError)) throw err;

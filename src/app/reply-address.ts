@@ -1,6 +1,5 @@
 import { checkReplyToken, plusTagOf } from '../lib/reply-token';
-import type { Database } from '../db/client';
-import { findByReplyToken, type MessageRow } from '../db/messages';
+import type { MessageLog, SentMessage } from '../ports';
 
 /**
  * What the signed `+tag` of the address an inbound message was delivered to leads to: the
@@ -8,7 +7,7 @@ import { findByReplyToken, type MessageRow } from '../db/messages';
  */
 export type AddressedReply =
   | { kind: 'approval'; approvalId: string; sentTo: string }
-  | { kind: 'conversation'; sent: MessageRow }
+  | { kind: 'conversation'; sent: SentMessage }
   | { kind: 'rejected'; reason: string };
 
 /**
@@ -18,14 +17,14 @@ export type AddressedReply =
  * @param now epoch seconds
  * @returns null when the address carries no token-shaped tag (an ordinary `+tag` or none).
  */
-export async function addressedReply(db: Database, secret: string, tenantId: string, to: string, now: number): Promise<AddressedReply | null> {
+export async function addressedReply(messages: MessageLog, secret: string, tenantId: string, to: string, now: number): Promise<AddressedReply | null> {
   const tag = plusTagOf(to);
   const check = tag ? await checkReplyToken(secret, tenantId, tag, now) : null;
   if (!check) return null;
   const shown = JSON.stringify(tag);
   if (check.verdict === 'forged') return { kind: 'rejected', reason: `forged_reply_token: the reply address ${shown} was not issued by Baton: its MAC does not verify` };
   if (check.verdict === 'expired') return { kind: 'rejected', reason: `expired_reply_token: the reply address ${shown} expired at ${new Date(check.exp * 1000).toISOString()}` };
-  const sent = await findByReplyToken(db, tenantId, check.id);
+  const sent = await messages.findByReplyToken(tenantId, check.id);
   if (!sent) return { kind: 'rejected', reason: `unknown_reply_token: no message Baton sent has the reply address ${shown}` };
   if (check.kind === 'approval') {
     return sent.approvalId ? { kind: 'approval', approvalId: sent.approvalId, sentTo: sent.to } : { kind: 'rejected', reason: `unknown_reply_token: the reply address ${shown} belongs to no approval email` };

@@ -1,0 +1,43 @@
+import { parseDefinitionText, validateDefinition } from '../core/definition';
+import { BatonError } from '../core/errors';
+import { sha256Hex } from '../lib/hash';
+import type { RegisterWorkflowPorts } from '../ports';
+import type { WorkflowDefinition } from '../schemas/definition';
+
+/**
+ * Parses and validates a definition (YAML or JSON text) against the tenant's agents and email
+ * aliases. `expectedName` is the name in the URL of `PUT /api/workflows/:name`.
+ * @throws {BatonError} `invalid_definition` with `details.issues: [{ path, message }]`.
+ */
+export async function checkDefinition(ports: Omit<RegisterWorkflowPorts, 'clock'>, tenantId: string, text: string, expectedName?: string): Promise<WorkflowDefinition> {
+  const parsed = parseDefinitionText(text);
+  const invalid = (issues: { path: string; message: string }[]) =>
+    new BatonError('invalid_definition', `the workflow definition is invalid (${issues.length} issue${issues.length === 1 ? '' : 's'})`, { issues });
+  if ('issues' in parsed) throw invalid(parsed.issues);
+  const result = validateDefinition(parsed.value, { agents: await ports.agents.names(tenantId) });
+  if (!result.ok) throw invalid(result.issues);
+  const def = result.definition;
+  if (expectedName && def.name !== expectedName) throw invalid([{ path: 'name', message: `'${def.name}' differs from the name in the URL ('${expectedName}')` }]);
+  const aliases = def.triggers.flatMap((t, i) => ('email' in t ? [{ alias: t.email.alias, i }] : []));
+  const taken = await ports.workflowStore.aliasesTakenByOthers(tenantId, def.name, aliases.map((a) => a.alias));
+  const issues = aliases.flatMap(({ alias, i }) => (taken.has(alias) ? [{ path: `triggers[${i}].email.alias`, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }] : []));
+  if (issues.length) throw invalid(issues);
+  return def;
+}
+
+/**
+ * Registers a definition: `create` refuses an existing name (409), `version` adds a version
+ * (re-sending the latest definition unchanged stores nothing and answers its version).
+ * Concurrent registrations of one name are safe: see `saveVersion`.
+ * @throws {BatonError} `invalid_definition`, `conflict`.
+ * @returns the name, version and whether a version was created.
+ */
+export async function registerWorkflow(
+  ports: RegisterWorkflowPorts, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
+): Promise<{ name: string; version: number; created: boolean }> {
+  const def = await checkDefinition(ports, tenantId, text, 'name' in mode ? mode.name : undefined);
+  const hash = await sha256Hex(JSON.stringify(def));
+  const input = { name: def.name, source: text, sourceFormat: format, definition: def, hash };
+  const { version, created } = await ports.workflowStore.saveVersion(tenantId, input, new Date(ports.clock.now()).toISOString(), 'create' in mode ? 'create' : 'version');
+  return { name: def.name, version, created };
+}

@@ -1,0 +1,297 @@
+/**
+ * The host interfaces the use cases of `src/app/` run on (DESIGN.md "Folder layout and import
+ * direction"): narrow, Baton's own, and free of bindings. The Cloudflare adapter implements them
+ * over D1 (src/db/repositories.ts), the RunObjects and the `send_email` binding
+ * (src/adapter/cloudflare/host.ts); the tests of test/app implement them in memory.
+ * Every `tenantId` is the tenant the call acts for; nothing crosses tenants unless a member says so.
+ */
+import type { NewRun } from './core/engine';
+import type { WorkflowDefinition } from './schemas/definition';
+import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
+import type { Decision } from './schemas/steps';
+
+/** The host's time. */
+export interface Clock { /** Now, epoch ms. */ now(): number }
+
+/** Fresh randomness for ids. */
+export interface Ids { /** A random RFC 9562 version 4 UUID, lower-case, with dashes (`crypto.randomUUID()`). */ uuid(): string }
+
+/** A sub-workflow run's link to the parent step that waits for it. */
+export interface ParentLink {
+  runId: string;
+  stepId: string;
+  attempt: number;
+}
+
+/** What a RunObject needs to start a run. */
+export type RunStart = NewRun & { tenantId: string; parent?: ParentLink };
+
+/** A stored version of a workflow, as a run starts from it. */
+export interface StoredWorkflow {
+  name: string;
+  version: number;
+  definition: WorkflowDefinition;
+}
+
+/** An email alias's route: the workflow it starts and its sender allow-list (`*` wildcards). */
+export interface EmailRoute {
+  workflowName: string;
+  allow?: string[];
+}
+
+/** The registered workflows, read side. */
+export interface WorkflowCatalog {
+  /** The latest version of `name`, or `version`. @returns null when the workflow or version does not exist. */
+  get(tenantId: string, name: string, version?: number): Promise<StoredWorkflow | null>;
+  /** The workflow whose email trigger has `alias` (lower-case). @returns null when none has. */
+  emailRoute(tenantId: string, alias: string): Promise<EmailRoute | null>;
+}
+
+/** A definition to store as a workflow version. */
+export interface NewWorkflowVersion {
+  name: string;
+  source: string;
+  sourceFormat: 'yaml' | 'json';
+  definition: WorkflowDefinition;
+  /** Hex SHA-256 of the canonical JSON of `definition`: an unchanged re-send stores nothing. */
+  hash: string;
+}
+
+/** The registered workflows, write side. */
+export interface WorkflowRepository {
+  /** Of `aliases`, those routed to a workflow other than `name`, mapped to that workflow's name. */
+  aliasesTakenByOthers(tenantId: string, name: string, aliases: string[]): Promise<Map<string, string>>;
+  /**
+   * Stores a version (safe under concurrent registrations of one name). `now` is ISO-8601 UTC.
+   * @throws {BatonError} `conflict` when `mode` is `create` and the name exists.
+   * @returns the version holding the definition, and whether it was created now.
+   */
+  saveVersion(tenantId: string, input: NewWorkflowVersion, now: string, mode: 'create' | 'version'): Promise<{ version: number; created: boolean }>;
+}
+
+/** The tenant's agents. */
+export interface AgentRegistry { /** The names of the tenant's registered agents. */ names(tenantId: string): Promise<Set<string>> }
+
+/** A queued run as recorded before its RunObject starts. `createdAt` is ISO-8601 UTC. */
+export interface NewRunRecord {
+  id: string;
+  workflowName: string;
+  version: number;
+  triggerType: TriggerType;
+  trigger: unknown;
+  input: unknown;
+  idempotencyKey: string | null;
+  stepsTotal: number;
+  createdAt: string;
+  parent?: ParentLink | null;
+  debug?: boolean;
+}
+
+/** The run records (the D1 mirror). */
+export interface RunRepository {
+  /**
+   * Records a queued run unless one holds the same idempotency key.
+   * @returns the id of the run that holds the key (this one or the earlier one), and whether it is new.
+   */
+  insert(tenantId: string, run: NewRunRecord): Promise<{ id: string; created: boolean }>;
+  /** A run's id and output (null until it completes). @returns null when absent. */
+  get(tenantId: string, runId: string): Promise<{ id: string; output: unknown } | null>;
+}
+
+/** Starts runs (one RunObject per run). */
+export interface RunStarter {
+  /**
+   * Starts a run's object; a no-op when it exists.
+   * @throws an Error when the object failed or did not answer in time (the run stays queued).
+   */
+  start(run: RunStart): Promise<void>;
+}
+
+/** A decision handed to a run's approval step. `by` is the lower-case assignee address, or `api`. */
+export interface ApprovalVote {
+  stepId: string;
+  round: number;
+  decision: Decision;
+  comment?: string;
+  by: string;
+}
+
+/** Commands to a running run. */
+export interface RunControl {
+  /**
+   * Casts a vote on an approval round of `runId`.
+   * @returns whether it counted (false: the round is closed, or `by` voted already), and the
+   *   approval step's status after it.
+   */
+  decideApproval(runId: string, vote: ApprovalVote): Promise<{ counted: boolean; stepStatus: string | null }>;
+}
+
+/** An approval round as stored. */
+export interface ApprovalRecord {
+  /** `<runId>:<step instance key>:<round>`. */
+  id: string;
+  runId: string;
+  stepId: string;
+  round: number;
+  workflowName: string;
+  options: string[];
+  assignees: string[];
+  status: ApprovalStatus;
+}
+
+/** The approval rounds and the audit log. */
+export interface ApprovalRepository {
+  /** @returns null when the tenant has no approval `id`. */
+  get(tenantId: string, id: string): Promise<ApprovalRecord | null>;
+  /** By id alone (a reply's verified approval id names its tenant). @returns null when absent. */
+  getById(id: string): Promise<ApprovalRecord | null>;
+  /** Appends an audit entry (`actor` an address, `api` or `<channel>:<address>`). */
+  audit(tenantId: string, entry: { actor: string; action: string; subject: string; details?: unknown }): Promise<void>;
+}
+
+/** A message Baton sent, as the email trigger looks it up. */
+export interface SentMessage {
+  runId: string | null;
+  workflowName: string | null;
+  subject: string | null;
+  to: string;
+  approvalId: string | null;
+}
+
+/** An inbound email as recorded (CONTRACT.md "Email"); times ISO-8601 UTC. */
+export interface InboundRecord {
+  id: string;
+  direction: 'inbound';
+  status: MessageStatus;
+  reason?: string | null;
+  runId?: string | null;
+  workflowName?: string | null;
+  from: string;
+  to: string;
+  subject?: string | null;
+  messageId?: string | null;
+  inReplyTo?: string | null;
+  references?: string | null;
+  date: string;
+  /** The raw source, null when too large to keep. */
+  raw?: string | null;
+  /** Bytes. */
+  rawSize?: number | null;
+  createdAt: string;
+}
+
+/** Every email in and out. */
+export interface MessageLog {
+  /** Records an inbound message (its id is new). */
+  record(tenantId: string, message: InboundRecord): Promise<void>;
+  /** Whether an inbound message with this Message-ID was recorded. */
+  seenInbound(tenantId: string, messageId: string): Promise<boolean>;
+  /** Whether Baton sent a message with this Message-ID (as written or as delivered). */
+  sentByUs(tenantId: string, messageId: string): Promise<boolean>;
+  /** The run reply Baton sent with one of these Message-IDs. @returns null when none. */
+  findRunReply(tenantId: string, messageIds: string[]): Promise<SentMessage | null>;
+  /** The message sent with the signed reply address of id `tokenId` (lower-case hex). @returns null when none. */
+  findByReplyToken(tenantId: string, tokenId: string): Promise<SentMessage | null>;
+  /** The approval email sent (or delivered) with one of these Message-IDs. @returns null when none. */
+  findApprovalMail(tenantId: string, messageIds: string[]): Promise<{ approvalId: string } | null>;
+}
+
+/** A short plain-text note Baton sends in a thread (e.g. why a reply decided nothing). */
+export interface Note {
+  /** The record id; a note already recorded with it is not sent again. */
+  dedupeId: string;
+  runId: string | null;
+  workflow: string | null;
+  from: string;
+  to: string;
+  subject: string;
+  /** The message answered: its Message-ID, References and In-Reply-To (RFC 5322 §3.6.4). */
+  thread: { messageId: string; references: string[]; inReplyTo?: string };
+  text: string;
+}
+
+/** Sends and records mail. */
+export interface Mailer { /** Composes, sends and records a note; a refused send is recorded as failed, not thrown. */ sendNote(tenantId: string, note: Note): Promise<void> }
+
+/** Secrets a definition names (a webhook's `secret`, an agent's `apiKeySecret`). */
+export interface SecretStore {
+  /**
+   * The stored secret, else the host's own of that name; never Baton's own credentials.
+   * @returns undefined when unset.
+   * @throws {BatonError} `secret_unreadable` when one is stored but does not decrypt.
+   */
+  get(tenantId: string, name: string): Promise<string | undefined>;
+}
+
+/** A webhook request as recorded (`GET /api/deliveries`). */
+export interface DeliveryRecord {
+  workflowName: string;
+  status: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
+  reason: string | null;
+  runId: string | null;
+  deliveryId: string | null;
+  /** Without signatures and credentials. */
+  headers: Record<string, string>;
+  /** Bytes; null when unknown. */
+  bodySize: number | null;
+}
+
+/** How long a webhook body stays a duplicate of its first delivery, ms (24 h). */
+export const BODY_REPLAY_WINDOW_MS = 24 * 3600_000;
+
+/** Every webhook request, and the bodies seen in the replay window. */
+export interface DeliveryLog {
+  record(tenantId: string, delivery: DeliveryRecord): Promise<void>;
+  /**
+   * Claims a body (its hex SHA-256) for the delivery with idempotency `key`, atomically: the first
+   * delivery of a body within {@link BODY_REPLAY_WINDOW_MS} keeps it. `now` epoch ms.
+   * @returns the idempotency key that holds the body (`key` itself when this delivery claimed it).
+   */
+  claimBody(tenantId: string, claim: { workflow: string; bodyHash: string; key: string }, now: number): Promise<string>;
+}
+
+/** The email settings of the deployment. */
+export interface MailSettings {
+  /** Key of the HMAC of signed reply addresses and approval Message-IDs. */
+  signingKey: string;
+  /** The domain Baton sends from when a run was not started by email. */
+  mailDomain: string;
+}
+
+/** What starting a run needs. */
+export interface StartRunPorts {
+  workflows: WorkflowCatalog;
+  runs: RunRepository;
+  runStarter: RunStarter;
+  clock: Clock;
+  ids: Ids;
+}
+
+/** What deciding an approval needs. */
+export interface DecideApprovalPorts {
+  approvals: ApprovalRepository;
+  runControl: RunControl;
+}
+
+/** What receiving an email needs. */
+export interface ReceiveEmailPorts extends StartRunPorts, DecideApprovalPorts {
+  messages: MessageLog;
+  mailer: Mailer;
+  mail: MailSettings;
+}
+
+/** What receiving a webhook needs. */
+export interface ReceiveWebhookPorts extends StartRunPorts {
+  deliveries: DeliveryLog;
+  secrets: SecretStore;
+}
+
+/** What registering a workflow needs. */
+export interface RegisterWorkflowPorts {
+  agents: AgentRegistry;
+  workflowStore: WorkflowRepository;
+  clock: Clock;
+}
+
+/** Every port, as the adapter builds them. */
+export type HostPorts = ReceiveEmailPorts & ReceiveWebhookPorts & RegisterWorkflowPorts;
