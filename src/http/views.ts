@@ -2,7 +2,7 @@ import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../co
 import { iso } from '../db/client';
 import type { MessageRow } from '../db/messages';
 import type { RunRow } from '../db/runs';
-import type { Message, MessageDetail, Run, RunSummary, StepError } from '../schemas/api';
+import type { Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
 
 /**
  * The API's views of runs and messages, typed by the response schemas of `schemas/api.ts` (so tsc
@@ -66,8 +66,8 @@ export function runSummary(row: RunRow): RunSummary {
 }
 
 /** A run without its steps, from its D1 mirror (`GET /api/runs/:id?steps=false`, or before it starts). */
-export function runFromRow(row: RunRow): Run {
-  return { ...runSummary(row), trigger: row.trigger as Run['trigger'], input: row.input, output: row.output };
+export function runFromRow(row: RunRow): RunHead {
+  return { ...runSummary(row), trigger: row.trigger as RunHead['trigger'], input: row.input, output: row.output };
 }
 
 /** A recorded email, as `GET /api/messages` lists it. */

@@ -23,6 +23,12 @@ function named<T extends z.ZodType>(schema: T, name: string): T {
   return (z.ZodType.prototype as unknown as { openapi: (this: T, name: string) => T }).openapi.call(schema, name);
 }
 
+/**
+ * `schema` or null. (`.nullable()` on a named schema would make the component itself nullable:
+ * zod-to-openapi keeps the name on the nullable copy.)
+ */
+const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 const Iso = z.string().describe('ISO-8601 UTC');
 const IsoOrNull = Iso.nullable();
 
@@ -53,7 +59,7 @@ export const Trigger = z.looseObject({ type: TriggerType }).openapi('Trigger');
 /** One attempt of a step. */
 export const Attempt = z.object({
   attempt: z.number().int(), status: AttemptStatus, dispatchedAt: IsoOrNull, startedAt: IsoOrNull, endedAt: IsoOrNull,
-  error: StepError.nullable(), usage: Usage.nullable(), provider: z.string().nullable(),
+  error: orNull(StepError), usage: orNull(Usage), provider: z.string().nullable(),
 }).openapi('Attempt');
 export type Attempt = z.infer<typeof Attempt>;
 
@@ -64,21 +70,25 @@ export const Step = z.object({
   compensation: z.enum(['succeeded', 'failed']).optional().describe('For a step with `compensate:`: how its compensation ended'),
   branch: z.string().optional().describe('switch: the chosen case'),
   status: StepStatus, attempts: z.number().int(), startedAt: IsoOrNull, endedAt: IsoOrNull,
-  input: z.unknown(), output: z.unknown(), error: StepError.nullable(), skipReason: SkipReason.optional(), history: z.array(Attempt),
+  input: z.unknown(), output: z.unknown(), error: orNull(StepError), skipReason: SkipReason.optional(), history: z.array(Attempt),
 }).openapi('Step');
 export type Step = z.infer<typeof Step>;
 
 /** A run's list entry (`GET /api/runs`), from the D1 index. */
 export const RunSummary = z.object({
   id: z.string(), workflow: z.string(), version: z.number().int(), status: RunStatus, trigger: z.object({ type: TriggerType }),
-  stepsDone: z.number().int(), stepsTotal: z.number().int(), createdAt: Iso, startedAt: IsoOrNull, endedAt: IsoOrNull, error: StepError.nullable(),
+  stepsDone: z.number().int(), stepsTotal: z.number().int(), createdAt: Iso, startedAt: IsoOrNull, endedAt: IsoOrNull, error: orNull(StepError),
 }).openapi('RunSummary');
 export type RunSummary = z.infer<typeof RunSummary>;
 
-/** One run (`GET /api/runs/{id}`); `steps` is absent with `steps=false`, empty before the run starts. */
-export const Run = z.object({
-  ...RunSummary.shape, createdAt: IsoOrNull, trigger: Trigger, input: z.unknown(), output: z.unknown(), steps: z.array(Step).optional(),
-}).openapi('Run');
+/** A run without its steps (`GET /api/runs/{id}?steps=false`), from the D1 index. */
+export const RunHead = z.object({
+  ...RunSummary.shape, createdAt: IsoOrNull, trigger: Trigger, input: z.unknown(), output: z.unknown(),
+}).openapi('RunHead');
+export type RunHead = z.infer<typeof RunHead>;
+
+/** One run with its steps (`GET /api/runs/{id}`); `steps` is empty before the run starts. */
+export const Run = z.object({ ...RunHead.shape, steps: z.array(Step) }).openapi('Run');
 export type Run = z.infer<typeof Run>;
 
 export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() }).openapi('RunList');

@@ -10,6 +10,14 @@ export const RUN_STATUSES = ['queued', 'running', 'waiting', 'paused', 'complete
 /** Run statuses after which a run never changes again (its end). */
 export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly (typeof RUN_STATUSES)[number][];
 
+/** True for a run status in {@link ENDED_RUN_STATUSES}. */
+export function isEndedRunStatus(status: string): boolean {
+  return (ENDED_RUN_STATUSES as readonly string[]).includes(status);
+}
+
+/** What started a run. */
+export const TRIGGER_TYPES = ['email', 'webhook', 'schedule', 'api'] as const;
+
 /** State of one approval round: `pending` until decided, then how it closed. */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'changes_requested', 'cancelled'] as const;
 

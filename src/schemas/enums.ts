@@ -1,16 +1,11 @@
 import { z } from 'zod';
-import { APPROVAL_STATUSES, DELIVERY_STATUSES, ENDED_RUN_STATUSES, MESSAGE_STATUSES, RUN_STATUSES, STEP_STATUSES } from './enum-values';
+import { APPROVAL_STATUSES, DELIVERY_STATUSES, ENDED_RUN_STATUSES, isEndedRunStatus, MESSAGE_STATUSES, RUN_STATUSES, STEP_STATUSES, TRIGGER_TYPES } from './enum-values';
 
-export { ENDED_RUN_STATUSES };
+export { ENDED_RUN_STATUSES, isEndedRunStatus };
 
 /** Lifecycle of a run (CONTRACT.md "A run"). */
 export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
-
-/** True for a run status in {@link ENDED_RUN_STATUSES}. */
-export function isEndedRunStatus(status: string): boolean {
-  return (ENDED_RUN_STATUSES as readonly string[]).includes(status);
-}
 
 /** State of one approval round: `pending` until decided, then how it closed. */
 export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
@@ -28,7 +23,7 @@ export const AttemptStatus = z.enum(['running', 'succeeded', 'failed', 'timed_ou
 export type AttemptStatus = z.infer<typeof AttemptStatus>;
 
 /** What started a run. */
-export const TriggerType = z.enum(['email', 'webhook', 'schedule', 'api']);
+export const TriggerType = z.enum(TRIGGER_TYPES);
 export type TriggerType = z.infer<typeof TriggerType>;
 
 export const MessageDirection = z.enum(['inbound', 'outbound']);

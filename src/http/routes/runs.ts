@@ -4,7 +4,7 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
 import { runMessages } from '../../db/messages';
 import { getRunRow, listRuns } from '../../db/runs';
-import { MessageDetail, Run, RunControlled, RunList } from '../../schemas/api';
+import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schemas/api';
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
@@ -31,7 +31,7 @@ async function requireRun(env: { DB: D1Database }, tenantId: string, id: string)
 
 runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', operationId: 'getRun', summary: 'Read one run with its steps',
   description: 'With `steps=false`, the run without its steps, from the D1 index (up to 500 ms behind a live run): cheap enough to poll.',
-  request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) }, responses: { 200: jsonBody(Run, 'The run'), ...authErrors(400, 404) } }),
+  request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) }, responses: { 200: jsonBody(z.union([Run, RunHead]), 'The run with its steps, or without them (`steps=false`)'), ...authErrors(400, 404) } }),
 async (c) => {
   const { id } = c.req.valid('param');
   const row = await requireRun(c.env, c.var.tenantId, id);

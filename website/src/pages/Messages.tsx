@@ -4,8 +4,7 @@ import { ErrorNote, Loading, PageHeader, Status } from '../components/ui';
 import { formatTime, shortId } from '../format';
 import { useApi } from '../hooks';
 import type { Message } from '../types';
-
-const STATUSES = ['accepted', 'rejected', 'ignored', 'duplicate', 'sent', 'failed'];
+import { MESSAGE_STATUSES as STATUSES } from '../../../src/schemas/enum-values';
 
 /** The email log: every message in and out, newest first, with its status and reason. */
 export function MessagesPage() {

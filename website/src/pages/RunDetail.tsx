@@ -6,9 +6,8 @@ import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../compon
 import { elapsed, formatDuration, formatTime, formatUsd, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
 import { stepProgress } from '../../../src/core/engine/progress';
+import { isEndedRunStatus } from '../../../src/schemas/enum-values';
 import type { Message, Run, Step } from '../types';
-
-const ENDED = ['completed', 'failed', 'cancelled'];
 
 /** Tokens and cost of a list of attempts' usage. */
 function usageOf(steps: Step[]) {
@@ -28,7 +27,7 @@ export function RunDetailPage({ id }: { id: string }) {
   const [chosen, setChosen] = useState<string | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const data = run.data;
-  const live = useRunNotices(id, !!data && !ENDED.includes(data.status), (status) => {
+  const live = useRunNotices(id, !!data && !isEndedRunStatus(data.status), (status) => {
     run.reload();
     if (status !== data?.status) messages.reload();
   });
@@ -44,7 +43,7 @@ export function RunDetailPage({ id }: { id: string }) {
       setActionError(err as ApiError);
     }
   };
-  const ended = ENDED.includes(data.status);
+  const ended = isEndedRunStatus(data.status);
   const { tokens, cost } = usageOf(data.steps);
   const progress = stepProgress(data.steps);
   return (
