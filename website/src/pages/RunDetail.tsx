@@ -7,7 +7,7 @@ import { elapsed, formatDuration, formatTime, formatUsd, shortId, show } from '.
 import { useApi, useRunNotices } from '../hooks';
 import { stepProgress } from '../../../src/core/engine/progress';
 import { isEndedRunStatus } from '../../../src/schemas/enum-values';
-import type { Message, Run, Step } from '../types';
+import type { MessageDetail, Run, Step } from '../types';
 
 /** Tokens and cost of a list of attempts' usage. */
 function usageOf(steps: Step[]) {
@@ -23,7 +23,7 @@ function usageOf(steps: Step[]) {
 /** One run: controls, the timeline, the selected step's detail, and its emails; kept live by the RunObject's notices. */
 export function RunDetailPage({ id }: { id: string }) {
   const run = useApi<Run>(`/runs/${encodeURIComponent(id)}`);
-  const messages = useApi<Message[]>(`/runs/${encodeURIComponent(id)}/messages`);
+  const messages = useApi<MessageDetail[]>(`/runs/${encodeURIComponent(id)}/messages`);
   const [chosen, setChosen] = useState<string | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const data = run.data;
@@ -124,7 +124,7 @@ function StepDetail({ step }: { step: Step }) {
   );
 }
 
-function Emails({ messages }: { messages: Message[] | undefined }) {
+function Emails({ messages }: { messages: MessageDetail[] | undefined }) {
   if (!messages?.length) return null;
   return (
     <section aria-label="Emails">
