@@ -7,11 +7,6 @@ export { ErrorCode };
 export const Issue = z.object({ path: z.string(), message: z.string() });
 export type Issue = z.infer<typeof Issue>;
 
-/** The JSON shape of every error response (CONTRACT.md "Errors"). */
-export const ErrorBody = z.object({
-  error: z.object({ code: ErrorCode, message: z.string(), details: z.unknown().optional() }),
-});
-
 /** A failure recorded on a step attempt or a run. `retryable` drives the retry policy. */
 export const StepError = z.object({
   code: ErrorCode,
