@@ -1,5 +1,5 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
-import { AgentProvider, ApprovalStatus, MessageDirection, MessageStatus, Role, RunStatus, StepStatus, AttemptStatus, TriggerType } from '../schemas/enums';
+import { AgentProvider, ApprovalStatus, DeliveryStatus, MessageDirection, MessageStatus, Role, RunStatus, StepStatus, AttemptStatus, TriggerType } from '../schemas/enums';
 
 /**
  * D1 tables: the catalogue (workflows, versions, triggers, agents, secrets, API keys) and the index
@@ -221,7 +221,7 @@ export const deliveries = sqliteTable('deliveries', {
   workflowName: text('workflow_name').notNull(),
   /** The scheme's delivery id (X-GitHub-Delivery, the Stripe event id, …) or `sha256:<body hash>`. */
   deliveryId: text('delivery_id'),
-  status: text('status', { enum: ['accepted', 'duplicate', 'rejected', 'ignored'] }).notNull(),
+  status: text('status', { enum: values(DeliveryStatus) }).notNull(),
   reason: text('reason'),
   runId: text('run_id'),
   /** The request's headers, signatures and cookies left out. */

@@ -2,9 +2,15 @@ import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../co
 import { iso } from '../db/client';
 import type { MessageRow } from '../db/messages';
 import type { RunRow } from '../db/runs';
+import type { Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
+
+/**
+ * The API's views of runs and messages, typed by the response schemas of `schemas/api.ts` (so tsc
+ * checks that what the routes answer is what `/api/openapi.json` declares).
+ */
 
 /** A run as CONTRACT.md answers it, from the RunObject's live state. */
-export function runView(state: RunState) {
+export function runView(state: RunState): Run {
   const { done, total } = stepProgress(Object.values(state.steps));
   return {
     id: state.runId,
@@ -23,10 +29,11 @@ export function runView(state: RunState) {
     steps: orderedKeys(state).map((key) => {
       const step = state.steps[key]!;
       const node = nodeOf(state, key);
+      const agent = agentOf(state, key);
       return {
         id: key,
         kind: node.kind,
-        ...(agentOf(state, key) ? { agent: agentOf(state, key) } : {}),
+        ...(agent ? { agent } : {}),
         ...(node.parent ? { parent: node.parent } : {}),
         ...(node.compensates ? { compensates: node.compensates } : {}),
         ...(step.compensation ? { compensation: step.compensation } : {}),
@@ -49,16 +56,22 @@ export function runView(state: RunState) {
 }
 
 /** A run's list entry, from its D1 mirror. */
-export function runSummary(row: RunRow) {
+export function runSummary(row: RunRow): RunSummary {
   return {
     id: row.id, workflow: row.workflowName, version: row.version, status: row.status, trigger: { type: row.triggerType },
     stepsDone: row.stepsDone, stepsTotal: row.stepsTotal, createdAt: row.createdAt, startedAt: row.startedAt, endedAt: row.endedAt,
-    error: row.error ?? null,
+    // The mirror stores the engine's own run error (StepError) as JSON.
+    error: (row.error ?? null) as StepError | null,
   };
 }
 
+/** A run without its steps, from its D1 mirror (`GET /api/runs/:id?steps=false`, or before it starts). */
+export function runFromRow(row: RunRow): RunHead {
+  return { ...runSummary(row), trigger: row.trigger as RunHead['trigger'], input: row.input, output: row.output };
+}
+
 /** A recorded email, as `GET /api/messages` lists it. */
-export function messageSummary(row: MessageRow) {
+export function messageSummary(row: MessageRow): Message {
   return {
     id: row.id, direction: row.direction, status: row.status, reason: row.reason ?? undefined, runId: row.runId ?? undefined,
     workflow: row.workflowName ?? undefined, from: row.from, to: row.to, subject: row.subject, messageId: row.messageId,
@@ -67,6 +80,6 @@ export function messageSummary(row: MessageRow) {
 }
 
 /** A recorded email with its threading headers and raw source, as `GET /api/runs/:id/messages` answers it. */
-export function messageDetail(row: MessageRow) {
+export function messageDetail(row: MessageRow): MessageDetail {
   return { ...messageSummary(row), inReplyTo: row.inReplyTo, references: row.references, raw: row.raw };
 }

@@ -39,7 +39,7 @@ async function callStepAgent(env: AppEnv, runId: string, claim: Claim, host: Age
   const circuit = agent.provider === 'builtin' ? null : new CircuitGate(env, claim.tenantId, agent.name, background);
   const gate = circuit ? await circuit.acquire() : { allowed: true };
   if (!gate.allowed) {
-    const error = { code: 'circuit_open', message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
+    const error = { code: 'circuit_open' as const, message: `agent ${agent.name} is failing; its circuit is open`, retryable: true, retryAfterMs: gate.retryAfterMs };
     return { result: { ok: false, error }, provider: agent.provider };
   }
   const result = await callAgent(agent, { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal }, host);

@@ -1,23 +1,18 @@
 import { z } from 'zod';
+import { APPROVAL_STATUSES, DELIVERY_STATUSES, ENDED_RUN_STATUSES, isEndedRunStatus, MESSAGE_STATUSES, RUN_STATUSES, STEP_STATUSES, TRIGGER_TYPES } from './enum-values';
+
+export { ENDED_RUN_STATUSES, isEndedRunStatus };
 
 /** Lifecycle of a run (CONTRACT.md "A run"). */
-export const RunStatus = z.enum(['queued', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled']);
+export const RunStatus = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatus>;
 
-/** Run statuses after which a run never changes again (its end). */
-export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
-
-/** True for a run status in {@link ENDED_RUN_STATUSES}. */
-export function isEndedRunStatus(status: string): boolean {
-  return (ENDED_RUN_STATUSES as readonly string[]).includes(status);
-}
-
 /** State of one approval round: `pending` until decided, then how it closed. */
-export const ApprovalStatus = z.enum(['pending', 'approved', 'rejected', 'changes_requested', 'cancelled']);
+export const ApprovalStatus = z.enum(APPROVAL_STATUSES);
 export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
 
 /** Lifecycle of one step within a run (CONTRACT.md "Step status"). */
-export const StepStatus = z.enum(['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated']);
+export const StepStatus = z.enum(STEP_STATUSES);
 export type StepStatus = z.infer<typeof StepStatus>;
 
 /**
@@ -28,7 +23,7 @@ export const AttemptStatus = z.enum(['running', 'succeeded', 'failed', 'timed_ou
 export type AttemptStatus = z.infer<typeof AttemptStatus>;
 
 /** What started a run. */
-export const TriggerType = z.enum(['email', 'webhook', 'schedule', 'api']);
+export const TriggerType = z.enum(TRIGGER_TYPES);
 export type TriggerType = z.infer<typeof TriggerType>;
 
 export const MessageDirection = z.enum(['inbound', 'outbound']);
@@ -38,8 +33,60 @@ export type MessageDirection = z.infer<typeof MessageDirection>;
  * Status of a recorded email (CONTRACT.md "Email"): inbound messages are `accepted`, `rejected`,
  * `ignored` or `duplicate`; outbound ones are `sent` or `failed`.
  */
-export const MessageStatus = z.enum(['accepted', 'rejected', 'ignored', 'duplicate', 'sent', 'failed']);
+export const MessageStatus = z.enum(MESSAGE_STATUSES);
 export type MessageStatus = z.infer<typeof MessageStatus>;
+
+/** What became of a webhook request: started a run, repeated one, refused, or filtered out. */
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+/**
+ * Why a step was skipped: its `if:` was false (`condition`), a dependency failed
+ * (`upstream_failed`), every explicit `needs` was skipped (`needs_skipped`), it is an error handler
+ * whose error did not happen (`not_triggered`), its switch case was not chosen (`not_selected`), or
+ * a switch matched no case and had no default (`no_case`).
+ */
+export const SkipReason = z.enum(['condition', 'upstream_failed', 'needs_skipped', 'not_triggered', 'not_selected', 'no_case']);
+export type SkipReason = z.infer<typeof SkipReason>;
+
+/**
+ * Closed set of error codes Baton answers with, in HTTP bodies (`{ error: { code } }`), in step and
+ * run errors, and in recorded messages. `src/http/errors.ts` maps each to an HTTP status.
+ */
+export const ErrorCode = z.enum([
+  // HTTP answers
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'bad_request',
+  'invalid_definition',
+  'payload_too_large',
+  'internal_error',
+  // step / agent failures
+  'agent_not_found',
+  'agent_error',
+  'agent_bad_response',
+  'network_error',
+  'timeout',
+  'rate_limited',
+  'expression_error',
+  'secret_not_found',
+  'secret_unreadable',
+  'url_not_allowed',
+  'tool_error',
+  'circuit_open',
+  // engine outcomes: an approval rejected, a run past its timeout, a block over its limits, a
+  // parallel block whose wait_for cannot be met, a sub-workflow that failed or did not start, a cancel
+  'rejected',
+  'run_timeout',
+  'limit_exceeded',
+  'parallel_failed',
+  'child_failed',
+  'start_failed',
+  'cancelled',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** Agent providers (CONTRACT.md "Agents"). */
 export const AgentProvider = z.enum(['http', 'openai', 'builtin']);

@@ -40,9 +40,9 @@ describe('reply composition', () => {
   });
 
   it('says which step failed, or that the run was cancelled', () => {
-    const failed = { ...finished(null), status: 'failed' as const, error: { code: 'timeout', message: 'too slow', retryable: false, stepId: 'a' } };
+    const failed = { ...finished(null), status: 'failed' as const, error: { code: 'timeout' as const, message: 'too slow', retryable: false, stepId: 'a' } };
     expect(replyMarkdown(failed)).toContain('Step `a` failed: too slow (timeout)');
-    const cancelled = { ...finished(null), status: 'cancelled' as const, error: { code: 'cancelled', message: 'cancelled over the API', retryable: false } };
+    const cancelled = { ...finished(null), status: 'cancelled' as const, error: { code: 'cancelled' as const, message: 'cancelled over the API', retryable: false } };
     expect(replyMarkdown(cancelled)).toContain('Your request was cancelled** before it finished: cancelled over the API.');
     expect(replyMarkdown(cancelled)).not.toContain('failed');
   });

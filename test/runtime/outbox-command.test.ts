@@ -6,7 +6,7 @@ import { outboxOf } from '../../src/runtime/outbox';
 import { eventually, putWorkflow, startRun, stubOf } from '../support/helpers';
 
 const timer = { id: 'retry:a:1', kind: 'retry' as const, stepId: 'a', attempt: 1, at: 5 };
-const error = { code: 'failed', message: 'x', retryable: false };
+const error = { code: 'agent_error' as const, message: 'x', retryable: false };
 
 describe('the outbox stores the engine\'s commands', () => {
   it('keeps each outside command as the engine wrote it, skips timers and lane dispatches, and one run end without its output', () => {

@@ -1,6 +1,8 @@
 import { env, SELF } from 'cloudflare:test';
 import PostalMime from 'postal-mime';
 import worker from '../../src/index';
+import { MessageDetail, Run } from '../../src/schemas/api';
+import { isEndedRunStatus } from '../../src/schemas/enums';
 import type { InboundOutcome } from '../../src/triggers/email';
 import { receiveEmail } from '../../src/triggers/email';
 
@@ -62,12 +64,21 @@ export function receive(bytes: Uint8Array, envelope: { from: string; to: string 
   return receiveEmail({ ...envelope, raw: new Response(bytes).body!, rawSize: bytes.byteLength, setReject: () => {} }, env);
 }
 
-export interface RunBody {
-  id: string;
-  status: string;
-  output: unknown;
-  error: { code: string; message: string; stepId?: string } | null;
-  steps: { id: string; status: string; attempts: number; output: unknown; input: unknown; error: { code: string; message: string } | null }[];
+/** A run as `GET /api/runs/:id` answers it (the API's own schema). */
+export type RunBody = Run;
+
+/**
+ * `body` checked against its declared response schema, as answered (unstripped): a drift between
+ * a handler and `/api/openapi.json` fails the test that reads the answer.
+ * @throws naming the first mismatch.
+ */
+export function checked<T>(schema: { safeParse: (v: unknown) => { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown, what: string): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error!.issues[0]!;
+    throw new Error(`${what} does not match its declared schema at ${issue.path.join('.')}: ${issue.message}; got ${JSON.stringify(body).slice(0, 500)}`);
+  }
+  return body as T;
 }
 
 /** Starts a run over the API. @returns its id. */
@@ -85,8 +96,8 @@ export async function waitForRun(runId: string, timeoutMs = 15_000): Promise<Run
   while (Date.now() < deadline) {
     const res = await api(`/runs/${runId}`);
     if (res.ok) {
-      last = (await res.json()) as RunBody;
-      if (['completed', 'failed', 'cancelled'].includes(last.status)) return last;
+      last = checked<RunBody>(Run, await res.json(), `GET /api/runs/${runId}`);
+      if (isEndedRunStatus(last.status)) return last;
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -104,24 +115,19 @@ export async function eventually<T>(fn: () => Promise<T | undefined | null>, tim
   throw new Error(`condition not met within ${timeoutMs} ms`);
 }
 
-export interface RecordedMessage {
-  direction: string;
-  status: string;
-  from: string;
-  to: string;
-  subject: string;
-  messageId: string;
-  inReplyTo: string | null;
-  references: string | null;
-  raw: string;
-}
+/**
+ * A recorded email as `GET /api/runs/:id/messages` answers it (the API's own schema), as an admin
+ * reads the messages these tests make: kept whole, with their Message-ID and subject.
+ */
+export type RecordedMessage = MessageDetail & { raw: string; messageId: string; subject: string };
 
 /** The run's recorded outbound reply, once there, parsed with postal-mime. */
 export async function replyOf(runId: string) {
   const recorded = await eventually(async () => {
     const res = await api(`/runs/${runId}/messages`);
-    const list = (await res.json()) as RecordedMessage[];
+    const list = checked<RecordedMessage[]>(MessageDetail.array(), await res.json(), `GET /api/runs/${runId}/messages`);
     return list.find((m) => m.direction === 'outbound');
   });
+  if (recorded.raw === null) throw new Error(`run ${runId}: the outbound message has no raw source`);
   return { recorded, parsed: await PostalMime.parse(recorded.raw) };
 }

@@ -7,9 +7,10 @@ import { failRun, failStep } from './failure';
 import { settleBlocks, startBlock } from './blocks';
 import { advanceCompensation } from './compensation';
 import { own } from './steps';
+import type { SkipReason } from '../../schemas/enums';
 import type { Clock, Command, RunState, StepState } from './types';
 
-type Readiness = 'wait' | 'ready' | { skip: string };
+type Readiness = 'wait' | 'ready' | { skip: SkipReason };
 
 const BLOCK_KINDS = new Set(['parallel', 'switch', 'foreach']);
 
@@ -60,7 +61,7 @@ function readiness(state: RunState, id: string, suffix: string): Readiness {
   return 'ready';
 }
 
-export function skip(step: StepState, reason: string, now: number): void {
+export function skip(step: StepState, reason: SkipReason, now: number): void {
   Object.assign(step, { status: 'skipped', skipReason: reason, endedAt: now });
 }
 

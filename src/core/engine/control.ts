@@ -29,7 +29,7 @@ export async function resume(state: RunState, clock: Clock, commands: Command[])
  */
 export async function cancel(state: RunState, reason: string, clock: Clock, commands: Command[]): Promise<void> {
   if (isRunTerminal(state) || state.compensating) return;
-  const error = { code: 'cancelled', message: reason, retryable: false };
+  const error = { code: 'cancelled' as const, message: reason, retryable: false };
   for (const key of Object.keys(state.steps)) if (!nodeOf(state, key).compensates) stop(state, key, clock, commands);
   const queue = state.definition.on_cancel === 'compensate' ? sagaQueue(state) : [];
   state.error = error;

@@ -1,5 +1,5 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
-import type { ApprovalStatus, AttemptStatus, RunStatus, StepStatus, TriggerType } from '../../schemas/enums';
+import type { ApprovalStatus, AttemptStatus, RunStatus, SkipReason, StepStatus, TriggerType } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
 import type { Decision as Choice } from '../../schemas/steps';
 
@@ -39,8 +39,8 @@ export interface StepState {
   error?: StepError;
   startedAt?: number;
   endedAt?: number;
-  /** Why a step was skipped: `condition`, `upstream_failed`, `needs_skipped`, `not_triggered`, `not_selected`, `no_case`. */
-  skipReason?: string;
+  /** Why a step was skipped (see {@link SkipReason}). */
+  skipReason?: SkipReason;
   /** For an error-handler step: the instance whose failure started it. */
   handling?: string;
   /** switch: the list key of the chosen case. */

@@ -3,36 +3,32 @@ import { BatonError } from '../../core/errors';
 import { getAgent, listAgents, putAgent } from '../../db/agents';
 import { statsByAgent } from '../../db/agent-stats';
 import { database } from '../../db/client';
-import { AgentBody, AgentRecord } from '../../schemas/agent';
+import { AgentBody } from '../../schemas/agent';
+import { Agent, AgentList, AgentWithCircuit, type AgentStats } from '../../schemas/api';
 import { AgentName } from '../../schemas/definition';
 import { circuitOf } from '../../env';
 import { router } from '../context';
+import { authErrors, jsonBody } from '../openapi';
 
 const nameParam = z.object({ name: AgentName });
-const record = { content: { 'application/json': { schema: AgentRecord } } };
 
 export const agentRoutes = router();
 
-agentRoutes.openapi(createRoute({ method: 'put', path: '/agents/{name}', summary: 'Create or replace an agent',
+agentRoutes.openapi(createRoute({ method: 'put', path: '/agents/{name}', operationId: 'putAgent', summary: 'Create or replace an agent',
   request: { params: nameParam, body: { content: { 'application/json': { schema: AgentBody } }, required: true } },
-  responses: { 200: { description: 'Replaced', ...record }, 201: { description: 'Created', ...record } } }),
+  responses: { 200: jsonBody(Agent, 'Replaced'), 201: jsonBody(Agent, 'Created'), ...authErrors(400) } }),
 async (c) => {
   const body = c.req.valid('json');
   const { agent, created } = await putAgent(database(c.env.DB), c.var.tenantId, { name: c.req.valid('param').name, ...body, config: body.config as Record<string, unknown> }, new Date().toISOString());
   return c.json(agent, created ? 201 : 200);
 });
 
-const Circuit = z.object({ state: z.enum(['closed', 'open', 'half_open']), calls: z.number(), failureRate: z.number(), openedAt: z.string().nullable() });
-const Stats = z.object({
-  calls: z.number(), succeeded: z.number(), successRate: z.number().nullable(), p50Ms: z.number().nullable(), p95Ms: z.number().nullable(),
-  costUsd: z.number(), inputTokens: z.number(), outputTokens: z.number(),
-});
-const NO_CALLS = { calls: 0, succeeded: 0, successRate: null, p50Ms: null, p95Ms: null, costUsd: 0, inputTokens: 0, outputTokens: 0 };
+const NO_CALLS: AgentStats = { calls: 0, succeeded: 0, successRate: null, p50Ms: null, p95Ms: null, costUsd: 0, inputTokens: 0, outputTokens: 0 };
 
-agentRoutes.openapi(createRoute({ method: 'get', path: '/agents', summary: 'List agents',
+agentRoutes.openapi(createRoute({ method: 'get', path: '/agents', operationId: 'listAgents', summary: 'List agents',
   description: 'With `include=health`, each agent also carries its circuit breaker state and `stats` of the attempts dispatched in the last `hours` (calls, success rate, latency p50/p95 in ms, tokens, cost in USD).',
   request: { query: z.object({ include: z.enum(['health']).optional(), hours: z.coerce.number().int().min(1).max(24 * 90).default(24) }) },
-  responses: { 200: { description: 'Agents', content: { 'application/json': { schema: z.object({ agents: z.array(AgentRecord.extend({ circuit: Circuit.optional(), stats: Stats.optional() })) }) } } } } }),
+  responses: { 200: jsonBody(AgentList, 'Agents by name'), ...authErrors(400) } }),
 async (c) => {
   const db = database(c.env.DB);
   const { include, hours } = c.req.valid('query');
@@ -43,10 +39,8 @@ async (c) => {
   return c.json({ agents: agents.map((a, i) => ({ ...a, circuit: circuits[i]!, stats: stats.get(a.name) ?? NO_CALLS })) }, 200);
 });
 
-const withCircuit = AgentRecord.extend({ circuit: Circuit });
-
-agentRoutes.openapi(createRoute({ method: 'get', path: '/agents/{name}', summary: 'Read an agent with its circuit breaker state', request: { params: nameParam },
-  responses: { 200: { description: 'The agent', content: { 'application/json': { schema: withCircuit } } } } }),
+agentRoutes.openapi(createRoute({ method: 'get', path: '/agents/{name}', operationId: 'getAgent', summary: 'Read an agent with its circuit breaker state', request: { params: nameParam },
+  responses: { 200: jsonBody(AgentWithCircuit, 'The agent'), ...authErrors(400, 404) } }),
 async (c) => {
   const { name } = c.req.valid('param');
   const agent = await getAgent(database(c.env.DB), c.var.tenantId, name);

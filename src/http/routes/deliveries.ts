@@ -1,14 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { database } from '../../db/client';
 import { listDeliveries } from '../../db/deliveries';
+import { Delivery } from '../../schemas/api';
 import { router } from '../context';
+import { authErrors, jsonBody } from '../openapi';
 
 export const deliveryRoutes = router();
 
-deliveryRoutes.openapi(createRoute({ method: 'get', path: '/deliveries', summary: 'Webhook requests, newest first, with what became of each',
+deliveryRoutes.openapi(createRoute({ method: 'get', path: '/deliveries', operationId: 'listDeliveries', summary: 'Webhook requests, newest first, with what became of each',
   request: { query: z.object({ workflow: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-  responses: { 200: { description: '`[{ id, workflow, deliveryId, status, reason, runId, headers, bodySize, receivedAt }]`', content: { 'application/json': { schema: z.array(z.unknown()) } } } } }),
+  responses: { 200: jsonBody(z.array(Delivery), 'Deliveries, newest first'), ...authErrors(400) } }),
 async (c) => {
   const rows = await listDeliveries(database(c.env.DB), c.var.tenantId, c.req.valid('query'));
-  return c.json(rows.map((r) => ({ id: r.id, workflow: r.workflowName, deliveryId: r.deliveryId, status: r.status, reason: r.reason, runId: r.runId, headers: r.headers, bodySize: r.bodySize, receivedAt: r.createdAt })), 200);
+  return c.json(rows.map((r) => ({ id: r.id, workflow: r.workflowName, deliveryId: r.deliveryId, status: r.status, reason: r.reason, runId: r.runId, headers: r.headers as Record<string, string> | null, bodySize: r.bodySize, receivedAt: r.createdAt })), 200);
 });

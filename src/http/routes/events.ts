@@ -1,13 +1,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { database } from '../../db/client';
 import { runsWaitingFor } from '../../db/events';
+import { EventsDelivered } from '../../schemas/api';
 import { router } from '../context';
+import { authErrors, jsonBody } from '../openapi';
 
 export const eventRoutes = router();
 
-eventRoutes.openapi(createRoute({ method: 'post', path: '/events', summary: 'Publish an event to runs waiting in wait_for_event',
+eventRoutes.openapi(createRoute({ method: 'post', path: '/events', operationId: 'publishEvent', summary: 'Publish an event to runs waiting in wait_for_event',
   request: { body: { content: { 'application/json': { schema: z.object({ type: z.string().min(1).max(200), data: z.unknown().optional() }) } }, required: true } },
-  responses: { 202: { description: 'How many runs took the event', content: { 'application/json': { schema: z.object({ delivered: z.number().int() }) } } } } }),
+  responses: { 202: jsonBody(EventsDelivered, 'How many runs took the event'), ...authErrors(400) } }),
 async (c) => {
   const { type, data } = c.req.valid('json');
   const runIds = await runsWaitingFor(database(c.env.DB), c.var.tenantId, type);

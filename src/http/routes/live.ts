@@ -6,6 +6,7 @@ import { database } from '../../db/client';
 import { getRunRow, listRuns } from '../../db/runs';
 import { RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
+import { authErrors } from '../openapi';
 import { runSummary } from '../views';
 
 /** How often the runs feed reads the D1 index, ms. */
@@ -17,10 +18,10 @@ const KEEP_ALIVE_MS = 15_000;
 
 export const liveRoutes = router();
 
-liveRoutes.openapi(createRoute({ method: 'get', path: '/live/runs', summary: 'Live runs list (server-sent events)',
+liveRoutes.openapi(createRoute({ method: 'get', path: '/live/runs', operationId: 'streamRuns', summary: 'Live runs list (server-sent events)',
   description: 'An `event: runs` with `{ runs }` (the first page of `GET /api/runs` with the same filters) at once and whenever it changes. The stream ends after 5 minutes; reconnect.',
   request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), trigger: TriggerType.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-  responses: { 200: { description: 'text/event-stream', content: { 'text/event-stream': { schema: z.string() } } } } }),
+  responses: { 200: { description: 'Server-sent events (`event: runs`, `data: { runs: RunSummary[] }`)', content: { 'text/event-stream': { schema: z.string() } } }, ...authErrors(400) } }),
 async (c) => {
   const filter = c.req.valid('query');
   const db = database(c.env.DB);
@@ -47,7 +48,14 @@ async (c) => {
   });
 });
 
-// A WebSocket upgrade is not an OpenAPI operation: a plain route, after the same bearer auth.
+// A WebSocket upgrade is not an OpenAPI operation: a plain route, after the same bearer auth,
+// declared in the document as well as OpenAPI allows (a GET answering 101).
+liveRoutes.openAPIRegistry.registerPath({
+  method: 'get', path: '/live/runs/{id}', operationId: 'watchRun', summary: 'Live run (WebSocket)',
+  description: 'Upgrades to a WebSocket (`Upgrade: websocket`, subprotocol `baton`) on which the RunObject sends `{ type: "changed", status }` at once and after changes (at most every 150 ms); read the run with `GET /api/runs/{id}` then. Browsers, which cannot set `Authorization` there, send the token as a `bearer.<base64url token>` entry of `Sec-WebSocket-Protocol`.',
+  request: { params: z.object({ id: z.string() }) },
+  responses: { 101: { description: 'Switching protocols: the WebSocket is open' }, ...authErrors(400, 404) },
+});
 liveRoutes.get('/live/runs/:id', async (c) => {
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') throw new BatonError('bad_request', 'expected a WebSocket upgrade (Upgrade: websocket)');
   const id = c.req.param('id');

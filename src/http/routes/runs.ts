@@ -4,18 +4,19 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../db/client';
 import { runMessages } from '../../db/messages';
 import { getRunRow, listRuns } from '../../db/runs';
+import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schemas/api';
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
-import { messageDetail, runSummary, runView } from '../views';
+import { authErrors, jsonBody } from '../openapi';
+import { messageDetail, runFromRow, runSummary, runView } from '../views';
 
 const idParam = z.object({ id: z.string() });
-const json = (description: string) => ({ description, content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } });
 
 export const runRoutes = router();
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs', summary: 'List runs, newest first',
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs', operationId: 'listRuns', summary: 'List runs, newest first',
   request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), trigger: TriggerType.optional(), cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-  responses: { 200: json('`{ runs, nextCursor }`') } }),
+  responses: { 200: jsonBody(RunList, 'A page of runs; `nextCursor` reads the next one'), ...authErrors(400) } }),
 async (c) => {
   const q = c.req.valid('query');
   const { rows, nextCursor } = await listRuns(database(c.env.DB), c.var.tenantId, q);
@@ -28,16 +29,16 @@ async function requireRun(env: { DB: D1Database }, tenantId: string, id: string)
   return row;
 }
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', summary: 'Read one run with its steps',
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', operationId: 'getRun', summary: 'Read one run with its steps',
   description: 'With `steps=false`, the run without its steps, from the D1 index (up to 500 ms behind a live run): cheap enough to poll.',
-  request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) }, responses: { 200: json('The run') } }),
+  request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) }, responses: { 200: jsonBody(z.union([Run, RunHead]), 'The run with its steps, or without them (`steps=false`)'), ...authErrors(400, 404) } }),
 async (c) => {
   const { id } = c.req.valid('param');
   const row = await requireRun(c.env, c.var.tenantId, id);
-  if (c.req.valid('query').steps === 'false') return c.json({ ...runSummary(row), trigger: row.trigger, input: row.input, output: row.output }, 200);
+  if (c.req.valid('query').steps === 'false') return c.json(runFromRow(row), 200);
   const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
   // A run whose RunObject has not started yet is answered from its D1 row.
-  if (!state) return c.json({ ...runSummary(row), trigger: row.trigger, input: row.input, output: row.output, steps: [] }, 200);
+  if (!state) return c.json({ ...runFromRow(row), steps: [] }, 200);
   return c.json(runView(state), 200);
 });
 
@@ -47,9 +48,9 @@ const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled', restart:
 const REFUSED: Record<'pause' | 'resume' | 'cancel' | 'restart', string[]> = { pause: ENDED, resume: ENDED, cancel: ENDED, restart: ['queued', 'running', 'waiting', 'paused', 'completed'] };
 
 for (const action of ['pause', 'resume', 'cancel', 'restart'] as const) {
-  runRoutes.openapi(createRoute({ method: 'post', path: `/runs/{id}/${action}`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
+  runRoutes.openapi(createRoute({ method: 'post', path: `/runs/{id}/${action}`, operationId: `${action}Run`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
     description: 'Pause takes effect between steps; cancel ignores running attempts\' late results (compensations run only with `on_cancel: compensate`); restart (failed or cancelled runs) re-runs what did not succeed, in the same run.',
-    request: { params: idParam }, responses: { 202: json('`{ runId, status }`'), 409: json('Not possible in the run\'s status') } }),
+    request: { params: idParam }, responses: { 202: jsonBody(RunControlled, 'Accepted: the run\'s status after the request'), ...authErrors(404, 409) } }),
   async (c) => {
     const { id } = c.req.valid('param');
     const row = await requireRun(c.env, c.var.tenantId, id);
@@ -61,8 +62,8 @@ for (const action of ['pause', 'resume', 'cancel', 'restart'] as const) {
   });
 }
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}/messages', summary: 'Emails in and out of a run', request: { params: idParam },
-  responses: { 200: { description: 'Messages, oldest first', content: { 'application/json': { schema: z.array(z.any()) } } } } }),
+runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}/messages', operationId: 'listRunMessages', summary: 'Emails in and out of a run', request: { params: idParam },
+  responses: { 200: jsonBody(z.array(MessageDetail), 'Messages, oldest first'), ...authErrors(404) } }),
 async (c) => {
   const { id } = c.req.valid('param');
   await requireRun(c.env, c.var.tenantId, id);

@@ -2,16 +2,18 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { nextFires, parseSchedule } from '../../core/schedule';
 import { database } from '../../db/client';
 import { listSchedules } from '../../db/workflows';
+import { Schedule } from '../../schemas/api';
 import { router } from '../context';
+import { authErrors, jsonBody } from '../openapi';
 
 export const scheduleRoutes = router();
 
-scheduleRoutes.openapi(createRoute({ method: 'get', path: '/schedules', summary: 'Every schedule trigger with its next fire times',
+scheduleRoutes.openapi(createRoute({ method: 'get', path: '/schedules', operationId: 'listSchedules', summary: 'Every schedule trigger with its next fire times',
   request: { query: z.object({
     next: z.coerce.number().int().min(1).max(50).default(5),
     from: z.iso.datetime({ offset: true }).optional().describe('list the fire times after this instant (default: now)'),
   }) },
-  responses: { 200: { description: '`[{ workflow, trigger, cron, timezone, catchUp, next: [ISO] }]`: the instants `scheduled()` starts runs at', content: { 'application/json': { schema: z.array(z.unknown()) } } } } }),
+  responses: { 200: jsonBody(z.array(Schedule), 'Each schedule with `next`: the instants `scheduled()` starts runs at'), ...authErrors(400) } }),
 async (c) => {
   const { next, from } = c.req.valid('query');
   const after = from ? Date.parse(from) : Date.now();

@@ -9,7 +9,9 @@ import { database, type Database } from '../../db/client';
 import { stepDurations } from '../../db/runs';
 import { getWorkflowVersion, listVersions, listWorkflows } from '../../db/workflows';
 import { startRun } from '../../triggers/start-run';
+import { Plan, RunStarted, WorkflowList, WorkflowRegistered, WorkflowVersion } from '../../schemas/api';
 import { router } from '../context';
+import { authErrors, jsonBody } from '../openapi';
 import { registerWorkflow } from '../register-workflow';
 
 /** Largest definition accepted, bytes: parsing costs about 5 µs a byte, so this bounds it to ~1 s. */
@@ -23,7 +25,6 @@ const definitionBody = {
   required: true,
   description: 'A workflow definition (CONTRACT.md), YAML or JSON; see /api/schema/workflow.json',
 } as const;
-const registered = z.object({ name: z.string(), version: z.number().int() });
 const nameParam = z.object({ name: z.string() });
 
 /** The definition text; `HonoRequest.text()` also works after the OpenAPI validator read a JSON body. */
@@ -46,29 +47,29 @@ const limit = bodyLimit({ maxSize: MAX_DEFINITION_BYTES, onError: () => { throw 
 export const workflowRoutes = router();
 workflowRoutes.use('/workflows', limit);
 workflowRoutes.use('/workflows/:name', limit);
-workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows', summary: 'Register a new workflow', request: { body: definitionBody },
-    responses: { 201: { description: 'Registered', content: { 'application/json': { schema: registered } } } } }),
+workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows', operationId: 'createWorkflow', summary: 'Register a new workflow', request: { body: definitionBody },
+    responses: { 201: jsonBody(WorkflowRegistered, 'Registered'), ...authErrors(400, 409, 413) } }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
     const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { create: true });
     return c.json({ name, version }, 201);
   });
-workflowRoutes.openapi(createRoute({ method: 'put', path: '/workflows/{name}', summary: 'Add a version of a workflow', request: { params: nameParam, body: definitionBody },
-    responses: { 200: { description: 'Unchanged: the latest version', content: { 'application/json': { schema: registered } } }, 201: { description: 'New version', content: { 'application/json': { schema: registered } } } } }),
+workflowRoutes.openapi(createRoute({ method: 'put', path: '/workflows/{name}', operationId: 'putWorkflow', summary: 'Add a version of a workflow', request: { params: nameParam, body: definitionBody },
+    responses: { 200: jsonBody(WorkflowRegistered, 'Unchanged: the latest version'), 201: jsonBody(WorkflowRegistered, 'New version'), ...authErrors(400, 409, 413) } }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
     const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { name: c.req.valid('param').name });
     return c.json({ name, version }, created ? 201 : 200);
   });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows', summary: 'List workflows',
-    responses: { 200: { description: 'Workflows', content: { 'application/json': { schema: z.object({ workflows: z.array(z.object({ name: z.string(), description: z.string().nullable(), latestVersion: z.number(), updatedAt: z.string() })) }) } } } } }),
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows', operationId: 'listWorkflows', summary: 'List workflows',
+    responses: { 200: jsonBody(WorkflowList, 'Workflows by name'), ...authErrors() } }),
   async (c) => {
     const rows = await listWorkflows(database(c.env.DB), c.var.tenantId);
     return c.json({ workflows: rows.map((r) => ({ name: r.name, description: r.description, latestVersion: r.latestVersion, createdAt: r.createdAt, updatedAt: r.updatedAt })) }, 200);
   });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', summary: 'Read a workflow (latest or ?version=N)',
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', operationId: 'getWorkflow', summary: 'Read a workflow (latest or ?version=N)',
     request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-    responses: { 200: { description: 'The definition and its metadata', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } }),
+    responses: { 200: jsonBody(WorkflowVersion, 'The definition and its metadata'), ...authErrors(400, 404) } }),
   async (c) => {
     const db = database(c.env.DB);
     const { name } = c.req.valid('param');
@@ -76,9 +77,9 @@ workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', s
     const versions = await listVersions(db, c.var.tenantId, name);
     return c.json({ ...wf, versions }, 200);
   });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}/plan', summary: 'The DAG, parallel groups and critical path (estimated from past attempts)',
+workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}/plan', operationId: 'getWorkflowPlan', summary: 'The DAG, parallel groups and critical path (estimated from past attempts)',
   request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-  responses: { 200: { description: 'The execution plan', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } } }),
+  responses: { 200: jsonBody(Plan, 'The execution plan'), ...authErrors(400, 404) } }),
 async (c) => {
   const db = database(c.env.DB);
   const { name } = c.req.valid('param');
@@ -93,9 +94,9 @@ workflowRoutes.use('/workflows/:name/runs', async (c, next) => {
   }
   await next();
 });
-workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', summary: 'Start a run',
+workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', operationId: 'startRun', summary: 'Start a run',
     request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional(), debug: z.boolean().optional().describe('Pause before every step; each resume runs one') }) } } } },
-    responses: { 202: { description: 'Started (or the run of an earlier request with the same idempotency key)', content: { 'application/json': { schema: z.object({ runId: z.string() }) } } } } }),
+    responses: { 202: jsonBody(RunStarted, 'Started (or the run of an earlier request with the same idempotency key)'), ...authErrors(400, 404) } }),
   async (c) => {
     const body = c.req.valid('json') ?? {};
     const { runId } = await startRun(c.env, c.var.tenantId, {

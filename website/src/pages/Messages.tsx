@@ -3,9 +3,8 @@ import { Link } from 'wouter';
 import { ErrorNote, Loading, PageHeader, Status } from '../components/ui';
 import { formatTime, shortId } from '../format';
 import { useApi } from '../hooks';
-import type { Message } from '../types';
-
-const STATUSES = ['accepted', 'rejected', 'ignored', 'duplicate', 'sent', 'failed'];
+import type { MessageList } from '../types';
+import { MESSAGE_STATUSES as STATUSES } from '../../../src/schemas/enum-values';
 
 /** The email log: every message in and out, newest first, with its status and reason. */
 export function MessagesPage() {
@@ -13,7 +12,7 @@ export function MessagesPage() {
   const [status, setStatus] = useState('');
   const [cursor, setCursor] = useState<string | null>(null);
   const query = new URLSearchParams({ ...(direction && { direction }), ...(status && { status }), ...(cursor && { cursor }) }).toString();
-  const list = useApi<{ messages: Message[]; nextCursor: string | null }>(`/messages?${query}`);
+  const list = useApi<MessageList>(`/messages?${query}`);
   return (
     <>
       <PageHeader title="Messages" />

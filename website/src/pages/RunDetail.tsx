@@ -6,9 +6,8 @@ import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../compon
 import { elapsed, formatDuration, formatTime, formatUsd, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
 import { stepProgress } from '../../../src/core/engine/progress';
-import type { Message, Run, Step } from '../types';
-
-const ENDED = ['completed', 'failed', 'cancelled'];
+import { isEndedRunStatus } from '../../../src/schemas/enum-values';
+import type { MessageDetail, Run, Step } from '../types';
 
 /** Tokens and cost of a list of attempts' usage. */
 function usageOf(steps: Step[]) {
@@ -24,11 +23,11 @@ function usageOf(steps: Step[]) {
 /** One run: controls, the timeline, the selected step's detail, and its emails; kept live by the RunObject's notices. */
 export function RunDetailPage({ id }: { id: string }) {
   const run = useApi<Run>(`/runs/${encodeURIComponent(id)}`);
-  const messages = useApi<Message[]>(`/runs/${encodeURIComponent(id)}/messages`);
+  const messages = useApi<MessageDetail[]>(`/runs/${encodeURIComponent(id)}/messages`);
   const [chosen, setChosen] = useState<string | null>(null);
   const [actionError, setActionError] = useState<ApiError | null>(null);
   const data = run.data;
-  const live = useRunNotices(id, !!data && !ENDED.includes(data.status), (status) => {
+  const live = useRunNotices(id, !!data && !isEndedRunStatus(data.status), (status) => {
     run.reload();
     if (status !== data?.status) messages.reload();
   });
@@ -44,7 +43,7 @@ export function RunDetailPage({ id }: { id: string }) {
       setActionError(err as ApiError);
     }
   };
-  const ended = ENDED.includes(data.status);
+  const ended = isEndedRunStatus(data.status);
   const { tokens, cost } = usageOf(data.steps);
   const progress = stepProgress(data.steps);
   return (
@@ -125,7 +124,7 @@ function StepDetail({ step }: { step: Step }) {
   );
 }
 
-function Emails({ messages }: { messages: Message[] | undefined }) {
+function Emails({ messages }: { messages: MessageDetail[] | undefined }) {
   if (!messages?.length) return null;
   return (
     <section aria-label="Emails">

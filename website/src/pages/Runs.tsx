@@ -4,9 +4,10 @@ import { ErrorNote, Loading, PageHeader, Status } from '../components/ui';
 import { elapsed, formatDuration, formatTime, shortId } from '../format';
 import { useApi, useEventStream } from '../hooks';
 import type { RunSummary, WorkflowSummary } from '../types';
+import { RUN_STATUSES, TRIGGER_TYPES } from '../../../src/schemas/enum-values';
 
-const STATUSES = ['queued', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled'];
-const TRIGGERS = ['email', 'webhook', 'schedule', 'api'];
+const STATUSES: string[] = [...RUN_STATUSES];
+const TRIGGERS: string[] = [...TRIGGER_TYPES];
 /** Runs shown at first, and added by "Show more", up to the feed's 200. */
 const PAGE = 50;
 const MAX = 200;
