@@ -2,14 +2,14 @@
  * Import rules of ../shared/DESIGN.md ("Folder layout and import direction"), checked by
  * `npm run lint` (dependency-cruiser, https://github.com/sverweij/dependency-cruiser).
  * Imports point toward src/core, src/schemas and src/lib, never back; only the Worker entry and the
- * Cloudflare adapter (today src/runtime, the RunObject, queue consumer and mailer) import `cloudflare:*`.
+ * Cloudflare adapter (src/adapter/cloudflare) import `cloudflare:*`.
  */
-const OUTER = '^src/(agents|app|adapter|db|demo|http|runtime|triggers|env\\.ts|index\\.ts|ports\\.ts)';
+const OUTER = '^src/(agents|app|adapter|demo|http|index\\.ts|ports\\.ts)';
 
 /**
  * What each part of src/ may import besides itself and packages: the layers, inner first. The
- * table must stay acyclic (checked below), so no two folders import each other. `src/runtime` and
- * `src/db` are the Cloudflare adapter's RunObject and D1 repositories (to move under src/adapter/cloudflare).
+ * table must stay acyclic (checked below), so no two folders import each other. `src/adapter/cloudflare`
+ * holds everything that knows bindings: the Worker entry, the RunObject, D1 repositories, triggers' wiring.
  */
 const LAYERS = {
   schemas: [],
@@ -18,14 +18,10 @@ const LAYERS = {
   'ports.ts': ['core', 'schemas'],
   agents: ['core', 'schemas', 'lib'],
   app: ['core', 'schemas', 'lib', 'ports.ts'],
-  db: ['core', 'schemas', 'lib', 'ports.ts'],
-  'env.ts': ['schemas', 'db'],
-  runtime: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app', 'db', 'env.ts'],
-  adapter: ['core', 'schemas', 'lib', 'ports.ts', 'app', 'db', 'env.ts', 'runtime'],
-  triggers: ['core', 'schemas', 'lib', 'ports.ts', 'app', 'db', 'env.ts', 'adapter'],
-  demo: ['core', 'schemas', 'lib', 'ports.ts', 'db', 'adapter'],
-  http: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app', 'db', 'env.ts', 'adapter', 'triggers', 'demo'],
-  'index.ts': ['env.ts', 'http', 'runtime', 'triggers'],
+  adapter: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app'],
+  demo: ['core', 'schemas', 'lib', 'ports.ts', 'adapter'],
+  http: ['core', 'schemas', 'lib', 'ports.ts', 'agents', 'app', 'adapter', 'demo'],
+  'index.ts': ['adapter', 'http'],
 };
 
 /** Throws when LAYERS has a cycle (a folder that reaches itself). */
@@ -101,7 +97,7 @@ module.exports = {
       name: 'platform-only-in-the-adapter',
       comment: 'Only the Worker entry and the Cloudflare adapter import cloudflare:* modules.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/(index\\.ts|adapter/cloudflare/|runtime/)' },
+      from: { path: '^src/', pathNot: '^src/(index\\.ts|adapter/cloudflare/)' },
       to: { path: '^cloudflare:' },
     },
     {

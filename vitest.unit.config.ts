@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -8,4 +9,6 @@ export const UNIT_TESTS = ['test/core/**/*.test.ts', 'test/lib/**/*.test.ts', 't
 
 export default defineConfig({
   test: { include: UNIT_TESTS, environment: 'node' },
+  // Only so modules that name EmailMessage load; the stand-in throws when used.
+  resolve: { alias: { 'cloudflare:email': fileURLToPath(new URL('./test/support/node/cloudflare-email.ts', import.meta.url)) } },
 });

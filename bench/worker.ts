@@ -2,7 +2,7 @@
 // calls (`step.do` per step) and a plain in-process loop, so all three are measured in one workerd.
 import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloudflare:workers';
 import baton from '../src/index';
-import type { AppEnv, StepMessage } from '../src/env';
+import type { AppEnv, StepMessage } from '../src/adapter/cloudflare/env';
 
 export { AgentCircuit, RunObject } from '../src/index';
 

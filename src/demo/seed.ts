@@ -1,7 +1,7 @@
 import { BatonError } from '../core/errors';
-import { createAgentIfAbsent, replaceAgentIfUnchanged } from '../db/agents';
-import type { Database } from '../db/client';
-import { getWorkflowVersion } from '../db/workflows';
+import { createAgentIfAbsent, replaceAgentIfUnchanged } from '../adapter/cloudflare/d1/agents';
+import type { Database } from '../adapter/cloudflare/d1/client';
+import { getWorkflowVersion } from '../adapter/cloudflare/d1/workflows';
 import { registerWorkflow } from '../adapter/cloudflare/register-workflow';
 import { AgentBody } from '../schemas/agent';
 import { DEMO_AGENTS, DEMO_WORKFLOW_YAML, demoAgentBodies, type ModelSettings } from './demo';

@@ -1,11 +1,11 @@
 import { Hono, type Context } from 'hono';
 import { BatonError } from '../core/errors';
 import { parseLinkExp, verifyLink, type LinkClaim } from '../lib/links';
-import { getApprovalById } from '../db/approvals';
-import { database } from '../db/client';
-import { linkSigningKey } from '../env';
+import { getApprovalById } from '../adapter/cloudflare/d1/approvals';
+import { database } from '../adapter/cloudflare/d1/client';
+import { linkSigningKey } from '../adapter/cloudflare/env';
 import { Decision } from '../schemas/steps';
-import { decideApproval } from '../triggers/decide-approval';
+import { decideApproval } from '../adapter/cloudflare/triggers/decide-approval';
 import type { HonoEnv } from './context';
 
 const LABEL: Record<Decision, string> = { approve: 'Approve', reject: 'Reject', request_changes: 'Request changes' };

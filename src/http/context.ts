@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { BatonError } from '../core/errors';
 import { zodIssues } from '../core/definition';
-import type { AppEnv } from '../env';
+import type { AppEnv } from '../adapter/cloudflare/env';
 import type { AuthVars } from './middleware/auth';
 
 export type HonoEnv = { Bindings: AppEnv; Variables: AuthVars };

@@ -1,7 +1,7 @@
 import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../core/engine';
-import { iso } from '../db/client';
-import type { MessageRow } from '../db/messages';
-import type { RunRow } from '../db/runs';
+import { iso } from '../adapter/cloudflare/d1/client';
+import type { MessageRow } from '../adapter/cloudflare/d1/messages';
+import type { RunRow } from '../adapter/cloudflare/d1/runs';
 import type { Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
 
 /**

@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { WebhookAccepted, WebhookChallenge } from '../schemas/api';
-import { receiveWebhook } from '../triggers/webhook';
+import { receiveWebhook } from '../adapter/cloudflare/triggers/webhook';
 import type { HonoEnv } from './context';
 import { errors, jsonBody } from './openapi';
 

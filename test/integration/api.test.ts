@@ -1,9 +1,9 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { database } from '../../src/db/client';
-import { insertRun } from '../../src/db/runs';
-import { newRunId } from '../../src/triggers/start-run';
-import { sweepQueuedRuns } from '../../src/triggers/sweep-runs';
+import { database } from '../../src/adapter/cloudflare/d1/client';
+import { insertRun } from '../../src/adapter/cloudflare/d1/runs';
+import { newRunId } from '../../src/adapter/cloudflare/triggers/start-run';
+import { sweepQueuedRuns } from '../../src/adapter/cloudflare/triggers/sweep-runs';
 import { api, httpAgent, putAgent, waitForRun } from '../support/helpers';
 
 const yaml = (body: string) => ({ method: 'POST', body, headers: { 'content-type': 'application/yaml' } });

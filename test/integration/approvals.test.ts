@@ -2,7 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signLink } from '../../src/lib/links';
-import { linkSigningKey } from '../../src/env';
+import { linkSigningKey } from '../../src/adapter/cloudflare/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, startRun, stubOf, waitForRun, type RecordedMessage } from '../support/helpers';
 
 interface Approval { id: string; runId: string; stepId: string; round: number; status: string; options: string[]; message: string; decidedBy: string | null; comment: string | null }

@@ -3,7 +3,7 @@ import { EmailMessage } from 'cloudflare:email';
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkReplyToken, plusTagOf, signReplyToken } from '../../src/lib/reply-token';
-import { linkSigningKey } from '../../src/env';
+import { linkSigningKey } from '../../src/adapter/cloudflare/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, stubOf, waitForRun, type RecordedMessage } from '../support/helpers';
 
 /**

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { database } from '../../src/db/client';
-import { getWorkflowVersion } from '../../src/db/workflows';
+import { database } from '../../src/adapter/cloudflare/d1/client';
+import { getWorkflowVersion } from '../../src/adapter/cloudflare/d1/workflows';
 import { DEMO_WORKFLOW_YAML } from '../../src/demo/demo';
 import { seedDemo } from '../../src/demo/seed';
 import { registerWorkflow } from '../../src/http/register-workflow';

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { database } from '../../src/db/client';
-import { putSecret } from '../../src/db/secrets';
+import { database } from '../../src/adapter/cloudflare/d1/client';
+import { putSecret } from '../../src/adapter/cloudflare/d1/secrets';
 import { api, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
 type Received = { url: string; headers: Record<string, string | undefined>; body: { model: string; messages: { role: string; content: string }[] } };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFooter } from '../../src/runtime/compose-reply';
+import { runFooter } from '../../src/app/mail/compose-reply';
 import { stateOf } from '../support/definitions';
 import { ok, play } from '../support/play';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';

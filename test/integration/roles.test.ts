@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import PostalMime from 'postal-mime';
 import { sha256Hex } from '../../src/lib/hash';
 import { createApp } from '../../src/http/app';
-import { startRun as startRunDirect } from '../../src/triggers/start-run';
+import { startRun as startRunDirect } from '../../src/adapter/cloudflare/triggers/start-run';
 import { api, eventually, httpAgent, putAgent, putWorkflow, rawEmail, receive, TOKEN, type RecordedMessage } from '../support/helpers';
 
 /** Stores an API key with any role text, as a row in `api_keys` would hold it. */

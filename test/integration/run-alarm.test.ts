@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunObject } from '../../src/runtime/run-object';
-import { MIRROR_INTERVAL_MS, OUTBOX_RETRY_MS } from '../../src/runtime/run-object';
+import type { RunObject } from '../../src/adapter/cloudflare/run/run-object';
+import { MIRROR_INTERVAL_MS, OUTBOX_RETRY_MS } from '../../src/adapter/cloudflare/run/run-object';
 import { eventually, putWorkflow, startRun, stubOf } from '../support/helpers';
 
 /** The object's alarm, its earliest timer and its outbox rows' types, read together inside it. */

@@ -1,7 +1,7 @@
 import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
-import { LANE_WATCH_MS } from '../../src/runtime/run-object';
+import { LANE_WATCH_MS } from '../../src/adapter/cloudflare/run/run-object';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;

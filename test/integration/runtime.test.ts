@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult, runDur
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import type { RunState } from '../../src/core/engine';
-import type { StepMessage } from '../../src/env';
+import type { StepMessage } from '../../src/adapter/cloudflare/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 type Received = { url: string; headers: Record<string, string>; body: { runId: string; stepId: string; attempt: number } };

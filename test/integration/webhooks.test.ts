@@ -5,9 +5,9 @@ import push from '../fixtures/webhooks/github__push.json?raw';
 import slackChallenge from '../fixtures/webhooks/slack__url_verification.challenge_handshake.json?raw';
 import charge from '../fixtures/webhooks/stripe__charge.succeeded.json?raw';
 import worker from '../../src/index';
-import { database } from '../../src/db/client';
-import { putSecret } from '../../src/db/secrets';
-import { receiveWebhook } from '../../src/triggers/webhook';
+import { database } from '../../src/adapter/cloudflare/d1/client';
+import { putSecret } from '../../src/adapter/cloudflare/d1/secrets';
+import { receiveWebhook } from '../../src/adapter/cloudflare/triggers/webhook';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
 /** Hex HMAC-SHA256, as the senders compute it. */

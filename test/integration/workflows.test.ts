@@ -1,5 +1,5 @@
 import { env, runInDurableObject } from 'cloudflare:test';
-import { circuitOf } from '../../src/env';
+import { circuitOf } from '../../src/adapter/cloudflare/env';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { api, httpAgent, putAgent, putWorkflow, waitForRun, type RunBody } from '../support/helpers';

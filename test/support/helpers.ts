@@ -3,8 +3,8 @@ import PostalMime from 'postal-mime';
 import worker from '../../src/index';
 import { MessageDetail, Run } from '../../src/schemas/api';
 import { isEndedRunStatus } from '../../src/schemas/enums';
-import type { InboundOutcome } from '../../src/triggers/email';
-import { receiveEmail } from '../../src/triggers/email';
+import type { InboundOutcome } from '../../src/adapter/cloudflare/triggers/email';
+import { receiveEmail } from '../../src/adapter/cloudflare/triggers/email';
 
 export const TOKEN = 'test-admin-token';
 

@@ -1,14 +1,14 @@
-import { database } from '../../db/client';
-import { d1Repositories } from '../../db/repositories';
-import { storedSecret } from '../../db/secrets';
-import { linkSigningKey, workerSecret, type AppEnv } from '../../env';
+import { database } from './d1/client';
+import { d1Repositories } from './d1/repositories';
+import { storedSecret } from './d1/secrets';
+import { linkSigningKey, workerSecret, type AppEnv } from './env';
 import type { HostPorts, Mailer, RunControl, SecretStore } from '../../ports';
 import { RESERVED_SECRETS } from '../../schemas/secret-names';
-import { composeNote } from '../../runtime/compose-reply';
-import { newMessageId, sendRecorded } from '../../runtime/mailer';
-import { runObjectStarter } from '../../runtime/run-starter';
+import { composeNote } from '../../app/mail/compose-reply';
+import { newMessageId, sendRecorded } from './mail/mailer';
+import { runObjectStarter } from './run/run-starter';
 
-export { runObjectStarter as runObjectStarterOf, startRun, startRunPorts, START_TIMEOUT_MS } from '../../runtime/run-starter';
+export { runObjectStarter as runObjectStarterOf, startRun, startRunPorts, START_TIMEOUT_MS } from './run/run-starter';
 
 /**
  * The ports of src/ports.ts over the Worker's bindings: D1 (`DB`), the RunObjects (`RUNS`), the

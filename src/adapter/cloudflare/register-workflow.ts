@@ -1,6 +1,6 @@
 import { checkDefinition as checkOn, registerWorkflow as registerOn } from '../../app/register-workflow';
-import type { Database } from '../../db/client';
-import { d1Repositories } from '../../db/repositories';
+import type { Database } from './d1/client';
+import { d1Repositories } from './d1/repositories';
 import type { RegisterWorkflowPorts } from '../../ports';
 import type { WorkflowDefinition } from '../../schemas/definition';
 

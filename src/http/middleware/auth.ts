@@ -4,9 +4,9 @@ import { eq } from 'drizzle-orm';
 import { fromBase64Url } from '../../lib/encoding';
 import { BatonError } from '../../core/errors';
 import { sha256, sha256Hex } from '../../lib/hash';
-import { database } from '../../db/client';
-import { apiKeys } from '../../db/schema';
-import type { AppEnv } from '../../env';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { apiKeys } from '../../adapter/cloudflare/d1/schema';
+import type { AppEnv } from '../../adapter/cloudflare/env';
 import { Role } from '../../schemas/enums';
 import { allowedRoles, knownRole, ROUTE_ROLES } from '../access';
 

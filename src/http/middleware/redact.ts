@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import PostalMime from 'postal-mime';
 import { redactJson, redactText } from '../../core/redact';
-import { database } from '../../db/client';
-import { signatureHeaderNames } from '../../db/signature-headers';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { signatureHeaderNames } from '../../adapter/cloudflare/d1/signature-headers';
 import type { HonoEnv } from '../context';
 
 /** How deep attached messages (`message/rfc822`) are opened to look for a secret. */

@@ -1,12 +1,12 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
-import { getAgent, listAgents, putAgent } from '../../db/agents';
-import { statsByAgent } from '../../db/agent-stats';
-import { database } from '../../db/client';
+import { getAgent, listAgents, putAgent } from '../../adapter/cloudflare/d1/agents';
+import { statsByAgent } from '../../adapter/cloudflare/d1/agent-stats';
+import { database } from '../../adapter/cloudflare/d1/client';
 import { AgentBody } from '../../schemas/agent';
 import { Agent, AgentList, AgentWithCircuit, type AgentStats } from '../../schemas/api';
 import { AgentName } from '../../schemas/definition';
-import { circuitOf } from '../../env';
+import { circuitOf } from '../../adapter/cloudflare/env';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 

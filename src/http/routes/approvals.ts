@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { auditOf, getApproval, listApprovals, type ApprovalRow } from '../../db/approvals';
-import { database } from '../../db/client';
+import { auditOf, getApproval, listApprovals, type ApprovalRow } from '../../adapter/cloudflare/d1/approvals';
+import { database } from '../../adapter/cloudflare/d1/client';
 import { BatonError } from '../../core/errors';
 import { ApprovalStatus } from '../../schemas/enums';
 import { Decision } from '../../schemas/steps';
-import { decideApproval } from '../../triggers/decide-approval';
+import { decideApproval } from '../../adapter/cloudflare/triggers/decide-approval';
 import { Approval, ApprovalDecided, ApprovalDetail } from '../../schemas/api';
 import { StepStatus } from '../../schemas/enums';
 import { router } from '../context';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { database } from '../../db/client';
-import { listDeliveries } from '../../db/deliveries';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { listDeliveries } from '../../adapter/cloudflare/d1/deliveries';
 import { Delivery } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';

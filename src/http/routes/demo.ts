@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { database } from '../../db/client';
+import { database } from '../../adapter/cloudflare/d1/client';
 import { seedDemo } from '../../demo/seed';
 import { DemoReport } from '../../schemas/api';
 import { router } from '../context';

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { database } from '../../db/client';
-import { runsWaitingFor } from '../../db/events';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { runsWaitingFor } from '../../adapter/cloudflare/d1/events';
 import { EventsDelivered } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';

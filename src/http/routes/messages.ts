@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { database } from '../../db/client';
-import { listMessages } from '../../db/messages';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { listMessages } from '../../adapter/cloudflare/d1/messages';
 import { MessageList } from '../../schemas/api';
 import { MessageDirection, MessageStatus } from '../../schemas/enums';
 import { router } from '../context';

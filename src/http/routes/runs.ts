@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { RunState } from '../../core/engine';
 import { BatonError } from '../../core/errors';
-import { database } from '../../db/client';
-import { runMessages } from '../../db/messages';
-import { getRunRow, listRuns } from '../../db/runs';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { runMessages } from '../../adapter/cloudflare/d1/messages';
+import { getRunRow, listRuns } from '../../adapter/cloudflare/d1/runs';
 import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schemas/api';
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { nextFires, parseSchedule } from '../../core/schedule';
-import { database } from '../../db/client';
-import { listSchedules } from '../../db/workflows';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { listSchedules } from '../../adapter/cloudflare/d1/workflows';
 import { Schedule } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
-import { database } from '../../db/client';
-import { listSecrets, putSecret } from '../../db/secrets';
+import { database } from '../../adapter/cloudflare/d1/client';
+import { listSecrets, putSecret } from '../../adapter/cloudflare/d1/secrets';
 import { RESERVED_SECRETS, reservedSecretMessage } from '../../schemas/secret-names';
 import { Secret, SecretStored } from '../../schemas/api';
 import { router } from '../context';

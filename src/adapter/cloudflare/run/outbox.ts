@@ -1,0 +1,144 @@
+import { BatonError } from '../../../core/errors';
+import { unreachable } from '../../../core/unreachable';
+import type { Command, RunState } from '../../../core/engine/index';
+import { database } from '../d1/client';
+import { deleteEventWait, insertEventWait } from '../d1/events';
+import { mirrorRun } from '../d1/runs';
+import type { AppEnv, StepMessage } from '../env';
+import type { StepError } from '../../../schemas/errors';
+import type { ParentLink } from '../../../ports';
+import { startRun } from './run-starter';
+import { carryOutApproval } from '../mail/approval-mail';
+import { sendRunReply } from '../mail/mailer';
+import type { OutboxCommand } from './outbox-command';
+
+interface Hooks {
+  done(seqs: number[]): void;
+  parent?: ParentLink;
+  /** Reports a child run that could not start as the step's failure. */
+  childFailed(report: { stepId: string; attempt: number; error: StepError }): Promise<void>;
+}
+
+type Pending = { seq: number; entry: OutboxCommand }[];
+type Of<T extends OutboxCommand['type']> = { seq: number; entry: Extract<OutboxCommand, { type: T }> }[];
+
+/** The outbox sorted into what is carried out together, in this order. */
+interface Sorted {
+  dispatches: Of<'DispatchStep'>;
+  children: Of<'StartChildRun'>;
+  waits: Of<'WaitForEvent'>;
+  stopWaits: Of<'StopWaiting'>;
+  /** In commit order: a round's request comes before its close. */
+  approvals: Of<'RequestApproval' | 'CloseApproval' | 'EscalateApproval'>;
+  mirrors: Of<'Mirror'>;
+  finishes: Of<'CompleteRun' | 'FailRun' | 'CancelRun'>;
+}
+
+function sortOut(pending: Pending): Sorted {
+  const sorted: Sorted = { dispatches: [], children: [], waits: [], stopWaits: [], approvals: [], mirrors: [], finishes: [] };
+  for (const { seq, entry } of pending) {
+    switch (entry.type) {
+      case 'DispatchStep': sorted.dispatches.push({ seq, entry }); break;
+      case 'StartChildRun': sorted.children.push({ seq, entry }); break;
+      case 'WaitForEvent': sorted.waits.push({ seq, entry }); break;
+      case 'StopWaiting': sorted.stopWaits.push({ seq, entry }); break;
+      case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval': sorted.approvals.push({ seq, entry }); break;
+      case 'Mirror': sorted.mirrors.push({ seq, entry }); break;
+      case 'CompleteRun': case 'FailRun': case 'CancelRun': sorted.finishes.push({ seq, entry }); break;
+      default: unreachable(entry, 'outbox command');
+    }
+  }
+  return sorted;
+}
+
+/**
+ * Carries out a RunObject's outbox: Queue dispatches (batched), child runs, event waits, the D1
+ * mirror, and on finish the reply email and the parent's report. Each entry is removed once done;
+ * everything is idempotent, so a replay after a crash is harmless.
+ */
+export async function carryOut(env: AppEnv, tenantId: string, state: RunState, pending: Pending, hooks: Hooks): Promise<void> {
+  const { dispatches, children, waits, stopWaits, approvals, mirrors, finishes } = sortOut(pending);
+  if (dispatches.length) {
+    const messages = dispatches.map(({ entry }) => ({ body: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt } satisfies StepMessage, contentType: 'json' as const }));
+    for (let i = 0; i < messages.length; i += 100) await env.STEPS.sendBatch(messages.slice(i, i + 100));
+    hooks.done(dispatches.map((p) => p.seq));
+  }
+  for (const { seq, entry } of children) {
+    try {
+      await startRun(env, tenantId, {
+        workflow: entry.workflow, version: entry.version, input: (entry.input ?? {}) as Record<string, unknown>,
+        trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId },
+        idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}`,
+        parent: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt },
+      });
+    } catch (err) {
+      if (!(err instanceof BatonError)) throw err;
+      hooks.done([seq]);
+      await hooks.childFailed({ stepId: entry.stepId, attempt: entry.attempt, error: { code: err.code, message: `sub-workflow ${entry.workflow}: ${err.message}`, retryable: false } });
+      continue;
+    }
+    hooks.done([seq]);
+  }
+  const db = database(env.DB);
+  for (const { seq, entry } of waits) {
+    await insertEventWait(db, tenantId, { runId: state.runId, stepId: entry.stepId, eventType: entry.eventType });
+    hooks.done([seq]);
+  }
+  for (const { seq, entry } of stopWaits) {
+    await deleteEventWait(db, state.runId, entry.stepId);
+    hooks.done([seq]);
+  }
+  for (const { seq, entry } of approvals) {
+    await carryOutApproval(env, tenantId, state, entry);
+    hooks.done([seq]);
+  }
+  if (mirrors.length) {
+    await mirrorRun(db, tenantId, state, new Set(mirrors.flatMap((p) => p.entry.steps)));
+    hooks.done(mirrors.map((p) => p.seq));
+  }
+  if (finishes.length) {
+    await sendRunReply(env, tenantId, state);
+    if (hooks.parent) await reportToParent(env, hooks.parent, state);
+    hooks.done(finishes.map((p) => p.seq));
+  }
+}
+
+/** Hands a finished sub-workflow's output (or failure) to the parent run's waiting step. */
+async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState): Promise<void> {
+  const stub = env.RUNS.get(env.RUNS.idFromName(parent.runId));
+  if (state.status === 'completed') {
+    await stub.report({ stepId: parent.stepId, attempt: parent.attempt, ok: true, output: state.output ?? null, provider: 'workflow' });
+  } else {
+    const cause = state.error;
+    await stub.report({ stepId: parent.stepId, attempt: parent.attempt, ok: false, provider: 'workflow', error: { code: cause?.code ?? 'child_failed', message: `sub-workflow ${state.workflow} run ${state.runId} ${state.status}: ${cause?.message ?? ''}`.trim(), retryable: false } });
+  }
+}
+
+/**
+ * The outbox of a decision's commands: each command with an effect outside the object, once; the
+ * run's end once (without its output, read from the state when carried out). Dispatches taken by
+ * the run's lane need no Queue message; timers are stored by the commit itself.
+ */
+export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxCommand[] {
+  const outbox: OutboxCommand[] = [];
+  let finished = false;
+  for (const c of commands) {
+    switch (c.type) {
+      case 'DispatchStep':
+        if (!laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push(c);
+        break;
+      case 'StartChildRun': case 'WaitForEvent': case 'StopWaiting': case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval':
+        outbox.push(c);
+        break;
+      case 'CompleteRun': case 'FailRun': case 'CancelRun':
+        if (!finished) outbox.push(c.type === 'CompleteRun' ? { type: 'CompleteRun', output: undefined } : c);
+        finished = true;
+        break;
+      case 'SetTimer': case 'CancelTimer':
+        break;
+      default:
+        unreachable(c, 'command');
+    }
+  }
+  return outbox;
+}

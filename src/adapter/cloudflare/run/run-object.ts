@@ -1,0 +1,271 @@
+import { DurableObject } from 'cloudflare:workers';
+import { durationMs } from '../../../core/definition/index';
+import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../../../core/engine/index';
+import type { AppEnv } from '../env';
+import type { Decision } from '../../../schemas/steps';
+import type { ParentLink } from '../../../ports';
+import { executeAttempt, hostFor, reportOf } from './execute-attempt';
+import { carryOut, outboxOf } from './outbox';
+import type { OutboxCommand } from './outbox-command';
+import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
+import { RunAlarm } from './run-alarm';
+import { RunLane } from './run-lane';
+import { RunMirror } from './run-mirror';
+import { OUTBOX_RETRY_MS, RunOutbox } from './run-outbox';
+import { PendingReports } from './run-reports';
+import { RunStore } from './run-store';
+import type { RunTimers } from './run-timers';
+import { RunWatchers } from './run-watchers';
+
+export type { AttemptRef, Claim, Report } from './attempts';
+export { LANE_WATCH_MS } from './run-lane';
+export { MIRROR_INTERVAL_MS } from './run-mirror';
+export { OUTBOX_RETRY_MS } from './run-outbox';
+
+/**
+ * One Durable Object per run: the single writer of the run's state. Every event goes through the
+ * pure `decide()`; the new state, timers and outbox are persisted in one transaction, then the
+ * outbox is carried out (Queue dispatches, child runs, event waits, D1 mirror, reply email).
+ *
+ * Its parts, one job each: {@link RunStore} (state, outbox rows, commit) with {@link RunTimers};
+ * {@link RunOutbox} (carries the outbox out, retries it); {@link RunMirror} (defers the D1
+ * mirror); {@link RunLane} (executes one ready attempt at a time itself, so a chain takes no
+ * Queue hop); {@link RunWatchers} (live notices). Each part with a time of its own tells it
+ * (`nextWakeAt`); {@link RunAlarm} alone sets the one alarm to the earliest, after every commit
+ * and outbox run, and a wake-up hands each part its turn. Reports that arrive together are settled
+ * in one transaction. Callers never wait for the outbox: it is durable once committed.
+ */
+export class RunObject extends DurableObject<AppEnv> {
+  private readonly store: RunStore;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly reports = new PendingReports();
+  private readonly mirror = new RunMirror(OUTBOX_RETRY_MS);
+  private readonly outbox: RunOutbox;
+  private readonly watchers: RunWatchers;
+  private readonly lane: RunLane;
+  private readonly wakeUp: RunAlarm;
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    this.store = new RunStore(ctx.storage);
+    this.watchers = new RunWatchers(ctx);
+    this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
+    this.outbox = new RunOutbox(this.store, this.mirror, (state, pending) => this.carryOut(state, pending), () => this.wakeUp.arm());
+    this.wakeUp = new RunAlarm(ctx.storage, [this.store.timers, this.outbox, this.mirror, this.lane]);
+    void ctx.blockConcurrencyWhile(async () => this.resumeLane());
+  }
+
+  /**
+   * A new instance of this object: an attempt its lane was executing when the previous instance
+   * was lost (a crash, a restart, a deploy) is dead, never reported. It is executed again now with
+   * the same claim and idempotency key, instead of waiting for its timeout.
+   */
+  private async resumeLane(): Promise<void> {
+    const state = this.store.state();
+    const ref = this.store.get<AttemptRef>('lane');
+    if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
+    console.warn(`run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`);
+    this.lane.take(this.claimOf(state, ref));
+    await this.wakeUp.arm();
+  }
+
+  /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
+  override async fetch(request: Request): Promise<Response> {
+    const state = this.store.state();
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    if (!state) return new Response('no such run', { status: 404 });
+    return this.watchers.accept(state.status);
+  }
+
+  /** Completes the closing handshake of a watcher that left. */
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    try {
+      ws.close([1005, 1006, 1015].includes(code) ? 1000 : code, 'bye');
+    } catch {
+      // already closed by the runtime
+    }
+  }
+
+  /** Starts the run; a no-op when it already exists. `parent` links a sub-workflow run to its step. */
+  async start(run: NewRun & { tenantId: string; parent?: ParentLink }): Promise<void> {
+    await this.serial(async () => {
+      if (this.store.state()) return;
+      const { tenantId, parent, ...init } = run;
+      this.store.put('tenantId', tenantId);
+      if (parent) this.store.put('parent', parent);
+      await this.apply(initialState(init), [{ type: 'RunStarted' }], true);
+    });
+    await this.outbox.flush();
+  }
+
+  /** Claims one attempt; see {@link claimMany}. */
+  async claim(stepId: string, attempt: number): Promise<Claim | null> {
+    return (await this.claimMany([{ stepId, attempt }]))[0] ?? null;
+  }
+
+  /**
+   * Claims attempts for execution, in one transaction (a fan-out's whole Queue batch at once).
+   * @returns one entry per attempt: its claim, or null when it is stale (retried, timed out, run
+   * ended) or claimed already, so a duplicate Queue delivery calls nothing.
+   */
+  async claimMany(attempts: AttemptRef[]): Promise<(Claim | null)[]> {
+    const claims = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return attempts.map(() => null);
+      const open = attempts.filter((a, i) => claimable(state, a) && attempts.findIndex((b) => b.stepId === a.stepId && b.attempt === a.attempt) === i);
+      if (open.length) await this.apply(state, open.map((a) => ({ type: 'StepStarted', ...a })));
+      const now = this.store.state()!;
+      return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
+    });
+    void this.outbox.flush();
+    return claims;
+  }
+
+  /**
+   * Records the outcome of an attempt; stale and duplicate reports change nothing. Reports that
+   * arrive while others are being settled are settled together.
+   */
+  async report(report: Report): Promise<void> {
+    await this.reportMany([report]);
+  }
+
+  /** {@link report} for several attempts in one call (a consumer's fan-out). */
+  async reportMany(reports: Report[]): Promise<void> {
+    const settled = this.reports.add(reports);
+    await this.serial(() => this.reports.settle(async (events) => {
+      const state = this.store.state();
+      if (state) await this.apply(state, events);
+    }));
+    void this.outbox.flush();
+    await Promise.all(settled);
+  }
+
+  /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */
+  async deliverEvent(eventType: string, data: unknown): Promise<boolean> {
+    const changed = await this.serial(async () => {
+      const state = this.store.state();
+      return state ? (await this.apply(state, [{ type: 'EventReceived', eventType, data }])).changed : false;
+    });
+    await this.outbox.flush();
+    return changed;
+  }
+
+  /**
+   * Pauses, resumes, cancels or restarts the run (CONTRACT.md): pause takes effect between steps;
+   * cancel ignores running attempts' late results; restart re-runs a failed run's unfinished steps.
+   * @returns the run's status after, or null when this object holds no run.
+   */
+  async control(action: 'pause' | 'resume' | 'cancel' | 'restart', reason?: string): Promise<RunState['status'] | null> {
+    const events: Record<typeof action, RunEvent> = { pause: { type: 'PauseRequested' }, resume: { type: 'ResumeRequested' }, cancel: { type: 'CancelRequested', reason }, restart: { type: 'RestartRequested' } };
+    const event = events[action];
+    const status = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return null;
+      await this.apply(state, [event]);
+      return this.store.state()!.status;
+    });
+    await this.outbox.flush();
+    return status;
+  }
+
+  /**
+   * A decision on an approval round by `by` (an assignee's address, `api` or a link holder).
+   * @returns whether it counted (false: not pending, not an assignee, voted already, or not an
+   * option), and the approval step's status after.
+   */
+  async decideApproval(d: { stepId: string; round: number; decision: Decision; comment?: string; by: string }): Promise<{ counted: boolean; stepStatus: string | null }> {
+    const result = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return { counted: false, stepStatus: null };
+      const { changed } = await this.apply(state, [{ type: 'ApprovalDecided', stepId: d.stepId, attempt: d.round, decision: d.decision, comment: d.comment, by: d.by }]);
+      return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
+    });
+    await this.outbox.flush();
+    return result;
+  }
+
+  /** The run's current state, or null when this object holds no run. */
+  async snapshot(): Promise<RunState | null> {
+    return this.store.state() ?? null;
+  }
+
+  /**
+   * The alarm: each part whose time has come takes its turn — due timers fire, the lane's attempt
+   * is watched again — and the outbox is carried out, deferred mirrors included (a new instance
+   * knows nothing of its predecessor's retries and deferrals). The outbox run re-arms the alarm.
+   */
+  override async alarm(): Promise<void> {
+    this.wakeUp.fired();
+    this.lane.wake(Date.now());
+    await this.serial(async () => {
+      const state = this.store.state();
+      const timers = this.store.timers.takeDue(Date.now());
+      if (state && timers.length) await this.apply(state, timers.map((timer) => ({ type: 'TimerFired', timer })));
+    });
+    this.mirror.wake();
+    await this.outbox.flush();
+  }
+
+  /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
+  private async execute(claim: Claim, signal: AbortSignal): Promise<Report> {
+    const { runId } = this.store.state()!;
+    const { result, provider } = await executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p), signal);
+    return reportOf(claim, result, provider);
+  }
+
+  private claimOf(state: RunState, { stepId, attempt }: AttemptRef): Claim {
+    const step = state.steps[stepId]!;
+    const node = nodeOf(state, stepId);
+    const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+    const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - Date.now());
+    return { stepId, attempt, tenantId: this.tenantId(), workflow: state.workflow, kind: node.kind as DispatchKind, agent: agentOf(state, stepId), input: step.input, timeoutMs };
+  }
+
+  private tenantId(): string {
+    return this.store.get<string>('tenantId') ?? 'default';
+  }
+
+  /** Runs `fn` after every earlier call finished, so events are decided one at a time. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(fn);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Decides events in order and commits the result in one transaction. When the lane is free, the
+   * first attempt they dispatch is started here and handed to it instead of being sent to the Queue.
+   * @returns whether the run changed.
+   */
+  private async apply(state: RunState, events: RunEvent[], isNew = false): Promise<{ changed: boolean }> {
+    let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
+    // The lane's attempt is recorded as started in the same decision (one copy of the state).
+    const { state: next, commands } = await decideAll(state, events, { now: Date.now(), random: Math.random }, (decided) => {
+      dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, this.lane.capacity);
+      return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
+    });
+    const laneKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
+    const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
+    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false };
+    const outbox = outboxOf(commands, laneKeys);
+    if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
+    this.store.commit(next, changed, commands, outbox, dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt });
+    this.outbox.committed(outbox);
+    this.watchers.notify(next.status);
+    this.lane.release((ref) => inFlight(next, ref));
+    for (const d of dispatches) this.lane.take(this.claimOf(next, d));
+    void this.wakeUp.arm();
+    return { changed: true };
+  }
+
+  /** Carries out outbox entries for {@link RunOutbox}, with this run's tenant, parent and child-failure report. */
+  private carryOut(state: RunState, pending: { seq: number; entry: OutboxCommand }[]): Promise<void> {
+    return carryOut(this.env, this.tenantId(), state, pending, {
+      done: (seqs) => this.store.done(seqs),
+      parent: this.store.get<ParentLink>('parent'),
+      childFailed: (report) => this.serial(async () => {
+        await this.apply(this.store.state()!, [{ type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' }]);
+      }),
+    });
+  }
+}

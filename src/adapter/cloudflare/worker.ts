@@ -1,0 +1,36 @@
+import type { AppEnv, StepMessage } from './env';
+import { consumeDeadLetters, consumeSteps } from './step-consumer';
+import { receiveEmail } from './triggers/email';
+import { fireSchedules } from './triggers/schedule';
+import { sweepQueuedRuns } from './triggers/sweep-runs';
+
+/** The HTTP side of the Worker (the Hono app of src/http), passed in so the adapter never imports it. */
+export interface FetchHandler {
+  fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Response | Promise<Response>;
+}
+
+/**
+ * The Worker's entry points (fetch, email, queue, scheduled): each hands over to its module.
+ * @param app serves every HTTP request (API, webhooks, dashboard).
+ */
+export const workerEntry = (app: FetchHandler) => ({
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+
+  async email(message, env) {
+    await receiveEmail(message, env);
+  },
+
+  async queue(batch, env, ctx) {
+    if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
+    else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
+  },
+
+  /** Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run starts. */
+  async scheduled(controller, env) {
+    try {
+      await fireSchedules(env, controller.scheduledTime);
+    } finally {
+      await sweepQueuedRuns(env, Date.now());
+    }
+  },
+}) satisfies ExportedHandler<AppEnv, StepMessage>;
