@@ -185,6 +185,23 @@ describe('signed links', () => {
     const run = await waitForRun(runId);
     expect(run.steps.find((s) => s.id === 'review')!.output).toMatchObject({ decision: 'approve', comment: 'via link', decidedBy: 'lead@example.com' });
   });
+
+  it('the confirm page shows the message and names as text: markup in them is escaped, never run', async () => {
+    await putWorkflow('approve-markup', `name: approve-markup
+steps:
+  - id: review
+    approval:
+      assignees: [lead@example.com]
+      message: "<script>alert(1)</script> & <b onclick=x>{{ inputs.note }}</b>"
+`);
+    const runId = await startRun('approve-markup', { note: '"><img src=x onerror=alert(2)>' });
+    const approval = await pending(runId);
+    const { parsed } = await approvalEmail(runId, approval.id);
+    const link = linkIn(parsed.text!, 'Approve');
+    const page = await (await fetchSelf(`${link.pathname}${link.search}`)).text();
+    expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;b onclick=x&gt;&quot;&gt;&lt;img src=x onerror=alert(2)&gt;&lt;/b&gt;');
+    expect(page).not.toMatch(/<script|<img|<b /);
+  });
 });
 
 describe('deadlines', () => {

@@ -6,6 +6,7 @@ import { followEventStream, followRunNotices, RETRY_MS } from './live';
 export function useApi<T>(path: string | null) {
   const [state, setState] = useState<{ data?: T; error?: ApiError; loading: boolean }>({ loading: !!path });
   const [tick, setTick] = useState(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `tick` is the dependency reload() changes to read again
   useEffect(() => {
     if (!path) return;
     let live = true;

@@ -81,6 +81,7 @@ export function composeMime(mail: OutgoingMail): string {
 
 /** Header values are one line: control characters (CR, LF, NUL…) become spaces, so none can inject a field. */
 function oneLine(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
   return value.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }
 

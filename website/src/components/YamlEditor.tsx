@@ -40,7 +40,9 @@ export function YamlEditor({ value, onChange, issues, label = 'Definition (YAML)
   const bad = useMemo(() => new Set(issues.map((i) => i.line)), [issues]);
   useEffect(() => {
     const el = area.current;
-    const sync = () => gutter.current && el && (gutter.current.scrollTop = el.scrollTop);
+    const sync = () => {
+      if (gutter.current && el) gutter.current.scrollTop = el.scrollTop;
+    };
     el?.addEventListener('scroll', sync);
     return () => el?.removeEventListener('scroll', sync);
   }, []);

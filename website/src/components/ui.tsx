@@ -14,7 +14,8 @@ export function Status({ value }: { value: string }) {
  */
 export function Markdown({ text, label }: { text: string; label?: string }) {
   const html = DOMPurify.sanitize(markdownToHtml(text));
-  return <div className="markdown" aria-label={label} dangerouslySetInnerHTML={{ __html: html }} />;
+  // biome-ignore lint/security/noDangerouslySetInnerHtml: sanitised by DOMPurify on the line above
+  return <figure className="markdown" aria-label={label} dangerouslySetInnerHTML={{ __html: html }} />;
 }
 
 /** An API error where the data would be, with the API's code. */
@@ -34,11 +35,11 @@ export function PageHeader({ title, children }: { title: ReactNode; children?: R
 }
 
 /** A labelled block of values (JSON or text) in a `<pre>`. */
-export function Pre({ label, children }: { label: string; children: string }) {
+export function Pre({ label, children, className }: { label: string; children: string; className?: string }) {
   return (
-    <figure className="pre">
+    <figure className="pre" aria-label={label}>
       <figcaption>{label}</figcaption>
-      <pre aria-label={label}>{children}</pre>
+      <pre className={className}>{children}</pre>
     </figure>
   );
 }

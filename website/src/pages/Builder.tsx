@@ -4,7 +4,7 @@ import { useEffect, useMemo, useState, type DragEvent } from 'react';
 import { Link, useSearch } from 'wouter';
 import { api, ApiError } from '../api';
 import { definitionOf, freshId, modelOf, yamlOf, type BuilderModel } from '../builder-model';
-import { ErrorNote, PageHeader } from '../components/ui';
+import { ErrorNote, PageHeader, Pre } from '../components/ui';
 import { layeredPositions, NODE_HEIGHT, NODE_WIDTH } from '../graph-layout';
 import { useApi } from '../hooks';
 import type { Agent, WorkflowVersion } from '../types';
@@ -119,7 +119,7 @@ function Builder() {
             ))}
           </ul>
         </aside>
-        <div className="canvas" aria-label="Workflow canvas" role="region" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop}>
+        <section className="canvas" aria-label="Workflow canvas" onDragOver={(e) => { e.preventDefault(); e.dataTransfer.dropEffect = 'copy'; }} onDrop={onDrop}>
           <ReactFlow nodes={nodes} edges={edges} fitView fitViewOptions={{ maxZoom: 1 }} proOptions={{ hideAttribution: true }}
             onNodesChange={(changes) => setNodes((ns) => applyNodeChanges(changes, ns))}
             onEdgesChange={(changes) => setEdges((es) => applyEdgeChanges(changes, es))}
@@ -132,7 +132,7 @@ function Builder() {
             <Background />
             <Controls />
           </ReactFlow>
-        </div>
+        </section>
         <aside aria-label="Properties" className="properties">
           <h2>Workflow</h2>
           <label htmlFor="wf-name">Name</label>
@@ -142,7 +142,7 @@ function Builder() {
           {selected ? <StepForm key={selected.id} node={selected} others={nodes.filter((n) => n.id !== selected.id).map((n) => n.id)} after={edges.filter((e) => e.target === selected.id).map((e) => e.source)}
             onAfter={(source, on) => setEdges((es) => (on ? [...es, edgeOf(source, selected.id)] : es.filter((e) => !(e.source === source && e.target === selected.id))))} onChange={updateSelected} onDelete={() => { setNodes((ns) => ns.filter((n) => n.id !== selected.id)); setEdges((es) => es.filter((e) => e.source !== selected.id && e.target !== selected.id)); setSelectedId(null); }} /> : <p className="muted">Select a step to set its input.</p>}
           <h2>YAML</h2>
-          {preview.yaml !== undefined ? <pre aria-label="Generated YAML" className="yaml-preview">{preview.yaml}</pre> : <p role="alert" className="error">{preview.problem}</p>}
+          {preview.yaml !== undefined ? <Pre label="Generated YAML" className="yaml-preview">{preview.yaml}</Pre> : <p role="alert" className="error">{preview.problem}</p>}
         </aside>
       </div>
     </>

@@ -16,10 +16,10 @@ export function MessagesPage() {
   return (
     <>
       <PageHeader title="Messages" />
-      <div className="filters" role="group" aria-label="Filters">
+      <fieldset className="filters" aria-label="Filters">
         <label>Direction <select value={direction} onChange={(e) => { setCursor(null); setDirection(e.target.value); }}><option value="">all</option><option>inbound</option><option>outbound</option></select></label>
         <label>Status <select value={status} onChange={(e) => { setCursor(null); setStatus(e.target.value); }}><option value="">all</option>{STATUSES.map((s) => <option key={s}>{s}</option>)}</select></label>
-      </div>
+      </fieldset>
       <ErrorNote error={list.error} />
       {!list.data && !list.error && <Loading />}
       <table aria-label="Messages">

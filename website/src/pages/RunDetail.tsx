@@ -98,7 +98,7 @@ function StepDetail({ step }: { step: Step }) {
         <Pre label="Input">{show(step.input)}</Pre>
         <figure className="pre">
           <figcaption>Output</figcaption>
-          {typeof step.output === 'string' ? <Markdown text={step.output} label="Step output" /> : <pre aria-label="Step output">{show(step.output)}</pre>}
+          {typeof step.output === 'string' ? <Markdown text={step.output} label="Step output" /> : <Pre label="Step output">{show(step.output)}</Pre>}
         </figure>
       </div>
       {step.history.length > 0 && (

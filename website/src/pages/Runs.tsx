@@ -36,11 +36,11 @@ export function RunsPage() {
       <PageHeader title="Runs">
         <span className={`live ${connected ? 'on' : ''}`} role="status">{connected ? 'Live' : 'Connecting…'}</span>
       </PageHeader>
-      <div className="filters" role="group" aria-label="Filters">
+      <fieldset className="filters" aria-label="Filters">
         {select('workflow', 'Workflow', workflows.data?.workflows.map((w) => w.name) ?? [])}
         {select('status', 'Status', STATUSES)}
         {select('trigger', 'Trigger', TRIGGERS)}
-      </div>
+      </fieldset>
       <ErrorNote error={workflows.error} />
       {!runs && <Loading />}
       <table aria-label="Runs">

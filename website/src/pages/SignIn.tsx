@@ -26,7 +26,7 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
         <h1 id="sign-in-title">Baton</h1>
         <p className="muted">Sign in with an API token. Locally it is <code>ADMIN_TOKEN</code> in <code>.dev.vars</code>.</p>
         <label htmlFor="token">API token</label>
-        <input id="token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} required autoFocus />
+        <input id="token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} required />
         {error && <p role="alert" className="error">{error}</p>}
         <button type="submit" disabled={busy || !token.trim()}>Sign in</button>
       </form>

@@ -140,14 +140,14 @@ function Versions({ workflow, onShow, onRolledBack }: { workflow: WorkflowVersio
       <ErrorNote error={error} />
       {versions.length > 1 && (
         <>
-          <div className="filters" role="group" aria-label="Compare versions">{pick('Compare', from, setFrom)}{pick('with', to, setTo)}</div>
-          <pre className="diff" aria-label={`Changes from v${from} to v${to}`}>
+          <fieldset className="filters" aria-label="Compare versions">{pick('Compare', from, setFrom)}{pick('with', to, setTo)}</fieldset>
+          <figure className="pre" aria-label={`Changes from v${from} to v${to}`}><figcaption>{`Changes from v${from} to v${to}`}</figcaption><pre className="diff">
             {parts.map((p, i) => (
               <span key={i} className={p.added ? 'added' : p.removed ? 'removed' : undefined}>
                 {p.value.replace(/\n$/, '').split('\n').map((line) => `${p.added ? '+' : p.removed ? '-' : ' '} ${line}`).join('\n')}{'\n'}
               </span>
             ))}
-          </pre>
+          </pre></figure>
         </>
       )}
     </section>

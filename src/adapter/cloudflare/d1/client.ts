@@ -10,7 +10,10 @@ const clients = new WeakMap<D1Database, Database>();
 /** The drizzle client over the D1 binding. */
 export function database(d1: D1Database): Database {
   let db = clients.get(d1);
-  if (!db) clients.set(d1, (db = build(d1)));
+  if (!db) {
+    db = build(d1);
+    clients.set(d1, db);
+  }
   return db;
 }
 

@@ -37,8 +37,12 @@ export class ReportBatcher {
     this.pending = [];
     if (!batch.length) return;
     this.send(batch.map((p) => p.report)).then(
-      () => batch.forEach((p) => p.resolve()),
-      (err) => batch.forEach((p) => p.reject(err)),
+      () => {
+        for (const p of batch) p.resolve();
+      },
+      (err) => {
+        for (const p of batch) p.reject(err);
+      },
     );
   }
 }
