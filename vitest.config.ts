@@ -7,10 +7,12 @@ import { UNIT_TESTS } from './vitest.unit.config';
 /** A free TCP port on 127.0.0.1 for the test agents (test/node/global-setup.ts listens on it). */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
+    const probe = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
   });
 }
 
@@ -48,7 +50,11 @@ export default defineConfig({
 });
 
 /** Fixture files keyed by file name (emails byte for byte as base64): workerd has no file system. */
-async function readFixtures(folder: string, extension: string, encoding: 'base64' | 'utf8'): Promise<Record<string, string>> {
+async function readFixtures(
+  folder: string,
+  extension: string,
+  encoding: 'base64' | 'utf8',
+): Promise<Record<string, string>> {
   const { readdir, readFile } = await import('node:fs/promises');
   const dir = fileURLToPath(new URL(folder, import.meta.url));
   const out: Record<string, string> = {};

@@ -26,7 +26,10 @@ const agents = createServer((req, res) => {
   req.on('end', () => {
     agentCalls++;
     const input = body ? JSON.parse(body).input : null;
-    const answer = () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end(JSON.stringify({ output: input })); };
+    const answer = () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ output: input }));
+    };
     const slow = /^\/slow\/(\d+)/.exec(req.url ?? '');
     if (slow) setTimeout(answer, Number(slow[1]));
     else answer();
@@ -36,13 +39,18 @@ await new Promise((r) => agents.listen(0, '127.0.0.1', r));
 const AGENT = `http://127.0.0.1:${agents.address().port}`;
 
 async function api(path, init = {}) {
-  const res = await fetch(`${BASE}/api${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers } });
+  const res = await fetch(`${BASE}/api${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', ...init.headers },
+  });
   const body = await res.json();
   if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
   return body;
 }
-const putWorkflow = (name, yaml) => api(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
-const startRun = async (name, input = {}) => (await api(`/workflows/${name}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
+const putWorkflow = (name, yaml) =>
+  api(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
+const startRun = async (name, input = {}) =>
+  (await api(`/workflows/${name}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
 async function waitRun(id, timeoutMs = 600_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -58,7 +66,10 @@ async function waitRun(id, timeoutMs = 600_000) {
 const runMs = (run) => Date.parse(run.endedAt) - Date.parse(run.startedAt);
 const chain = (name, n, agent = 'zero') =>
   `name: ${name}\nsteps:\n${Array.from({ length: n }, (_, i) => `  - { id: s${i}, agent: ${agent}, input: "${i}" }`).join('\n')}\n`;
-const pct = (values, p) => { const s = [...values].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
+const pct = (values, p) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
 
 /** Each scenario returns its entry of results.json. */
 const scenarios = {
@@ -78,7 +89,13 @@ const scenarios = {
     const floorPerStep = Math.min(...floor) / N;
     const batonPerStep = round(Math.min(...baton) / N - floorPerStep);
     const cfPerStep = round(Math.min(...cf) / N - floorPerStep);
-    return { steps: N, baton_ms_per_step: batonPerStep, cf_workflows_ms_per_step: cfPerStep, inprocess_ms_per_step: round(floorPerStep), ratio: round(batonPerStep / cfPerStep) };
+    return {
+      steps: N,
+      baton_ms_per_step: batonPerStep,
+      cf_workflows_ms_per_step: cfPerStep,
+      inprocess_ms_per_step: round(floorPerStep),
+      ratio: round(batonPerStep / cfPerStep),
+    };
   },
 
   /** One parallel block of 100 branches, each a 200 ms agent; one step's overhead is a 1-step run's wall time. */
@@ -87,20 +104,35 @@ const scenarios = {
     const single = [];
     for (let i = 0; i < 3; i++) single.push(runMs(await waitRun(await startRun('one'))));
     const overhead = Math.min(...single);
-    await putWorkflow('fan', `name: fan\nsteps:\n  - id: all\n    parallel:\n${Array.from({ length: 100 }, (_, i) => `      - { id: b${i}, agent: slow, input: "${i}" }`).join('\n')}\n`);
+    await putWorkflow(
+      'fan',
+      `name: fan\nsteps:\n  - id: all\n    parallel:\n${Array.from({ length: 100 }, (_, i) => `      - { id: b${i}, agent: slow, input: "${i}" }`).join('\n')}\n`,
+    );
     await waitRun(await startRun('fan')); // warm-up
     const walls = [];
     for (let i = 0; i < 3; i++) walls.push(runMs(await waitRun(await startRun('fan'))));
     const wall = Math.min(...walls);
     const floor = [];
-    for (let i = 0; i < 3; i++) floor.push((await (await fetch(`${BASE}/bench/parallel?steps=100&agent=${AGENT}/slow/200`)).json()).last);
+    for (let i = 0; i < 3; i++)
+      floor.push((await (await fetch(`${BASE}/bench/parallel?steps=100&agent=${AGENT}/slow/200`)).json()).last);
     const floorMs = Math.min(...floor);
-    return { branches: 100, agent_ms: 200, wall_ms: wall, one_step_overhead_ms: overhead, efficiency: round(200 / Math.max(1, wall - overhead)), inprocess_wall_ms: floorMs, inprocess_efficiency: round(200 / floorMs) };
+    return {
+      branches: 100,
+      agent_ms: 200,
+      wall_ms: wall,
+      one_step_overhead_ms: overhead,
+      efficiency: round(200 / Math.max(1, wall - overhead)),
+      inprocess_wall_ms: floorMs,
+      inprocess_efficiency: round(200 / floorMs),
+    };
   },
 
   /** A 1,000-step run (a foreach of 1,000 items, one at a time). */
   async long() {
-    await putWorkflow('long', `name: long\nsteps:\n  - id: each\n    foreach: "{{ [1..1000] }}"\n    concurrency: 1\n    do: [ { id: one, agent: zero, input: "{{ item }}" } ]\n`);
+    await putWorkflow(
+      'long',
+      `name: long\nsteps:\n  - id: each\n    foreach: "{{ [1..1000] }}"\n    concurrency: 1\n    do: [ { id: one, agent: zero, input: "{{ item }}" } ]\n`,
+    );
     const long = await waitRun(await startRun('long'));
     return { steps: 1000, status: long.status, wall_ms: runMs(long) };
   },
@@ -110,22 +142,40 @@ const scenarios = {
     await putWorkflow('five', chain('five', 5));
     const t0 = Date.now();
     const ids = [];
-    for (let i = 0; i < 1000; i += 50) ids.push(...(await Promise.all(Array.from({ length: 50 }, () => startRun('five')))));
+    for (let i = 0; i < 1000; i += 50)
+      ids.push(...(await Promise.all(Array.from({ length: 50 }, () => startRun('five')))));
     const runs = [];
     for (const id of ids) runs.push(await waitRun(id));
     const completed = runs.filter((r) => r.status === 'completed');
     const latencies = completed.map((r) => Date.parse(r.endedAt) - Date.parse(r.createdAt));
-    return { runs: 1000, steps_per_run: 5, completed: completed.length, lost: 1000 - completed.length, p50_ms: pct(latencies, 50), p95_ms: pct(latencies, 95), runs_per_s: round(1000 / ((Date.now() - t0) / 1000)) };
+    return {
+      runs: 1000,
+      steps_per_run: 5,
+      completed: completed.length,
+      lost: 1000 - completed.length,
+      p50_ms: pct(latencies, 50),
+      p95_ms: pct(latencies, 95),
+      runs_per_s: round(1000 / ((Date.now() - t0) / 1000)),
+    };
   },
 
   /** 200 real fixture messages to an alias; parse-to-run-start. */
   async email() {
-    await putWorkflow('mail', 'name: mail\ntriggers: [ { email: { alias: bench } } ]\nsteps: [ { id: read, agent: echo, input: "{{ trigger.email.subject }}" } ]\n');
+    await putWorkflow(
+      'mail',
+      'name: mail\ntriggers: [ { email: { alias: bench } } ]\nsteps: [ { id: read, agent: echo, input: "{{ trigger.email.subject }}" } ]\n',
+    );
     const dir = join(root, 'test', 'fixtures', 'email');
     const files = readdirSync(dir).filter((f) => f.endsWith('.eml'));
     for (let i = 0; i < 200; i++) {
-      const raw = Buffer.concat([Buffer.from(`Message-ID: <bench-${i}@baton.bench>\r\n`), readFileSync(join(dir, files[i % files.length]))]);
-      await fetch(`${BASE}/cdn-cgi/local/email?${new URLSearchParams({ from: 'bench@example.com', to: 'bench@baton.local' })}`, { method: 'POST', body: raw });
+      const raw = Buffer.concat([
+        Buffer.from(`Message-ID: <bench-${i}@baton.bench>\r\n`),
+        readFileSync(join(dir, files[i % files.length])),
+      ]);
+      await fetch(
+        `${BASE}/cdn-cgi/local/email?${new URLSearchParams({ from: 'bench@example.com', to: 'bench@baton.local' })}`,
+        { method: 'POST', body: raw },
+      );
     }
     await sleep(2000);
     const { messages } = await api('/messages?direction=inbound&status=accepted&limit=200');
@@ -144,11 +194,21 @@ const scenarios = {
    */
   async templates() {
     // The same text with and without its expressions: the difference is the cost of rendering.
-    const big = Array.from({ length: 400 }, (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) & "-" & $string(${i}) }} and more text here.`).join(' ');
+    const big = Array.from(
+      { length: 400 },
+      (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) & "-" & $string(${i}) }} and more text here.`,
+    ).join(' ');
     const flat = big.replace(/\{\{[^}]*\}\}/g, (m) => 'x'.repeat(m.length));
-    await putWorkflow('tpl-plain', `name: tpl-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(flat)} } ]\n`);
+    await putWorkflow(
+      'tpl-plain',
+      `name: tpl-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(flat)} } ]\n`,
+    );
     await putWorkflow('tpl-20k', `name: tpl-20k\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(big)} } ]\n`);
-    const walls = async (name) => { const w = []; for (let i = 0; i < 9; i++) w.push(runMs(await waitRun(await startRun(name, { topic: 'crm' })))); return pct(w, 50); };
+    const walls = async (name) => {
+      const w = [];
+      for (let i = 0; i < 9; i++) w.push(runMs(await waitRun(await startRun(name, { topic: 'crm' }))));
+      return pct(w, 50);
+    };
     await walls('tpl-20k'); // warm-up
     await walls('tpl-plain');
     const plain = await walls('tpl-plain');
@@ -160,16 +220,36 @@ const scenarios = {
       regex: '$contains(inputs.s, /(a+)+$/)',
     };
     // 20 KB of text with 40 expressions (one per 500 characters).
-    const sparse = Array.from({ length: 40 }, (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) }} ${'lorem ipsum dolor sit amet '.repeat(18)}`).join(' ');
+    const sparse = Array.from(
+      { length: 40 },
+      (_, i) => `Part ${i}: {{ $uppercase(inputs.topic) }} ${'lorem ipsum dolor sit amet '.repeat(18)}`,
+    ).join(' ');
     const sparseFlat = sparse.replace(/\{\{[^}]*\}\}/g, (m) => 'x'.repeat(m.length));
-    await putWorkflow('tpl-sparse', `name: tpl-sparse\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparse)} } ]\n`);
-    await putWorkflow('tpl-sparse-plain', `name: tpl-sparse-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparseFlat)} } ]\n`);
+    await putWorkflow(
+      'tpl-sparse',
+      `name: tpl-sparse\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparse)} } ]\n`,
+    );
+    await putWorkflow(
+      'tpl-sparse-plain',
+      `name: tpl-sparse-plain\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(sparseFlat)} } ]\n`,
+    );
     await walls('tpl-sparse');
     const sparsePlain = await walls('tpl-sparse-plain');
     const sparseRun = await walls('tpl-sparse');
-    const out = { template_bytes: big.length, plain_run_ms: plain, template_20kb_run_ms: twenty, template_20kb_extra_ms: twenty - plain, sparse_bytes: sparse.length, sparse_40_expressions_extra_ms: sparseRun - sparsePlain, bombs: {} };
+    const out = {
+      template_bytes: big.length,
+      plain_run_ms: plain,
+      template_20kb_run_ms: twenty,
+      template_20kb_extra_ms: twenty - plain,
+      sparse_bytes: sparse.length,
+      sparse_40_expressions_extra_ms: sparseRun - sparsePlain,
+      bombs: {},
+    };
     for (const [name, expr] of Object.entries(bombs)) {
-      await putWorkflow(`bomb-${name}`, `name: bomb-${name}\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(`{{ ${expr} }}`)} } ]\n`);
+      await putWorkflow(
+        `bomb-${name}`,
+        `name: bomb-${name}\nsteps: [ { id: a, agent: zero, input: ${JSON.stringify(`{{ ${expr} }}`)} } ]\n`,
+      );
       const t0 = Date.now();
       const id = await startRun(`bomb-${name}`, { s: `${'a'.repeat(5000)}b` });
       let health = 0;
@@ -199,29 +279,89 @@ const scenarios = {
 
 async function main() {
   rmSync(persist, { recursive: true, force: true });
-  spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persist], { cwd: root, env, stdio: 'ignore' });
-  const dev = spawn(wrangler, ['dev', '-c', config, '--ip', '127.0.0.1', '--port', String(PORT), '--persist-to', persist, '--var', `ADMIN_TOKEN:${TOKEN}`, '--show-interactive-dev-session=false', '--log-level', 'error'], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] });
+  spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '-c', config, '--persist-to', persist], {
+    cwd: root,
+    env,
+    stdio: 'ignore',
+  });
+  const dev = spawn(
+    wrangler,
+    [
+      'dev',
+      '-c',
+      config,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(PORT),
+      '--persist-to',
+      persist,
+      '--var',
+      `ADMIN_TOKEN:${TOKEN}`,
+      '--show-interactive-dev-session=false',
+      '--log-level',
+      'error',
+    ],
+    { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   try {
     for (let i = 0; i < 240; i++) {
-      try { if ((await fetch(`${BASE}/api/health`)).ok) break; } catch { /* starting */ }
+      try {
+        if ((await fetch(`${BASE}/api/health`)).ok) break;
+      } catch {
+        /* starting */
+      }
       await sleep(250);
     }
-    await api('/agents/zero', { method: 'PUT', body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/zero` } }) });
-    await api('/agents/slow', { method: 'PUT', body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/slow/200` } }) });
-    await api('/agents/echo', { method: 'PUT', body: JSON.stringify({ provider: 'builtin', config: { tool: 'echo' } }) });
+    await api('/agents/zero', {
+      method: 'PUT',
+      body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/zero` } }),
+    });
+    await api('/agents/slow', {
+      method: 'PUT',
+      body: JSON.stringify({ provider: 'http', config: { url: `${AGENT}/slow/200` } }),
+    });
+    await api('/agents/echo', {
+      method: 'PUT',
+      body: JSON.stringify({ provider: 'builtin', config: { tool: 'echo' } }),
+    });
     const results = {};
     for (const [name, scenario] of Object.entries(scenarios)) if (wanted(name)) results[name] = await scenario();
-    results.machine = { cores: (await import('node:os')).cpus().length, date: new Date().toISOString().slice(0, 10), node: process.version };
+    results.machine = {
+      cores: (await import('node:os')).cpus().length,
+      date: new Date().toISOString().slice(0, 10),
+      node: process.version,
+    };
     const rows = {
-      sequential: (r) => ({ 'sequential ms/step (Baton | CF Workflows | in-process)': `${r.baton_ms_per_step} | ${r.cf_workflows_ms_per_step} | ${r.inprocess_ms_per_step}`, 'sequential ratio Baton/CF': r.ratio }),
-      fanout: (r) => ({ 'fan-out 100×200 ms: wall ms | efficiency (in-process floor)': `${r.wall_ms} | ${r.efficiency} (${r.inprocess_wall_ms} | ${r.inprocess_efficiency})` }),
+      sequential: (r) => ({
+        'sequential ms/step (Baton | CF Workflows | in-process)': `${r.baton_ms_per_step} | ${r.cf_workflows_ms_per_step} | ${r.inprocess_ms_per_step}`,
+        'sequential ratio Baton/CF': r.ratio,
+      }),
+      fanout: (r) => ({
+        'fan-out 100×200 ms: wall ms | efficiency (in-process floor)': `${r.wall_ms} | ${r.efficiency} (${r.inprocess_wall_ms} | ${r.inprocess_efficiency})`,
+      }),
       long: (r) => ({ '1,000-step run: status | wall ms': `${r.status} | ${r.wall_ms}` }),
-      concurrent: (r) => ({ '1,000 concurrent runs: completed | lost | p50 | p95 | runs/s': `${r.completed} | ${r.lost} | ${r.p50_ms} | ${r.p95_ms} | ${r.runs_per_s}` }),
+      concurrent: (r) => ({
+        '1,000 concurrent runs: completed | lost | p50 | p95 | runs/s': `${r.completed} | ${r.lost} | ${r.p50_ms} | ${r.p95_ms} | ${r.runs_per_s}`,
+      }),
       email: (r) => ({ '200 emails: parse-to-start p50 ms': r.p50_parse_to_start_ms }),
-      templates: (r) => ({ 'templates: 20 KB extra ms/run (400 | 40 expressions) | bombs wall ms (health max ms)': `${r.template_20kb_extra_ms} | ${r.sparse_40_expressions_extra_ms} | ${Object.entries(r.bombs).map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`).join(', ')}` }),
+      templates: (r) => ({
+        'templates: 20 KB extra ms/run (400 | 40 expressions) | bombs wall ms (health max ms)': `${r.template_20kb_extra_ms} | ${r.sparse_40_expressions_extra_ms} | ${Object.entries(
+          r.bombs,
+        )
+          .map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`)
+          .join(', ')}`,
+      }),
       scaling: (r) => ({ 'scaling (steps: ms)': r.map((s) => `${s.steps}: ${s.ms}`).join(', ') }),
     };
-    console.table(Object.assign({}, ...Object.keys(scenarios).filter((n) => results[n]).map((n) => rows[n](results[n]))));
+    console.table(
+      Object.assign(
+        {},
+        ...Object.keys(scenarios)
+          .filter((n) => results[n])
+          .map((n) => rows[n](results[n])),
+      ),
+    );
     if (only) console.log(`agent calls served: ${agentCalls}; BENCH_ONLY set, bench/results.json left as it was`);
     else {
       writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);

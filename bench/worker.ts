@@ -14,7 +14,11 @@ interface ChainParams {
 type BenchEnv = AppEnv & { BENCH_FLOW: Workflow<ChainParams> };
 
 async function callAgent(url: string, input: unknown): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ input }) });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ input }),
+  });
   return ((await res.json()) as { output: unknown }).output;
 }
 
@@ -62,7 +66,12 @@ export default {
     // The floor of a fan-out on this machine: N agent calls at once from one invocation.
     if (url.pathname === '/bench/parallel') {
       const t = Date.now();
-      const ends = await Promise.all(Array.from({ length: steps }, async () => { await callAgent(agentUrl, 1); return Date.now() - t; }));
+      const ends = await Promise.all(
+        Array.from({ length: steps }, async () => {
+          await callAgent(agentUrl, 1);
+          return Date.now() - t;
+        }),
+      );
       return Response.json({ first: Math.min(...ends), last: Math.max(...ends) });
     }
     return baton.fetch!(request as never, env, ctx);

@@ -10,10 +10,12 @@ import { root, sleep } from './lib.mjs';
 /** A TCP port nothing listens on, on 127.0.0.1. */
 export function freePort() {
   return new Promise((resolve, reject) => {
-    const probe = createServer().once('error', reject).listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
+    const probe = createServer()
+      .once('error', reject)
+      .listen(0, '127.0.0.1', () => {
+        const { port } = probe.address();
+        probe.close(() => resolve(port));
+      });
   });
 }
 
@@ -26,16 +28,42 @@ export function freePort() {
  * and keeps the state for a restart.
  * @throws when the migrations fail or the server does not answer GET /api/health within 60 s
  */
-export async function startDevServer({ vars = {}, quiet = true, persist = mkdtempSync(join(tmpdir(), 'baton-dev-')) } = {}) {
+export async function startDevServer({
+  vars = {},
+  quiet = true,
+  persist = mkdtempSync(join(tmpdir(), 'baton-dev-')),
+} = {}) {
   const port = await freePort();
   const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
   const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
-  const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { cwd: root, env, stdio: 'ignore' });
+  const migrated = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], {
+    cwd: root,
+    env,
+    stdio: 'ignore',
+  });
   if (migrated.status !== 0) throw new Error('D1 migrations did not apply');
   const url = `http://127.0.0.1:${port}`;
-  const args = ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', persist, '--var', `PUBLIC_URL:${url}`, '--show-interactive-dev-session=false', '--log-level', quiet ? 'error' : 'log'];
+  const args = [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--persist-to',
+    persist,
+    '--var',
+    `PUBLIC_URL:${url}`,
+    '--show-interactive-dev-session=false',
+    '--log-level',
+    quiet ? 'error' : 'log',
+  ];
   for (const [name, value] of Object.entries(vars)) args.push('--var', `${name}:${value}`);
-  const dev = spawn(wrangler, args, { cwd: root, env, stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'], detached: true });
+  const dev = spawn(wrangler, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', quiet ? 'ignore' : 'inherit', 'inherit'],
+    detached: true,
+  });
   const end = async (signal) => {
     if (dev.exitCode !== null) return;
     const exited = new Promise((resolve) => dev.once('exit', resolve));
@@ -54,7 +82,9 @@ export async function startDevServer({ vars = {}, quiet = true, persist = mkdtem
   for (let i = 0; i < 240 && dev.exitCode === null; i++) {
     try {
       if ((await fetch(`${url}/api/health`)).ok) return { url, persist, stop, kill };
-    } catch { /* starting */ }
+    } catch {
+      /* starting */
+    }
     await sleep(250);
   }
   await stop();

@@ -25,7 +25,8 @@ export async function api(path, init = {}) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...init.headers },
   });
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} /api${path} → ${res.status} ${JSON.stringify(body.error ?? body)}`);
+  if (!res.ok)
+    throw new Error(`${init.method ?? 'GET'} /api${path} → ${res.status} ${JSON.stringify(body.error ?? body)}`);
   return body;
 }
 

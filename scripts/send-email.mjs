@@ -9,7 +9,11 @@ import { api, baseUrl, sleep } from './lib.mjs';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { to: { type: 'string', default: 'competitor-intel@baton.local' }, from: { type: 'string' }, timeout: { type: 'string', default: '120' } },
+  options: {
+    to: { type: 'string', default: 'competitor-intel@baton.local' },
+    from: { type: 'string' },
+    timeout: { type: 'string', default: '120' },
+  },
 });
 if (positionals.length !== 1) {
   console.error('usage: npm run email -- <file.eml> [--to alias@domain] [--from sender@domain]');
@@ -55,4 +59,6 @@ while (!reply && Date.now() < deadline) {
 }
 if (!reply) throw new Error('no reply was recorded');
 const mail = await PostalMime.parse(reply.raw);
-console.log(`\nReply (${reply.status}) — GET /api/runs/${run.id}/messages\nFrom: ${reply.from}\nTo: ${reply.to}\nSubject: ${mail.subject}\nMessage-ID: ${mail.messageId}\nIn-Reply-To: ${mail.inReplyTo}\nReferences: ${mail.references}\n\n${mail.text}`);
+console.log(
+  `\nReply (${reply.status}) — GET /api/runs/${run.id}/messages\nFrom: ${reply.from}\nTo: ${reply.to}\nSubject: ${mail.subject}\nMessage-ID: ${mail.messageId}\nIn-Reply-To: ${mail.inReplyTo}\nReferences: ${mail.references}\n\n${mail.text}`,
+);

@@ -17,5 +17,9 @@ try {
 } finally {
   await server?.stop();
 }
-console.log(ok ? `smoke: wrangler dev started and answered on ${server.url}, dashboard included` : 'smoke: wrangler dev did not start or answer');
+console.log(
+  ok
+    ? `smoke: wrangler dev started and answered on ${server.url}, dashboard included`
+    : 'smoke: wrangler dev did not start or answer',
+);
 process.exit(ok ? 0 : 1);

@@ -15,14 +15,35 @@ if (!existsSync(join(root, '.dev.vars'))) {
 }
 
 console.log('Building the dashboard (website/ → website/dist)…');
-const built = spawnSync(join(root, 'node_modules', '.bin', 'vite'), ['build', '--config', 'website/vite.config.ts', '--logLevel', 'warn'], { cwd: root, env, stdio: 'inherit' });
+const built = spawnSync(
+  join(root, 'node_modules', '.bin', 'vite'),
+  ['build', '--config', 'website/vite.config.ts', '--logLevel', 'warn'],
+  { cwd: root, env, stdio: 'inherit' },
+);
 if (built.status !== 0) process.exit(built.status ?? 1);
 
 console.log('Applying D1 migrations to the local database…');
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env, stdio: 'inherit' });
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+});
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(wrangler, ['dev', '--ip', '127.0.0.1', '--port', port, '--var', `PUBLIC_URL:http://127.0.0.1:${port}`, '--show-interactive-dev-session=false'], { cwd: root, env, stdio: 'inherit' });
+const dev = spawn(
+  wrangler,
+  [
+    'dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    port,
+    '--var',
+    `PUBLIC_URL:http://127.0.0.1:${port}`,
+    '--show-interactive-dev-session=false',
+  ],
+  { cwd: root, env, stdio: 'inherit' },
+);
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal));
 dev.on('exit', (code) => process.exit(code ?? 0));
 
@@ -46,9 +67,17 @@ async function waitForServer() {
 async function seed() {
   const { agents, workflow } = await api('/demo', { method: 'POST' });
   const vars = devVars();
-  const mode = vars.OPENAI_BASE_URL && vars.OPENAI_MODEL ? `model ${vars.OPENAI_MODEL} at ${vars.OPENAI_BASE_URL}` : 'offline builtin text tools (set OPENAI_* in .dev.vars for a model)';
-  const agentLine = Object.entries(agents).map(([name, outcome]) => `${name} (${outcome})`).join(', ');
-  const workflowLine = workflow.outcome === 'refused' ? `not registered: ${workflow.reason}` : `v${workflow.version} (${workflow.outcome})`;
+  const mode =
+    vars.OPENAI_BASE_URL && vars.OPENAI_MODEL
+      ? `model ${vars.OPENAI_MODEL} at ${vars.OPENAI_BASE_URL}`
+      : 'offline builtin text tools (set OPENAI_* in .dev.vars for a model)';
+  const agentLine = Object.entries(agents)
+    .map(([name, outcome]) => `${name} (${outcome})`)
+    .join(', ');
+  const workflowLine =
+    workflow.outcome === 'refused'
+      ? `not registered: ${workflow.reason}`
+      : `v${workflow.version} (${workflow.outcome})`;
   console.log(`
   Baton is running on ${baseUrl()}
   Demo agents ${agentLine} — new ones use ${mode}; existing records are never replaced

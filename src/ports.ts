@@ -11,10 +11,14 @@ import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums
 import type { Decision } from './schemas/steps';
 
 /** The host's time. */
-export interface Clock { /** Now, epoch ms. */ now(): number }
+export interface Clock {
+  /** Now, epoch ms. */ now(): number;
+}
 
 /** Fresh randomness for ids. */
-export interface Ids { /** A random RFC 9562 version 4 UUID, lower-case, with dashes (`crypto.randomUUID()`). */ uuid(): string }
+export interface Ids {
+  /** A random RFC 9562 version 4 UUID, lower-case, with dashes (`crypto.randomUUID()`). */ uuid(): string;
+}
 
 /** A sub-workflow run's link to the parent step that waits for it. */
 export interface ParentLink {
@@ -66,11 +70,18 @@ export interface WorkflowRepository {
    * @throws {BatonError} `conflict` when `mode` is `create` and the name exists.
    * @returns the version holding the definition, and whether it was created now.
    */
-  saveVersion(tenantId: string, input: NewWorkflowVersion, now: string, mode: 'create' | 'version'): Promise<{ version: number; created: boolean }>;
+  saveVersion(
+    tenantId: string,
+    input: NewWorkflowVersion,
+    now: string,
+    mode: 'create' | 'version',
+  ): Promise<{ version: number; created: boolean }>;
 }
 
 /** The tenant's agents. */
-export interface AgentRegistry { /** The names of the tenant's registered agents. */ names(tenantId: string): Promise<Set<string>> }
+export interface AgentRegistry {
+  /** The names of the tenant's registered agents. */ names(tenantId: string): Promise<Set<string>>;
+}
 
 /** A queued run as recorded before its RunObject starts. `createdAt` is ISO-8601 UTC. */
 export interface NewRunRecord {
@@ -211,7 +222,12 @@ export interface Note {
 }
 
 /** Sends and records mail. */
-export interface Mailer { /** Composes, sends and records a note; a refused send is recorded as failed, not thrown. */ sendNote(tenantId: string, note: Note): Promise<void> }
+export interface Mailer {
+  /** Composes, sends and records a note; a refused send is recorded as failed, not thrown. */ sendNote(
+    tenantId: string,
+    note: Note,
+  ): Promise<void>;
+}
 
 /** Secrets a definition names (a webhook's `secret`, an agent's `apiKeySecret`). */
 export interface SecretStore {

@@ -8,7 +8,16 @@ import { outboundUrlProblem } from '../schemas/outbound-url';
  */
 export function urlRefused(field: string, url: string): { ok: false; error: StepError } | null {
   const problem = typeof url === 'string' ? outboundUrlProblem(url) : `expected a URL string, got ${typeof url}`;
-  return problem ? { ok: false, error: { code: 'url_not_allowed', message: `${field} '${String(url).slice(0, 200)}': ${problem}`, retryable: false } } : null;
+  return problem
+    ? {
+        ok: false,
+        error: {
+          code: 'url_not_allowed',
+          message: `${field} '${String(url).slice(0, 200)}': ${problem}`,
+          retryable: false,
+        },
+      }
+    : null;
 }
 
 /**
@@ -42,7 +51,11 @@ export function httpFailure(response: Response, body: string): StepError {
 }
 
 /** The failure of a call cut off by the step's timeout: the same code the engine's timer gives (retryable). */
-export const TIMEOUT_FAILURE: StepError = { code: 'timeout', message: 'the agent did not answer before the step timeout', retryable: true };
+export const TIMEOUT_FAILURE: StepError = {
+  code: 'timeout',
+  message: 'the agent did not answer before the step timeout',
+  retryable: true,
+};
 
 /** Classifies a thrown fetch error: an abort is a `timeout`, anything else a `network_error`; both retryable. */
 export function thrownFailure(err: unknown, signal: AbortSignal): StepError {

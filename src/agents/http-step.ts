@@ -17,7 +17,12 @@ export const MAX_HTTP_BODY = 1024 * 1024;
  * Failures are classified like the http agent's: network errors, timeouts, 408, 429 and 5xx are
  * retryable, other non-2xx statuses are not. Objects in `body` are sent as JSON.
  */
-export async function runHttpStep(input: HttpStepInput, signal: AbortSignal, host: AgentHost, idempotencyKey: string): Promise<AgentResult> {
+export async function runHttpStep(
+  input: HttpStepInput,
+  signal: AbortSignal,
+  host: AgentHost,
+  idempotencyKey: string,
+): Promise<AgentResult> {
   const refused = urlRefused('http.url', input.url);
   if (refused) return refused;
   const url = new URL(input.url);

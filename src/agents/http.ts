@@ -13,8 +13,19 @@ export const httpProvider: Provider = async (agent, req, host) => {
   try {
     response = await host.fetch(config.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json', ...config.headers, 'idempotency-key': req.idempotencyKey },
-      body: JSON.stringify({ runId: req.runId, stepId: req.stepId, attempt: req.attempt, idempotencyKey: req.idempotencyKey, input: req.input }),
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        ...config.headers,
+        'idempotency-key': req.idempotencyKey,
+      },
+      body: JSON.stringify({
+        runId: req.runId,
+        stepId: req.stepId,
+        attempt: req.attempt,
+        idempotencyKey: req.idempotencyKey,
+        input: req.input,
+      }),
       signal: req.signal,
     });
   } catch (err) {
@@ -27,10 +38,20 @@ export const httpProvider: Provider = async (agent, req, host) => {
   try {
     parsed = JSON.parse(body);
   } catch {
-    return { ok: false, error: { code: 'agent_bad_response', message: `expected JSON { output }, got: ${body.slice(0, 200)}`, retryable: false } };
+    return {
+      ok: false,
+      error: {
+        code: 'agent_bad_response',
+        message: `expected JSON { output }, got: ${body.slice(0, 200)}`,
+        retryable: false,
+      },
+    };
   }
   if (!parsed || typeof parsed !== 'object' || !('output' in parsed)) {
-    return { ok: false, error: { code: 'agent_bad_response', message: 'the answer has no "output" field', retryable: false } };
+    return {
+      ok: false,
+      error: { code: 'agent_bad_response', message: 'the answer has no "output" field', retryable: false },
+    };
   }
   return { ok: true, output: parsed.output, usage: parsed.usage };
 };

@@ -8,7 +8,11 @@ import type { AgentHost, AgentRequest, AgentResult, Provider } from './types';
 
 export type { AgentHost, AgentRequest, AgentResult } from './types';
 
-const PROVIDERS: Record<AgentProvider, Provider> = { http: httpProvider, openai: openAiProvider, builtin: builtinProvider };
+const PROVIDERS: Record<AgentProvider, Provider> = {
+  http: httpProvider,
+  openai: openAiProvider,
+  builtin: builtinProvider,
+};
 
 /**
  * Calls an agent for one attempt. Never throws: every failure (including a provider bug or an
@@ -18,7 +22,13 @@ export async function callAgent(agent: AgentRecord, request: AgentRequest, host:
   try {
     return await PROVIDERS[agent.provider](agent, request, host);
   } catch (err) {
-    const why = err instanceof z.ZodError ? `invalid config: ${z.prettifyError(err).replace(/\s*\n\s*/g, ' ')}` : (err as Error).message;
-    return { ok: false, error: { code: 'agent_error', message: `${agent.provider} agent ${agent.name}: ${why}`, retryable: false } };
+    const why =
+      err instanceof z.ZodError
+        ? `invalid config: ${z.prettifyError(err).replace(/\s*\n\s*/g, ' ')}`
+        : (err as Error).message;
+    return {
+      ok: false,
+      error: { code: 'agent_error', message: `${agent.provider} agent ${agent.name}: ${why}`, retryable: false },
+    };
   }
 }

@@ -33,12 +33,23 @@ function toolOutput(result: { content?: { type: string; text?: string }[]; struc
  * with code `timeout`. The session is ended in any case: `DELETE` (`terminateSession`), then `close`.
  * @param timeoutMs the attempt's time left, ms; without it the SDK's default applies.
  */
-export async function runMcpStep(input: McpStepInput, signal: AbortSignal, host: AgentHost, timeoutMs?: number): Promise<AgentResult> {
+export async function runMcpStep(
+  input: McpStepInput,
+  signal: AbortSignal,
+  host: AgentHost,
+  timeoutMs?: number,
+): Promise<AgentResult> {
   const refused = urlRefused('mcp.server', input.server);
   if (refused) return refused;
   const url = new URL(input.server);
-  const client = new Client({ name: 'baton', version: '0.1.0' }, { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
-  const transport = new StreamableHTTPClientTransport(url, { requestInit: { headers: input.headers ?? {} }, fetch: (u, init) => host.fetch(u, init) });
+  const client = new Client(
+    { name: 'baton', version: '0.1.0' },
+    { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
+  );
+  const transport = new StreamableHTTPClientTransport(url, {
+    requestInit: { headers: input.headers ?? {} },
+    fetch: (u, init) => host.fetch(u, init),
+  });
   const deadline = timeoutMs ? Date.now() + timeoutMs : undefined;
   const limits = () => {
     if (deadline === undefined) return { signal };
@@ -47,18 +58,31 @@ export async function runMcpStep(input: McpStepInput, signal: AbortSignal, host:
   };
   try {
     await client.connect(transport, limits());
-    const args = input.arguments && typeof input.arguments === 'object' ? (input.arguments as Record<string, unknown>) : {};
+    const args =
+      input.arguments && typeof input.arguments === 'object' ? (input.arguments as Record<string, unknown>) : {};
     const result = await client.callTool({ name: input.tool, arguments: args }, undefined, limits());
     const output = toolOutput(result as never);
-    if (result.isError) return { ok: false, error: { code: 'tool_error', message: `${input.tool}: ${typeof output === 'string' ? output : JSON.stringify(output)}`.slice(0, 500), retryable: false } };
+    if (result.isError)
+      return {
+        ok: false,
+        error: {
+          code: 'tool_error',
+          message: `${input.tool}: ${typeof output === 'string' ? output : JSON.stringify(output)}`.slice(0, 500),
+          retryable: false,
+        },
+      };
     return { ok: true, output };
   } catch (err) {
     // JSON-RPC errors from the server (unknown tool, bad arguments…) will not change on retry;
     // the SDK's ConnectionClosed (-32000) and RequestTimeout (-32001) are transport failures.
     if (err instanceof McpError && err.code !== ErrorCode.ConnectionClosed && err.code !== ErrorCode.RequestTimeout) {
-      return { ok: false, error: { code: 'tool_error', message: `${input.tool}: ${(err as Error).message}`, retryable: false } };
+      return {
+        ok: false,
+        error: { code: 'tool_error', message: `${input.tool}: ${(err as Error).message}`, retryable: false },
+      };
     }
-    if (err instanceof McpError && err.code === ErrorCode.RequestTimeout) return { ok: false, error: { ...TIMEOUT_FAILURE } };
+    if (err instanceof McpError && err.code === ErrorCode.RequestTimeout)
+      return { ok: false, error: { ...TIMEOUT_FAILURE } };
     return { ok: false, error: thrownFailure(err, signal) };
   } finally {
     await endSession(client, transport);

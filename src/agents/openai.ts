@@ -31,7 +31,12 @@ export const openAiProvider: Provider = async (agent, req, host) => {
     response = await host.fetch(`${config.baseUrl.replace(/\/+$/, '')}/chat/completions`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ model: config.model, messages, temperature: config.temperature, max_tokens: config.maxTokens }),
+      body: JSON.stringify({
+        model: config.model,
+        messages,
+        temperature: config.temperature,
+        max_tokens: config.maxTokens,
+      }),
       signal: req.signal,
     });
   } catch (err) {
@@ -44,12 +49,27 @@ export const openAiProvider: Provider = async (agent, req, host) => {
   try {
     completion = JSON.parse(body);
   } catch {
-    return { ok: false, error: { code: 'agent_bad_response', message: `expected a chat completion, got: ${body.slice(0, 200)}`, retryable: false } };
+    return {
+      ok: false,
+      error: {
+        code: 'agent_bad_response',
+        message: `expected a chat completion, got: ${body.slice(0, 200)}`,
+        retryable: false,
+      },
+    };
   }
   const content = completion.choices?.[0]?.message?.content;
   const usage = { inputTokens: completion.usage?.prompt_tokens, outputTokens: completion.usage?.completion_tokens };
   if (typeof content !== 'string') {
-    return { ok: false, error: { code: 'agent_bad_response', message: 'the completion has no choices[0].message.content', retryable: false }, usage };
+    return {
+      ok: false,
+      error: {
+        code: 'agent_bad_response',
+        message: 'the completion has no choices[0].message.content',
+        retryable: false,
+      },
+      usage,
+    };
   }
   return { ok: true, output: content, usage };
 };

@@ -15,9 +15,7 @@ export interface AgentRequest {
 }
 
 /** What a provider answers: never throws for agent failures, classifies them once. */
-export type AgentResult =
-  | { ok: true; output: unknown; usage?: Usage }
-  | { ok: false; error: StepError; usage?: Usage };
+export type AgentResult = { ok: true; output: unknown; usage?: Usage } | { ok: false; error: StepError; usage?: Usage };
 
 /** What providers may use from the host: outbound HTTP and named secrets. */
 export interface AgentHost {

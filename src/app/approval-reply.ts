@@ -7,9 +7,15 @@ import type { Decision } from '../schemas/steps';
 import { decideApproval } from './decide-approval';
 
 const WORDS: Record<string, Decision> = {
-  approve: 'approve', approved: 'approve', yes: 'approve',
-  reject: 'reject', rejected: 'reject', no: 'reject',
-  'request changes': 'request_changes', 'request change': 'request_changes', 'changes requested': 'request_changes',
+  approve: 'approve',
+  approved: 'approve',
+  yes: 'approve',
+  reject: 'reject',
+  rejected: 'reject',
+  no: 'reject',
+  'request changes': 'request_changes',
+  'request change': 'request_changes',
+  'changes requested': 'request_changes',
 };
 
 /**
@@ -23,8 +29,22 @@ export function parseDecisionReply(text: string): { decision: Decision; comment:
   const lines = visible.split('\n');
   const first = lines.findIndex((l) => l.trim() !== '');
   if (first < 0) return null;
-  const decision = WORDS[lines[first]!.trim().toLowerCase().replace(/[\s.!,:;]+$/, '').replace(/\s+/g, ' ')];
-  return decision ? { decision, comment: lines.slice(first + 1).join('\n').trim() } : null;
+  const decision =
+    WORDS[
+      lines[first]!.trim()
+        .toLowerCase()
+        .replace(/[\s.!,:;]+$/, '')
+        .replace(/\s+/g, ' ')
+    ];
+  return decision
+    ? {
+        decision,
+        comment: lines
+          .slice(first + 1)
+          .join('\n')
+          .trim(),
+      }
+    : null;
 }
 
 /** How many Message-IDs of `References` are looked at (the newest), so a long header costs little. */
@@ -36,9 +56,15 @@ const MAX_REFERENCES_CHECKED = 50;
  * valid MAC are there, the first of them, `forged`: it decides nothing.
  * @returns null when no Message-ID is approval-shaped.
  */
-export async function answeredApproval(secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
+export async function answeredApproval(
+  secret: string,
+  inReplyTo: string | undefined,
+  references: string | undefined,
+): Promise<ApprovalMessageIdCheck | null> {
   let forged: ApprovalMessageIdCheck | null = null;
-  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].filter(Boolean);
+  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].filter(
+    Boolean,
+  );
   for (const id of ids) {
     const check = await checkApprovalMessageId(secret, id);
     if (check?.verdict === 'valid') return check;
@@ -53,17 +79,28 @@ export async function answeredApproval(secret: string, inReplyTo: string | undef
  * A recorded id wins over approval-shaped ids that do not verify.
  * @returns null when the email answers no approval email.
  */
-export async function findAnsweredApproval(messages: MessageLog, tenantId: string, secret: string, inReplyTo: string | undefined, references: string | undefined): Promise<ApprovalMessageIdCheck | null> {
+export async function findAnsweredApproval(
+  messages: MessageLog,
+  tenantId: string,
+  secret: string,
+  inReplyTo: string | undefined,
+  references: string | undefined,
+): Promise<ApprovalMessageIdCheck | null> {
   const signed = await answeredApproval(secret, inReplyTo, references);
   if (signed?.verdict === 'valid') return signed;
-  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()].map((id) => id.trim()).filter(Boolean);
+  const ids = [inReplyTo ?? '', ...(references ?? '').split(/\s+/).slice(-MAX_REFERENCES_CHECKED).reverse()]
+    .map((id) => id.trim())
+    .filter(Boolean);
   const sent = await messages.findApprovalMail(tenantId, ids);
   return sent ? { verdict: 'valid', approvalId: sent.approvalId } : signed;
 }
 
 /** The reason an inbound reply with an approval id that does not verify is recorded with. */
 export function forgedReason(check: ApprovalMessageIdCheck): string {
-  const why = check.verdict === 'unsigned' ? 'it carries no MAC (approval emails sent before MACs cannot be answered by email; use their links)' : 'its MAC does not verify';
+  const why =
+    check.verdict === 'unsigned'
+      ? 'it carries no MAC (approval emails sent before MACs cannot be answered by email; use their links)'
+      : 'its MAC does not verify';
   return `forged_approval_id: the approval Message-ID for ${JSON.stringify(check.approvalId.slice(0, 200))} was not sent by Baton: ${why}`;
 }
 
@@ -88,16 +125,28 @@ export interface ApprovalReply {
  * is an assignee of that approval, so a forged `From:` never makes Baton mail a third party.
  * @returns how the inbound message is recorded.
  */
-export async function replyToApproval(ports: ReceiveEmailPorts, tenantId: string, reply: ApprovalReply): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
+export async function replyToApproval(
+  ports: ReceiveEmailPorts,
+  tenantId: string,
+  reply: ApprovalReply,
+): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
   const approval = await ports.approvals.getById(reply.approvalId);
   if (!approval) return { status: 'rejected', reason: `unknown_approval: ${reply.approvalId}` };
   const assignee = approval.assignees.some((a) => a.toLowerCase() === reply.sender.toLowerCase());
   const explain = async (why: string) => {
     if (!assignee) return;
     await ports.mailer.sendNote(tenantId, {
-      dedupeId: `approval-answer:${reply.messageId}`, runId: approval.runId, workflow: approval.workflowName,
-      from: reply.to, to: reply.sender, subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`,
-      thread: { messageId: reply.messageId, references: reply.references, ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}) },
+      dedupeId: `approval-answer:${reply.messageId}`,
+      runId: approval.runId,
+      workflow: approval.workflowName,
+      from: reply.to,
+      to: reply.sender,
+      subject: /^re:/i.test(reply.subject) ? reply.subject : `Re: ${reply.subject}`,
+      thread: {
+        messageId: reply.messageId,
+        references: reply.references,
+        ...(reply.inReplyTo ? { inReplyTo: reply.inReplyTo } : {}),
+      },
       text: `${why}\n\nNothing was decided. To decide, reply with approve, reject${approval.options.includes('request_changes') ? ' or request changes' : ''} on the first line; the lines after it are your comment.`,
     });
   };
@@ -107,7 +156,13 @@ export async function replyToApproval(ports: ReceiveEmailPorts, tenantId: string
     return { status: 'rejected', reason: 'approval_reply_without_decision', runId: approval.runId };
   }
   try {
-    await decideApproval(ports, tenantId, { id: approval.id, decision: parsed.decision, comment: parsed.comment, by: reply.sender, channel: 'email' });
+    await decideApproval(ports, tenantId, {
+      id: approval.id,
+      decision: parsed.decision,
+      comment: parsed.comment,
+      by: reply.sender,
+      channel: 'email',
+    });
     return { status: 'accepted', runId: approval.runId };
   } catch (err) {
     if (!(err instanceof BatonError)) throw err;

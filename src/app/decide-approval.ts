@@ -28,15 +28,42 @@ export interface DecisionResult {
  * @throws BatonError `not_found` (unknown id), `bad_request` (not one of the options),
  * `conflict` (no longer pending, not an assignee, or this assignee decided already).
  */
-export async function decideApproval(ports: DecideApprovalPorts, tenantId: string, d: ApprovalDecision): Promise<DecisionResult> {
+export async function decideApproval(
+  ports: DecideApprovalPorts,
+  tenantId: string,
+  d: ApprovalDecision,
+): Promise<DecisionResult> {
   const approval = await ports.approvals.get(tenantId, d.id);
   if (!approval) throw new BatonError('not_found', `approval ${d.id} does not exist`);
-  if (!approval.options.includes(d.decision)) throw new BatonError('bad_request', `'${d.decision}' is not an option of this approval; options: ${approval.options.join(', ')}`);
-  if (approval.status !== 'pending') throw new BatonError('conflict', `approval ${d.id} is already ${approval.status.replace('_', ' ')}`);
+  if (!approval.options.includes(d.decision))
+    throw new BatonError(
+      'bad_request',
+      `'${d.decision}' is not an option of this approval; options: ${approval.options.join(', ')}`,
+    );
+  if (approval.status !== 'pending')
+    throw new BatonError('conflict', `approval ${d.id} is already ${approval.status.replace('_', ' ')}`);
   const by = d.by.toLowerCase();
-  if (by !== 'api' && !approval.assignees.some((a) => a.toLowerCase() === by)) throw new BatonError('conflict', `${d.by} is not an assignee of this approval`);
-  const result = await ports.runControl.decideApproval(approval.runId, { stepId: approval.stepId, round: approval.round, decision: d.decision, comment: d.comment?.trim() || undefined, by });
-  if (!result.counted) throw new BatonError('conflict', by === 'api' ? `approval ${d.id} is no longer pending` : `approval ${d.id} is no longer pending, or ${d.by} decided already`);
-  await ports.approvals.audit(tenantId, { actor: d.channel === 'api' ? by : `${d.channel}:${by}`, action: `approval.${d.decision}`, subject: d.id, details: { comment: d.comment ?? null, stepStatus: result.stepStatus } });
+  if (by !== 'api' && !approval.assignees.some((a) => a.toLowerCase() === by))
+    throw new BatonError('conflict', `${d.by} is not an assignee of this approval`);
+  const result = await ports.runControl.decideApproval(approval.runId, {
+    stepId: approval.stepId,
+    round: approval.round,
+    decision: d.decision,
+    comment: d.comment?.trim() || undefined,
+    by,
+  });
+  if (!result.counted)
+    throw new BatonError(
+      'conflict',
+      by === 'api'
+        ? `approval ${d.id} is no longer pending`
+        : `approval ${d.id} is no longer pending, or ${d.by} decided already`,
+    );
+  await ports.approvals.audit(tenantId, {
+    actor: d.channel === 'api' ? by : `${d.channel}:${by}`,
+    action: `approval.${d.decision}`,
+    subject: d.id,
+    details: { comment: d.comment ?? null, stepStatus: result.stepStatus },
+  });
   return { approval, stepStatus: result.stepStatus };
 }

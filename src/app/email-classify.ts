@@ -17,7 +17,8 @@ const REPORT_TYPES: Record<string, string> = {
   'feedback-report': 'feedback_report',
 };
 
-const AUTO_REPLY_SUBJECT = /^\s*(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique)\b/i;
+const AUTO_REPLY_SUBJECT =
+  /^\s*(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheitsnotiz|r[ée]ponse automatique)\b/i;
 const BOUNCE_SENDER = /^(mailer-daemon|postmaster)@/i;
 
 /**
@@ -25,21 +26,33 @@ const BOUNCE_SENDER = /^(mailer-daemon|postmaster)@/i;
  * @returns why the message is ignored (`auto_reply`, `bounce`, `read_receipt`, `feedback_report`,
  *   `mailing_list`, `bulk`), or null for a message a person sent.
  */
-export function ignoreReason(headers: HeaderLine[], envelopeFrom: string, fromAddress: string | undefined): string | null {
+export function ignoreReason(
+  headers: HeaderLine[],
+  envelopeFrom: string,
+  fromAddress: string | undefined,
+): string | null {
   const get = (name: string) => headers.find((h) => h.key === name)?.value?.trim();
   const contentType = get('content-type')?.toLowerCase() ?? '';
   if (contentType.startsWith('multipart/report')) {
     const type = /report-type\s*=\s*"?([\w-]+)/.exec(contentType)?.[1] ?? '';
     return REPORT_TYPES[type] ?? 'bounce';
   }
-  if (!envelopeFrom || envelopeFrom === '<>' || BOUNCE_SENDER.test(envelopeFrom) || BOUNCE_SENDER.test(fromAddress ?? '')) return 'bounce';
+  if (
+    !envelopeFrom ||
+    envelopeFrom === '<>' ||
+    BOUNCE_SENDER.test(envelopeFrom) ||
+    BOUNCE_SENDER.test(fromAddress ?? '')
+  )
+    return 'bounce';
   const autoSubmitted = get('auto-submitted')?.toLowerCase();
   if (autoSubmitted && autoSubmitted !== 'no') return 'auto_reply';
-  if (get('x-autoreply') || get('x-autorespond') || get('x-apple-action')?.toUpperCase() === 'VACATION') return 'auto_reply';
+  if (get('x-autoreply') || get('x-autorespond') || get('x-apple-action')?.toUpperCase() === 'VACATION')
+    return 'auto_reply';
   if (AUTO_REPLY_SUBJECT.test(get('subject') ?? '')) return 'auto_reply';
   if (get('list-id') || get('list-unsubscribe') || get('list-post')) return 'mailing_list';
   const precedence = get('precedence')?.toLowerCase();
-  if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return precedence === 'auto_reply' ? 'auto_reply' : 'bulk';
+  if (precedence && ['bulk', 'junk', 'list', 'auto_reply'].includes(precedence))
+    return precedence === 'auto_reply' ? 'auto_reply' : 'bulk';
   return null;
 }
 
@@ -56,7 +69,10 @@ export function senderAllowed(address: string, allow: string[] | undefined): boo
   if (!allow || allow.length === 0) return true;
   const addr = address.toLowerCase();
   return allow.some((pattern) => {
-    const parts = pattern.toLowerCase().split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+    const parts = pattern
+      .toLowerCase()
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
     return new RegExp(`^${parts.join('.*')}$`).test(addr);
   });
 }

@@ -6,7 +6,10 @@ import type { Issue } from '../schemas/errors';
  * does not declare are kept (templates may read them).
  * @returns the input with defaults, or issues located as `input.<name>`.
  */
-export function resolveInputs(def: WorkflowDefinition, input: Record<string, unknown>): { inputs: Record<string, unknown> } | { issues: Issue[] } {
+export function resolveInputs(
+  def: WorkflowDefinition,
+  input: Record<string, unknown>,
+): { inputs: Record<string, unknown> } | { issues: Issue[] } {
   const inputs = { ...input };
   const issues: Issue[] = [];
   for (const [name, spec] of Object.entries(def.inputs)) {
@@ -16,7 +19,8 @@ export function resolveInputs(def: WorkflowDefinition, input: Record<string, unk
       if (spec.required) issues.push({ path: `input.${name}`, message: `required ${spec.type} is missing` });
       continue;
     }
-    if (!INPUT_TYPE_CHECKS[spec.type](value)) issues.push({ path: `input.${name}`, message: `expected ${spec.type}, got ${inputTypeOf(value)}` });
+    if (!INPUT_TYPE_CHECKS[spec.type](value))
+      issues.push({ path: `input.${name}`, message: `expected ${spec.type}, got ${inputTypeOf(value)}` });
   }
   return issues.length ? { issues } : { inputs };
 }

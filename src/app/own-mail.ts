@@ -25,7 +25,11 @@ const domainOf = (address: string) => (address.split('@')[1] ?? '').toLowerCase(
  * addresses — an email alias of the tenant (or `baton`) at the domain it was delivered to or
  * at MAIL_DOMAIN, the addresses Baton sends from.
  */
-export async function isOwnMail(ports: { messages: MessageLog; workflows: WorkflowCatalog }, tenantId: string, mail: InboundIdentity): Promise<boolean> {
+export async function isOwnMail(
+  ports: { messages: MessageLog; workflows: WorkflowCatalog },
+  tenantId: string,
+  mail: InboundIdentity,
+): Promise<boolean> {
   if (mail.headers.some((h) => OWN_HEADERS.includes(h.key))) return true;
   if (await ports.messages.sentByUs(tenantId, mail.messageId)) return true;
   const ownDomains = new Set([domainOf(mail.to), mail.mailDomain.toLowerCase()].filter(Boolean));

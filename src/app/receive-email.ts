@@ -50,18 +50,34 @@ function decodeRaw(bytes: Uint8Array): string {
  * to, else by `In-Reply-To`/`References`: Baton's Message-ID or the delivered one), routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
  * a status and reason; malformed input is recorded as rejected, never thrown.
  */
-export async function receiveEmail(ports: ReceiveEmailPorts, message: InboundEmail, tenantId = 'default'): Promise<InboundOutcome> {
+export async function receiveEmail(
+  ports: ReceiveEmailPorts,
+  message: InboundEmail,
+  tenantId = 'default',
+): Promise<InboundOutcome> {
   const id = `msg_${ports.ids.uuid()}`;
   const now = new Date(ports.clock.now()).toISOString();
-  const record: InboundRecord = { id, direction: 'inbound', status: 'rejected', from: message.from ?? '', to: message.to ?? '', date: now, createdAt: now };
+  const record: InboundRecord = {
+    id,
+    direction: 'inbound',
+    status: 'rejected',
+    from: message.from ?? '',
+    to: message.to ?? '',
+    date: now,
+    createdAt: now,
+  };
   const finish = async (status: MessageStatus, reason?: string, runId?: string): Promise<InboundOutcome> => {
     await ports.messages.record(tenantId, { ...record, status, reason: reason ?? null, runId: runId ?? null });
     return { id, status, reason, runId };
   };
   try {
-    if (message.rawSize > MAX_EMAIL_BYTES) return finish('rejected', `too_large: ${message.rawSize} bytes > ${MAX_EMAIL_BYTES}`);
+    if (message.rawSize > MAX_EMAIL_BYTES)
+      return finish('rejected', `too_large: ${message.rawSize} bytes > ${MAX_EMAIL_BYTES}`);
     const bytes = new Uint8Array(await new Response(message.raw).arrayBuffer());
-    Object.assign(record, { raw: bytes.byteLength <= MAX_STORED_RAW_BYTES ? decodeRaw(bytes) : null, rawSize: bytes.byteLength });
+    Object.assign(record, {
+      raw: bytes.byteLength <= MAX_STORED_RAW_BYTES ? decodeRaw(bytes) : null,
+      rawSize: bytes.byteLength,
+    });
     let email: Email;
     try {
       email = await PostalMime.parse(bytes);
@@ -70,28 +86,68 @@ export async function receiveEmail(ports: ReceiveEmailPorts, message: InboundEma
     }
     const messageId = email.messageId?.trim() || `<sha256-${await sha256Hex(bytes)}@baton.invalid>`;
     const sender = email.from?.address || message.from;
-    Object.assign(record, { from: sender, subject: email.subject ?? null, messageId, inReplyTo: email.inReplyTo ?? null, references: email.references ?? null, date: parseDate(email.date) ?? now });
+    Object.assign(record, {
+      from: sender,
+      subject: email.subject ?? null,
+      messageId,
+      inReplyTo: email.inReplyTo ?? null,
+      references: email.references ?? null,
+      date: parseDate(email.date) ?? now,
+    });
     if (await ports.messages.seenInbound(tenantId, messageId)) return finish('duplicate', 'message_id_seen');
     const ignored = ignoreReason(email.headers, message.from, email.from?.address);
     if (ignored) return finish('ignored', ignored);
-    const own = { headers: email.headers, messageId, senders: [sender, message.from], to: message.to, mailDomain: ports.mail.mailDomain };
+    const own = {
+      headers: email.headers,
+      messageId,
+      senders: [sender, message.from],
+      to: message.to,
+      mailDomain: ports.mail.mailDomain,
+    };
     if (await isOwnMail(ports, tenantId, own)) return finish('ignored', 'own_message');
     // A signed reply address decides first: it survives clients that drop or rewrite threading headers.
-    const addressed = await addressedReply(ports.messages, ports.mail.signingKey, tenantId, message.to, Math.floor(ports.clock.now() / 1000));
+    const addressed = await addressedReply(
+      ports.messages,
+      ports.mail.signingKey,
+      tenantId,
+      message.to,
+      Math.floor(ports.clock.now() / 1000),
+    );
     if (addressed?.kind === 'rejected') return finish('rejected', addressed.reason);
     // An approval's reply address was issued to one assignee: it casts that assignee's vote only.
     if (addressed?.kind === 'approval' && addressed.sentTo.toLowerCase() !== sender.toLowerCase()) {
-      return finish('rejected', `reply_token_not_yours: the reply address was sent to ${addressed.sentTo}, not to ${sender}`);
+      return finish(
+        'rejected',
+        `reply_token_not_yours: the reply address was sent to ${addressed.sentTo}, not to ${sender}`,
+      );
     }
     // The token is spent on finding the email answered: runs and answers see the alias's plain address.
     const to = addressed ? withoutPlusTag(message.to) : message.to;
-    const answered = addressed?.kind === 'approval'
-      ? { verdict: 'valid' as const, approvalId: addressed.approvalId }
-      : addressed ? null : await findAnsweredApproval(ports.messages, tenantId, ports.mail.signingKey, email.inReplyTo, email.references);
+    const answered =
+      addressed?.kind === 'approval'
+        ? { verdict: 'valid' as const, approvalId: addressed.approvalId }
+        : addressed
+          ? null
+          : await findAnsweredApproval(
+              ports.messages,
+              tenantId,
+              ports.mail.signingKey,
+              email.inReplyTo,
+              email.references,
+            );
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-      const outcome = await replyToApproval(ports, tenantId, { approvalId: answered.approvalId, sender, to, subject: email.subject ?? '', text: emailText(email), messageId, references, ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}) });
+      const outcome = await replyToApproval(ports, tenantId, {
+        approvalId: answered.approvalId,
+        sender,
+        to,
+        subject: email.subject ?? '',
+        text: emailText(email),
+        messageId,
+        references,
+        ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
+      });
       return finish(outcome.status, outcome.reason, outcome.runId);
     }
     const route = await ports.workflows.emailRoute(tenantId, aliasOf(message.to));
@@ -102,18 +158,37 @@ export async function receiveEmail(ports: ReceiveEmailPorts, message: InboundEma
     record.workflowName = route.workflowName;
     if (!senderAllowed(sender, route.allow)) return finish('rejected', `sender_not_allowed: ${sender}`);
     const references = (email.references ?? '').split(/\s+/).filter(Boolean);
-    const earlier = addressed?.kind === 'conversation' ? addressed.sent : await ports.messages.findRunReply(tenantId, [...references, email.inReplyTo ?? ''].filter(Boolean));
+    const earlier =
+      addressed?.kind === 'conversation'
+        ? addressed.sent
+        : await ports.messages.findRunReply(tenantId, [...references, email.inReplyTo ?? ''].filter(Boolean));
     const thread = await threadOf(ports, tenantId, route.workflowName, earlier);
     const trigger = {
       type: 'email' as const,
       email: {
-        from: sender, to, subject: email.subject ?? '', text: emailText(email), html: email.html ?? '', messageId,
-        references, ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}), ...(thread ? { thread } : {}),
-        attachments: email.attachments.map((a) => ({ filename: a.filename, mimeType: a.mimeType, size: typeof a.content === 'string' ? a.content.length : a.content.byteLength })),
+        from: sender,
+        to,
+        subject: email.subject ?? '',
+        text: emailText(email),
+        html: email.html ?? '',
+        messageId,
+        references,
+        ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
+        ...(thread ? { thread } : {}),
+        attachments: email.attachments.map((a) => ({
+          filename: a.filename,
+          mimeType: a.mimeType,
+          size: typeof a.content === 'string' ? a.content.length : a.content.byteLength,
+        })),
       },
     };
     try {
-      const { runId } = await startRun(ports, tenantId, { workflow: route.workflowName, input: {}, trigger, idempotencyKey: `email:${messageId}` });
+      const { runId } = await startRun(ports, tenantId, {
+        workflow: route.workflowName,
+        input: {},
+        trigger,
+        idempotencyKey: `email:${messageId}`,
+      });
       return finish('accepted', undefined, runId);
     } catch (err) {
       return finish('rejected', `start_failed: ${(err as Error).message}`);

@@ -38,18 +38,39 @@ export interface WebhookRequest {
  * (`GET /api/deliveries`), rejected ones with their reason, also those that fail unexpectedly
  * (500); none of them crashes the Worker.
  */
-export async function receiveWebhook(ports: ReceiveWebhookPorts, tenantId: string, workflow: string, request: WebhookRequest): Promise<WebhookAnswer> {
+export async function receiveWebhook(
+  ports: ReceiveWebhookPorts,
+  tenantId: string,
+  workflow: string,
+  request: WebhookRequest,
+): Promise<WebhookAnswer> {
   /** HIDDEN, plus the header an hmac-sha256 trigger names (added once the trigger is known). */
   const hidden = new Set(HIDDEN);
   let bodySize: number | undefined;
-  const record = (status: 'accepted' | 'duplicate' | 'rejected' | 'ignored', extra: { reason?: string; runId?: string; deliveryId?: string } = {}) =>
-    ports.deliveries.record(tenantId, { workflowName: workflow, status, reason: extra.reason ?? null, runId: extra.runId ?? null, deliveryId: extra.deliveryId ?? null, headers: Object.fromEntries([...request.headers].filter(([k]) => !hidden.has(k.toLowerCase()))), bodySize: bodySize ?? null });
+  const record = (
+    status: 'accepted' | 'duplicate' | 'rejected' | 'ignored',
+    extra: { reason?: string; runId?: string; deliveryId?: string } = {},
+  ) =>
+    ports.deliveries.record(tenantId, {
+      workflowName: workflow,
+      status,
+      reason: extra.reason ?? null,
+      runId: extra.runId ?? null,
+      deliveryId: extra.deliveryId ?? null,
+      headers: Object.fromEntries([...request.headers].filter(([k]) => !hidden.has(k.toLowerCase()))),
+      bodySize: bodySize ?? null,
+    });
   const refuse = async (status: WebhookAnswer['status'], code: string, message: string): Promise<WebhookAnswer> => {
     await record('rejected', { reason: `${code}: ${message}` });
     return { status, body: { error: { code, message } } };
   };
   try {
-    return await receive(ports, tenantId, workflow, request, { record, refuse, sized: (n) => (bodySize = n), hide: (name) => hidden.add(name.toLowerCase()) });
+    return await receive(ports, tenantId, workflow, request, {
+      record,
+      refuse,
+      sized: (n) => (bodySize = n),
+      hide: (name) => hidden.add(name.toLowerCase()),
+    });
   } catch (err) {
     if (err instanceof BatonError || err instanceof ExpressionError) return refuse(400, 'bad_request', err.message);
     console.error(`POST /hooks/${workflow} failed`, err);
@@ -58,7 +79,10 @@ export async function receiveWebhook(ports: ReceiveWebhookPorts, tenantId: strin
 }
 
 interface Recorder {
-  record: (status: 'accepted' | 'duplicate' | 'ignored', extra?: { reason?: string; runId?: string; deliveryId?: string }) => Promise<void>;
+  record: (
+    status: 'accepted' | 'duplicate' | 'ignored',
+    extra?: { reason?: string; runId?: string; deliveryId?: string },
+  ) => Promise<void>;
   refuse: (status: WebhookAnswer['status'], code: string, message: string) => Promise<WebhookAnswer>;
   /** Tells the recorder the body's size once known. */
   sized: (bytes: number) => void;
@@ -66,7 +90,13 @@ interface Recorder {
   hide: (header: string) => void;
 }
 
-async function receive(ports: ReceiveWebhookPorts, tenantId: string, workflow: string, request: WebhookRequest, { record, refuse, sized, hide }: Recorder): Promise<WebhookAnswer> {
+async function receive(
+  ports: ReceiveWebhookPorts,
+  tenantId: string,
+  workflow: string,
+  request: WebhookRequest,
+  { record, refuse, sized, hide }: Recorder,
+): Promise<WebhookAnswer> {
   const wf = await ports.workflows.get(tenantId, workflow);
   const spec = wf?.definition.triggers.flatMap((t) => ('webhook' in t ? [t.webhook] : []))[0];
   if (!wf || !spec) return refuse(404, 'not_found', `workflow ${workflow} has no webhook trigger`);
@@ -78,11 +108,16 @@ async function receive(ports: ReceiveWebhookPorts, tenantId: string, workflow: s
   const declared = Number(request.headers.get('content-length') ?? 0);
   if (declared > spec.max_bytes) {
     sized(declared);
-    return refuse(413, 'payload_too_large', `the body is ${declared} bytes; this webhook accepts at most ${spec.max_bytes}`);
+    return refuse(
+      413,
+      'payload_too_large',
+      `the body is ${declared} bytes; this webhook accepts at most ${spec.max_bytes}`,
+    );
   }
   const body = await request.body();
   sized(body.byteLength);
-  if (body.byteLength > spec.max_bytes) return refuse(413, 'payload_too_large', `the body is larger than ${spec.max_bytes} bytes`);
+  if (body.byteLength > spec.max_bytes)
+    return refuse(413, 'payload_too_large', `the body is larger than ${spec.max_bytes} bytes`);
   const headers = Object.fromEntries([...request.headers].map(([k, v]) => [k.toLowerCase(), v]));
 
   if (spec.signature !== 'none') {
@@ -90,8 +125,16 @@ async function receive(ports: ReceiveWebhookPorts, tenantId: string, workflow: s
     if (typeof secret === 'object') return refuse(503, 'secret_unreadable', secret.unreadable);
     if (!secret) return refuse(503, 'internal_error', `the signing secret ${spec.secret} is not set`);
     const verdict = await verifySignature({
-      scheme: spec.signature, secret, body, headers, now: Math.floor(ports.clock.now() / 1000), toleranceS: spec.signature === 'slack' ? 300 : durationMs(spec.tolerance) / 1000,
-      header: spec.header?.toLowerCase(), prefix: spec.prefix, encoding: spec.encoding, timestampHeader: spec.signature === 'hmac-sha256' ? spec.timestamp_header : undefined,
+      scheme: spec.signature,
+      secret,
+      body,
+      headers,
+      now: Math.floor(ports.clock.now() / 1000),
+      toleranceS: spec.signature === 'slack' ? 300 : durationMs(spec.tolerance) / 1000,
+      header: spec.header?.toLowerCase(),
+      prefix: spec.prefix,
+      encoding: spec.encoding,
+      timestampHeader: spec.signature === 'hmac-sha256' ? spec.timestamp_header : undefined,
     });
     if (!verdict.ok) return refuse(401, 'unauthorized', verdict.reason);
   }
@@ -99,39 +142,60 @@ async function receive(ports: ReceiveWebhookPorts, tenantId: string, workflow: s
   const contentType = headers['content-type'] ?? '';
   const text = new TextDecoder().decode(body);
   // GitHub's form-encoded deliveries carry the JSON event in the `payload` field; the signature covered the raw form.
-  const githubJson = isForm(contentType) && (spec.signature === 'github' || 'x-github-event' in headers) ? new URLSearchParams(text).get('payload') : null;
+  const githubJson =
+    isForm(contentType) && (spec.signature === 'github' || 'x-github-event' in headers)
+      ? new URLSearchParams(text).get('payload')
+      : null;
   const json = githubJson ?? (isForm(contentType) ? null : text);
-  if (json !== null && jsonTextDeeperThan(json, MAX_JSON_DEPTH)) return refuse(400, 'bad_request', tooDeepMessage('the webhook body'));
+  if (json !== null && jsonTextDeeperThan(json, MAX_JSON_DEPTH))
+    return refuse(400, 'bad_request', tooDeepMessage('the webhook body'));
   const payload = githubJson === null ? parseBody(text, contentType) : parseJson(githubJson);
-  if (payload === undefined) return refuse(400, 'bad_request', 'the form field `payload` of a GitHub delivery is not JSON');
+  if (payload === undefined)
+    return refuse(400, 'bad_request', 'the form field `payload` of a GitHub delivery is not JSON');
   if (spec.signature === 'slack' && isRecord(payload) && payload.type === 'url_verification') {
     await record('ignored', { reason: 'url_verification answered' });
     return { status: 200, body: { challenge: payload.challenge ?? null } };
   }
   // The hash of what the sender signed: the raw body, or `<timestamp>.<body>` with timestamp_header.
-  const timestamp = spec.signature === 'hmac-sha256' && spec.timestamp_header ? headers[spec.timestamp_header.toLowerCase()] : undefined;
+  const timestamp =
+    spec.signature === 'hmac-sha256' && spec.timestamp_header
+      ? headers[spec.timestamp_header.toLowerCase()]
+      : undefined;
   const bodyHash = await sha256Hex(timestamp === undefined ? body : withPrefix(`${timestamp}.`, body));
   const deliveryId = deliveryIdOf(spec, headers, payload, bodyHash);
-  const context = { body: payload, headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !hidden.has(k))) };
+  const context = {
+    body: payload,
+    headers: Object.fromEntries(Object.entries(headers).filter(([k]) => !hidden.has(k))),
+  };
   if (spec.filter && !(await evaluateCondition(spec.filter, context, 'webhook.filter'))) {
     await record('ignored', { reason: 'filter: false', deliveryId });
-    return { status: 202, body: { ignored: true, reason: 'the trigger\'s filter is false for this delivery' } };
+    return { status: 202, body: { ignored: true, reason: "the trigger's filter is false for this delivery" } };
   }
   const input = spec.input ? ((await render(spec.input, context, 'webhook.input')) as Record<string, unknown>) : {};
   // A replay of a signed body under a fresh (unsigned) delivery id lands on the first delivery's run.
   const key = `webhook:${workflow}:${deliveryId}`;
   const holder = await ports.deliveries.claimBody(tenantId, { workflow, bodyHash, key }, ports.clock.now());
   const { runId, created, startError } = await startRun(ports, tenantId, {
-    workflow, input, trigger: { type: 'webhook', webhook: { ...context, deliveryId } }, idempotencyKey: holder,
+    workflow,
+    input,
+    trigger: { type: 'webhook', webhook: { ...context, deliveryId } },
+    idempotencyKey: holder,
   });
-  const reason = startError ? `the RunObject did not start (${startError}); the start sweeper starts or fails the run within a minute`
-    : !created && holder !== key ? `same body as an earlier delivery within ${BODY_REPLAY_WINDOW_H} h` : undefined;
+  const reason = startError
+    ? `the RunObject did not start (${startError}); the start sweeper starts or fails the run within a minute`
+    : !created && holder !== key
+      ? `same body as an earlier delivery within ${BODY_REPLAY_WINDOW_H} h`
+      : undefined;
   await record(created ? 'accepted' : 'duplicate', { runId, deliveryId, reason });
   return { status: 202, body: created ? { runId } : { runId, duplicate: true } };
 }
 
 /** The trigger's signing secret, undefined when unset, or why a stored one cannot be read. */
-async function signingSecret(secrets: SecretStore, tenantId: string, name: string): Promise<string | undefined | { unreadable: string }> {
+async function signingSecret(
+  secrets: SecretStore,
+  tenantId: string,
+  name: string,
+): Promise<string | undefined | { unreadable: string }> {
   try {
     return await secrets.get(tenantId, name);
   } catch (err) {
@@ -182,10 +246,17 @@ function parseBody(text: string, contentType: string): unknown {
 
 /** The scheme's delivery id: X-GitHub-Delivery, the Stripe event id, Slack's event_id, a configured header, else the body hash. */
 function deliveryIdOf(spec: Spec, headers: Record<string, string>, payload: unknown, bodyHash: string): string {
-  const fromBody = (key: string) => (isRecord(payload) && typeof payload[key] === 'string' ? (payload[key] as string) : undefined);
-  const id = spec.signature === 'github' ? headers['x-github-delivery']
-    : spec.signature === 'stripe' ? fromBody('id')
-      : spec.signature === 'slack' ? fromBody('event_id')
-        : spec.delivery_header ? headers[spec.delivery_header.toLowerCase()] : undefined;
+  const fromBody = (key: string) =>
+    isRecord(payload) && typeof payload[key] === 'string' ? (payload[key] as string) : undefined;
+  const id =
+    spec.signature === 'github'
+      ? headers['x-github-delivery']
+      : spec.signature === 'stripe'
+        ? fromBody('id')
+        : spec.signature === 'slack'
+          ? fromBody('event_id')
+          : spec.delivery_header
+            ? headers[spec.delivery_header.toLowerCase()]
+            : undefined;
   return id || `sha256:${bodyHash}`;
 }

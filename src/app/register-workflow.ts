@@ -9,18 +9,41 @@ import type { WorkflowDefinition } from '../schemas/definition';
  * aliases. `expectedName` is the name in the URL of `PUT /api/workflows/:name`.
  * @throws {BatonError} `invalid_definition` with `details.issues: [{ path, message }]`.
  */
-export async function checkDefinition(ports: Omit<RegisterWorkflowPorts, 'clock'>, tenantId: string, text: string, expectedName?: string): Promise<WorkflowDefinition> {
+export async function checkDefinition(
+  ports: Omit<RegisterWorkflowPorts, 'clock'>,
+  tenantId: string,
+  text: string,
+  expectedName?: string,
+): Promise<WorkflowDefinition> {
   const parsed = parseDefinitionText(text);
   const invalid = (issues: { path: string; message: string }[]) =>
-    new BatonError('invalid_definition', `the workflow definition is invalid (${issues.length} issue${issues.length === 1 ? '' : 's'})`, { issues });
+    new BatonError(
+      'invalid_definition',
+      `the workflow definition is invalid (${issues.length} issue${issues.length === 1 ? '' : 's'})`,
+      { issues },
+    );
   if ('issues' in parsed) throw invalid(parsed.issues);
   const result = validateDefinition(parsed.value, { agents: await ports.agents.names(tenantId) });
   if (!result.ok) throw invalid(result.issues);
   const def = result.definition;
-  if (expectedName && def.name !== expectedName) throw invalid([{ path: 'name', message: `'${def.name}' differs from the name in the URL ('${expectedName}')` }]);
+  if (expectedName && def.name !== expectedName)
+    throw invalid([{ path: 'name', message: `'${def.name}' differs from the name in the URL ('${expectedName}')` }]);
   const aliases = def.triggers.flatMap((t, i) => ('email' in t ? [{ alias: t.email.alias, i }] : []));
-  const taken = await ports.workflowStore.aliasesTakenByOthers(tenantId, def.name, aliases.map((a) => a.alias));
-  const issues = aliases.flatMap(({ alias, i }) => (taken.has(alias) ? [{ path: `triggers[${i}].email.alias`, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }] : []));
+  const taken = await ports.workflowStore.aliasesTakenByOthers(
+    tenantId,
+    def.name,
+    aliases.map((a) => a.alias),
+  );
+  const issues = aliases.flatMap(({ alias, i }) =>
+    taken.has(alias)
+      ? [
+          {
+            path: `triggers[${i}].email.alias`,
+            message: `alias '${alias}' already routes to workflow ${taken.get(alias)}`,
+          },
+        ]
+      : [],
+  );
   if (issues.length) throw invalid(issues);
   return def;
 }
@@ -33,11 +56,20 @@ export async function checkDefinition(ports: Omit<RegisterWorkflowPorts, 'clock'
  * @returns the name, version and whether a version was created.
  */
 export async function registerWorkflow(
-  ports: RegisterWorkflowPorts, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
+  ports: RegisterWorkflowPorts,
+  tenantId: string,
+  text: string,
+  format: 'yaml' | 'json',
+  mode: { create: true } | { name: string },
 ): Promise<{ name: string; version: number; created: boolean }> {
   const def = await checkDefinition(ports, tenantId, text, 'name' in mode ? mode.name : undefined);
   const hash = await sha256Hex(JSON.stringify(def));
   const input = { name: def.name, source: text, sourceFormat: format, definition: def, hash };
-  const { version, created } = await ports.workflowStore.saveVersion(tenantId, input, new Date(ports.clock.now()).toISOString(), 'create' in mode ? 'create' : 'version');
+  const { version, created } = await ports.workflowStore.saveVersion(
+    tenantId,
+    input,
+    new Date(ports.clock.now()).toISOString(),
+    'create' in mode ? 'create' : 'version',
+  );
   return { name: def.name, version, created };
 }

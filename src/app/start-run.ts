@@ -45,22 +45,56 @@ const TRIGGER_ENVELOPE_DEPTH = 2;
  * @throws {BatonError} `not_found` for an unknown workflow or version, `bad_request` for invalid
  * input or an input (or trigger data) nested deeper than {@link MAX_JSON_DEPTH} levels.
  */
-export async function startRun(ports: StartRunPorts, tenantId: string, request: StartRunRequest): Promise<StartRunResult> {
-  if (valueDeeperThan(request.input, MAX_JSON_DEPTH)) throw new BatonError('bad_request', tooDeepMessage('the run input'), { limit: MAX_JSON_DEPTH, path: 'input' });
-  if (valueDeeperThan(request.trigger, MAX_JSON_DEPTH + TRIGGER_ENVELOPE_DEPTH)) throw new BatonError('bad_request', tooDeepMessage(`the ${request.trigger.type} trigger data`), { limit: MAX_JSON_DEPTH });
+export async function startRun(
+  ports: StartRunPorts,
+  tenantId: string,
+  request: StartRunRequest,
+): Promise<StartRunResult> {
+  if (valueDeeperThan(request.input, MAX_JSON_DEPTH))
+    throw new BatonError('bad_request', tooDeepMessage('the run input'), { limit: MAX_JSON_DEPTH, path: 'input' });
+  if (valueDeeperThan(request.trigger, MAX_JSON_DEPTH + TRIGGER_ENVELOPE_DEPTH))
+    throw new BatonError('bad_request', tooDeepMessage(`the ${request.trigger.type} trigger data`), {
+      limit: MAX_JSON_DEPTH,
+    });
   const wf = await ports.workflows.get(tenantId, request.workflow, request.version);
-  if (!wf) throw new BatonError('not_found', `workflow ${request.workflow}${request.version ? ` version ${request.version}` : ''} does not exist`);
+  if (!wf)
+    throw new BatonError(
+      'not_found',
+      `workflow ${request.workflow}${request.version ? ` version ${request.version}` : ''} does not exist`,
+    );
   const resolved = resolveInputs(wf.definition, request.input);
-  if ('issues' in resolved) throw new BatonError('bad_request', 'the run input does not match the workflow inputs', { issues: resolved.issues });
+  if ('issues' in resolved)
+    throw new BatonError('bad_request', 'the run input does not match the workflow inputs', {
+      issues: resolved.issues,
+    });
   const now = ports.clock.now();
   const { id, created } = await ports.runs.insert(tenantId, {
-    id: runIdOf(now, ports.ids.uuid()), workflowName: wf.name, version: wf.version, triggerType: request.trigger.type, trigger: request.trigger,
-    input: resolved.inputs, idempotencyKey: request.idempotencyKey ?? null, stepsTotal: 0,
-    createdAt: new Date(now).toISOString(), parent: request.parent ?? null, debug: request.debug ?? false,
+    id: runIdOf(now, ports.ids.uuid()),
+    workflowName: wf.name,
+    version: wf.version,
+    triggerType: request.trigger.type,
+    trigger: request.trigger,
+    input: resolved.inputs,
+    idempotencyKey: request.idempotencyKey ?? null,
+    stepsTotal: 0,
+    createdAt: new Date(now).toISOString(),
+    parent: request.parent ?? null,
+    debug: request.debug ?? false,
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   try {
-    await ports.runStarter.start({ tenantId, runId: id, workflow: wf.name, version: wf.version, definition: wf.definition, inputs: resolved.inputs, trigger: request.trigger, createdAt: now, parent: request.parent, debug: request.debug });
+    await ports.runStarter.start({
+      tenantId,
+      runId: id,
+      workflow: wf.name,
+      version: wf.version,
+      definition: wf.definition,
+      inputs: resolved.inputs,
+      trigger: request.trigger,
+      createdAt: now,
+      parent: request.parent,
+      debug: request.debug,
+    });
   } catch (err) {
     const startError = err instanceof Error ? err.message : String(err);
     console.error(`run ${id}: the RunObject did not start (${startError}); the sweeper retries`);

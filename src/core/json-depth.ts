@@ -23,7 +23,8 @@ export function jsonTextDeeperThan(text: string, limit: number): boolean {
   for (let i = start; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -47,7 +48,8 @@ export function valueDeeperThan(value: unknown, limit: number): boolean {
     if (depth + 1 > limit) return true;
     if ((deepest.get(item) ?? -1) >= depth) continue;
     deepest.set(item, depth);
-    for (const child of Array.isArray(item) ? item : Object.values(item)) if (child && typeof child === 'object') stack.push([child, depth + 1]);
+    for (const child of Array.isArray(item) ? item : Object.values(item))
+      if (child && typeof child === 'object') stack.push([child, depth + 1]);
   }
   return false;
 }

@@ -14,12 +14,20 @@ export const REDACTED = 'redacted';
  * `Authorization`, `Proxy-Authorization`, `Cookie`, `Set-Cookie`.
  */
 export const SIGNATURE_HEADERS: ReadonlySet<string> = new Set([
-  'authorization', 'proxy-authorization', 'cookie', 'set-cookie',
-  'x-hub-signature', 'x-hub-signature-256', 'stripe-signature', 'x-slack-signature', 'x-signature',
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'x-hub-signature',
+  'x-hub-signature-256',
+  'stripe-signature',
+  'x-slack-signature',
+  'x-signature',
 ]);
 
 /** Header names that look like a credential (`X-Sig`, `X-Gitlab-Token`, `X-Api-Key`, …): hidden from readers too. */
-const CREDENTIAL_NAME = /sig|auth|cookie|token|secret|passw|credential|session|api[-_]?key|(?:^|[-_])(?:key|mac|hmac)(?:$|[-_])/i;
+const CREDENTIAL_NAME =
+  /sig|auth|cookie|token|secret|passw|credential|session|api[-_]?key|(?:^|[-_])(?:key|mac|hmac)(?:$|[-_])/i;
 
 /** Whether a header's value is hidden from non-admins: a signature header, a configured one, or a credential-like name. */
 export function isSecretHeader(name: string, configured: ReadonlySet<string> = new Set()): boolean {
@@ -51,7 +59,10 @@ const MIN_SECRET_LENGTH = 6;
 
 /** Text with link secrets, approval Message-ID MACs, reply-address tokens and the given secret values replaced. */
 export function redactText(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(LINK_SECRET, (_m, name: string) => `${name}${REDACTED}`).replace(MESSAGE_ID_MAC, `$1${REDACTED}`).replace(REPLY_TOKEN, `+${REDACTED}`);
+  let out = text
+    .replace(LINK_SECRET, (_m, name: string) => `${name}${REDACTED}`)
+    .replace(MESSAGE_ID_MAC, `$1${REDACTED}`)
+    .replace(REPLY_TOKEN, `+${REDACTED}`);
   for (const secret of secrets) if (secret.length >= MIN_SECRET_LENGTH) out = out.split(secret).join(REDACTED);
   return out;
 }
@@ -72,25 +83,34 @@ export interface RawField {
  * @param configured lower-case header names that triggers configure as their signature header
  * @returns the value, the secret values found (for other text of the same answer), and the `raw` email fields, already text-redacted, that the caller checks further.
  */
-export function redactJson(value: unknown, configured: ReadonlySet<string> = new Set()): { value: unknown; secrets: string[]; raws: RawField[] } {
+export function redactJson(
+  value: unknown,
+  configured: ReadonlySet<string> = new Set(),
+): { value: unknown; secrets: string[]; raws: RawField[] } {
   const box: Record<string, unknown> = { value };
   const strings: [Holder, string | number][] = [];
   const secrets: string[] = [];
   const stack: Holder[] = [box];
   while (stack.length) {
     const holder = stack.pop()!;
-    const entries: [string | number, unknown][] = Array.isArray(holder) ? holder.map((v, i) => [i, v]) : Object.entries(holder);
+    const entries: [string | number, unknown][] = Array.isArray(holder)
+      ? holder.map((v, i) => [i, v])
+      : Object.entries(holder);
     for (const [key, child] of entries) {
       if (typeof child === 'string') strings.push([holder, key]);
       else if (child && typeof child === 'object') {
-        if (typeof key === 'string' && key.toLowerCase() === 'headers' && !Array.isArray(child)) hideHeaders(child as Record<string, unknown>, configured, secrets);
+        if (typeof key === 'string' && key.toLowerCase() === 'headers' && !Array.isArray(child))
+          hideHeaders(child as Record<string, unknown>, configured, secrets);
         stack.push(child as Holder);
       }
     }
   }
   const raws: RawField[] = [];
   for (const [holder, key] of strings) {
-    (holder as Record<string | number, unknown>)[key] = redactText((holder as Record<string | number, string>)[key]!, secrets);
+    (holder as Record<string | number, unknown>)[key] = redactText(
+      (holder as Record<string | number, string>)[key]!,
+      secrets,
+    );
     if (key === 'raw' && !Array.isArray(holder)) raws.push({ holder, key });
   }
   return { value: box.value, secrets, raws };
@@ -99,7 +119,8 @@ export function redactJson(value: unknown, configured: ReadonlySet<string> = new
 function hideHeaders(headers: Record<string, unknown>, configured: ReadonlySet<string>, secrets: string[]): void {
   for (const [name, v] of Object.entries(headers)) {
     if (!isSecretHeader(name, configured)) continue;
-    if (typeof v === 'string' && v !== REDACTED) secrets.push(v, ...v.split(/[\s,;=]+/).filter((part) => part.length >= 16));
+    if (typeof v === 'string' && v !== REDACTED)
+      secrets.push(v, ...v.split(/[\s,;=]+/).filter((part) => part.length >= 16));
     headers[name] = REDACTED;
   }
 }

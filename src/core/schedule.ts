@@ -32,20 +32,36 @@ const MAX_CAUGHT_UP_JUMP_MS = 3 * 3600_000;
 const MAX_WALL_TIMES = 200_000;
 
 /** A parsed schedule, or why the expression or time zone is refused. */
-export function parseSchedule(cron: string, timezone: string): { ok: true; schedule: Schedule } | { ok: false; field: 'cron' | 'timezone'; message: string } {
+export function parseSchedule(
+  cron: string,
+  timezone: string,
+): { ok: true; schedule: Schedule } | { ok: false; field: 'cron' | 'timezone'; message: string } {
   try {
     new Intl.DateTimeFormat('en', { timeZone: timezone });
   } catch {
-    return { ok: false, field: 'timezone', message: `unknown time zone '${timezone}'; expected an IANA name such as Europe/Berlin` };
+    return {
+      ok: false,
+      field: 'timezone',
+      message: `unknown time zone '${timezone}'; expected an IANA name such as Europe/Berlin`,
+    };
   }
   const fields = cron.trim().split(/\s+/);
-  if (fields.length !== 5) return { ok: false, field: 'cron', message: 'expected 5 fields: minute hour day-of-month month day-of-week' };
+  if (fields.length !== 5)
+    return { ok: false, field: 'cron', message: 'expected 5 fields: minute hour day-of-month month day-of-week' };
   const read = fields.map((f) => f.replace(/\?/g, '*'));
   try {
     const pattern = new Cron(read.join(' '), { utcOffset: 0, paused: true, mode: '5-part' });
     // Without a year field, a date that exists at all comes long before croner's horizon (year 3000).
-    if (!pattern.nextRun(new Date(Date.UTC(2000, 0, 1)))) return { ok: false, field: 'cron', message: `'${cron}' matches no date (such as 31 February), so it would never run` };
-    return { ok: true, schedule: { pattern, timezone, fixedTime: !read[0]!.startsWith('*') && !read[1]!.startsWith('*') } };
+    if (!pattern.nextRun(new Date(Date.UTC(2000, 0, 1))))
+      return {
+        ok: false,
+        field: 'cron',
+        message: `'${cron}' matches no date (such as 31 February), so it would never run`,
+      };
+    return {
+      ok: true,
+      schedule: { pattern, timezone, fixedTime: !read[0]!.startsWith('*') && !read[1]!.startsWith('*') },
+    };
   } catch (err) {
     return { ok: false, field: 'cron', message: (err as Error).message };
   }
@@ -71,7 +87,14 @@ export function* fireTimes(schedule: Schedule, fromMs: number): Generator<number
     if (!next) break;
     cursor = next;
     const at = instantsOf(zone, next.getTime());
-    const found = 'after' in at ? (schedule.fixedTime && at.skippedMs <= MAX_CAUGHT_UP_JUMP_MS ? [at.after] : []) : schedule.fixedTime ? at.instants.slice(0, 1) : at.instants;
+    const found =
+      'after' in at
+        ? schedule.fixedTime && at.skippedMs <= MAX_CAUGHT_UP_JUMP_MS
+          ? [at.after]
+          : []
+        : schedule.fixedTime
+          ? at.instants.slice(0, 1)
+          : at.instants;
     // Instants of later wall-clock times are never before this one's earliest: what is before is final.
     const earliest = 'after' in at ? at.after : at.instants[0]!;
     while (pending.length > 0 && pending[0]! < earliest) {
@@ -88,7 +111,12 @@ export function* fireTimes(schedule: Schedule, fromMs: number): Generator<number
  * The fire instants in `[fromMs, toMs)`, ascending, at most `limit`.
  * @returns epoch ms
  */
-export function firesBetween(schedule: Schedule, fromMs: number, toMs: number, limit = Number.POSITIVE_INFINITY): number[] {
+export function firesBetween(
+  schedule: Schedule,
+  fromMs: number,
+  toMs: number,
+  limit = Number.POSITIVE_INFINITY,
+): number[] {
   const out: number[] = [];
   for (const t of fireTimes(schedule, fromMs)) {
     if (t >= toMs || out.length >= limit) break;

@@ -10,7 +10,16 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(zone: string): Intl.DateTimeFormat {
   let f = formatters.get(zone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
     formatters.set(zone, f);
   }
   return f;
@@ -23,7 +32,8 @@ function formatter(zone: string): Intl.DateTimeFormat {
 export function offsetAt(zone: string, ms: number): number {
   const at = Math.floor(ms / 1000) * 1000;
   const p: Record<string, number> = {};
-  for (const part of formatter(zone).formatToParts(new Date(at))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  for (const part of formatter(zone).formatToParts(new Date(at)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
   return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour! % 24, p.minute!, p.second!) - at;
 }
 
@@ -39,9 +49,14 @@ export function wallAt(zone: string, ms: number): number {
  * most one change within a day of it, as tzdata has.
  * @param naive the wall-clock time, naive ms
  */
-export function instantsOf(zone: string, naive: number): { instants: number[] } | { instants: []; after: number; skippedMs: number } {
+export function instantsOf(
+  zone: string,
+  naive: number,
+): { instants: number[] } | { instants: []; after: number; skippedMs: number } {
   const offsets = [...new Set([offsetAt(zone, naive - DAY), offsetAt(zone, naive), offsetAt(zone, naive + DAY)])];
-  const instants = [...new Set(offsets.map((o) => naive - o).filter((t) => offsetAt(zone, t) === naive - t))].sort((a, b) => a - b);
+  const instants = [...new Set(offsets.map((o) => naive - o).filter((t) => offsetAt(zone, t) === naive - t))].sort(
+    (a, b) => a - b,
+  );
   if (instants.length > 0) return { instants };
   // In a gap: the change lies between the instants the offsets before and after it would give.
   let lo = naive - Math.max(...offsets); // its wall clock is before `naive`

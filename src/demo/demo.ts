@@ -35,7 +35,8 @@ output: "{{ proofread.output }}"
 export const DEMO_AGENTS = {
   research: {
     description: 'Finds the companies, products and claims a request is about',
-    system: 'You are a competitive-intelligence researcher. From the request, list the competitors, their products, pricing and positioning as concise Markdown notes. Say what you are unsure of.',
+    system:
+      'You are a competitive-intelligence researcher. From the request, list the competitors, their products, pricing and positioning as concise Markdown notes. Say what you are unsure of.',
   },
   summarize: {
     description: 'Condenses research notes to the points that matter',
@@ -43,11 +44,13 @@ export const DEMO_AGENTS = {
   },
   draft: {
     description: 'Writes a short Markdown report from a summary',
-    system: 'Write a short competitor report in Markdown (title, summary, key points, next steps) from the summary you are given.',
+    system:
+      'Write a short competitor report in Markdown (title, summary, key points, next steps) from the summary you are given.',
   },
   proofread: {
     description: 'Fixes spelling, grammar and formatting without changing meaning',
-    system: 'Proofread the Markdown report you are given. Fix spelling, grammar and formatting only. Answer with the corrected report and nothing else.',
+    system:
+      'Proofread the Markdown report you are given. Fix spelling, grammar and formatting only. Answer with the corrected report and nothing else.',
   },
 } as const;
 
@@ -67,8 +70,23 @@ export function demoAgentBodies(settings: ModelSettings): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const [name, agent] of Object.entries(DEMO_AGENTS)) {
     out[name] = useModel
-      ? { provider: 'openai', description: agent.description, capabilities: ['text'], config: { baseUrl: settings.baseUrl, model: settings.model, system: agent.system, ...(settings.apiKey ? { apiKeySecret: 'OPENAI_API_KEY' } : {}) } }
-      : { provider: 'builtin', description: `${agent.description} (offline builtin tool)`, capabilities: ['text'], config: { tool: name } };
+      ? {
+          provider: 'openai',
+          description: agent.description,
+          capabilities: ['text'],
+          config: {
+            baseUrl: settings.baseUrl,
+            model: settings.model,
+            system: agent.system,
+            ...(settings.apiKey ? { apiKeySecret: 'OPENAI_API_KEY' } : {}),
+          },
+        }
+      : {
+          provider: 'builtin',
+          description: `${agent.description} (offline builtin tool)`,
+          capabilities: ['text'],
+          config: { tool: name },
+        };
   }
   return out;
 }

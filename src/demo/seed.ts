@@ -33,14 +33,23 @@ function agentFields(name: string, body: unknown) {
  * another workflow) is `refused` with the reason, and the rest is still seeded.
  * @throws whatever D1 throws.
  */
-export async function seedDemo(db: Database, tenantId: string, settings: ModelSettings, now: string): Promise<DemoSeedReport> {
+export async function seedDemo(
+  db: Database,
+  tenantId: string,
+  settings: ModelSettings,
+  now: string,
+): Promise<DemoSeedReport> {
   const offline = demoAgentBodies({});
   const wanted = demoAgentBodies(settings);
   const agents: Record<string, SeedOutcome> = {};
   for (const name of Object.keys(DEMO_AGENTS)) {
     const body = agentFields(name, wanted[name]);
     if (await createAgentIfAbsent(db, tenantId, body, now)) agents[name] = 'created';
-    else if (body.provider !== 'builtin' && (await replaceAgentIfUnchanged(db, tenantId, agentFields(name, offline[name]), body, now))) agents[name] = 'switched';
+    else if (
+      body.provider !== 'builtin' &&
+      (await replaceAgentIfUnchanged(db, tenantId, agentFields(name, offline[name]), body, now))
+    )
+      agents[name] = 'switched';
     else agents[name] = 'kept';
   }
   try {
@@ -48,8 +57,24 @@ export async function seedDemo(db: Database, tenantId: string, settings: ModelSe
     return { agents, workflow: { name: DEMO_WORKFLOW, outcome: 'created', version } };
   } catch (err) {
     if (!(err instanceof BatonError)) throw err;
-    if (err.code === 'conflict') return { agents, workflow: { name: DEMO_WORKFLOW, outcome: 'kept', version: (await getWorkflowVersion(db, tenantId, DEMO_WORKFLOW))?.version } };
-    if (err.code === 'invalid_definition') return { agents, workflow: { name: DEMO_WORKFLOW, outcome: 'refused', reason: err.details?.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? err.message } };
+    if (err.code === 'conflict')
+      return {
+        agents,
+        workflow: {
+          name: DEMO_WORKFLOW,
+          outcome: 'kept',
+          version: (await getWorkflowVersion(db, tenantId, DEMO_WORKFLOW))?.version,
+        },
+      };
+    if (err.code === 'invalid_definition')
+      return {
+        agents,
+        workflow: {
+          name: DEMO_WORKFLOW,
+          outcome: 'refused',
+          reason: err.details?.issues?.map((i) => `${i.path}: ${i.message}`).join('; ') ?? err.message,
+        },
+      };
     throw err;
   }
 }

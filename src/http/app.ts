@@ -32,8 +32,11 @@ const workflowJsonSchema = {
 export const OPENAPI_CONFIG = {
   openapi: '3.1.0',
   info: {
-    title: 'Baton API', version: '0.1.0', license: { name: 'MIT', identifier: 'MIT' },
-    description: 'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>, except those marked otherwise.',
+    title: 'Baton API',
+    version: '0.1.0',
+    license: { name: 'MIT', identifier: 'MIT' },
+    description:
+      'Multi-agent workflows on Cloudflare Workers. All /api routes need Authorization: Bearer <token>, except those marked otherwise.',
   },
   servers: [{ url: '/', description: 'The Worker that serves this document' }],
   security: [{ bearer: [] }],
@@ -50,14 +53,45 @@ export function createApp() {
   app.onError((err, c) => errorResponse(c, err));
   app.notFound((c) => errorResponse(c, new BatonError('not_found', `no route for ${c.req.method} ${c.req.path}`)));
 
-  app.openapi(createRoute({ method: 'get', path: '/api/health', operationId: 'health', summary: 'Liveness (no token)', security: [],
-    responses: { 200: jsonBody(Health, 'The Worker answers') } }), (c) => c.json({ ok: true as const }, 200));
-  app.openapi(createRoute({ method: 'get', path: '/api/schema/workflow.json', operationId: 'getWorkflowJsonSchema', summary: 'JSON Schema (draft 2020-12) of the workflow format, for editors (no token)', security: [],
-    responses: { 200: jsonBody(z.record(z.string(), z.unknown()), 'The JSON Schema') } }), (c) => c.json(workflowJsonSchema as Record<string, unknown>, 200));
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/health',
+      operationId: 'health',
+      summary: 'Liveness (no token)',
+      security: [],
+      responses: { 200: jsonBody(Health, 'The Worker answers') },
+    }),
+    (c) => c.json({ ok: true as const }, 200),
+  );
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/api/schema/workflow.json',
+      operationId: 'getWorkflowJsonSchema',
+      summary: 'JSON Schema (draft 2020-12) of the workflow format, for editors (no token)',
+      security: [],
+      responses: { 200: jsonBody(z.record(z.string(), z.unknown()), 'The JSON Schema') },
+    }),
+    (c) => c.json(workflowJsonSchema as Record<string, unknown>, 200),
+  );
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
   app.use('/api/*', bearerAuth(), redactForReaders());
-  for (const routes of [workflowRoutes, runRoutes, agentRoutes, messageRoutes, eventRoutes, approvalRoutes, scheduleRoutes, deliveryRoutes, secretRoutes, liveRoutes, demoRoutes]) app.route('/api', routes);
+  for (const routes of [
+    workflowRoutes,
+    runRoutes,
+    agentRoutes,
+    messageRoutes,
+    eventRoutes,
+    approvalRoutes,
+    scheduleRoutes,
+    deliveryRoutes,
+    secretRoutes,
+    liveRoutes,
+    demoRoutes,
+  ])
+    app.route('/api', routes);
   declareUndeclared(app);
   app.doc31('/api/openapi.json', OPENAPI_CONFIG);
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -66,17 +100,51 @@ export function createApp() {
 
 /** Routes that are not zod-openapi operations (the document itself, signed approval links), declared for the document. */
 function declareUndeclared(app: OpenAPIHono<HonoEnv>) {
-  app.openAPIRegistry.registerPath({ method: 'get', path: '/api/openapi.json', operationId: 'getOpenApiDocument', summary: 'This document (OpenAPI 3.1)',
-    responses: { 200: jsonBody(z.record(z.string(), z.unknown()), 'The OpenAPI document'), ...authErrors() } });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/api/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This document (OpenAPI 3.1)',
+    responses: { 200: jsonBody(z.record(z.string(), z.unknown()), 'The OpenAPI document'), ...authErrors() },
+  });
   const page = (description: string) => ({ description, content: { 'text/html': { schema: z.string() } } });
   const link = {
     params: z.object({ id: z.string() }),
-    query: z.object({ d: z.enum(['approve', 'reject', 'request_changes']), a: z.string().describe('the assignee'), exp: z.string().describe('expiry, epoch seconds'), sig: z.string() }),
+    query: z.object({
+      d: z.enum(['approve', 'reject', 'request_changes']),
+      a: z.string().describe('the assignee'),
+      exp: z.string().describe('expiry, epoch seconds'),
+      sig: z.string(),
+    }),
   };
-  const pages = { 400: page('Incomplete link'), 403: page('Link not valid (changed, or not one Baton sent)'), 404: page('Unknown approval'), 409: page('Already decided'), 410: page('Link expired') };
-  app.openAPIRegistry.registerPath({ method: 'get', path: '/hooks/approvals/{id}', operationId: 'showApprovalLink', summary: 'Signed approval link: shows what is decided and asks to confirm (no token)', security: [],
-    request: link, responses: { 200: page('The confirmation form'), ...pages } });
-  app.openAPIRegistry.registerPath({ method: 'post', path: '/hooks/approvals/{id}', operationId: 'decideApprovalLink', summary: 'Signed approval link: decides, once (no token)', security: [],
-    request: { ...link, body: { content: { 'application/x-www-form-urlencoded': { schema: z.object({ comment: z.string().optional() }) } } } },
-    responses: { 200: page('Decided'), ...pages } });
+  const pages = {
+    400: page('Incomplete link'),
+    403: page('Link not valid (changed, or not one Baton sent)'),
+    404: page('Unknown approval'),
+    409: page('Already decided'),
+    410: page('Link expired'),
+  };
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/hooks/approvals/{id}',
+    operationId: 'showApprovalLink',
+    summary: 'Signed approval link: shows what is decided and asks to confirm (no token)',
+    security: [],
+    request: link,
+    responses: { 200: page('The confirmation form'), ...pages },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/hooks/approvals/{id}',
+    operationId: 'decideApprovalLink',
+    summary: 'Signed approval link: decides, once (no token)',
+    security: [],
+    request: {
+      ...link,
+      body: {
+        content: { 'application/x-www-form-urlencoded': { schema: z.object({ comment: z.string().optional() }) } },
+      },
+    },
+    responses: { 200: page('Decided'), ...pages },
+  });
 }

@@ -16,7 +16,11 @@ export function router() {
       if (!result.success) {
         const issues = zodIssues(result.error).map((i) => ({ ...i, path: `${result.target}.${i.path}` }));
         const more = issues.length > 1 ? ` (and ${issues.length - 1} more)` : '';
-        throw new BatonError('bad_request', `invalid ${result.target}${issues[0] ? `: ${issues[0].path}: ${issues[0].message}${more}` : ''}`, { issues });
+        throw new BatonError(
+          'bad_request',
+          `invalid ${result.target}${issues[0] ? `: ${issues[0].path}: ${issues[0].message}${more}` : ''}`,
+          { issues },
+        );
       }
     },
   });

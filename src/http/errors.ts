@@ -5,13 +5,34 @@ import type { ErrorCode } from '../schemas/errors';
 
 /** HTTP status of each error code. */
 export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
-  unauthorized: 401, forbidden: 403, not_found: 404, conflict: 409, bad_request: 400, invalid_definition: 400,
-  payload_too_large: 413, internal_error: 500,
-  agent_not_found: 502, agent_error: 502, agent_bad_response: 502, network_error: 502, timeout: 504, rate_limited: 429,
-  expression_error: 400, secret_not_found: 500, secret_unreadable: 500,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  bad_request: 400,
+  invalid_definition: 400,
+  payload_too_large: 413,
+  internal_error: 500,
+  agent_not_found: 502,
+  agent_error: 502,
+  agent_bad_response: 502,
+  network_error: 502,
+  timeout: 504,
+  rate_limited: 429,
+  expression_error: 400,
+  secret_not_found: 500,
+  secret_unreadable: 500,
   // Step and run outcomes: recorded on steps and runs, not thrown by a route; statuses for completeness.
-  url_not_allowed: 400, tool_error: 502, circuit_open: 503, rejected: 409, run_timeout: 504, limit_exceeded: 400,
-  parallel_failed: 500, child_failed: 500, start_failed: 500, cancelled: 409,
+  url_not_allowed: 400,
+  tool_error: 502,
+  circuit_open: 503,
+  rejected: 409,
+  run_timeout: 504,
+  limit_exceeded: 400,
+  parallel_failed: 500,
+  child_failed: 500,
+  start_failed: 500,
+  cancelled: 409,
 };
 
 /** Answers an error as CONTRACT.md's JSON `{ error: { code, message, details? } }`. */

@@ -16,7 +16,7 @@ export function jsonBody<T extends z.ZodType>(schema: T, description: string) {
 const ERROR_CAUSES = {
   400: 'Invalid request: `bad_request` (`details.issues` locates each problem), `invalid_definition`',
   401: '`unauthorized`: missing or invalid bearer token (or signature, on /hooks)',
-  403: '`forbidden`: the token\'s role may not call this route',
+  403: "`forbidden`: the token's role may not call this route",
   404: '`not_found`',
   409: '`conflict`: not possible in the current state',
   413: '`payload_too_large`',
@@ -29,7 +29,9 @@ type ErrorResponse = { description: string; content: { 'application/json': { sch
 
 /** Declarations of the error answers `statuses`, e.g. `...errors(400, 404)`. */
 export function errors<const S extends readonly ErrorStatus[]>(...statuses: S): { [K in S[number]]: ErrorResponse } {
-  return Object.fromEntries(statuses.map((s) => [s, jsonBody(ErrorBody, ERROR_CAUSES[s])])) as { [K in S[number]]: ErrorResponse };
+  return Object.fromEntries(statuses.map((s) => [s, jsonBody(ErrorBody, ERROR_CAUSES[s])])) as {
+    [K in S[number]]: ErrorResponse;
+  };
 }
 
 /** The errors of an authenticated `/api` route: 401 and 403 from the bearer check, plus `more`. */

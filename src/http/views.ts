@@ -47,8 +47,14 @@ export function runView(state: RunState): Run {
         error: step.error ?? null,
         ...(step.skipReason ? { skipReason: step.skipReason } : {}),
         history: step.attempts.map((a) => ({
-          attempt: a.attempt, status: a.status, dispatchedAt: iso(a.dispatchedAt), startedAt: iso(a.startedAt), endedAt: iso(a.endedAt),
-          error: a.error ?? null, usage: a.usage ?? null, provider: a.provider ?? null,
+          attempt: a.attempt,
+          status: a.status,
+          dispatchedAt: iso(a.dispatchedAt),
+          startedAt: iso(a.startedAt),
+          endedAt: iso(a.endedAt),
+          error: a.error ?? null,
+          usage: a.usage ?? null,
+          provider: a.provider ?? null,
         })),
       };
     }),
@@ -58,8 +64,16 @@ export function runView(state: RunState): Run {
 /** A run's list entry, from its D1 mirror. */
 export function runSummary(row: RunRow): RunSummary {
   return {
-    id: row.id, workflow: row.workflowName, version: row.version, status: row.status, trigger: { type: row.triggerType },
-    stepsDone: row.stepsDone, stepsTotal: row.stepsTotal, createdAt: row.createdAt, startedAt: row.startedAt, endedAt: row.endedAt,
+    id: row.id,
+    workflow: row.workflowName,
+    version: row.version,
+    status: row.status,
+    trigger: { type: row.triggerType },
+    stepsDone: row.stepsDone,
+    stepsTotal: row.stepsTotal,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
     // The mirror stores the engine's own run error (StepError) as JSON.
     error: (row.error ?? null) as StepError | null,
   };
@@ -73,9 +87,19 @@ export function runFromRow(row: RunRow): RunHead {
 /** A recorded email, as `GET /api/messages` lists it. */
 export function messageSummary(row: MessageRow): Message {
   return {
-    id: row.id, direction: row.direction, status: row.status, reason: row.reason ?? undefined, runId: row.runId ?? undefined,
-    workflow: row.workflowName ?? undefined, from: row.from, to: row.to, subject: row.subject, messageId: row.messageId,
-    ...(row.deliveredMessageId ? { deliveredMessageId: row.deliveredMessageId } : {}), date: row.date, recordedAt: row.createdAt,
+    id: row.id,
+    direction: row.direction,
+    status: row.status,
+    reason: row.reason ?? undefined,
+    runId: row.runId ?? undefined,
+    workflow: row.workflowName ?? undefined,
+    from: row.from,
+    to: row.to,
+    subject: row.subject,
+    messageId: row.messageId,
+    ...(row.deliveredMessageId ? { deliveredMessageId: row.deliveredMessageId } : {}),
+    date: row.date,
+    recordedAt: row.createdAt,
   };
 }
 

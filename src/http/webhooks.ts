@@ -9,11 +9,14 @@ export const webhookRoutes = new OpenAPIHono<HonoEnv>();
 
 // Declared for the document only: the handler reads the raw body itself (the signature covers its bytes).
 webhookRoutes.openAPIRegistry.registerPath({
-  method: 'post', path: '/hooks/{workflow}', operationId: 'receiveWebhook', summary: 'Webhook trigger (signed, no bearer token)',
+  method: 'post',
+  path: '/hooks/{workflow}',
+  operationId: 'receiveWebhook',
+  summary: 'Webhook trigger (signed, no bearer token)',
   description: [
-    'Checks the body size, the signature of the workflow\'s webhook trigger (`github`, `stripe`, `slack`, `hmac-sha256` or `none`)',
-    'and the nesting depth, then starts a run with the trigger\'s `input:` mapping. A repeated delivery id, or the same signed body',
-    'within 24 h, starts nothing and answers the first run\'s id. Every request is recorded (`GET /api/deliveries`).',
+    "Checks the body size, the signature of the workflow's webhook trigger (`github`, `stripe`, `slack`, `hmac-sha256` or `none`)",
+    "and the nesting depth, then starts a run with the trigger's `input:` mapping. A repeated delivery id, or the same signed body",
+    "within 24 h, starts nothing and answers the first run's id. Every request is recorded (`GET /api/deliveries`).",
   ].join(' '),
   security: [],
   request: {
@@ -29,7 +32,10 @@ webhookRoutes.openAPIRegistry.registerPath({
   },
   responses: {
     200: jsonBody(WebhookChallenge, 'Slack `url_verification`: the challenge, answered'),
-    202: jsonBody(WebhookAccepted, 'A run started (`runId`), the run of an earlier delivery (`duplicate: true`), or filtered out (`ignored: true`)'),
+    202: jsonBody(
+      WebhookAccepted,
+      'A run started (`runId`), the run of an earlier delivery (`duplicate: true`), or filtered out (`ignored: true`)',
+    ),
     ...errors(400, 401, 404, 413, 500, 503),
   },
 });

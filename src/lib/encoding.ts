@@ -13,7 +13,8 @@ export function toBase64(bytes: Uint8Array): string {
 /** Bytes of base64 text (RFC 4648 §4, padding optional). @returns null when the text is not base64. */
 export function fromBase64(text: string): Uint8Array | null {
   const bare = text.replace(/={1,2}$/, '');
-  if (!/^[A-Za-z0-9+/]*$/.test(bare) || bare.length % 4 === 1 || (text.length !== bare.length && text.length % 4 !== 0)) return null;
+  if (!/^[A-Za-z0-9+/]*$/.test(bare) || bare.length % 4 === 1 || (text.length !== bare.length && text.length % 4 !== 0))
+    return null;
   return decodeBase64(bare + '='.repeat((4 - (bare.length % 4)) % 4));
 }
 

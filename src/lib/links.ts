@@ -30,7 +30,12 @@ export async function signLink(secret: string, claim: LinkClaim): Promise<string
  * @param now epoch seconds
  * @returns `valid`, `expired` (signature good, time passed) or `invalid` (tampered or malformed).
  */
-export async function verifyLink(secret: string, claim: LinkClaim, signature: string, now: number): Promise<'valid' | 'expired' | 'invalid'> {
+export async function verifyLink(
+  secret: string,
+  claim: LinkClaim,
+  signature: string,
+  now: number,
+): Promise<'valid' | 'expired' | 'invalid'> {
   const sig = fromBase64Url(signature);
   if (!sig || !Number.isSafeInteger(claim.exp) || claim.exp < 0) return 'invalid';
   const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), sig, payload(claim));
@@ -61,8 +66,15 @@ function messageIdPayload(approvalId: string, nonce: string): Uint8Array {
  * saw the email can answer it.
  * @param nonce unique per email, `[A-Za-z0-9]+`
  */
-export async function approvalMessageId(secret: string, approvalId: string, domain: string, nonce: string): Promise<string> {
-  const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), messageIdPayload(approvalId, nonce)));
+export async function approvalMessageId(
+  secret: string,
+  approvalId: string,
+  domain: string,
+  nonce: string,
+): Promise<string> {
+  const mac = new Uint8Array(
+    await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), messageIdPayload(approvalId, nonce)),
+  );
   return `<approval.${toBase64Url(encoder.encode(approvalId))}.${nonce}.${toBase64Url(mac)}@${domain}>`;
 }
 
@@ -80,7 +92,10 @@ export interface ApprovalMessageIdCheck {
 const APPROVAL_ID_FORM = /^<?approval\.([A-Za-z0-9_-]+)\.([A-Za-z0-9-]+)(?:\.([A-Za-z0-9_-]+))?@[^<>\s]+>?$/;
 
 /** Checks a Message-ID of {@link approvalMessageId}. @returns null when it is not approval-shaped at all. */
-export async function checkApprovalMessageId(secret: string, messageId: string): Promise<ApprovalMessageIdCheck | null> {
+export async function checkApprovalMessageId(
+  secret: string,
+  messageId: string,
+): Promise<ApprovalMessageIdCheck | null> {
   const match = messageId.length <= 998 ? APPROVAL_ID_FORM.exec(messageId.trim()) : null;
   if (!match) return null;
   const [, encodedId, nonce, encodedMac] = match;
@@ -89,7 +104,13 @@ export async function checkApprovalMessageId(secret: string, messageId: string):
   if (!encodedMac) return { verdict: idBytes ? 'unsigned' : 'forged', approvalId };
   const mac = fromBase64Url(encodedMac);
   // Canonical encodings only: one approval, one spelling of its id and MAC.
-  if (!idBytes || !mac || toBase64Url(idBytes) !== encodedId || toBase64Url(mac) !== encodedMac) return { verdict: 'forged', approvalId };
-  const ok = await crypto.subtle.verify('HMAC', await hmacKey(secret, 'verify'), mac, messageIdPayload(approvalId, nonce!));
+  if (!idBytes || !mac || toBase64Url(idBytes) !== encodedId || toBase64Url(mac) !== encodedMac)
+    return { verdict: 'forged', approvalId };
+  const ok = await crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret, 'verify'),
+    mac,
+    messageIdPayload(approvalId, nonce!),
+  );
   return { verdict: ok ? 'valid' : 'forged', approvalId };
 }

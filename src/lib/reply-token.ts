@@ -35,9 +35,16 @@ const KIND_LETTER: Record<ReplyTokenKind, string> = { approval: 'a', conversatio
 const TOKEN_FORM = /^([ac])([a-z2-7]{31})$/;
 const encoder = new TextEncoder();
 
-
-async function mac(secret: string, kind: ReplyTokenKind, tenantId: string, id: Uint8Array, exp: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+async function mac(
+  secret: string,
+  kind: ReplyTokenKind,
+  tenantId: string,
+  id: Uint8Array,
+  exp: number,
+): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
   const data = encoder.encode([LABEL, kind, tenantId, toHex(id), String(exp)].join('\n'));
   return new Uint8Array(await crypto.subtle.sign('HMAC', key, data)).subarray(0, MAC_BYTES);
 }
@@ -57,8 +64,10 @@ export interface ReplyTokenClaim {
  * @throws RangeError when the id is not 7 bytes or `exp` is not a 32-bit unsigned integer.
  */
 export async function signReplyToken(secret: string, claim: ReplyTokenClaim): Promise<string> {
-  if (claim.id.length !== REPLY_TOKEN_ID_BYTES) throw new RangeError(`a reply token id is ${REPLY_TOKEN_ID_BYTES} bytes, not ${claim.id.length}`);
-  if (!Number.isInteger(claim.exp) || claim.exp < 0 || claim.exp > 0xffffffff) throw new RangeError(`reply token expiry ${claim.exp} is not a 32-bit epoch second`);
+  if (claim.id.length !== REPLY_TOKEN_ID_BYTES)
+    throw new RangeError(`a reply token id is ${REPLY_TOKEN_ID_BYTES} bytes, not ${claim.id.length}`);
+  if (!Number.isInteger(claim.exp) || claim.exp < 0 || claim.exp > 0xffffffff)
+    throw new RangeError(`reply token expiry ${claim.exp} is not a 32-bit epoch second`);
   const body = new Uint8Array(REPLY_TOKEN_ID_BYTES + 4 + MAC_BYTES);
   body.set(claim.id, 0);
   new DataView(body.buffer).setUint32(REPLY_TOKEN_ID_BYTES, claim.exp);
@@ -81,7 +90,12 @@ export interface ReplyTokenCheck {
  * @param now epoch seconds
  * @returns null when the text is not token-shaped at all (an ordinary `+tag`): a kind letter and 31 base32 characters.
  */
-export async function checkReplyToken(secret: string, tenantId: string, token: string, now: number): Promise<ReplyTokenCheck | null> {
+export async function checkReplyToken(
+  secret: string,
+  tenantId: string,
+  token: string,
+  now: number,
+): Promise<ReplyTokenCheck | null> {
   const match = TOKEN_FORM.exec(token.toLowerCase());
   if (!match) return null;
   const kind: ReplyTokenKind = match[1] === 'a' ? 'approval' : 'conversation';

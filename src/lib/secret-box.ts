@@ -21,14 +21,30 @@ const unb64 = (text: string) => {
 };
 
 /** Encrypts a value. @returns base64 ciphertext (with its tag) and nonce. */
-export async function seal(secretsKey: string, label: string, value: string): Promise<{ ciphertext: string; iv: string }> {
+export async function seal(
+  secretsKey: string,
+  label: string,
+  value: string,
+): Promise<{ ciphertext: string; iv: string }> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
-  const sealed = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(label) }, await aesKey(secretsKey), encoder.encode(value));
+  const sealed = await crypto.subtle.encrypt(
+    { name: 'AES-GCM', iv, additionalData: encoder.encode(label) },
+    await aesKey(secretsKey),
+    encoder.encode(value),
+  );
   return { ciphertext: toBase64(new Uint8Array(sealed)), iv: toBase64(iv) };
 }
 
 /** Decrypts a value sealed under the same key and label. @throws when the key, label or data differ. */
-export async function open(secretsKey: string, label: string, box: { ciphertext: string; iv: string }): Promise<string> {
-  const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: unb64(box.iv), additionalData: encoder.encode(label) }, await aesKey(secretsKey), unb64(box.ciphertext));
+export async function open(
+  secretsKey: string,
+  label: string,
+  box: { ciphertext: string; iv: string },
+): Promise<string> {
+  const plain = await crypto.subtle.decrypt(
+    { name: 'AES-GCM', iv: unb64(box.iv), additionalData: encoder.encode(label) },
+    await aesKey(secretsKey),
+    unb64(box.ciphertext),
+  );
   return new TextDecoder().decode(plain);
 }

@@ -39,10 +39,11 @@ export type SignatureVerdict = { ok: true } | { ok: false; reason: string };
 
 const encoder = new TextEncoder();
 
-
 async function hmacValid(secret: string, data: Uint8Array, signature: Uint8Array | null): Promise<boolean> {
   if (!signature) return false;
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'verify',
+  ]);
   return crypto.subtle.verify('HMAC', key, signature, data);
 }
 
@@ -72,8 +73,10 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
     const value = h('x-slack-signature');
     if (!ts) return missing('X-Slack-Request-Timestamp');
     if (!value) return missing('X-Slack-Signature');
-    if (!/^\d+$/.test(ts) || Math.abs(c.now - Number(ts)) > c.toleranceS) return { ok: false, reason: 'X-Slack-Request-Timestamp is outside the 5-minute window' };
-    const ok = value.startsWith('v0=') && (await hmacValid(c.secret, concat(`v0:${ts}:`, c.body), fromHex(value.slice(3))));
+    if (!/^\d+$/.test(ts) || Math.abs(c.now - Number(ts)) > c.toleranceS)
+      return { ok: false, reason: 'X-Slack-Request-Timestamp is outside the 5-minute window' };
+    const ok =
+      value.startsWith('v0=') && (await hmacValid(c.secret, concat(`v0:${ts}:`, c.body), fromHex(value.slice(3))));
     return ok ? { ok } : { ok: false, reason: 'X-Slack-Signature does not match the body' };
   }
   if (c.scheme === 'stripe') {
@@ -83,7 +86,8 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
     const t = pairs.find(([k]) => k === 't')?.[1];
     const v1 = pairs.filter(([k]) => k === 'v1').map(([, v]) => v);
     if (!t || !/^\d+$/.test(t) || !v1.length) return { ok: false, reason: 'Stripe-Signature lacks t= or v1=' };
-    if (Math.abs(c.now - Number(t)) > c.toleranceS) return { ok: false, reason: 'Stripe-Signature timestamp is outside the tolerance' };
+    if (Math.abs(c.now - Number(t)) > c.toleranceS)
+      return { ok: false, reason: 'Stripe-Signature timestamp is outside the tolerance' };
     const signed = concat(`${t}.`, c.body);
     for (const sig of v1) if (await hmacValid(c.secret, signed, fromHex(sig))) return { ok: true };
     return { ok: false, reason: 'no v1 signature in Stripe-Signature matches the body' };
@@ -95,7 +99,10 @@ export async function verifySignature(c: SignatureCheck): Promise<SignatureVerdi
   if (!value.startsWith(prefix)) return { ok: false, reason: `${name} does not start with '${prefix}'` };
   const raw = value.slice(prefix.length);
   const signature = c.encoding === 'base64' ? fromBase64(raw) : fromHex(raw);
-  if (!c.timestampHeader) return (await hmacValid(c.secret, c.body, signature)) ? { ok: true } : { ok: false, reason: `${name} does not match the body` };
+  if (!c.timestampHeader)
+    return (await hmacValid(c.secret, c.body, signature))
+      ? { ok: true }
+      : { ok: false, reason: `${name} does not match the body` };
   const ts = h(c.timestampHeader);
   const stale = timestampProblem(c.timestampHeader, ts, c.now, c.toleranceS);
   if (stale) return { ok: false, reason: stale };

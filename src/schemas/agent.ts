@@ -16,7 +16,9 @@ export const OpenAiAgentConfig = z.strictObject({
   model: z.string().min(1),
   system: z.string().optional(),
   /** Name of the secret (a Worker secret or stored secret) holding the API key. */
-  apiKeySecret: notReservedSecret(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY')).optional(),
+  apiKeySecret: notReservedSecret(
+    z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY'),
+  ).optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().positive().optional(),
 });
@@ -27,9 +29,24 @@ export const BuiltinAgentConfig = z.strictObject({ tool: BuiltinTool });
 
 /** Body of `PUT /api/agents/:name`. */
 export const AgentBody = z.discriminatedUnion('provider', [
-  z.strictObject({ provider: z.literal('http'), description: z.string().optional(), capabilities: z.array(z.string()).default([]), config: HttpAgentConfig }),
-  z.strictObject({ provider: z.literal('openai'), description: z.string().optional(), capabilities: z.array(z.string()).default([]), config: OpenAiAgentConfig }),
-  z.strictObject({ provider: z.literal('builtin'), description: z.string().optional(), capabilities: z.array(z.string()).default([]), config: BuiltinAgentConfig }),
+  z.strictObject({
+    provider: z.literal('http'),
+    description: z.string().optional(),
+    capabilities: z.array(z.string()).default([]),
+    config: HttpAgentConfig,
+  }),
+  z.strictObject({
+    provider: z.literal('openai'),
+    description: z.string().optional(),
+    capabilities: z.array(z.string()).default([]),
+    config: OpenAiAgentConfig,
+  }),
+  z.strictObject({
+    provider: z.literal('builtin'),
+    description: z.string().optional(),
+    capabilities: z.array(z.string()).default([]),
+    config: BuiltinAgentConfig,
+  }),
 ]);
 export type AgentBody = z.infer<typeof AgentBody>;
 

@@ -1,8 +1,18 @@
 import { z } from 'zod';
 import { notReservedSecret } from './secret-names';
-import { Duration, PositiveDuration, Step, WorkflowName } from './steps';
+import { PositiveDuration, Step, WorkflowName } from './steps';
 
-export { AgentName, Duration, Identifier, PositiveDuration, RetryPolicy, Step, TemplateValue, WorkflowName, type StepKind } from './steps';
+export {
+  AgentName,
+  Duration,
+  Identifier,
+  PositiveDuration,
+  RetryPolicy,
+  Step,
+  TemplateValue,
+  WorkflowName,
+  type StepKind,
+} from './steps';
 
 /**
  * The workflow definition format (CONTRACT.md "Workflow definition"), as written in YAML or JSON.
@@ -32,25 +42,51 @@ export const ScheduleTrigger = z.strictObject({
     cron: z.string().min(1).describe('5 fields (minute hour day-of-month month day-of-week), croner syntax'),
     timezone: z.string().min(1).default('UTC').describe('IANA time zone the expression is read in, e.g. Europe/Berlin'),
     input: z.record(z.string(), z.unknown()).default({}).describe('The run input'),
-    catch_up: z.boolean().default(false).describe('Replay the minutes missed while the Worker was down (at most 100 runs)'),
+    catch_up: z
+      .boolean()
+      .default(false)
+      .describe('Replay the minutes missed while the Worker was down (at most 100 runs)'),
   }),
 });
 
 /** Starts a run on `POST /hooks/<workflow>` when the request's signature verifies (see src/lib/webhook-signatures). */
 export const WebhookTrigger = z.strictObject({
   webhook: z.strictObject({
-    signature: z.enum(['github', 'stripe', 'slack', 'hmac-sha256', 'none']).describe('How deliveries are signed; none needs allow_unsigned: true'),
-    secret: notReservedSecret(z.string().min(1)).optional().describe('Name of the secret holding the signing key (a stored secret, else a Worker secret); not one of Baton\'s own credentials'),
+    signature: z
+      .enum(['github', 'stripe', 'slack', 'hmac-sha256', 'none'])
+      .describe('How deliveries are signed; none needs allow_unsigned: true'),
+    secret: notReservedSecret(z.string().min(1))
+      .optional()
+      .describe(
+        "Name of the secret holding the signing key (a stored secret, else a Worker secret); not one of Baton's own credentials",
+      ),
     header: z.string().min(1).optional().describe('hmac-sha256: the header with the signature (default X-Signature)'),
     prefix: z.string().optional().describe('hmac-sha256: text before the signature, e.g. sha256='),
     encoding: z.enum(['hex', 'base64']).default('hex').describe('hmac-sha256: how the signature is written'),
-    delivery_header: z.string().min(1).optional().describe('hmac-sha256/none: the header with a delivery id; default: a hash of the body'),
+    delivery_header: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('hmac-sha256/none: the header with a delivery id; default: a hash of the body'),
     allow_unsigned: z.boolean().default(false),
-    timestamp_header: z.string().min(1).optional().describe('hmac-sha256: a header with the send time in Unix seconds; when set, the signature covers "<timestamp>.<body>" and a timestamp off by more than tolerance answers 401'),
-    tolerance: PositiveDuration.default('5m').describe('stripe, and hmac-sha256 with timestamp_header: largest accepted clock difference (slack: always 5 minutes)'),
+    timestamp_header: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'hmac-sha256: a header with the send time in Unix seconds; when set, the signature covers "<timestamp>.<body>" and a timestamp off by more than tolerance answers 401',
+      ),
+    tolerance: PositiveDuration.default('5m').describe(
+      'stripe, and hmac-sha256 with timestamp_header: largest accepted clock difference (slack: always 5 minutes)',
+    ),
     filter: z.string().optional().describe('JSONata condition over { body, headers }; false ignores the delivery'),
     input: z.record(z.string(), z.unknown()).optional().describe('The run input: templates over { body, headers }'),
-    max_bytes: z.int().min(1).max(1_048_576).default(262_144).describe('Largest body accepted, bytes; larger ones answer 413'),
+    max_bytes: z
+      .int()
+      .min(1)
+      .max(1_048_576)
+      .default(262_144)
+      .describe('Largest body accepted, bytes; larger ones answer 413'),
   }),
 });
 
@@ -77,18 +113,20 @@ export function inputTypeOf(value: unknown): string {
 }
 
 /** A declared input; a `default` must be of its `type` (null, like a missing default, means none). */
-export const InputSpec = z.strictObject({
-  type: z.enum(['string', 'number', 'boolean', 'object', 'array']).default('string'),
-  required: z.boolean().default(false),
-  default: z.unknown().optional(),
-  description: z.string().optional(),
-}).refine((spec) => spec.default === undefined || spec.default === null || INPUT_TYPE_CHECKS[spec.type](spec.default), {
-  path: ['default'],
-  error: (issue) => {
-    const spec = issue.input as { type?: string; default: unknown };
-    return `the default is ${inputTypeOf(spec.default)}, not the declared type ${spec.type ?? 'string'}`;
-  },
-});
+export const InputSpec = z
+  .strictObject({
+    type: z.enum(['string', 'number', 'boolean', 'object', 'array']).default('string'),
+    required: z.boolean().default(false),
+    default: z.unknown().optional(),
+    description: z.string().optional(),
+  })
+  .refine((spec) => spec.default === undefined || spec.default === null || INPUT_TYPE_CHECKS[spec.type](spec.default), {
+    path: ['default'],
+    error: (issue) => {
+      const spec = issue.input as { type?: string; default: unknown };
+      return `the default is ${inputTypeOf(spec.default)}, not the declared type ${spec.type ?? 'string'}`;
+    },
+  });
 export type InputSpec = z.infer<typeof InputSpec>;
 
 /** Workflow-level fields; `steps` is validated step by step (see core/definition/validate). */
@@ -99,7 +137,12 @@ export const WorkflowFields = {
   inputs: z.record(z.string(), InputSpec).default({}),
   vars: z.record(z.string(), z.unknown()).default({}).describe('Constants, read as {{ vars.<name> }}'),
   timeout: PositiveDuration.optional().describe('Run-level timeout: the run fails with run_timeout when it passes'),
-  on_cancel: z.enum(['compensate', 'stop']).optional().describe('On cancel: `stop` (default) ends the run at once; `compensate` first runs the compensations of the steps that succeeded, as after a failure'),
+  on_cancel: z
+    .enum(['compensate', 'stop'])
+    .optional()
+    .describe(
+      'On cancel: `stop` (default) ends the run at once; `compensate` first runs the compensations of the steps that succeeded, as after a failure',
+    ),
   output: z.unknown().optional().describe('The run output (templates allowed); default: the last step output'),
 };
 

@@ -8,7 +8,11 @@
 export const RUN_STATUSES = ['queued', 'running', 'waiting', 'paused', 'completed', 'failed', 'cancelled'] as const;
 
 /** Run statuses after which a run never changes again (its end). */
-export const ENDED_RUN_STATUSES = ['completed', 'failed', 'cancelled'] as const satisfies readonly (typeof RUN_STATUSES)[number][];
+export const ENDED_RUN_STATUSES = [
+  'completed',
+  'failed',
+  'cancelled',
+] as const satisfies readonly (typeof RUN_STATUSES)[number][];
 
 /** True for a run status in {@link ENDED_RUN_STATUSES}. */
 export function isEndedRunStatus(status: string): boolean {
@@ -22,7 +26,16 @@ export const TRIGGER_TYPES = ['email', 'webhook', 'schedule', 'api'] as const;
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'changes_requested', 'cancelled'] as const;
 
 /** Lifecycle of one step within a run (CONTRACT.md "Step status"). */
-export const STEP_STATUSES = ['pending', 'running', 'waiting', 'succeeded', 'failed', 'skipped', 'cancelled', 'compensated'] as const;
+export const STEP_STATUSES = [
+  'pending',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'skipped',
+  'cancelled',
+  'compensated',
+] as const;
 
 /** Status of a recorded email: inbound `accepted`, `rejected`, `ignored`, `duplicate`; outbound `sent`, `failed`. */
 export const MESSAGE_STATUSES = ['accepted', 'rejected', 'ignored', 'duplicate', 'sent', 'failed'] as const;

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { APPROVAL_STATUSES, DELIVERY_STATUSES, ENDED_RUN_STATUSES, isEndedRunStatus, MESSAGE_STATUSES, RUN_STATUSES, STEP_STATUSES, TRIGGER_TYPES } from './enum-values';
+import {
+  APPROVAL_STATUSES,
+  DELIVERY_STATUSES,
+  ENDED_RUN_STATUSES,
+  isEndedRunStatus,
+  MESSAGE_STATUSES,
+  RUN_STATUSES,
+  STEP_STATUSES,
+  TRIGGER_TYPES,
+} from './enum-values';
 
 export { ENDED_RUN_STATUSES, isEndedRunStatus };
 
@@ -46,7 +55,14 @@ export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
  * whose error did not happen (`not_triggered`), its switch case was not chosen (`not_selected`), or
  * a switch matched no case and had no default (`no_case`).
  */
-export const SkipReason = z.enum(['condition', 'upstream_failed', 'needs_skipped', 'not_triggered', 'not_selected', 'no_case']);
+export const SkipReason = z.enum([
+  'condition',
+  'upstream_failed',
+  'needs_skipped',
+  'not_triggered',
+  'not_selected',
+  'no_case',
+]);
 export type SkipReason = z.infer<typeof SkipReason>;
 
 /**

@@ -25,8 +25,10 @@ function embeddedIpv4(host: string): string | null {
 function hostProblem(hostname: string): string | null {
   const host = hostname.replace(/^\[|\]$/g, '').replace(/\.$/, '');
   const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(host) ? host : embeddedIpv4(host);
-  if (METADATA_HOSTS.has(host) || (ipv4 && METADATA_HOSTS.has(ipv4))) return `the host ${hostname} is a cloud metadata endpoint`;
-  if (ipv4?.startsWith('169.254.') || /^fe[89ab][0-9a-f]:/.test(host)) return `the host ${hostname} is a link-local address`;
+  if (METADATA_HOSTS.has(host) || (ipv4 && METADATA_HOSTS.has(ipv4)))
+    return `the host ${hostname} is a cloud metadata endpoint`;
+  if (ipv4?.startsWith('169.254.') || /^fe[89ab][0-9a-f]:/.test(host))
+    return `the host ${hostname} is a link-local address`;
   return null;
 }
 
@@ -58,7 +60,10 @@ export const OutboundUrl = z.string().superRefine((value, ctx) => {
  * A URL that may contain `{{ … }}` templates: checked now when it is literal, else after rendering
  * (the step then fails with `url_not_allowed`).
  */
-export const OutboundUrlTemplate = z.string().min(1).superRefine((value, ctx) => {
-  const problem = value.includes('{{') ? null : outboundUrlProblem(value);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
-});
+export const OutboundUrlTemplate = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    const problem = value.includes('{{') ? null : outboundUrlProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });

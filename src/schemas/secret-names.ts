@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /**
  * Names of Baton's own credentials (the Worker secrets of src/env.ts `AppEnv`): the admin bearer
@@ -17,5 +17,7 @@ export function reservedSecretMessage(name: string): string {
  * `base` with Baton's own credentials refused at registration.
  */
 export function notReservedSecret(base: z.ZodString) {
-  return base.refine((name) => !RESERVED_SECRETS.has(name), { error: (issue) => reservedSecretMessage(String(issue.input)) });
+  return base.refine((name) => !RESERVED_SECRETS.has(name), {
+    error: (issue) => reservedSecretMessage(String(issue.input)),
+  });
 }

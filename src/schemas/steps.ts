@@ -25,9 +25,15 @@ export const Identifier = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _ (not starting with a digit)')
   .describe('A step id; templates read it as {{ <id>.output }}');
 
-export const WorkflowName = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected lower-case letters, digits and single dashes').max(64);
+export const WorkflowName = z
+  .string()
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected lower-case letters, digits and single dashes')
+  .max(64);
 
-export const AgentName = z.string().regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/, 'expected lower-case letters, digits, - and _').max(64);
+export const AgentName = z
+  .string()
+  .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/, 'expected lower-case letters, digits, - and _')
+  .max(64);
 
 /** Retry policy of a step; `max_attempts` counts the first attempt. */
 export const RetryPolicy = z.strictObject({
@@ -42,11 +48,20 @@ export type RetryPolicy = z.infer<typeof RetryPolicy>;
 export const TemplateValue = z.unknown().describe('Text or JSON; strings may contain {{ JSONata }} templates');
 
 const common = {
-  needs: z.array(Identifier).optional().describe('Steps of the same list this one waits for; default: the step before it'),
+  needs: z
+    .array(Identifier)
+    .optional()
+    .describe('Steps of the same list this one waits for; default: the step before it'),
   if: z.string().optional().describe('JSONata condition; false skips the step'),
-  timeout: PositiveDuration.optional().describe('Per attempt (leaf steps) or for the whole block; default 10m for leaf steps'),
+  timeout: PositiveDuration.optional().describe(
+    'Per attempt (leaf steps) or for the whole block; default 10m for leaf steps',
+  ),
   retry: RetryPolicy.optional(),
-  on_error: z.string().min(1).optional().describe('fail (default), continue, or the id of a step in the same list that handles the error'),
+  on_error: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('fail (default), continue, or the id of a step in the same list that handles the error'),
   description: z.string().optional(),
 };
 
@@ -82,23 +97,50 @@ export type Decision = z.infer<typeof Decision>;
 export const ApprovalSpec = z.strictObject({
   assignees: z.array(z.email()).min(1).describe('Addresses that may decide; each gets the approval email'),
   message: z.string().min(1).describe('What to decide (template); sent with the options and signed links'),
-  options: z.array(Decision).min(1).optional().describe('Default: approve and reject, plus request_changes when on_request_changes is set'),
+  options: z
+    .array(Decision)
+    .min(1)
+    .optional()
+    .describe('Default: approve and reject, plus request_changes when on_request_changes is set'),
   deadline: PositiveDuration.optional().describe('When it passes, on_timeout decides'),
   on_timeout: z.enum(['approve', 'reject']).default('reject'),
-  on_request_changes: Identifier.optional().describe('An earlier step of the same list to run again; it reads the comment as {{ <approval id>.comment }}'),
+  on_request_changes: Identifier.optional().describe(
+    'An earlier step of the same list to run again; it reads the comment as {{ <approval id>.comment }}',
+  ),
   quorum: z.int().min(1).default(1).describe('How many assignees must approve; any reject rejects'),
-  escalate: z.strictObject({ after: PositiveDuration, to: z.array(z.email()).min(1) }).optional().describe('Re-notify these addresses when no decision came after this long'),
+  escalate: z
+    .strictObject({ after: PositiveDuration, to: z.array(z.email()).min(1) })
+    .optional()
+    .describe('Re-notify these addresses when no decision came after this long'),
 });
 export type ApprovalSpec = z.infer<typeof ApprovalSpec>;
 
 /** The kind of a step is the one kind key it has. */
 export const LEAF_KINDS = ['agent', 'http', 'mcp', 'workflow'] as const;
-export const STEP_KINDS = ['agent', 'http', 'mcp', 'workflow', 'sleep', 'wait_for_event', 'approval', 'parallel', 'switch', 'foreach'] as const;
+export const STEP_KINDS = [
+  'agent',
+  'http',
+  'mcp',
+  'workflow',
+  'sleep',
+  'wait_for_event',
+  'approval',
+  'parallel',
+  'switch',
+  'foreach',
+] as const;
 export type StepKind = (typeof STEP_KINDS)[number];
 
 /** A `compensate:` step: a leaf step whose id defaults to `<step id>_compensate`. */
 export const CompensateStep = z.union(
-  Object.values(leafKinds()).map((fields) => z.strictObject({ id: Identifier.optional(), ...fields, timeout: PositiveDuration.optional(), retry: RetryPolicy.optional() })),
+  Object.values(leafKinds()).map((fields) =>
+    z.strictObject({
+      id: Identifier.optional(),
+      ...fields,
+      timeout: PositiveDuration.optional(),
+      retry: RetryPolicy.optional(),
+    }),
+  ),
 );
 
 /** The schemas of every step kind, with `child` as the schema of nested steps. */
@@ -120,17 +162,28 @@ export function stepKinds<C extends z.ZodType>(child: C) {
       }),
     }),
     approval: z.strictObject({ ...base, approval: ApprovalSpec }),
-    parallel: z.strictObject({
-      ...base,
-      parallel: z.array(child).min(1).max(1000, 'at most 1000 parallel children (use foreach with concurrency for more)'),
-      wait_for: z.union([z.enum(['all', 'any']), z.int().positive()]).default('all'),
-    }).refine((block) => typeof block.wait_for !== 'number' || !Array.isArray(block.parallel) || block.wait_for <= block.parallel.length, {
-      path: ['wait_for'],
-      error: (issue) => {
-        const block = issue.input as { wait_for: number; parallel: unknown[] };
-        return `wait_for: ${block.wait_for} can never be met by ${block.parallel.length} child${block.parallel.length === 1 ? '' : 'ren'}`;
-      },
-    }),
+    parallel: z
+      .strictObject({
+        ...base,
+        parallel: z
+          .array(child)
+          .min(1)
+          .max(1000, 'at most 1000 parallel children (use foreach with concurrency for more)'),
+        wait_for: z.union([z.enum(['all', 'any']), z.int().positive()]).default('all'),
+      })
+      .refine(
+        (block) =>
+          typeof block.wait_for !== 'number' ||
+          !Array.isArray(block.parallel) ||
+          block.wait_for <= block.parallel.length,
+        {
+          path: ['wait_for'],
+          error: (issue) => {
+            const block = issue.input as { wait_for: number; parallel: unknown[] };
+            return `wait_for: ${block.wait_for} can never be met by ${block.parallel.length} child${block.parallel.length === 1 ? '' : 'ren'}`;
+          },
+        },
+      ),
     switch: z.strictObject({
       ...base,
       switch: z.string().min(1).describe('A template; its value selects the case'),
@@ -160,14 +213,21 @@ type Out<K extends keyof Kinds> = Omit<z.output<Kinds[K]>, 'parallel' | 'cases' 
 
 /** A validated step, with defaults applied. */
 export type Step =
-  | Out<'agent'> | Out<'http'> | Out<'mcp'> | Out<'workflow'> | Out<'sleep'> | Out<'wait_for_event'> | Out<'approval'>
+  | Out<'agent'>
+  | Out<'http'>
+  | Out<'mcp'>
+  | Out<'workflow'>
+  | Out<'sleep'>
+  | Out<'wait_for_event'>
+  | Out<'approval'>
   | (Out<'parallel'> & { parallel: Step[] })
   | (Out<'switch'> & { cases: Record<string, Step[]>; default?: Step[] })
   | (Out<'foreach'> & { do: Step[] });
 
 /** Deep schema of one step: a union of the kinds, nested steps included. */
-export const Step: z.ZodType<Step> = z.lazy(() => z.union(Object.values(stepKinds(Step)) as unknown as [z.ZodType<Step>, z.ZodType<Step>])) as z.ZodType<Step>;
-
+export const Step: z.ZodType<Step> = z.lazy(() =>
+  z.union(Object.values(stepKinds(Step)) as unknown as [z.ZodType<Step>, z.ZodType<Step>]),
+) as z.ZodType<Step>;
 
 /** The step kinds of CONTRACT.md that this version does not run yet; refused with a clear message. */
 export const PLANNED_STEP_KINDS: readonly string[] = [];

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_TOOLS } from '../../src/agents/builtin/tools';
-import { capitaliseSentences, dropRepeatedWords, entities, extractiveSummary, sentences } from '../../src/agents/builtin/text';
+import {
+  capitaliseSentences,
+  dropRepeatedWords,
+  entities,
+  extractiveSummary,
+  sentences,
+} from '../../src/agents/builtin/text';
 
-const request = 'CRM competitors\n\nPlease compare Salesforce, HubSpot and Pipedrive for a 20-person sales team.\nPricing and onboarding time matter most.';
+const request =
+  'CRM competitors\n\nPlease compare Salesforce, HubSpot and Pipedrive for a 20-person sales team.\nPricing and onboarding time matter most.';
 
 describe('builtin text tools', () => {
   it('chain research → summarize → draft → proofread into a report on the named companies', () => {
@@ -16,7 +23,11 @@ describe('builtin text tools', () => {
   });
 
   it('find names, one per entity, most mentioned first', () => {
-    expect(entities('Acme Corp beat Globex. Acme Corp then bought Initech.').slice(0, 3)).toEqual(['Acme Corp', 'Globex', 'Initech']);
+    expect(entities('Acme Corp beat Globex. Acme Corp then bought Initech.').slice(0, 3)).toEqual([
+      'Acme Corp',
+      'Globex',
+      'Initech',
+    ]);
   });
 
   it('split lines and sentences, dropping headings and list markers', () => {

@@ -4,7 +4,19 @@
  */
 import { BatonError } from '../../src/core/errors';
 import { parseDefinitionText, validateDefinition } from '../../src/core/definition';
-import type { ApprovalRecord, ApprovalVote, DeliveryRecord, HostPorts, InboundRecord, NewRunRecord, NewWorkflowVersion, Note, RunStart, SentMessage, StoredWorkflow } from '../../src/ports';
+import type {
+  ApprovalRecord,
+  ApprovalVote,
+  DeliveryRecord,
+  HostPorts,
+  InboundRecord,
+  NewRunRecord,
+  NewWorkflowVersion,
+  Note,
+  RunStart,
+  SentMessage,
+  StoredWorkflow,
+} from '../../src/ports';
 
 /** A validated definition from YAML; throws with the issues when invalid. */
 export function definitionOf(yaml: string) {
@@ -45,9 +57,23 @@ export interface MemoryHost {
 export function memoryHost(): MemoryHost {
   let seq = 0;
   const h: MemoryHost = {
-    workflows: [], emailRoutes: new Map(), versions: [], agents: new Set(), runs: [], started: [], approvals: [], votes: [],
-    voteAnswer: { counted: true, stepStatus: 'succeeded' }, auditLog: [], inbound: [], sent: [], notes: [], deliveries: [],
-    bodies: new Map(), secrets: new Map(), now: Date.UTC(2026, 0, 1),
+    workflows: [],
+    emailRoutes: new Map(),
+    versions: [],
+    agents: new Set(),
+    runs: [],
+    started: [],
+    approvals: [],
+    votes: [],
+    voteAnswer: { counted: true, stepStatus: 'succeeded' },
+    auditLog: [],
+    inbound: [],
+    sent: [],
+    notes: [],
+    deliveries: [],
+    bodies: new Map(),
+    secrets: new Map(),
+    now: Date.UTC(2026, 0, 1),
     ports: undefined as unknown as HostPorts,
   };
   h.ports = {
@@ -61,10 +87,13 @@ export function memoryHost(): MemoryHost {
       emailRoute: async (_t, alias) => h.emailRoutes.get(alias) ?? null,
     },
     workflowStore: {
-      aliasesTakenByOthers: async (_t, name, aliases) => new Map(aliases.flatMap((a) => {
-        const route = h.emailRoutes.get(a);
-        return route && route.workflowName !== name ? [[a, route.workflowName] as [string, string]] : [];
-      })),
+      aliasesTakenByOthers: async (_t, name, aliases) =>
+        new Map(
+          aliases.flatMap((a) => {
+            const route = h.emailRoutes.get(a);
+            return route && route.workflowName !== name ? [[a, route.workflowName] as [string, string]] : [];
+          }),
+        ),
       saveVersion: async (_t, input, now, mode) => {
         const mine = h.versions.filter((v) => v.name === input.name);
         if (mode === 'create' && mine.length) throw new BatonError('conflict', `workflow ${input.name} exists`);
@@ -134,6 +163,7 @@ export function addWorkflow(h: MemoryHost, yaml: string): StoredWorkflow {
   const version = h.workflows.filter((w) => w.name === definition.name).length + 1;
   const wf = { name: definition.name, version, definition };
   h.workflows.push(wf);
-  for (const t of definition.triggers) if ('email' in t) h.emailRoutes.set(t.email.alias, { workflowName: definition.name, allow: t.email.allow });
+  for (const t of definition.triggers)
+    if ('email' in t) h.emailRoutes.set(t.email.alias, { workflowName: definition.name, allow: t.email.allow });
   return wf;
 }

@@ -19,10 +19,18 @@ function host(): MemoryHost {
 
 /** A GitHub delivery: X-Hub-Signature-256 over the body (https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries). */
 async function github(body: string, delivery: string, secret = SECRET, event = 'push') {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(body)));
   const headers = new Headers({
-    'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery,
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': delivery,
     'x-hub-signature-256': `sha256=${[...mac].map((b) => b.toString(16).padStart(2, '0')).join('')}`,
   });
   return { headers, body: async () => new TextEncoder().encode(body) };
@@ -33,11 +41,18 @@ describe('receiveWebhook (use case on in-memory ports)', () => {
     const h = host();
     const first = await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'delivery-1'));
     expect(first).toEqual({ status: 202, body: { runId: h.runs[0]!.id } });
-    expect(h.runs[0]).toMatchObject({ input: { repo: 'Codertocat/Hello-World' }, idempotencyKey: 'webhook:gh-push:delivery-1', triggerType: 'webhook' });
+    expect(h.runs[0]).toMatchObject({
+      input: { repo: 'Codertocat/Hello-World' },
+      idempotencyKey: 'webhook:gh-push:delivery-1',
+      triggerType: 'webhook',
+    });
     const again = await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'delivery-1'));
     expect(again).toEqual({ status: 202, body: { runId: h.runs[0]!.id, duplicate: true } });
     expect(h.runs).toHaveLength(1);
-    expect(h.deliveries.map((d) => [d.status, d.deliveryId, d.runId])).toEqual([['accepted', 'delivery-1', h.runs[0]!.id], ['duplicate', 'delivery-1', h.runs[0]!.id]]);
+    expect(h.deliveries.map((d) => [d.status, d.deliveryId, d.runId])).toEqual([
+      ['accepted', 'delivery-1', h.runs[0]!.id],
+      ['duplicate', 'delivery-1', h.runs[0]!.id],
+    ]);
     expect(h.deliveries[0]!.headers).not.toHaveProperty('x-hub-signature-256');
   });
 
@@ -46,14 +61,27 @@ describe('receiveWebhook (use case on in-memory ports)', () => {
     const first = await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'delivery-1'));
     const replay = await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'delivery-9'));
     expect(replay).toEqual({ status: 202, body: { runId: (first.body as { runId: string }).runId, duplicate: true } });
-    expect(h.deliveries[1]).toMatchObject({ status: 'duplicate', reason: 'same body as an earlier delivery within 24 h' });
+    expect(h.deliveries[1]).toMatchObject({
+      status: 'duplicate',
+      reason: 'same body as an earlier delivery within 24 h',
+    });
   });
 
   it('a wrong signature answers 401, is recorded as rejected with the reason, and starts nothing', async () => {
     const h = host();
     const answer = await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'delivery-2', 'not the secret'));
-    expect(answer).toEqual({ status: 401, body: { error: { code: 'unauthorized', message: 'X-Hub-Signature-256 does not match the body' } } });
-    expect(h.deliveries).toEqual([expect.objectContaining({ tenantId: 't1', status: 'rejected', reason: 'unauthorized: X-Hub-Signature-256 does not match the body', runId: null })]);
+    expect(answer).toEqual({
+      status: 401,
+      body: { error: { code: 'unauthorized', message: 'X-Hub-Signature-256 does not match the body' } },
+    });
+    expect(h.deliveries).toEqual([
+      expect.objectContaining({
+        tenantId: 't1',
+        status: 'rejected',
+        reason: 'unauthorized: X-Hub-Signature-256 does not match the body',
+        runId: null,
+      }),
+    ]);
     expect(h.runs).toHaveLength(0);
   });
 
@@ -62,8 +90,13 @@ describe('receiveWebhook (use case on in-memory ports)', () => {
     h.secrets.clear();
     expect((await receiveWebhook(h.ports, 't1', 'gh-push', await github(PUSH, 'd-3'))).status).toBe(503);
     h.secrets.set('GH_HOOK_SECRET', SECRET);
-    expect(await receiveWebhook(h.ports, 't1', 'nope', await github(PUSH, 'd-4'))).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    expect(await receiveWebhook(h.ports, 't1', 'gh-push', await github('{"zen":"Keep it simple"}', 'd-5', SECRET, 'ping'))).toMatchObject({ status: 202, body: { ignored: true } });
+    expect(await receiveWebhook(h.ports, 't1', 'nope', await github(PUSH, 'd-4'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
+    expect(
+      await receiveWebhook(h.ports, 't1', 'gh-push', await github('{"zen":"Keep it simple"}', 'd-5', SECRET, 'ping')),
+    ).toMatchObject({ status: 202, body: { ignored: true } });
     expect(h.runs).toHaveLength(0);
     expect(h.deliveries.map((d) => d.status)).toEqual(['rejected', 'rejected', 'ignored']);
   });

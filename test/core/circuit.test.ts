@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { admit, CLOSED, DEFAULT_CIRCUIT, failingForSure, record, summary, type CircuitState, type Outcomes } from '../../src/core/policy/circuit';
+import {
+  admit,
+  CLOSED,
+  DEFAULT_CIRCUIT,
+  failingForSure,
+  record,
+  summary,
+  type CircuitState,
+  type Outcomes,
+} from '../../src/core/policy/circuit';
 
 const config = { windowMs: 1000, minCalls: 4, failureRate: 0.5, openMs: 500 };
-const feed = (outcomes: boolean[], start = 0) => outcomes.reduce<CircuitState>((c, ok, i) => record(c, ok, start + i, config), CLOSED);
+const feed = (outcomes: boolean[], start = 0) =>
+  outcomes.reduce<CircuitState>((c, ok, i) => record(c, ok, start + i, config), CLOSED);
 
 describe('circuit breaker', () => {
   it('stays closed below the minimum number of calls or under the failure rate', () => {
@@ -34,13 +44,21 @@ describe('circuit breaker', () => {
     const batched = record(CLOSED, { ok: 7, failed: 2 }, 50, config);
     expect(batched).toEqual({ state: 'closed', buckets: [{ at: 0, ok: 7, failed: 2 }] });
     const later = record(batched, { ok: 0, failed: 3 }, 150, config);
-    expect(later.buckets).toEqual([{ at: 0, ok: 7, failed: 2 }, { at: 100, ok: 0, failed: 3 }]);
+    expect(later.buckets).toEqual([
+      { at: 0, ok: 7, failed: 2 },
+      { at: 100, ok: 0, failed: 3 },
+    ]);
     expect(record(later, { ok: 0, failed: 3 }, 160, config)).toMatchObject({ state: 'open', openedAt: 160 });
     expect(summary(later, 1050, config)).toMatchObject({ calls: 3, failureRate: 1 });
   });
 
   it('summarises the window', () => {
-    expect(summary(feed([true, false]), 10, config)).toEqual({ state: 'closed', calls: 2, failureRate: 0.5, openedAt: null });
+    expect(summary(feed([true, false]), 10, config)).toEqual({
+      state: 'closed',
+      calls: 2,
+      failureRate: 0.5,
+      openedAt: null,
+    });
   });
 
   it('in half_open only the probe decides: batched counts of calls started before it opened neither close nor reopen it', () => {
@@ -85,7 +103,13 @@ function openedAt(rate: number, calls: number, maxBatch: number, seed: number, c
 
 describe('the default circuit: at least half of the calls in a minute fail, and that is no chance', () => {
   it('opens at 5 failures of 5, 8 of 10, 14 of 20, 59 of 100; not one below', () => {
-    for (const [failed, calls] of [[5, 5], [8, 10], [14, 20], [59, 100], [527, 1000]] as const) {
+    for (const [failed, calls] of [
+      [5, 5],
+      [8, 10],
+      [14, 20],
+      [59, 100],
+      [527, 1000],
+    ] as const) {
       expect(failingForSure(failed, calls, DEFAULT_CIRCUIT)).toBe(true);
       expect(failingForSure(failed - 1, calls, DEFAULT_CIRCUIT)).toBe(false);
     }
@@ -95,7 +119,8 @@ describe('the default circuit: at least half of the calls in a minute fail, and 
 
   it('a 30 %-failing agent opens it by chance in under 2 % of fresh windows, however batched (the plain rate: a third)', () => {
     const plain = { ...DEFAULT_CIRCUIT, confidenceZ: 0 };
-    const share = (config: typeof DEFAULT_CIRCUIT, maxBatch: number) => range(1000).filter((seed) => openedAt(0.3, 300, maxBatch, seed, config) > 0).length / 1000;
+    const share = (config: typeof DEFAULT_CIRCUIT, maxBatch: number) =>
+      range(1000).filter((seed) => openedAt(0.3, 300, maxBatch, seed, config) > 0).length / 1000;
     expect(share(DEFAULT_CIRCUIT, 1)).toBeLessThan(0.02);
     expect(share(DEFAULT_CIRCUIT, 40)).toBeLessThan(0.02);
     expect(share(plain, 1)).toBeGreaterThan(0.25);
@@ -110,4 +135,3 @@ describe('the default circuit: at least half of the calls in a minute fail, and 
     expect(openedAt(1, 100, 1, 1)).toBe(5);
   });
 });
-

@@ -28,8 +28,12 @@ describe('$now, $millis and $random read the run clock', () => {
   });
 
   it('$now(picture, timezone) formats the clock time like $fromMillis', async () => {
-    expect(await render('{{ $now("[Y0001]-[M01]-[D01] [H01]", "-0500") }}', {}, 'x', clockAt(AT))).toBe('2001-02-02 23');
-    await expect(render(`{{ $now("${'[Y]'.repeat(50)}") }}`, {}, 'x', clockAt(AT))).rejects.toThrow(/picture of \$fromMillis/);
+    expect(await render('{{ $now("[Y0001]-[M01]-[D01] [H01]", "-0500") }}', {}, 'x', clockAt(AT))).toBe(
+      '2001-02-02 23',
+    );
+    await expect(render(`{{ $now("${'[Y]'.repeat(50)}") }}`, {}, 'x', clockAt(AT))).rejects.toThrow(
+      /picture of \$fromMillis/,
+    );
   });
 
   it('$random() comes from the clock: the same seed gives the same values', async () => {
@@ -58,7 +62,11 @@ async function replay(state: RunState, now: number): Promise<Command[][]> {
     const decided = await decideAll(deepFreeze(state), events, clock);
     state = decided.state;
     all.push(decided.commands);
-    events = decided.commands.flatMap((c): RunEvent[] => (c.type === 'DispatchStep' ? [{ type: 'StepSucceeded', stepId: c.stepId, attempt: c.attempt, output: { ok: c.stepId } }] : []));
+    events = decided.commands.flatMap((c): RunEvent[] =>
+      c.type === 'DispatchStep'
+        ? [{ type: 'StepSucceeded', stepId: c.stepId, attempt: c.attempt, output: { ok: c.stepId } }]
+        : [],
+    );
   }
   return all;
 }
@@ -67,12 +75,16 @@ describe('replay: the same state and events give the same commands', () => {
   it('binds the engine templates to the run clock', async () => {
     const { state } = await decideAll(deepFreeze(stateOf(STAMPED)), [{ type: 'RunStarted' }], clockAt(AT));
     expect(state.steps.a!.input).toMatch(/^at 2001-02-03T04:05:06\.789Z ms 981173106789 r 0\.\d+$/);
-    const completed = (await replay(stateOf(STAMPED), AT)).flat().find((c) => c.type === 'CompleteRun') as { output: unknown } | undefined;
+    const completed = (await replay(stateOf(STAMPED), AT)).flat().find((c) => c.type === 'CompleteRun') as
+      | { output: unknown }
+      | undefined;
     expect(completed?.output).toMatch(/^2001-02-03T04:05:06\.789Z 0\.\d+$/);
   });
 
   // Vite reads the fixture files at build time, so this runs in plain Node and in workerd alike.
-  const fixtures = Object.entries(import.meta.glob<string>('../fixtures/workflows/*.yaml', { query: '?raw', import: 'default', eager: true }));
+  const fixtures = Object.entries(
+    import.meta.glob<string>('../fixtures/workflows/*.yaml', { query: '?raw', import: 'default', eager: true }),
+  );
   expect(fixtures.length).toBeGreaterThanOrEqual(10);
   it.each([['stamped.yaml', STAMPED], ...fixtures])('%s', async (_name, yaml) => {
     const state = stateOf(yaml, { topic: 'CRM', base: 'https://agent.example' });

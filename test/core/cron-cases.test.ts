@@ -44,16 +44,37 @@ function optionsOf(c: Case): CronOptions | null {
     if (o.tz) o.timezone = o.tz;
     delete o.tz;
   }
-  if ('startAt' in o || 'stopAt' in o && typeof o.stopAt !== 'string') return null;
+  if ('startAt' in o || ('stopAt' in o && typeof o.stopAt !== 'string')) return null;
   return { ...(o as CronOptions), paused: true };
 }
 
 /** Wall-clock fields of an instant in a zone (JS getters' meaning: month0, weekday 0 = Sunday). */
 function fieldsIn(date: Date, zone: string): Record<string, number> {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' })
-    .formatToParts(date).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      weekday: 'short',
+    })
+      .formatToParts(date)
+      .map((p) => [p.type, p.value]),
+  );
   const weekday = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday!);
-  return { year: Number(parts.year), month0: Number(parts.month) - 1, date: Number(parts.day), hours: Number(parts.hour), minutes: Number(parts.minute), seconds: Number(parts.second), weekday };
+  return {
+    year: Number(parts.year),
+    month0: Number(parts.month) - 1,
+    date: Number(parts.day),
+    hours: Number(parts.hour),
+    minutes: Number(parts.minute),
+    seconds: Number(parts.second),
+    weekday,
+  };
 }
 
 function cronerRuns(c: Case, options: CronOptions, start: Date, n: number): (Date | null)[] {
@@ -61,7 +82,7 @@ function cronerRuns(c: Case, options: CronOptions, start: Date, n: number): (Dat
   const out: (Date | null)[] = [];
   let from = start;
   for (let i = 0; i < n; i++) {
-    const next = c.direction === 'prev' ? cron.previousRuns(1, from)[0] ?? null : cron.nextRun(from);
+    const next = c.direction === 'prev' ? (cron.previousRuns(1, from)[0] ?? null) : cron.nextRun(from);
     out.push(next);
     if (!next) break;
     from = next;
@@ -82,7 +103,8 @@ const cases = (fixture.cases as unknown as Case[]).flatMap((c) => {
  * asserted to still differ, so this list cannot go stale silently.
  */
 const CRON_PARSER_ONLY: Record<string, string> = {
-  'cp-step-from-6-every-23': 'croner answers a different first run from the same start (cron-parser: 6,29,52 each hour)',
+  'cp-step-from-6-every-23':
+    'croner answers a different first run from the same start (cron-parser: 6,29,52 each hour)',
   'cp-seconds-0-every-30-question-mark': "croner reads '?' as '*' (POSIX: day-of-month OR day-of-week)",
   'cp-seconds-1-every-2': "croner reads '?' as '*' (POSIX: day-of-month OR day-of-week)",
   'cp-wednesdays-question-mark-dom': "croner reads '?' in day-of-month as '*', so with OR every day matches",
@@ -92,7 +114,8 @@ const CRON_PARSER_ONLY: Record<string, string> = {
   'cp-sunday-#3': "'?' read as '*' (OR)",
   'cp-sunday-#4': "'?' read as '*' (OR)",
   'cp-sunday-#5': "'?' read as '*' (OR)",
-  'cp-troll-two-hour-gap-0230': 'a 2-hour DST gap (Antarctica/Troll): croner shifts 02:30 by the gap, cron-parser by one hour',
+  'cp-troll-two-hour-gap-0230':
+    'a 2-hour DST gap (Antarctica/Troll): croner shifts 02:30 by the gap, cron-parser by one hour',
   'cp-lord-howe-hour-step-known-limitation': 'a 30-minute DST shift (Australia/Lord_Howe)',
   'cp-prev-ms-gt-0': 'prev() from 2 ms after a match: croner answers the match before',
 };
@@ -100,24 +123,38 @@ const CRON_PARSER_ONLY: Record<string, string> = {
 type Runs = (c: Case, options: CronOptions, start: Date, n: number) => (Date | null)[];
 
 function check({ c, options, zone }: (typeof cases)[number], runs: Runs = cronerRuns): void {
-    if (c.steps) {
-      for (const step of c.steps) expect(runs(c, options, instant(step.start, zone) ?? localInstant(step.start, zone)!, 1)[0]?.toISOString()).toBe(step.expected_iso);
-      return;
-    }
-    const start = instant(c.start, zone) ?? localInstant(c.start, zone)!;
-    if (c.expected_iso !== undefined) {
-      const expected = Array.isArray(c.expected_iso) ? c.expected_iso : [c.expected_iso];
-      expect(runs(c, options, start, expected.length).map((d) => d?.toISOString())).toEqual(expected);
-    } else if ('expected' in c) {
-      expect(runs(c, options, start, 1)[0]).toBeNull();
-    } else if (c.expected_local || c.expected_utc_fields) {
-      const expected = (c.expected_local ?? c.expected_utc_fields)!;
-      const got = runs(c, options, start, expected.length).map((d) => (d ? fieldsIn(d, c.expected_utc_fields ? 'UTC' : zone) : null));
-      expected.forEach((want, i) => {
-        const wanted = typeof want === 'string' ? { year: Number(want.slice(0, 4)), month0: Number(want.slice(5, 7)) - 1, date: Number(want.slice(8, 10)), hours: 0, minutes: 0 } : want;
-        expect(got[i], `run ${i + 1}`).toMatchObject(wanted);
-      });
-    }
+  if (c.steps) {
+    for (const step of c.steps)
+      expect(runs(c, options, instant(step.start, zone) ?? localInstant(step.start, zone)!, 1)[0]?.toISOString()).toBe(
+        step.expected_iso,
+      );
+    return;
+  }
+  const start = instant(c.start, zone) ?? localInstant(c.start, zone)!;
+  if (c.expected_iso !== undefined) {
+    const expected = Array.isArray(c.expected_iso) ? c.expected_iso : [c.expected_iso];
+    expect(runs(c, options, start, expected.length).map((d) => d?.toISOString())).toEqual(expected);
+  } else if ('expected' in c) {
+    expect(runs(c, options, start, 1)[0]).toBeNull();
+  } else if (c.expected_local || c.expected_utc_fields) {
+    const expected = (c.expected_local ?? c.expected_utc_fields)!;
+    const got = runs(c, options, start, expected.length).map((d) =>
+      d ? fieldsIn(d, c.expected_utc_fields ? 'UTC' : zone) : null,
+    );
+    expected.forEach((want, i) => {
+      const wanted =
+        typeof want === 'string'
+          ? {
+              year: Number(want.slice(0, 4)),
+              month0: Number(want.slice(5, 7)) - 1,
+              date: Number(want.slice(8, 10)),
+              hours: 0,
+              minutes: 0,
+            }
+          : want;
+      expect(got[i], `run ${i + 1}`).toMatchObject(wanted);
+    });
+  }
 }
 
 describe('cron cases (croner)', () => {
@@ -135,14 +172,18 @@ describe('cron cases (croner)', () => {
 });
 
 describe('invalid expressions (croner)', () => {
-  const invalid = (fixture.invalid as { library: string; expression: string; options?: Record<string, unknown> }[]).filter((x) => x.library === 'croner');
+  const invalid = (
+    fixture.invalid as { library: string; expression: string; options?: Record<string, unknown> }[]
+  ).filter((x) => x.library === 'croner');
   it.each(invalid.map((x) => [x.expression, x] as const))('%j is refused', (_e, x) => {
     expect(() => new Cron(x.expression, { ...(x.options as CronOptions), paused: true })).toThrow();
   });
 });
 
 describe('accepted expressions', () => {
-  const accepted = (fixture.accepted as { library: string; expression: string }[]).filter((x) => x.library === 'croner');
+  const accepted = (fixture.accepted as { library: string; expression: string }[]).filter(
+    (x) => x.library === 'croner',
+  );
   it.each(accepted.map((x) => [x.expression] as const))('%j parses', (expression) => {
     expect(() => new Cron(expression, { paused: true })).not.toThrow();
   });
@@ -159,7 +200,10 @@ function localInstant(text: string | null, zone: string): Date | null {
 /** Baton's fire times (core/schedule.ts) for a case: 5 fields, or 6 with second 0 (dropped). */
 const batonRuns: Runs = (c, options, start, n) => {
   const fields = c.expression.trim().split(/\s+/);
-  const parsed = parseSchedule(fields.length === 6 ? fields.slice(1).join(' ') : c.expression, (options.timezone as string | undefined) ?? 'UTC');
+  const parsed = parseSchedule(
+    fields.length === 6 ? fields.slice(1).join(' ') : c.expression,
+    (options.timezone as string | undefined) ?? 'UTC',
+  );
   if (!parsed.ok) throw new Error(parsed.message);
   return nextFires(parsed.schedule, start.getTime(), n).map((ms) => new Date(ms));
 };
@@ -169,7 +213,15 @@ const zoned = (fixture.cases as unknown as Case[]).flatMap((c) => {
   const options = optionsOf(c);
   const zone = options?.timezone as string | undefined;
   const fields = c.expression.trim().split(/\s+/);
-  if (!options || !zone || zone === 'UTC' || zone === 'Etc/UTC' || c.direction !== 'next' || Object.keys(options).some((k) => !['timezone', 'paused'].includes(k))) return [];
+  if (
+    !options ||
+    !zone ||
+    zone === 'UTC' ||
+    zone === 'Etc/UTC' ||
+    c.direction !== 'next' ||
+    Object.keys(options).some((k) => !['timezone', 'paused'].includes(k))
+  )
+    return [];
   if (!(fields.length === 5 || (fields.length === 6 && fields[0] === '0'))) return [];
   const starts = c.steps ? c.steps.map((s) => s.start) : [c.start];
   return starts.every((s) => instant(s, zone) ?? localInstant(s, zone)) ? [{ c, options, zone }] : [];
@@ -185,14 +237,20 @@ const VIXIE_RULE: Record<string, string> = {
   'croner-ny-spring-gap-0230-2025': '02:30 does not exist: Baton runs at the change, 03:00 EDT (croner: 03:30)',
   'croner-ny-spring-gap-0230-2023-specific-date': '02:30 does not exist: Baton runs at 03:00 EDT (croner: 03:30)',
   'croner-london-spring-gap-0130-2025': '01:30 does not exist: Baton runs at 02:00 BST (croner: 02:30)',
-  'croner-la-every-minute-across-fall-back-2025': '* * * * * is a wildcard schedule: Baton runs every minute of both 01:00 hours (croner skips the repeated hour)',
-  'cp-athens-dst-start-every20-in-hour3': '*/20 3 is a wildcard schedule: the skipped 03:xx are not run (cron-parser shifts them to 04:xx)',
-  'cp-athens-dst-end-every20-in-hour3': '*/20 3 is a wildcard schedule: it runs in both 03:xx hours (cron-parser: once)',
+  'croner-la-every-minute-across-fall-back-2025':
+    '* * * * * is a wildcard schedule: Baton runs every minute of both 01:00 hours (croner skips the repeated hour)',
+  'cp-athens-dst-start-every20-in-hour3':
+    '*/20 3 is a wildcard schedule: the skipped 03:xx are not run (cron-parser shifts them to 04:xx)',
+  'cp-athens-dst-end-every20-in-hour3':
+    '*/20 3 is a wildcard schedule: it runs in both 03:xx hours (cron-parser: once)',
   'cp-troll-two-hour-gap-0230': '02:30 does not exist (01:00 → 03:00): Baton runs at 03:00 (cron-parser: 03:30)',
   'cp-troll-two-hour-gap-0130': '01:30 does not exist (01:00 → 03:00): Baton runs at 03:00 (cron-parser: 03:30)',
-  'cp-troll-no-repeat-after-compensation': '01:30 does not exist (01:00 → 03:00): Baton runs at 03:00 (cron-parser: 03:30)',
-  'cp-lord-howe-hour-step-known-limitation': "02:30 exists after Lord Howe's 30-minute jump: Baton runs it (cron-parser's test calls its 03:30 a known limitation)",
-  'croner-ny-fall-overlap-0130-2025': "from 01:00 EST (the repeated hour) croner answers 01:30 EDT, before its start; Baton the next day's 01:30",
+  'cp-troll-no-repeat-after-compensation':
+    '01:30 does not exist (01:00 → 03:00): Baton runs at 03:00 (cron-parser: 03:30)',
+  'cp-lord-howe-hour-step-known-limitation':
+    "02:30 exists after Lord Howe's 30-minute jump: Baton runs it (cron-parser's test calls its 03:30 a known limitation)",
+  'croner-ny-fall-overlap-0130-2025':
+    "from 01:00 EST (the repeated hour) croner answers 01:30 EDT, before its start; Baton the next day's 01:30",
 };
 
 describe("Baton's schedules on the fixture's daylight-saving cases (Vixie cron's rule)", () => {
@@ -200,7 +258,9 @@ describe("Baton's schedules on the fixture's daylight-saving cases (Vixie cron's
     expect(zoned.length).toBeGreaterThanOrEqual(15);
   });
 
-  it.each(zoned.filter((x) => !VIXIE_RULE[x.c.id]).map((x) => [x.c.id, x] as const))('%s', (_id, x) => check(x, batonRuns));
+  it.each(zoned.filter((x) => !VIXIE_RULE[x.c.id]).map((x) => [x.c.id, x] as const))('%s', (_id, x) =>
+    check(x, batonRuns),
+  );
 
   it.each(Object.entries(VIXIE_RULE))('%s differs: %s', (id) => {
     const x = zoned.find((k) => k.c.id === id);

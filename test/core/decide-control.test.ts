@@ -43,9 +43,15 @@ describe('cancel', () => {
     expect(state.status).toBe('cancelled');
   });
 
-  const SAGA = 'name: s\non_cancel: compensate\nsteps:\n  - { id: book, agent: x, compensate: { id: unbook, agent: x, input: "undo {{ book.output }}" } }\n  - { id: pay, agent: x }\n';
+  const SAGA =
+    'name: s\non_cancel: compensate\nsteps:\n  - { id: book, agent: x, compensate: { id: unbook, agent: x, input: "undo {{ book.output }}" } }\n  - { id: pay, agent: x }\n';
   it('with on_cancel: compensate, the succeeded steps are compensated first; the run ends cancelled', async () => {
-    const { state, commands } = await play(stateOf(SAGA), [{ type: 'RunStarted' }, ok('book', 'B1'), cancelE, ok('unbook')]);
+    const { state, commands } = await play(stateOf(SAGA), [
+      { type: 'RunStarted' },
+      ok('book', 'B1'),
+      cancelE,
+      ok('unbook'),
+    ]);
     expect(dispatched(commands[2]!)).toEqual(['unbook']);
     expect(state.steps.unbook!.input).toBe('undo B1');
     expect(status(state)).toMatchObject({ book: 'compensated', pay: 'cancelled', unbook: 'succeeded' });
@@ -54,7 +60,11 @@ describe('cancel', () => {
   });
 
   it('without on_cancel, compensations do not run', async () => {
-    const { state, commands } = await play(stateOf(SAGA.replace('on_cancel: compensate\n', '')), [{ type: 'RunStarted' }, ok('book'), cancelE]);
+    const { state, commands } = await play(stateOf(SAGA.replace('on_cancel: compensate\n', '')), [
+      { type: 'RunStarted' },
+      ok('book'),
+      cancelE,
+    ]);
     expect(dispatched(commands[2]!)).toEqual([]);
     expect(state.status).toBe('cancelled');
     expect(state.steps.book!.status).toBe('succeeded');
@@ -62,9 +72,15 @@ describe('cancel', () => {
 });
 
 describe('restart from the failed step', () => {
-  const fail = (stepId: string): RunEvent => ({ type: 'StepFailed', stepId, attempt: 1, error: { code: 'agent_error', message: 'down', retryable: false } });
+  const fail = (stepId: string): RunEvent => ({
+    type: 'StepFailed',
+    stepId,
+    attempt: 1,
+    error: { code: 'agent_error', message: 'down', retryable: false },
+  });
   it('keeps the succeeded steps, re-runs the failed one as attempt 2 and what follows, in the same run', async () => {
-    const CHAIN3 = 'name: c3\nsteps:\n  - { id: a, agent: x }\n  - { id: b, agent: x, input: "{{ a.output }}" }\n  - { id: c, agent: x }\n';
+    const CHAIN3 =
+      'name: c3\nsteps:\n  - { id: a, agent: x }\n  - { id: b, agent: x, input: "{{ a.output }}" }\n  - { id: c, agent: x }\n';
     const failed = await play(stateOf(CHAIN3), [{ type: 'RunStarted' }, ok('a', 'A1'), fail('b')]);
     expect(failed.state).toMatchObject({ status: 'failed', error: { stepId: 'b' } });
     const { state, commands } = await play(failed.state, [{ type: 'RestartRequested' }, ok('b', 'B2', 2), ok('c')]);
@@ -86,7 +102,13 @@ describe('restart from the failed step', () => {
 
 describe('debug mode', () => {
   it('pauses before every step; each resume starts exactly one', async () => {
-    const { state, commands } = await play({ ...stateOf(CHAIN), debug: { allow: 0 } }, [{ type: 'RunStarted' }, resumeE, ok('a'), resumeE, ok('b')]);
+    const { state, commands } = await play({ ...stateOf(CHAIN), debug: { allow: 0 } }, [
+      { type: 'RunStarted' },
+      resumeE,
+      ok('a'),
+      resumeE,
+      ok('b'),
+    ]);
     expect(dispatched(commands[0]!)).toEqual([]);
     expect(dispatched(commands[1]!)).toEqual(['a']);
     expect(dispatched(commands[2]!)).toEqual([]);

@@ -17,7 +17,15 @@ steps:
 
 describe('planner', () => {
   it('finds parallel groups and the critical path by estimated durations', () => {
-    const plan = planExecution(planOf(yaml), new Map([['a', 100], ['b', 200], ['d', 50], ['e', 10]]));
+    const plan = planExecution(
+      planOf(yaml),
+      new Map([
+        ['a', 100],
+        ['b', 200],
+        ['d', 50],
+        ['e', 10],
+      ]),
+    );
     expect(plan.groups).toEqual([
       { list: 'root', steps: ['a'] },
       { list: 'root', steps: ['par', 'd'] },
@@ -30,7 +38,10 @@ describe('planner', () => {
   });
 
   it('uses a default estimate without history, and wait_for any takes the fastest child', () => {
-    const plan = planExecution(planOf(yaml.replace('      - { id: c, sleep: 5s }', '      - { id: c, sleep: 5s }\n    wait_for: any')), new Map());
+    const plan = planExecution(
+      planOf(yaml.replace('      - { id: c, sleep: 5s }', '      - { id: c, sleep: 5s }\n    wait_for: any')),
+      new Map(),
+    );
     expect(plan.nodes.find((n) => n.id === 'par')!.estimateMs).toBe(DEFAULT_ESTIMATE_MS);
     expect(plan.criticalPath.estimateMs).toBe(3 * DEFAULT_ESTIMATE_MS);
   });

@@ -9,10 +9,14 @@ describe('redactText', () => {
   it('cuts link signatures written plain, HTML-escaped and quoted-printable (soft breaks inside the value)', () => {
     expect(redactText(`- Approve: ${LINK}\n`)).toBe(`- Approve: ${LINK.replace(SIG, 'redacted')}\n`);
     expect(redactText(`<a href="${LINK.replace(/&/g, '&amp;')}">`)).not.toContain(SIG);
-    const qp = LINK.match(/.{1,30}/g)!.map((p) => p.replace(/=/g, '=3D')).join('=\r\n');
+    const qp = LINK.match(/.{1,30}/g)!
+      .map((p) => p.replace(/=/g, '=3D'))
+      .join('=\r\n');
     expect(redactText(qp)).toContain('sig=3Dredacted');
     expect(redactText(qp).replace(/=\r\n/g, '')).not.toContain(SIG.slice(10));
-    expect(redactText('https://x.test/?token=abc123&access_token=zzz')).toBe('https://x.test/?token=redacted&access_token=redacted');
+    expect(redactText('https://x.test/?token=abc123&access_token=zzz')).toBe(
+      'https://x.test/?token=redacted&access_token=redacted',
+    );
   });
 
   it('cuts them when a quoted-printable soft break falls anywhere, in the name too (Baton sends its mail quoted-printable)', () => {
@@ -27,7 +31,7 @@ describe('redactText', () => {
   });
 
   it('cuts the MAC of approval Message-IDs and the given secret values; is idempotent', () => {
-    const id = '<approval.cnVuXzE.0123abcd.' + SIG + '@baton.local>';
+    const id = `<approval.cnVuXzE.0123abcd.${SIG}@baton.local>`;
     expect(redactText(`In-Reply-To: ${id}`)).toBe('In-Reply-To: <approval.cnVuXzE.0123abcd.redacted@baton.local>');
     expect(redactText('the key is hunter2-secret', ['hunter2-secret'])).toBe('the key is redacted');
     const once = redactText(`${LINK} ${id}`);
@@ -38,12 +42,30 @@ describe('redactText', () => {
 describe('redactJson', () => {
   it('hides secret headers of every `headers` object and their values anywhere else', () => {
     const value = {
-      trigger: { webhook: { headers: { 'content-type': 'application/json', 'x-sig': 'a'.repeat(64), 'x-hook-proof': 'proof-value-1', Authorization: 'Bearer tok-1234567890abcdef' } } },
+      trigger: {
+        webhook: {
+          headers: {
+            'content-type': 'application/json',
+            'x-sig': 'a'.repeat(64),
+            'x-hook-proof': 'proof-value-1',
+            Authorization: 'Bearer tok-1234567890abcdef',
+          },
+        },
+      },
       input: { copied: `sig ${'a'.repeat(64)} and proof-value-1, tok-1234567890abcdef` },
     };
     const { value: out, secrets } = redactJson(value, new Set(['x-hook-proof']));
     expect(out).toEqual({
-      trigger: { webhook: { headers: { 'content-type': 'application/json', 'x-sig': 'redacted', 'x-hook-proof': 'redacted', Authorization: 'redacted' } } },
+      trigger: {
+        webhook: {
+          headers: {
+            'content-type': 'application/json',
+            'x-sig': 'redacted',
+            'x-hook-proof': 'redacted',
+            Authorization: 'redacted',
+          },
+        },
+      },
       input: { copied: 'sig redacted and redacted, redacted' },
     });
     expect(secrets).toContain('proof-value-1');
@@ -58,8 +80,26 @@ describe('redactJson', () => {
   });
 
   it('names: schemes, credentials and configured ones; not ordinary headers', () => {
-    for (const name of ['X-Hub-Signature-256', 'Stripe-Signature', 'X-Slack-Signature', 'X-Signature', 'Authorization', 'Cookie', 'X-Sig', 'X-Gitlab-Token', 'X-Api-Key']) expect(isSecretHeader(name), name).toBe(true);
-    for (const name of ['Content-Type', 'X-GitHub-Event', 'X-GitHub-Delivery', 'User-Agent', 'X-Slack-Request-Timestamp']) expect(isSecretHeader(name), name).toBe(false);
+    for (const name of [
+      'X-Hub-Signature-256',
+      'Stripe-Signature',
+      'X-Slack-Signature',
+      'X-Signature',
+      'Authorization',
+      'Cookie',
+      'X-Sig',
+      'X-Gitlab-Token',
+      'X-Api-Key',
+    ])
+      expect(isSecretHeader(name), name).toBe(true);
+    for (const name of [
+      'Content-Type',
+      'X-GitHub-Event',
+      'X-GitHub-Delivery',
+      'User-Agent',
+      'X-Slack-Request-Timestamp',
+    ])
+      expect(isSecretHeader(name), name).toBe(false);
     expect(isSecretHeader('X-Proof', new Set(['x-proof']))).toBe(true);
   });
 });
@@ -71,7 +111,10 @@ describe('approval Message-IDs and link expiry', () => {
     expect((await checkApprovalMessageId('k2', id))?.verdict).toBe('forged');
     const other = id.replace('abc123', 'abc124');
     expect((await checkApprovalMessageId('k1', other))?.verdict).toBe('forged');
-    expect((await checkApprovalMessageId('k1', '<approval.cnVuXzE6cmV2aWV3OjE.0123abcd@baton.local>'))).toEqual({ verdict: 'unsigned', approvalId: 'run_1:review:1' });
+    expect(await checkApprovalMessageId('k1', '<approval.cnVuXzE6cmV2aWV3OjE.0123abcd@baton.local>')).toEqual({
+      verdict: 'unsigned',
+      approvalId: 'run_1:review:1',
+    });
     expect(await checkApprovalMessageId('k1', '<1234@example.com>')).toBeNull();
     // The last base64url character of a 32-byte MAC has 2 unused bits: a second spelling is refused.
     const mac = /\.([A-Za-z0-9_-]+)@/.exec(id)![1]!;
@@ -83,6 +126,16 @@ describe('approval Message-IDs and link expiry', () => {
   it('exp: canonical decimal integers only', () => {
     expect(parseLinkExp('1796120972')).toBe(1796120972);
     expect(parseLinkExp('0')).toBe(0);
-    for (const text of ['1796120972.0', '0x6b0e3a8c', '+1796120972', '1.796120972e9', ' 1796120972', '01796120972', '', '99999999999999999']) expect(parseLinkExp(text), text).toBeNull();
+    for (const text of [
+      '1796120972.0',
+      '0x6b0e3a8c',
+      '+1796120972',
+      '1.796120972e9',
+      ' 1796120972',
+      '01796120972',
+      '',
+      '99999999999999999',
+    ])
+      expect(parseLinkExp(text), text).toBeNull();
   });
 });

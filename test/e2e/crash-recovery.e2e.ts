@@ -45,12 +45,33 @@ describe('kill -9 with runs in flight', () => {
   it(`all ${RUNS} five-step runs complete within 30 s of the restart, each step attempt under one idempotency key`, async () => {
     server = await startDevServer({ vars: { ADMIN_TOKEN: TOKEN } });
     const first = server;
-    await call(first.url, '/agents/slow-300', { method: 'PUT', body: JSON.stringify({ provider: 'http', config: { url: `${agentUrl}/agents/slow` } }) });
-    const yaml = ['name: five-steps', 'steps:', ...STEPS.map((id, i) => `  - { id: ${id}, agent: slow-300, input: "${i === 0 ? 'x' : `{{ ${STEPS[i - 1]}.output }}`}" }`)].join('\n');
-    await call(first.url, '/workflows/five-steps', { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
-    const runIds = await Promise.all(Array.from({ length: RUNS }, async () => (await call<{ runId: string }>(first.url, '/workflows/five-steps/runs', { method: 'POST', body: '{}' })).runId));
+    await call(first.url, '/agents/slow-300', {
+      method: 'PUT',
+      body: JSON.stringify({ provider: 'http', config: { url: `${agentUrl}/agents/slow` } }),
+    });
+    const yaml = [
+      'name: five-steps',
+      'steps:',
+      ...STEPS.map(
+        (id, i) => `  - { id: ${id}, agent: slow-300, input: "${i === 0 ? 'x' : `{{ ${STEPS[i - 1]}.output }}`}" }`,
+      ),
+    ].join('\n');
+    await call(first.url, '/workflows/five-steps', {
+      method: 'PUT',
+      body: yaml,
+      headers: { 'content-type': 'application/yaml' },
+    });
+    const runIds = await Promise.all(
+      Array.from(
+        { length: RUNS },
+        async () =>
+          (await call<{ runId: string }>(first.url, '/workflows/five-steps/runs', { method: 'POST', body: '{}' }))
+            .runId,
+      ),
+    );
     // Mid-flight: every run has started, none can have finished (5 × 300 ms).
-    for (let i = 0; i < 100 && new Set(calls.map((c) => c.runId)).size < RUNS; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && new Set(calls.map((c) => c.runId)).size < RUNS; i++)
+      await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 400));
     await first.kill();
     const before = calls.length;
@@ -69,7 +90,8 @@ describe('kill -9 with runs in flight', () => {
     }
     expect([...pending]).toEqual([]);
     const keysOf = new Map<string, Set<string>>();
-    for (const c of calls) keysOf.set(`${c.runId}:${c.stepId}`, (keysOf.get(`${c.runId}:${c.stepId}`) ?? new Set()).add(c.key));
+    for (const c of calls)
+      keysOf.set(`${c.runId}:${c.stepId}`, (keysOf.get(`${c.runId}:${c.stepId}`) ?? new Set()).add(c.key));
     expect(keysOf.size).toBe(RUNS * STEPS.length);
     const twoKeys = [...keysOf].filter(([, keys]) => keys.size > 1);
     expect(twoKeys).toEqual([]);

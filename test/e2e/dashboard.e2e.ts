@@ -59,7 +59,9 @@ let page: Page;
 let problems: string[];
 
 const call = <T>(path: string, init: RequestInit = {}) => callApi<T>(server.url, TOKEN, path, init);
-const startRun = async (workflow: string, input: unknown) => (await call<{ runId: string }>(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).runId;
+const startRun = async (workflow: string, input: unknown) =>
+  (await call<{ runId: string }>(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) }))
+    .runId;
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -70,7 +72,12 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
   }
 }
 const runStatus = async (runId: string) => (await call<{ status: string }>(`/runs/${runId}?steps=false`)).status;
-const pendingApproval = (runId: string) => until(`approval of ${runId}`, async () => (await call<{ id: string; runId: string; status: string }[]>('/approvals?status=pending')).find((a) => a.runId === runId));
+const pendingApproval = (runId: string) =>
+  until(`approval of ${runId}`, async () =>
+    (await call<{ id: string; runId: string; status: string }[]>('/approvals?status=pending')).find(
+      (a) => a.runId === runId,
+    ),
+  );
 /** Every page checked: its axe-core findings by page name (asserted empty at the end). */
 const a11y: Record<string, string[]> = {};
 /** Checks the page's accessibility, and saves its screenshot for `npm run screenshots`. */
@@ -78,18 +85,28 @@ const shot = async (name: string) => {
   a11y[name] = await accessibilityViolations(page);
   if (SHOTS) await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 };
-const nav = (label: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
+const nav = (label: string) =>
+  page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: label, exact: true }).click();
 
 beforeAll(async () => {
   if (SHOTS) await mkdir(SHOTS, { recursive: true });
   server = await startDevServer({ vars: { ADMIN_TOKEN: TOKEN } });
-  for (const [name, body] of Object.entries(demoAgentBodies({}))) await call(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
-  for (const [name, yaml] of [['competitor-analysis', DEMO_WORKFLOW_YAML], ['review-flow', REVIEW], ['daily-digest', DIGEST], ['market-scan', BLOCKS]]) {
+  for (const [name, body] of Object.entries(demoAgentBodies({})))
+    await call(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
+  for (const [name, yaml] of [
+    ['competitor-analysis', DEMO_WORKFLOW_YAML],
+    ['review-flow', REVIEW],
+    ['daily-digest', DIGEST],
+    ['market-scan', BLOCKS],
+  ]) {
     await call(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
   }
   // A real email starts a run and gets its reply, so the Messages page has both directions.
   const email = readFileSync(new URL('../fixtures/demo/competitor-request.eml', import.meta.url));
-  const delivered = await fetch(`${server.url}/cdn-cgi/handler/email?from=ada@example.com&to=competitor-intel@baton.local`, { method: 'POST', body: email });
+  const delivered = await fetch(
+    `${server.url}/cdn-cgi/handler/email?from=ada@example.com&to=competitor-intel@baton.local`,
+    { method: 'POST', body: email },
+  );
   expect(delivered.ok).toBe(true);
   browser = await launchBrowser();
   ({ page, problems } = await watchedPage(browser));
@@ -109,7 +126,9 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
     // the refused request is the one error this test causes on purpose
-    expect(problems.splice(0)).toEqual(['console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)']);
+    expect(problems.splice(0)).toEqual([
+      'console error: Failed to load resource: the server responded with a status of 401 (Unauthorized)',
+    ]);
     await shot('sign-in');
     await page.getByLabel('API token').fill(TOKEN);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -129,7 +148,10 @@ describe('dashboard', () => {
     await page.getByRole('link', { name: later.slice(-8) }).waitFor();
     await page.getByRole('combobox', { name: 'Status' }).selectOption('completed');
     await page.getByRole('combobox', { name: 'Trigger' }).selectOption('email');
-    await until('the email run listed', async () => (await page.getByRole('table', { name: 'Runs' }).getByRole('row').count()) === 2);
+    await until(
+      'the email run listed',
+      async () => (await page.getByRole('table', { name: 'Runs' }).getByRole('row').count()) === 2,
+    );
     await page.getByRole('combobox', { name: 'Trigger' }).selectOption('');
     await shot('runs');
 
@@ -172,7 +194,10 @@ describe('dashboard', () => {
     const approval = await pendingApproval(runId);
     await page.goto(`${server.url}/runs/${runId}`);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
-    await call(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'reject', comment: 'Not now' }) });
+    await call(`/approvals/${encodeURIComponent(approval.id)}`, {
+      method: 'POST',
+      body: JSON.stringify({ decision: 'reject', comment: 'Not now' }),
+    });
     await page.getByRole('heading', { level: 1, name: /failed/ }).waitFor();
     expect(await page.getByRole('button', { name: 'Restart from failed step' }).isEnabled()).toBe(true);
   });
@@ -201,18 +226,38 @@ describe('dashboard', () => {
     const unknownAgent = DEMO_WORKFLOW_YAML.replace('agent: summarize', 'agent: nobody');
     await editor.fill(unknownAgent);
     await page.getByRole('button', { name: 'Save as new version' }).click();
-    await problemsList.getByText(`Line ${unknownAgent.split('\n').findIndex((l) => l.includes('agent: nobody')) + 1}`).waitFor();
+    await problemsList
+      .getByText(`Line ${unknownAgent.split('\n').findIndex((l) => l.includes('agent: nobody')) + 1}`)
+      .waitFor();
     expect(await problemsList.innerText()).toContain('steps[1].agent');
-    expect(problems.splice(0)).toEqual(['console error: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    expect(problems.splice(0)).toEqual([
+      'console error: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
     await page.getByRole('button', { name: 'Discard changes' }).click();
 
     await nav('Workflows');
     await page.getByRole('link', { name: 'market-scan' }).click();
     await graph.getByRole('group', { name: 'parallel step gather' }).waitFor();
-    for (const name of ['agent step web', 'agent step docs', 'switch step route', 'agent step condense', 'agent step keep', 'foreach step per_competitor', 'agent step dive', 'agent step report']) {
+    for (const name of [
+      'agent step web',
+      'agent step docs',
+      'switch step route',
+      'agent step condense',
+      'agent step keep',
+      'foreach step per_competitor',
+      'agent step dive',
+      'agent step report',
+    ]) {
       expect(await graph.getByRole('group', { name }).count(), name).toBe(1);
     }
-    for (const label of ['long', 'default', 'each item']) expect(await graph.locator('.react-flow__edge-text').filter({ hasText: new RegExp(`^${label}$`) }).count(), label).toBe(1);
+    for (const label of ['long', 'default', 'each item'])
+      expect(
+        await graph
+          .locator('.react-flow__edge-text')
+          .filter({ hasText: new RegExp(`^${label}$`) })
+          .count(),
+        label,
+      ).toBe(1);
     await shot('workflow');
   });
 
@@ -220,8 +265,13 @@ describe('dashboard', () => {
     await page.getByLabel('Input (JSON)').fill('{ "topic": "CRM", "competitors": ["Acme", "Globex", "Initech"] }');
     await page.getByRole('button', { name: 'Run v1' }).click();
     await page.getByRole('heading', { level: 1, name: /completed/ }).waitFor();
-    const rows = await page.getByRole('figure', { name: /timeline/i }).getByRole('listitem').allInnerTexts();
-    expect(rows.map((r) => r.trim())).toEqual(expect.arrayContaining(['gather', 'web', 'docs', 'route', 'per_competitor', 'report']));
+    const rows = await page
+      .getByRole('figure', { name: /timeline/i })
+      .getByRole('listitem')
+      .allInnerTexts();
+    expect(rows.map((r) => r.trim())).toEqual(
+      expect.arrayContaining(['gather', 'web', 'docs', 'route', 'per_competitor', 'report']),
+    );
     expect(rows.filter((r) => r.trim().startsWith('dive'))).toHaveLength(3); // one row per loop iteration
   });
 
@@ -229,27 +279,44 @@ describe('dashboard', () => {
     await nav('Workflows');
     await page.getByRole('link', { name: 'competitor-analysis' }).click();
     const editor = page.getByLabel('Definition (YAML)');
-    await editor.fill(DEMO_WORKFLOW_YAML.replace('description: Research competitors, summarise, draft and proofread a report', 'description: A shorter description'));
+    await editor.fill(
+      DEMO_WORKFLOW_YAML.replace(
+        'description: Research competitors, summarise, draft and proofread a report',
+        'description: A shorter description',
+      ),
+    );
     await page.getByRole('button', { name: 'Save as new version' }).click();
     await page.getByRole('heading', { level: 1, name: /v2/ }).waitFor();
     const diff = page.getByLabel('Changes from v1 to v2');
     await diff.getByText('+ description: A shorter description').waitFor();
-    expect(await diff.innerText()).toContain('- description: Research competitors, summarise, draft and proofread a report');
+    expect(await diff.innerText()).toContain(
+      '- description: Research competitors, summarise, draft and proofread a report',
+    );
 
     page.once('dialog', (dialog) => void dialog.accept());
     await page.getByRole('button', { name: 'Roll back to v1' }).click();
     await page.getByRole('heading', { level: 1, name: /v3/ }).waitFor();
-    const [v1, v3] = await Promise.all([1, 3].map((v) => call<{ source: string }>(`/workflows/competitor-analysis?version=${v}`)));
+    const [v1, v3] = await Promise.all(
+      [1, 3].map((v) => call<{ source: string }>(`/workflows/competitor-analysis?version=${v}`)),
+    );
     expect(v3!.source).toBe(v1!.source);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export' }).click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export' }).click(),
+    ]);
     expect(download.suggestedFilename()).toBe('competitor-analysis.v3.yaml');
     const exported = await readFile(await download.path());
     expect(exported.toString()).toBe(v1!.source);
 
     await nav('Workflows');
-    const imported = DEMO_WORKFLOW_YAML.replace('name: competitor-analysis', 'name: imported-flow').replace('  - email: { alias: competitor-intel }\n', '  - schedule: { cron: "0 9 * * 1" }\n');
-    await page.getByLabel('Import definition…').setInputFiles({ name: 'imported-flow.yaml', mimeType: 'application/yaml', buffer: Buffer.from(imported) });
+    const imported = DEMO_WORKFLOW_YAML.replace('name: competitor-analysis', 'name: imported-flow').replace(
+      '  - email: { alias: competitor-intel }\n',
+      '  - schedule: { cron: "0 9 * * 1" }\n',
+    );
+    await page
+      .getByLabel('Import definition…')
+      .setInputFiles({ name: 'imported-flow.yaml', mimeType: 'application/yaml', buffer: Buffer.from(imported) });
     await page.getByRole('status').filter({ hasText: 'Imported imported-flow v1.' }).waitFor();
     await page.getByRole('link', { name: 'imported-flow' }).waitFor();
   });
@@ -258,8 +325,12 @@ describe('dashboard', () => {
     await nav('Builder');
     await page.getByLabel('Name').fill('built-flow');
     await page.getByRole('button', { name: 'Add agent research' }).click();
-    await page.getByRole('listitem').filter({ hasText: 'summarize' }).dragTo(page.getByRole('region', { name: 'Workflow canvas' }), { targetPosition: { x: 420, y: 120 } });
-    const handle = (id: string, side: 'source' | 'target') => page.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.${side}`);
+    await page
+      .getByRole('listitem')
+      .filter({ hasText: 'summarize' })
+      .dragTo(page.getByRole('region', { name: 'Workflow canvas' }), { targetPosition: { x: 420, y: 120 } });
+    const handle = (id: string, side: 'source' | 'target') =>
+      page.locator(`.react-flow__node[data-id="${id}"] .react-flow__handle.${side}`);
     await handle('summarize', 'target').waitFor();
     await handle('research', 'source').dragTo(handle('summarize', 'target'), { force: true });
     await page.getByRole('button', { name: 'Add agent draft' }).click();
@@ -275,7 +346,10 @@ describe('dashboard', () => {
     await shot('builder');
     await page.getByRole('button', { name: 'Save as new version' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
-    const saved = await call<{ version: number; definition: { steps: { id: string; agent: string; input: string; needs?: string[] }[] } }>('/workflows/built-flow');
+    const saved = await call<{
+      version: number;
+      definition: { steps: { id: string; agent: string; input: string; needs?: string[] }[] };
+    }>('/workflows/built-flow');
     expect(saved.version).toBe(1);
     expect(saved.definition.steps.map((s) => s.agent)).toEqual(['research', 'summarize', 'draft']);
     // summarize was dropped unconnected, then connected to research by its handles
@@ -292,7 +366,17 @@ describe('dashboard', () => {
     await page.getByRole('button', { name: 'Save as new version' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
     const plan = await call<{ nodes: { id: string }[]; edges: unknown[] }>('/workflows/market-scan/plan');
-    expect(plan.nodes.map((n) => n.id).sort()).toEqual(['condense', 'dive', 'docs', 'gather', 'keep', 'per_competitor', 'report', 'route', 'web']);
+    expect(plan.nodes.map((n) => n.id).sort()).toEqual([
+      'condense',
+      'dive',
+      'docs',
+      'gather',
+      'keep',
+      'per_competitor',
+      'report',
+      'route',
+      'web',
+    ]);
   });
 
   it('lists agents with health, schedules with next fire times, and the email log', async () => {
@@ -331,9 +415,15 @@ describe('dashboard', () => {
     const sent: { runId: string; subject: string; raw: string }[] = [];
     for (const run of runs) {
       const messages = await call<{ direction: string; subject: string; raw: string }[]>(`/runs/${run.id}/messages`);
-      sent.push(...messages.filter((m) => m.direction === 'outbound' && m.raw).map((m) => ({ runId: run.id, subject: m.subject, raw: m.raw })));
+      sent.push(
+        ...messages
+          .filter((m) => m.direction === 'outbound' && m.raw)
+          .map((m) => ({ runId: run.id, subject: m.subject, raw: m.raw })),
+      );
     }
     expect(sent.length).toBeGreaterThan(0);
-    expect(sent.map((m) => ({ ...m, raw: undefined, problems: mimeProblems(m.raw) })).filter((m) => m.problems.length)).toEqual([]);
+    expect(
+      sent.map((m) => ({ ...m, raw: undefined, problems: mimeProblems(m.raw) })).filter((m) => m.problems.length),
+    ).toEqual([]);
   });
 });

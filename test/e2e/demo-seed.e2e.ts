@@ -21,7 +21,10 @@ let server: Server_ | undefined;
 const call = <T>(base: string, path: string, init: RequestInit = {}) => callApi<T>(base, TOKEN, path, init);
 
 /** What `npm start` does once the server answers (scripts/start.mjs `seed()`). */
-const seed = (base: string) => call<{ agents: Record<string, string>; workflow: { outcome: string; version?: number } }>(base, '/demo', { method: 'POST' });
+const seed = (base: string) =>
+  call<{ agents: Record<string, string>; workflow: { outcome: string; version?: number } }>(base, '/demo', {
+    method: 'POST',
+  });
 
 beforeAll(async () => {
   agent = createServer((req, res) => {
@@ -45,7 +48,7 @@ afterAll(async () => {
   await new Promise((r) => agent.close(r));
 });
 
-describe('npm start keeps the user\'s data (issue 14, item 6)', () => {
+describe("npm start keeps the user's data (issue 14, item 6)", () => {
   it('seeds on first start; after the user changes research, a kill -9 and a restart leave it unchanged, and the run in flight calls it', async () => {
     server = await startDevServer({ vars: VARS });
     const first = server;
@@ -53,11 +56,24 @@ describe('npm start keeps the user\'s data (issue 14, item 6)', () => {
       agents: { research: 'created', summarize: 'created', draft: 'created', proofread: 'created' },
       workflow: { name: 'competitor-analysis', outcome: 'created', version: 1 },
     });
-    expect(await call<Agent>(first.url, '/agents/research')).toMatchObject({ provider: 'builtin', config: { tool: 'research' } });
+    expect(await call<Agent>(first.url, '/agents/research')).toMatchObject({
+      provider: 'builtin',
+      config: { tool: 'research' },
+    });
 
-    await call(first.url, '/agents/research', { method: 'PUT', body: JSON.stringify({ provider: 'http', description: 'my own research', config: { url: `${agentUrl}/research` } }) });
+    await call(first.url, '/agents/research', {
+      method: 'PUT',
+      body: JSON.stringify({
+        provider: 'http',
+        description: 'my own research',
+        config: { url: `${agentUrl}/research` },
+      }),
+    });
     const mine = await call<Agent & { circuit?: unknown }>(first.url, '/agents/research');
-    const { runId } = await call<{ runId: string }>(first.url, '/workflows/competitor-analysis/runs', { method: 'POST', body: JSON.stringify({ input: { topic: 'CRM tools' } }) });
+    const { runId } = await call<{ runId: string }>(first.url, '/workflows/competitor-analysis/runs', {
+      method: 'POST',
+      body: JSON.stringify({ input: { topic: 'CRM tools' } }),
+    });
     for (let i = 0; i < 200 && calls.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(calls).toEqual([{ runId, stepId: 'research' }]);
     await first.kill();

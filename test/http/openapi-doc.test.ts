@@ -10,23 +10,37 @@ import { describe, expect, it } from 'vitest';
 // Worker's modules are loaded by path, so tsc checks them only in the Worker program.
 const APP = '../../src/http/app';
 const ACCESS = '../../src/http/access';
-const { createApp, openApiDocument } = (await import(APP)) as { createApp: () => { routes: { method: string; path: string }[] }; openApiDocument: () => unknown };
+const { createApp, openApiDocument } = (await import(APP)) as {
+  createApp: () => { routes: { method: string; path: string }[] };
+  openApiDocument: () => unknown;
+};
 const { ROUTE_ROLES } = (await import(ACCESS)) as { ROUTE_ROLES: Record<string, unknown> };
 
-type Operation = { operationId?: string; security?: unknown[]; responses: Record<string, { content?: Record<string, { schema?: unknown }> }> };
+type Operation = {
+  operationId?: string;
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+};
 type Doc = { paths: Record<string, Record<string, Operation>> };
 
 const doc = openApiDocument() as Doc;
-const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+  Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+);
 const toOpenApiPath = (honoPath: string) => honoPath.replace(/:([^/]+)/g, '{$1}');
 
 /** `redocly lint` on a document (recommended rules): its exit code and JSON report. */
-async function redoclyLint(document: unknown): Promise<{ code: number; errors: { ruleId: string; message: string }[] }> {
+async function redoclyLint(
+  document: unknown,
+): Promise<{ code: number; errors: { ruleId: string; message: string }[] }> {
   const file = join(await mkdtemp(join(tmpdir(), 'baton-openapi-')), 'openapi.json');
   await writeFile(file, JSON.stringify(document));
   const run = promisify(execFile);
   const args = ['redocly', 'lint', file, '--format=json'];
-  const result = await run('npx', args, { cwd: process.cwd(), maxBuffer: 16 * 1024 * 1024 }).then((r: { stdout: string }) => ({ code: 0, out: r.stdout }), (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }));
+  const result = await run('npx', args, { cwd: process.cwd(), maxBuffer: 16 * 1024 * 1024 }).then(
+    (r: { stdout: string }) => ({ code: 0, out: r.stdout }),
+    (err: { code: number; stdout: string }) => ({ code: err.code, out: err.stdout }),
+  );
   const report = JSON.parse(result.out) as { problems: { ruleId: string; message: string; severity: string }[] };
   return { code: result.code, errors: report.problems.filter((p) => p.severity === 'error') };
 }
@@ -39,18 +53,27 @@ describe('the OpenAPI document', () => {
   });
 
   it('declares a body schema for every 2xx and 4xx answer (a 101 upgrade has none)', () => {
-    const missing = operations.flatMap(({ key, op }) => Object.entries(op.responses)
-      .filter(([status]) => /^[24]\d\d$/.test(status))
-      .filter(([, r]) => !r.content || Object.values(r.content).some((m) => !m.schema))
-      .map(([status]) => `${key} ${status}`));
+    const missing = operations.flatMap(({ key, op }) =>
+      Object.entries(op.responses)
+        .filter(([status]) => /^[24]\d\d$/.test(status))
+        .filter(([, r]) => !r.content || Object.values(r.content).some((m) => !m.schema))
+        .map(([status]) => `${key} ${status}`),
+    );
     expect(missing).toEqual([]);
-    for (const { key, op } of operations) expect(Object.keys(op.responses).some((s) => /^(2\d\d|101)$/.test(s)), key).toBe(true);
+    for (const { key, op } of operations)
+      expect(
+        Object.keys(op.responses).some((s) => /^(2\d\d|101)$/.test(s)),
+        key,
+      ).toBe(true);
   });
 
   it('answers errors with the shared error schema, and 401/403 on every authenticated route', () => {
     for (const { key, op } of operations) {
       for (const [status, r] of Object.entries(op.responses)) {
-        if (/^[45]\d\d$/.test(status) && r.content?.['application/json']) expect(r.content['application/json'].schema, `${key} ${status}`).toEqual({ $ref: '#/components/schemas/Error' });
+        if (/^[45]\d\d$/.test(status) && r.content?.['application/json'])
+          expect(r.content['application/json'].schema, `${key} ${status}`).toEqual({
+            $ref: '#/components/schemas/Error',
+          });
       }
       if (op.security?.length === 0) continue;
       expect(Object.keys(op.responses), key).toEqual(expect.arrayContaining(['401', '403']));
@@ -58,13 +81,26 @@ describe('the OpenAPI document', () => {
   });
 
   it('covers every route the app serves, the webhook, the schema and the live routes included', () => {
-    const served = createApp().routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${toOpenApiPath(r.path)}`);
+    const served = createApp()
+      .routes.filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method} ${toOpenApiPath(r.path)}`);
     const declared = operations.map(({ key }) => key);
-    expect([...new Set(served)].filter((k) => !declared.includes(k) && !k.startsWith('POST /hooks/approvals') && !k.startsWith('GET /hooks/approvals'))).toEqual([]);
-    expect(declared).toEqual(expect.arrayContaining([
-      'POST /hooks/{workflow}', 'GET /api/schema/workflow.json', 'GET /api/live/runs', 'GET /api/live/runs/{id}', 'GET /api/openapi.json',
-      'GET /hooks/approvals/{id}', 'POST /hooks/approvals/{id}',
-    ]));
+    expect(
+      [...new Set(served)].filter(
+        (k) => !declared.includes(k) && !k.startsWith('POST /hooks/approvals') && !k.startsWith('GET /hooks/approvals'),
+      ),
+    ).toEqual([]);
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'POST /hooks/{workflow}',
+        'GET /api/schema/workflow.json',
+        'GET /api/live/runs',
+        'GET /api/live/runs/{id}',
+        'GET /api/openapi.json',
+        'GET /hooks/approvals/{id}',
+        'POST /hooks/approvals/{id}',
+      ]),
+    );
     for (const route of Object.keys(ROUTE_ROLES)) expect(declared, route).toContain(toOpenApiPath(route));
     expect(doc.paths['/hooks/{workflow}']!.post!.security).toEqual([]);
   });

@@ -2,7 +2,16 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY } from '../../src/core/policy/retry';
 import { chaosFails } from '../support/chaos';
-import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun, type RunBody } from '../support/helpers';
+import {
+  api,
+  eventually,
+  httpAgent,
+  putAgent,
+  putWorkflow,
+  startRun,
+  waitForRun,
+  type RunBody,
+} from '../support/helpers';
 
 /**
  * The circuit breaker under transient failures that independent retries ride out: it must stay
@@ -13,31 +22,54 @@ import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun
 const ATTEMPTS = DEFAULT_RETRY.max_attempts;
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 /** Whether a step gets through within its attempts, given the agent's script. */
-const getsThrough = (percent: number, input: unknown, stepId: string) => range(ATTEMPTS).some((a) => !chaosFails(percent, input, stepId, a + 1));
+const getsThrough = (percent: number, input: unknown, stepId: string) =>
+  range(ATTEMPTS).some((a) => !chaosFails(percent, input, stepId, a + 1));
 /** How many calls a step that gets through makes, given the agent's script. */
-const callsOf = (percent: number, input: unknown, stepId: string) => 1 + range(ATTEMPTS).findIndex((a) => !chaosFails(percent, input, stepId, a + 1));
-const circuit = async (agent: string) => ((await (await api(`/agents/${agent}`)).json()) as { circuit: { state: string; calls: number; failureRate: number } }).circuit;
+const callsOf = (percent: number, input: unknown, stepId: string) =>
+  1 + range(ATTEMPTS).findIndex((a) => !chaosFails(percent, input, stepId, a + 1));
+const circuit = async (agent: string) =>
+  ((await (await api(`/agents/${agent}`)).json()) as { circuit: { state: string; calls: number; failureRate: number } })
+    .circuit;
 
 /**
  * Waits until the workflow's runs (those of `runIds`) have ended, by the D1 mirror polled lightly
  * (the runs go on meanwhile), then reads each once and counts them by status and error code.
  */
-async function outcomes(workflow: string, runIds: string[], timeoutMs: number): Promise<{ runs: RunBody[]; byStatus: Record<string, number>; byError: Record<string, number> }> {
+async function outcomes(
+  workflow: string,
+  runIds: string[],
+  timeoutMs: number,
+): Promise<{ runs: RunBody[]; byStatus: Record<string, number>; byError: Record<string, number> }> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const ended = await env.DB.prepare("SELECT COUNT(*) AS n FROM runs WHERE workflow_name = ? AND status IN ('completed', 'failed', 'cancelled')").bind(workflow).first<number>('n');
+    const ended = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM runs WHERE workflow_name = ? AND status IN ('completed', 'failed', 'cancelled')",
+    )
+      .bind(workflow)
+      .first<number>('n');
     if (ended === runIds.length) break;
-    if (Date.now() > deadline) throw new Error(`${runIds.length - (ended ?? 0)} of ${runIds.length} runs did not end within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${runIds.length - (ended ?? 0)} of ${runIds.length} runs did not end within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
   }
   const runs: RunBody[] = [];
   for (const id of runIds) runs.push(await waitForRun(id));
-  const count = (keys: string[]) => keys.reduce<Record<string, number>>((n, k) => ({ ...n, [k]: (n[k] ?? 0) + 1 }), {});
-  return { runs, byStatus: count(runs.map((r) => r.status)), byError: count(runs.flatMap((r) => (r.error ? [r.error.code] : []))) };
+  const count = (keys: string[]) => {
+    const n: Record<string, number> = {};
+    for (const k of keys) n[k] = (n[k] ?? 0) + 1;
+    return n;
+  };
+  return {
+    runs,
+    byStatus: count(runs.map((r) => r.status)),
+    byError: count(runs.flatMap((r) => (r.error ? [r.error.code] : []))),
+  };
 }
 
 describe('circuit breaker under transient failures', () => {
-  it('30 % transient 503s: the breaker stays closed and the 100 five-step runs complete as independent retries predict', { timeout: 150_000 }, async () => {
+  it('30 % transient 503s: the breaker stays closed and the 100 five-step runs complete as independent retries predict', {
+    timeout: 150_000,
+  }, async () => {
     await putAgent('chaos-503', httpAgent('chaos/30/503'));
     const stepIds = range(5).map((s) => `s${s + 1}`);
     const steps = stepIds.map((id) => `  - { id: ${id}, agent: chaos-503, input: "{{ inputs.i }}" }`).join('\n');
@@ -56,7 +88,9 @@ describe('circuit breaker under transient failures', () => {
     expect(after.failureRate).toBeLessThan(0.4);
   });
 
-  it('a 1,000-branch parallel block with 5 % connection resets completes, the breaker closed', { timeout: 150_000 }, async () => {
+  it('a 1,000-branch parallel block with 5 % connection resets completes, the breaker closed', {
+    timeout: 150_000,
+  }, async () => {
     await putAgent('chaos-reset', httpAgent('chaos/5/reset'));
     const branches = range(1000).map((b) => `b${b}`);
     const children = branches.map((id) => `      - { id: ${id}, agent: chaos-reset, input: x }`).join('\n');
@@ -66,7 +100,10 @@ describe('circuit breaker under transient failures', () => {
     expect(branches.every((b) => getsThrough(5, 'x', b))).toBe(true);
 
     const { runs, byError } = await outcomes('chaos-wide', [await startRun('chaos-wide')], 50_000);
-    expect(runs[0], JSON.stringify({ byError, circuit: await circuit('chaos-reset') })).toMatchObject({ status: 'completed', error: null });
+    expect(runs[0], JSON.stringify({ byError, circuit: await circuit('chaos-reset') })).toMatchObject({
+      status: 'completed',
+      error: null,
+    });
     expect(runs[0]!.steps.filter((s) => s.attempts > 1).length).toBe(resetFirst);
     // Every call's outcome reaches the circuit, the last ones within a batch interval of the run's end.
     const calls = branches.reduce((n, b) => n + callsOf(5, 'x', b), 0);

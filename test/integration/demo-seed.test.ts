@@ -8,9 +8,17 @@ import { registerWorkflow } from '../../src/http/register-workflow';
 import { api } from '../support/helpers';
 
 type Agent = { provider: string; description?: string; config: Record<string, unknown>; updatedAt: string };
-const seed = async () => (await api('/demo', { method: 'POST' })).json() as Promise<{ agents: Record<string, string>; workflow: { outcome: string; version?: number } }>;
+const seed = async () =>
+  (await api('/demo', { method: 'POST' })).json() as Promise<{
+    agents: Record<string, string>;
+    workflow: { outcome: string; version?: number };
+  }>;
 const agent = async (name: string) => (await (await api(`/agents/${name}`)).json()) as Agent;
-const mine = { provider: 'http', description: 'my own research service', config: { url: 'https://research.example.com/agent' } };
+const mine = {
+  provider: 'http',
+  description: 'my own research service',
+  config: { url: 'https://research.example.com/agent' },
+};
 const USER_YAML = DEMO_WORKFLOW_YAML.replace('timeout: 2m', 'timeout: 7m');
 
 describe('the demo seed (POST /api/demo, what npm start calls) writes only what is absent (issue 14, item 6)', () => {
@@ -23,7 +31,15 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
 
     expect((await api('/agents/research', { method: 'PUT', body: JSON.stringify(mine) })).status).toBe(200);
     const changed = await agent('research');
-    expect((await api('/workflows/competitor-analysis', { method: 'PUT', body: USER_YAML, headers: { 'content-type': 'application/yaml' } })).status).toBe(201);
+    expect(
+      (
+        await api('/workflows/competitor-analysis', {
+          method: 'PUT',
+          body: USER_YAML,
+          headers: { 'content-type': 'application/yaml' },
+        })
+      ).status,
+    ).toBe(201);
 
     expect(await seed()).toEqual({
       agents: { research: 'kept', summarize: 'kept', draft: 'kept', proofread: 'kept' },
@@ -39,14 +55,34 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
     const tenant = 'switch-tenant';
     await seedDemo(db, tenant, {}, '2026-01-01T00:00:00.000Z');
     await db.run(`UPDATE agents SET config = '{"tool":"echo"}' WHERE tenant_id = '${tenant}' AND name = 'draft'`);
-    const report = await seedDemo(db, tenant, { baseUrl: 'https://llm.example.com/v1', model: 'm-1', apiKey: 'k' }, '2026-01-02T00:00:00.000Z');
-    expect(report.agents).toEqual({ research: 'switched', summarize: 'switched', draft: 'kept', proofread: 'switched' });
-    const rows = await env.DB.prepare('SELECT name, provider, config FROM agents WHERE tenant_id = ? ORDER BY name').bind(tenant).all<{ name: string; provider: string; config: string }>();
-    expect(rows.results.map((r) => [r.name, r.provider, JSON.parse(r.config).model ?? JSON.parse(r.config).tool])).toEqual([
-      ['draft', 'builtin', 'echo'], ['proofread', 'openai', 'm-1'], ['research', 'openai', 'm-1'], ['summarize', 'openai', 'm-1'],
+    const report = await seedDemo(
+      db,
+      tenant,
+      { baseUrl: 'https://llm.example.com/v1', model: 'm-1', apiKey: 'k' },
+      '2026-01-02T00:00:00.000Z',
+    );
+    expect(report.agents).toEqual({
+      research: 'switched',
+      summarize: 'switched',
+      draft: 'kept',
+      proofread: 'switched',
+    });
+    const rows = await env.DB.prepare('SELECT name, provider, config FROM agents WHERE tenant_id = ? ORDER BY name')
+      .bind(tenant)
+      .all<{ name: string; provider: string; config: string }>();
+    expect(
+      rows.results.map((r) => [r.name, r.provider, JSON.parse(r.config).model ?? JSON.parse(r.config).tool]),
+    ).toEqual([
+      ['draft', 'builtin', 'echo'],
+      ['proofread', 'openai', 'm-1'],
+      ['research', 'openai', 'm-1'],
+      ['summarize', 'openai', 'm-1'],
     ]);
     // Once switched, a later start with another model leaves them alone: only the offline seed's exact record is switched.
-    expect((await seedDemo(db, tenant, { baseUrl: 'https://llm.example.com/v1', model: 'm-2' }, '2026-01-03T00:00:00.000Z')).agents.research).toBe('kept');
+    expect(
+      (await seedDemo(db, tenant, { baseUrl: 'https://llm.example.com/v1', model: 'm-2' }, '2026-01-03T00:00:00.000Z'))
+        .agents.research,
+    ).toBe('kept');
   });
 
   it("races harmlessly: a user's workflow registered while the seed runs is never replaced, in any interleaving", async () => {
@@ -55,12 +91,22 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
     for (let i = 0; i < 10; i++) {
       const tenant = `race-${i}`;
       await seedDemo(db, tenant, {}, '2026-01-01T00:00:00.000Z'); // the agents; the workflow is removed to race its creation
-      await env.DB.batch(['workflow_versions', 'workflows', 'triggers'].map((t) => env.DB.prepare(`DELETE FROM ${t} WHERE tenant_id = ?`).bind(tenant)));
+      await env.DB.batch(
+        ['workflow_versions', 'workflows', 'triggers'].map((t) =>
+          env.DB.prepare(`DELETE FROM ${t} WHERE tenant_id = ?`).bind(tenant),
+        ),
+      );
       const [seeded] = await Promise.all([
         seedDemo(db, tenant, {}, '2026-01-01T00:00:00.000Z'),
-        ...users.map((yaml) => registerWorkflow(db, tenant, yaml, 'yaml', { name: 'competitor-analysis' }).catch(() => null)),
+        ...users.map((yaml) =>
+          registerWorkflow(db, tenant, yaml, 'yaml', { name: 'competitor-analysis' }).catch(() => null),
+        ),
       ]);
-      const versions = await env.DB.prepare('SELECT version, source FROM workflow_versions WHERE tenant_id = ? ORDER BY version').bind(tenant).all<{ version: number; source: string }>();
+      const versions = await env.DB.prepare(
+        'SELECT version, source FROM workflow_versions WHERE tenant_id = ? ORDER BY version',
+      )
+        .bind(tenant)
+        .all<{ version: number; source: string }>();
       const demoVersions = versions.results.filter((v) => v.source === DEMO_WORKFLOW_YAML).map((v) => v.version);
       // The seed wrote version 1 or nothing: never a version on top of a user's.
       expect(demoVersions).toEqual(seeded.workflow.outcome === 'created' ? [1] : []);
@@ -70,7 +116,8 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
   it('POST /api/workflows six times at once: one 201, the others 409 (never a 500, never a second version)', async () => {
     for (let round = 0; round < 10; round++) {
       const yaml = `name: at-once-${round}\nsteps: [ { id: s, sleep: 1s } ]`;
-      const post = () => api('/workflows', { method: 'POST', body: yaml, headers: { 'content-type': 'application/yaml' } });
+      const post = () =>
+        api('/workflows', { method: 'POST', body: yaml, headers: { 'content-type': 'application/yaml' } });
       const statuses = (await Promise.all(Array.from({ length: 6 }, post))).map((r) => r.status).sort();
       expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
       expect((await getWorkflowVersion(database(env.DB), 'default', `at-once-${round}`))?.latestVersion).toBe(1);

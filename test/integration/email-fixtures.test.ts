@@ -66,7 +66,10 @@ const started: string[] = [];
 describe('every real email fixture passes through email() and ends recorded', () => {
   beforeAll(async () => {
     await putAgent('echo', { provider: 'builtin', config: { tool: 'echo' } });
-    await putWorkflow('inbox', 'name: inbox\ntriggers: [ { email: { alias: inbox } } ]\nsteps: [ { id: read, agent: echo, input: "{{ trigger.email.subject }}" } ]');
+    await putWorkflow(
+      'inbox',
+      'name: inbox\ntriggers: [ { email: { alias: inbox } } ]\nsteps: [ { id: read, agent: echo, input: "{{ trigger.email.subject }}" } ]',
+    );
   });
 
   it('has the fixtures, each with its expected outcome', () => {
@@ -76,13 +79,19 @@ describe('every real email fixture passes through email() and ends recorded', ()
 
   it.each(names)('%s', async (name) => {
     const bytes = fixture(name);
-    const before = (await env.DB.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'inbound\'').first<{ n: number }>())!.n;
+    const before = (await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound'").first<{
+      n: number;
+    }>())!.n;
     const outcome = await receive(bytes, { from: await envelopeSender(bytes), to: 'inbox@baton.test' });
-    const after = (await env.DB.prepare('SELECT COUNT(*) AS n FROM messages WHERE direction = \'inbound\'').first<{ n: number }>())!.n;
+    const after = (await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound'").first<{
+      n: number;
+    }>())!.n;
     expect(after).toBe(before + 1);
     const expected = EXPECTED[name]!;
     expect({ status: outcome.status, reason: outcome.reason ?? null }).toEqual(expected);
-    const row = await env.DB.prepare('SELECT status, reason, raw_size FROM messages WHERE id = ?').bind(outcome.id).first<{ status: string; reason: string | null; raw_size: number }>();
+    const row = await env.DB.prepare('SELECT status, reason, raw_size FROM messages WHERE id = ?')
+      .bind(outcome.id)
+      .first<{ status: string; reason: string | null; raw_size: number }>();
     expect(row).toEqual({ ...expected, raw_size: bytes.byteLength });
     if (expected.status === 'accepted') {
       expect(outcome.runId).toMatch(/^run_/);
@@ -98,12 +107,22 @@ describe('every real email fixture passes through email() and ends recorded', ()
   });
 
   it('garbage bytes and an empty message are recorded, and the Worker keeps answering', async () => {
-    const count = async () => (await env.DB.prepare("SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound' AND from_addr = 'x@example.net'").first<{ n: number }>())!.n;
+    const count = async () =>
+      (await env.DB.prepare(
+        "SELECT COUNT(*) AS n FROM messages WHERE direction = 'inbound' AND from_addr = 'x@example.net'",
+      ).first<{ n: number }>())!.n;
     expect(await count()).toBe(0);
-    await deliver(new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x0d, 0x0a]), { from: 'x@example.net', to: 'inbox@baton.test' });
+    await deliver(new Uint8Array([0xff, 0xfe, 0x00, 0x01, 0x0d, 0x0a]), {
+      from: 'x@example.net',
+      to: 'inbox@baton.test',
+    });
     await deliver(new Uint8Array(), { from: 'x@example.net', to: 'inbox@baton.test' });
     expect(await count()).toBe(2);
-    const health = await worker.fetch!(new Request('http://baton.test/api/health'), env, { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext);
+    const health = await worker.fetch!(new Request('http://baton.test/api/health'), env, {
+      waitUntil() {},
+      passThroughOnException() {},
+      props: {},
+    } as unknown as ExecutionContext);
     expect(health.status).toBe(200);
   });
 });
@@ -111,10 +130,15 @@ describe('every real email fixture passes through email() and ends recorded', ()
 describe('large messages', () => {
   it('a message above the stored-raw limit is still routed and recorded, with its size but without its source', async () => {
     const { rawEmail } = await import('../support/helpers');
-    const big = rawEmail({ From: 'big@example.net', To: 'inbox@baton.test', Subject: 'Big', 'Message-ID': '<big-1@example.net>' }, 'x'.repeat(1_200_000));
+    const big = rawEmail(
+      { From: 'big@example.net', To: 'inbox@baton.test', Subject: 'Big', 'Message-ID': '<big-1@example.net>' },
+      'x'.repeat(1_200_000),
+    );
     const outcome = await receive(big, { from: 'big@example.net', to: 'inbox@baton.test' });
     expect(outcome.status).toBe('accepted');
-    const row = await env.DB.prepare('SELECT raw, raw_size FROM messages WHERE id = ?').bind(outcome.id).first<{ raw: string | null; raw_size: number }>();
+    const row = await env.DB.prepare('SELECT raw, raw_size FROM messages WHERE id = ?')
+      .bind(outcome.id)
+      .first<{ raw: string | null; raw_size: number }>();
     expect(row).toEqual({ raw: null, raw_size: big.byteLength });
     expect((await waitForRun(outcome.runId!)).status).toBe('completed');
   });

@@ -14,7 +14,10 @@ steps:
 /** Opens the run's live WebSocket with the token as a subprotocol, as the dashboard does. */
 async function watch(runId: string, token = TOKEN) {
   const res = await SELF.fetch(`http://baton.test/api/live/runs/${runId}`, {
-    headers: { upgrade: 'websocket', 'sec-websocket-protocol': `baton, bearer.${toBase64Url(new TextEncoder().encode(token))}` },
+    headers: {
+      upgrade: 'websocket',
+      'sec-websocket-protocol': `baton, bearer.${toBase64Url(new TextEncoder().encode(token))}`,
+    },
   });
   const notices: { type: string; status: string }[] = [];
   res.webSocket?.accept();
@@ -46,14 +49,24 @@ beforeAll(async () => {
 describe('GET /api/live/runs/:id (WebSocket from the RunObject)', () => {
   it('sends the status at once and a notice when the run changes', async () => {
     const runId = await startRun('live-approval');
-    const approval = await eventually(async () => ((await (await api('/approvals?status=pending')).json()) as { id: string; runId: string }[]).find((a) => a.runId === runId));
+    const approval = await eventually(async () =>
+      ((await (await api('/approvals?status=pending')).json()) as { id: string; runId: string }[]).find(
+        (a) => a.runId === runId,
+      ),
+    );
     const { res, notices, close } = await watch(runId);
     expect(res.status).toBe(101);
     expect(res.headers.get('sec-websocket-protocol')).toBe('baton');
     await eventually(async () => notices[0]);
     expect(notices[0]).toEqual({ type: 'changed', status: 'waiting' });
-    await api(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
-    expect(await eventually(async () => notices.find((n) => n.status === 'completed'))).toEqual({ type: 'changed', status: 'completed' });
+    await api(`/approvals/${encodeURIComponent(approval.id)}`, {
+      method: 'POST',
+      body: JSON.stringify({ decision: 'approve' }),
+    });
+    expect(await eventually(async () => notices.find((n) => n.status === 'completed'))).toEqual({
+      type: 'changed',
+      status: 'completed',
+    });
     close();
   });
 
@@ -87,14 +100,22 @@ describe('GET /api/live/runs (server-sent events)', () => {
     await waitForRun(newest);
     const abort = new AbortController();
     const res = await api('/live/runs?workflow=live-once&limit=1', { signal: abort.signal });
-    expect((JSON.parse((await firstEvent(res, abort)).data) as { runs: { id: string }[] }).runs.map((r) => r.id)).toEqual([newest]);
+    expect(
+      (JSON.parse((await firstEvent(res, abort)).data) as { runs: { id: string }[] }).runs.map((r) => r.id),
+    ).toEqual([newest]);
   });
 });
 
 describe('GET /api/agents?include=health', () => {
   it('adds the circuit state and the calls, success rate and latency of recent attempts', async () => {
     await waitForRun(await startRun('live-once'));
-    const { agents } = (await (await api('/agents?include=health')).json()) as { agents: { name: string; circuit: { state: string }; stats: { calls: number; successRate: number; p50Ms: number; p95Ms: number } }[] };
+    const { agents } = (await (await api('/agents?include=health')).json()) as {
+      agents: {
+        name: string;
+        circuit: { state: string };
+        stats: { calls: number; successRate: number; p50Ms: number; p95Ms: number };
+      }[];
+    };
     const tagger = agents.find((a) => a.name === 'tagger')!;
     expect(tagger.circuit.state).toBe('closed');
     expect(tagger.stats.calls).toBeGreaterThanOrEqual(1);

@@ -4,30 +4,67 @@ import { database } from '../../src/adapter/cloudflare/d1/client';
 import { putSecret } from '../../src/adapter/cloudflare/d1/secrets';
 import { api, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
-type Received = { url: string; headers: Record<string, string | undefined>; body: { model: string; messages: { role: string; content: string }[] } };
+type Received = {
+  url: string;
+  headers: Record<string, string | undefined>;
+  body: { model: string; messages: { role: string; content: string }[] };
+};
 
-const start = async (workflow: string) => ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input: { q: 'Who competes with Acme?' } }) })).json()) as { runId: string }).runId;
+const start = async (workflow: string) =>
+  (
+    (await (
+      await api(`/workflows/${workflow}/runs`, {
+        method: 'POST',
+        body: JSON.stringify({ input: { q: 'Who competes with Acme?' } }),
+      })
+    ).json()) as { runId: string }
+  ).runId;
 
 describe('openai provider against an OpenAI-compatible endpoint', () => {
   beforeAll(async () => {
-    await putAgent('llm', { provider: 'openai', config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', system: 'Be brief.', apiKeySecret: 'LLM_KEY' } });
+    await putAgent('llm', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', system: 'Be brief.', apiKeySecret: 'LLM_KEY' },
+    });
     // Registration refuses this agent (hostile-definitions.test.ts); one stored by an earlier
     // version of Baton is written straight to D1, to check the runtime refuses the key too.
     const steals = { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'ADMIN_TOKEN' };
-    expect((await api('/agents/llm-steals', { method: 'PUT', body: JSON.stringify({ provider: 'openai', config: steals }) })).status).toBe(400);
-    await env.DB.prepare("INSERT INTO agents (tenant_id, name, provider, capabilities, config, created_at, updated_at) VALUES ('default', 'llm-steals', 'openai', '[]', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')").bind(JSON.stringify(steals)).run();
-    await putWorkflow('ask', 'name: ask\ninputs: { q: { type: string } }\nsteps: [ { id: answer, agent: llm, input: "{{ inputs.q }}" } ]');
+    expect(
+      (await api('/agents/llm-steals', { method: 'PUT', body: JSON.stringify({ provider: 'openai', config: steals }) }))
+        .status,
+    ).toBe(400);
+    await env.DB.prepare(
+      "INSERT INTO agents (tenant_id, name, provider, capabilities, config, created_at, updated_at) VALUES ('default', 'llm-steals', 'openai', '[]', ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
+    )
+      .bind(JSON.stringify(steals))
+      .run();
+    await putWorkflow(
+      'ask',
+      'name: ask\ninputs: { q: { type: string } }\nsteps: [ { id: answer, agent: llm, input: "{{ inputs.q }}" } ]',
+    );
     await putWorkflow('ask-steal', 'name: ask-steal\nsteps: [ { id: answer, agent: llm-steals, input: hi } ]');
   });
 
   it('sends system + user messages with the named secret as bearer key; the output is choices[0].message.content', async () => {
     const run = await waitForRun(await start('ask'));
     expect(run).toMatchObject({ status: 'completed', output: 'MODEL(tiny-1): Who competes with Acme?' });
-    const calls = ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.url === '/v1/chat/completions');
+    const calls = ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter(
+      (r) => r.url === '/v1/chat/completions',
+    );
     const call = calls.find((c) => c.body.messages.some((m) => m.content === 'Who competes with Acme?'));
     expect(call?.headers.authorization).toBe('Bearer sk-test-key');
-    expect(call?.body).toMatchObject({ model: 'tiny-1', messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Who competes with Acme?' }] });
-    const usage = await env.DB.prepare('SELECT input_tokens, output_tokens, provider FROM step_attempts WHERE run_id = ?').bind(run.id).first();
+    expect(call?.body).toMatchObject({
+      model: 'tiny-1',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Who competes with Acme?' },
+      ],
+    });
+    const usage = await env.DB.prepare(
+      'SELECT input_tokens, output_tokens, provider FROM step_attempts WHERE run_id = ?',
+    )
+      .bind(run.id)
+      .first();
     expect(usage).toEqual({ input_tokens: 11, output_tokens: 7, provider: 'openai' });
   });
 
@@ -47,7 +84,14 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
 
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {
     const run = await waitForRun(await start('ask-steal'));
-    expect(run).toMatchObject({ status: 'failed', error: { code: 'agent_error', stepId: 'answer', message: expect.stringContaining("ADMIN_TOKEN is one of Baton's own credentials") } });
+    expect(run).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'agent_error',
+        stepId: 'answer',
+        message: expect.stringContaining("ADMIN_TOKEN is one of Baton's own credentials"),
+      },
+    });
     const calls = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
     expect(calls.some((c) => c.headers.authorization?.includes('test-admin-token'))).toBe(false);
   });

@@ -19,7 +19,10 @@ async function conforms(method: string, path: string, res: Response): Promise<un
   expect(schema, `${method} ${path} declares a JSON body for ${res.status}`).toBeDefined();
   const body = await res.json();
   const result = new Validator({ ...schema, components: doc.components } as never, '2020-12', false).validate(body);
-  expect(result.valid ? [] : result.errors.slice(-3).map((e) => `${e.instanceLocation}: ${e.error}`), `${method} ${path} ${res.status}: ${JSON.stringify(body).slice(0, 300)}`).toEqual([]);
+  expect(
+    result.valid ? [] : result.errors.slice(-3).map((e) => `${e.instanceLocation}: ${e.error}`),
+    `${method} ${path} ${res.status}: ${JSON.stringify(body).slice(0, 300)}`,
+  ).toEqual([]);
   return body;
 }
 
@@ -40,9 +43,18 @@ beforeAll(async () => {
 
 describe('GET /api/openapi.json', () => {
   it('declares an operationId for every operation, and the webhook, schema and live routes', () => {
-    const ops = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })));
+    const ops = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
+    );
     expect(ops.filter(({ op }) => !op.operationId).map(({ key }) => key)).toEqual([]);
-    expect(ops.map(({ key }) => key)).toEqual(expect.arrayContaining(['POST /hooks/{workflow}', 'GET /api/schema/workflow.json', 'GET /api/live/runs', 'GET /api/live/runs/{id}']));
+    expect(ops.map(({ key }) => key)).toEqual(
+      expect.arrayContaining([
+        'POST /hooks/{workflow}',
+        'GET /api/schema/workflow.json',
+        'GET /api/live/runs',
+        'GET /api/live/runs/{id}',
+      ]),
+    );
     expect(doc.components).toHaveProperty('schemas.Run');
   });
 });
@@ -60,11 +72,16 @@ describe('answers match their declared schemas', () => {
     await conforms('get', '/api/runs/{id}', await api(`/runs/${runId}?steps=false`));
     await conforms('get', '/api/runs/{id}/messages', await api(`/runs/${runId}/messages`));
     await conforms('get', '/api/approvals/{id}', await api(`/approvals/${encodeURIComponent(approval.id)}`));
-    const decided = await api(`/approvals/${encodeURIComponent(approval.id)}`, { method: 'POST', body: JSON.stringify({ decision: 'approve' }) });
+    const decided = await api(`/approvals/${encodeURIComponent(approval.id)}`, {
+      method: 'POST',
+      body: JSON.stringify({ decision: 'approve' }),
+    });
     expect(await conforms('post', '/api/approvals/{id}', decided)).toMatchObject({ decision: 'approve' });
     const ended = await waitForRun(runId);
     expect(ended.status).toBe('completed');
-    const run = (await conforms('get', '/api/runs/{id}', await api(`/runs/${runId}`))) as { steps: { id: string; skipReason?: string; history: unknown[] }[] };
+    const run = (await conforms('get', '/api/runs/{id}', await api(`/runs/${runId}`))) as {
+      steps: { id: string; skipReason?: string; history: unknown[] }[];
+    };
     expect(run.steps.find((s) => s.id === 'never')?.skipReason).toBe('condition');
     expect(run.steps.find((s) => s.id === 'draft')?.history).toHaveLength(1);
   });

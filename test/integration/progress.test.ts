@@ -31,12 +31,24 @@ describe('progress counts skipped steps the same way everywhere', () => {
 
   it('the run view, the list (D1 mirror) and the light view agree: done = total', async () => {
     const runId = await startRun('skipping', { x: 'hi' });
-    const run = (await waitForRun(runId)) as unknown as { status: string; stepsDone: number; stepsTotal: number; steps: { id: string; status: string }[] };
+    const run = (await waitForRun(runId)) as unknown as {
+      status: string;
+      stepsDone: number;
+      stepsTotal: number;
+      steps: { id: string; status: string }[];
+    };
     expect(run.status).toBe('completed');
-    expect(run.steps.filter((s) => s.status === 'skipped').map((s) => s.id).sort()).toEqual(['b', 'c', 'r']);
+    expect(
+      run.steps
+        .filter((s) => s.status === 'skipped')
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual(['b', 'c', 'r']);
     expect({ done: run.stepsDone, total: run.stepsTotal }).toEqual({ done: 3, total: 3 });
     const listed = await eventually(async () => {
-      const { runs } = (await (await api('/runs?workflow=skipping')).json()) as { runs: { id: string; status: string; stepsDone: number; stepsTotal: number }[] };
+      const { runs } = (await (await api('/runs?workflow=skipping')).json()) as {
+        runs: { id: string; status: string; stepsDone: number; stepsTotal: number }[];
+      };
       return runs.find((r) => r.id === runId && r.status === 'completed');
     });
     expect({ done: listed.stepsDone, total: listed.stepsTotal }).toEqual({ done: 3, total: 3 });

@@ -5,11 +5,14 @@ import { LANE_WATCH_MS } from '../../src/adapter/cloudflare/run/run-object';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
-const running = (runId: string, stepId: string) => eventually(async () => ((await snapshot(runId)).steps[stepId]?.attempts[0]?.startedAt ? true : null));
+const running = (runId: string, stepId: string) =>
+  eventually(async () => ((await snapshot(runId)).steps[stepId]?.attempts[0]?.startedAt ? true : null));
 type Received = { headers: Record<string, string>; body: { runId: string; stepId: string } };
-const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
+const received = async (runId: string) =>
+  ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
 /** Claimed in the decision that dispatched it: the lane took it, no Queue message was sent. */
-const tookLane = (state: RunState, stepId: string) => state.steps[stepId]!.attempts[0]!.startedAt === state.steps[stepId]!.attempts[0]!.dispatchedAt;
+const tookLane = (state: RunState, stepId: string) =>
+  state.steps[stepId]!.attempts[0]!.startedAt === state.steps[stepId]!.attempts[0]!.dispatchedAt;
 
 beforeAll(async () => {
   await putAgent('slow', httpAgent('slow/3000'));
@@ -19,20 +22,30 @@ beforeAll(async () => {
 
 describe("a run's own lane", () => {
   it('executes a chain inside the RunObject: each step claimed as it is dispatched, called once with its idempotency key', async () => {
-    await putWorkflow('lane-chain', 'name: lane-chain\nsteps:\n  - { id: first, agent: tagger, input: a }\n  - { id: second, agent: tagger, input: "{{ first.output }}" }\n  - { id: third, agent: tagger, input: "{{ second.output }}!" }');
+    await putWorkflow(
+      'lane-chain',
+      'name: lane-chain\nsteps:\n  - { id: first, agent: tagger, input: a }\n  - { id: second, agent: tagger, input: "{{ first.output }}" }\n  - { id: third, agent: tagger, input: "{{ second.output }}!" }',
+    );
     const runId = await startRun('lane-chain');
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', output: 'T: T: T: a!' });
     const state = await snapshot(runId);
     expect(['first', 'second', 'third'].map((id) => tookLane(state, id))).toEqual([true, true, true]);
     const calls = await received(runId);
-    expect(calls.map((r) => r.headers['idempotency-key'])).toEqual([`${runId}:first:1`, `${runId}:second:1`, `${runId}:third:1`]);
+    expect(calls.map((r) => r.headers['idempotency-key'])).toEqual([
+      `${runId}:first:1`,
+      `${runId}:second:1`,
+      `${runId}:third:1`,
+    ]);
     // A (duplicate) Queue delivery of a lane attempt finds it claimed and calls nothing.
     expect(await stubOf(runId).claim('second', 1)).toBeNull();
   });
 
   it('while the lane is busy, the other ready steps go through the Queue and run meanwhile', async () => {
-    await putWorkflow('lane-busy', 'name: lane-busy\nsteps:\n  - id: both\n    parallel:\n      - { id: long, agent: slow, input: a }\n      - { id: quick, agent: tagger, input: b }');
+    await putWorkflow(
+      'lane-busy',
+      'name: lane-busy\nsteps:\n  - id: both\n    parallel:\n      - { id: long, agent: slow, input: a }\n      - { id: quick, agent: tagger, input: b }',
+    );
     const runId = await startRun('lane-busy');
     const state = await eventually(async () => {
       const s = await snapshot(runId);
@@ -75,11 +88,16 @@ describe('cancel and the lane', () => {
 
 describe('reports that arrive together are settled together', () => {
   it('three branches reported at once all count, the step after the block runs once, and late answers are ignored', async () => {
-    await putWorkflow('fan3', 'name: fan3\nsteps:\n  - id: all\n    parallel:\n      - { id: a, agent: slow, input: a }\n      - { id: b, agent: slow, input: b }\n      - { id: c, agent: slow, input: c }\n  - { id: after, agent: tagger, input: "{{ a.output }}{{ b.output }}{{ c.output }}" }');
+    await putWorkflow(
+      'fan3',
+      'name: fan3\nsteps:\n  - id: all\n    parallel:\n      - { id: a, agent: slow, input: a }\n      - { id: b, agent: slow, input: b }\n      - { id: c, agent: slow, input: c }\n  - { id: after, agent: tagger, input: "{{ a.output }}{{ b.output }}{{ c.output }}" }',
+    );
     const runId = await startRun('fan3');
     for (const id of ['a', 'b', 'c']) await running(runId, id);
     // The test plays the consumers: it reports every branch before the real (slow) calls answer.
-    await stubOf(runId).reportMany(['a', 'b', 'c'].map((id) => ({ stepId: id, attempt: 1, ok: true, output: id.toUpperCase() })));
+    await stubOf(runId).reportMany(
+      ['a', 'b', 'c'].map((id) => ({ stepId: id, attempt: 1, ok: true, output: id.toUpperCase() })),
+    );
     const state = await snapshot(runId);
     expect(['a', 'b', 'c'].map((id) => state.steps[id]!.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(state.steps.all!.status).toBe('succeeded');
@@ -95,19 +113,28 @@ describe('claims', () => {
     await putWorkflow('claims', 'name: claims\nsteps: [ { id: first, agent: slow, input: a } ]');
     const runId = await startRun('claims');
     await running(runId, 'first');
-    const claims = await stubOf(runId).claimMany([{ stepId: 'first', attempt: 1 }, { stepId: 'first', attempt: 2 }, { stepId: 'nope', attempt: 1 }]);
+    const claims = await stubOf(runId).claimMany([
+      { stepId: 'first', attempt: 1 },
+      { stepId: 'first', attempt: 2 },
+      { stepId: 'nope', attempt: 1 },
+    ]);
     expect(claims).toEqual([null, null, null]); // the lane claimed attempt 1 already
   });
 });
 
 describe('a lane attempt lost with its instance', () => {
   it('is executed again by the next instance at once, with the same idempotency key, long before its timeout', async () => {
-    await putWorkflow('lane-lost', 'name: lane-lost\nsteps:\n  - { id: long, agent: slow-lost, input: a, timeout: 1h }\n  - { id: after, agent: tagger, input: "{{ long.output }}" }');
+    await putWorkflow(
+      'lane-lost',
+      'name: lane-lost\nsteps:\n  - { id: long, agent: slow-lost, input: a, timeout: 1h }\n  - { id: after, agent: tagger, input: "{{ long.output }}" }',
+    );
     const runId = await startRun('lane-lost');
     await running(runId, 'long');
     const stub = stubOf(runId);
     // The instance dies mid-call, as after kill -9 or a deploy: its in-memory lane is gone.
-    await Promise.resolve(runInDurableObject(stub, (_obj, state) => state.abort('simulated crash'))).catch(() => undefined);
+    await Promise.resolve(runInDurableObject(stub, (_obj, state) => state.abort('simulated crash'))).catch(
+      () => undefined,
+    );
     const alarm = await runInDurableObject(stubOf(runId), (_obj, state) => state.storage.getAlarm());
     expect(alarm).not.toBeNull();
     expect(alarm!).toBeLessThanOrEqual(Date.now() + LANE_WATCH_MS);

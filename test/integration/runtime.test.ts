@@ -1,12 +1,24 @@
-import { createExecutionContext, createMessageBatch, env, getQueueResult, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  env,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import worker from '../../src/index';
 import type { RunState } from '../../src/core/engine';
 import type { StepMessage } from '../../src/adapter/cloudflare/env';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
-type Received = { url: string; headers: Record<string, string>; body: { runId: string; stepId: string; attempt: number } };
-const received = async (runId: string) => ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
+type Received = {
+  url: string;
+  headers: Record<string, string>;
+  body: { runId: string; stepId: string; attempt: number };
+};
+const received = async (runId: string) =>
+  ((await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[]).filter((r) => r.body.runId === runId);
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState | null;
 
 beforeAll(async () => {
@@ -18,25 +30,44 @@ beforeAll(async () => {
 
 describe('retries through the RunObject alarm', () => {
   it('a step that fails twice with 503 succeeds on attempt 3, each attempt with its own idempotency key', async () => {
-    await putWorkflow('retrying', 'name: retrying\nsteps: [ { id: call, agent: flaky2, retry: { max_attempts: 3, initial_interval: 20ms } } ]');
+    await putWorkflow(
+      'retrying',
+      'name: retrying\nsteps: [ { id: call, agent: flaky2, retry: { max_attempts: 3, initial_interval: 20ms } } ]',
+    );
     const runId = await startRun('retrying');
     const run = await waitForRun(runId);
     expect(run.status).toBe('completed');
     expect(run.steps[0]).toMatchObject({ status: 'succeeded', attempts: 3 });
-    expect((await received(runId)).map((r) => r.headers['idempotency-key'])).toEqual([`${runId}:call:1`, `${runId}:call:2`, `${runId}:call:3`]);
-    const attempts = await env.DB.prepare('SELECT attempt, status FROM step_attempts WHERE run_id = ? ORDER BY attempt').bind(runId).all();
-    expect(attempts.results).toEqual([{ attempt: 1, status: 'failed' }, { attempt: 2, status: 'failed' }, { attempt: 3, status: 'succeeded' }]);
+    expect((await received(runId)).map((r) => r.headers['idempotency-key'])).toEqual([
+      `${runId}:call:1`,
+      `${runId}:call:2`,
+      `${runId}:call:3`,
+    ]);
+    const attempts = await env.DB.prepare('SELECT attempt, status FROM step_attempts WHERE run_id = ? ORDER BY attempt')
+      .bind(runId)
+      .all();
+    expect(attempts.results).toEqual([
+      { attempt: 1, status: 'failed' },
+      { attempt: 2, status: 'failed' },
+      { attempt: 3, status: 'succeeded' },
+    ]);
   });
 
   it('an alarm that fires before a timer is due changes nothing; a due retry timer dispatches the next attempt', async () => {
-    await putWorkflow('slow-retry', 'name: slow-retry\nsteps: [ { id: call, agent: throttled, retry: { max_attempts: 2, backoff: none, initial_interval: 1h } } ]');
+    await putWorkflow(
+      'slow-retry',
+      'name: slow-retry\nsteps: [ { id: call, agent: throttled, retry: { max_attempts: 2, backoff: none, initial_interval: 1h } } ]',
+    );
     const runId = await startRun('slow-retry');
     const stub = stubOf(runId);
     await eventually(async () => ((await snapshot(runId))?.steps.call?.attempts[0]?.status === 'failed' ? true : null));
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await snapshot(runId))!.steps.call!.attempt).toBe(1);
     const timers = await runInDurableObject(stub, (_obj, state) => {
-      const rows = state.storage.sql.exec<{ id: string }>('SELECT id FROM timers ORDER BY id').toArray().map((r) => r.id);
+      const rows = state.storage.sql
+        .exec<{ id: string }>('SELECT id FROM timers ORDER BY id')
+        .toArray()
+        .map((r) => r.id);
       state.storage.sql.exec("UPDATE timers SET at = 0 WHERE id = 'retry:call:1'");
       return rows;
     });
@@ -48,12 +79,18 @@ describe('retries through the RunObject alarm', () => {
   });
 
   it('an attempt that outlives its timeout fails with timeout and its late answer is ignored', async () => {
-    await putWorkflow('timing-out', 'name: timing-out\nsteps: [ { id: call, agent: slow, timeout: 300ms, retry: { max_attempts: 1 } } ]');
+    await putWorkflow(
+      'timing-out',
+      'name: timing-out\nsteps: [ { id: call, agent: slow, timeout: 300ms, retry: { max_attempts: 1 } } ]',
+    );
     const runId = await startRun('timing-out');
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'failed', error: { code: 'timeout', stepId: 'call' } });
     await stubOf(runId).report({ stepId: 'call', attempt: 1, ok: true, output: 'late answer', provider: 'http' });
-    expect((await snapshot(runId))!).toMatchObject({ status: 'failed', steps: { call: { status: 'failed', error: { code: 'timeout' } } } });
+    expect((await snapshot(runId))!).toMatchObject({
+      status: 'failed',
+      steps: { call: { status: 'failed', error: { code: 'timeout' } } },
+    });
     expect((await snapshot(runId))!.steps.call!.output).not.toBe('late answer');
   });
 });
@@ -83,11 +120,19 @@ describe('outbox', () => {
     await putWorkflow('mirror', 'name: mirror\nsteps: [ { id: call, agent: tagger, input: x } ]');
     const runId = await startRun('mirror');
     await waitForRun(runId);
-    await eventually(async () => ((await env.DB.prepare('SELECT status FROM runs WHERE id = ?').bind(runId).first<{ status: string }>())?.status === 'completed' ? true : null));
+    await eventually(async () =>
+      (await env.DB.prepare('SELECT status FROM runs WHERE id = ?').bind(runId).first<{ status: string }>())?.status ===
+      'completed'
+        ? true
+        : null,
+    );
     // Simulate a crash after a commit (state, outbox entry and safety alarm) but before the mirror was written.
     await env.DB.prepare("UPDATE runs SET status = 'running', steps_done = 0 WHERE id = ?").bind(runId).run();
     await runInDurableObject(stubOf(runId), async (_obj, state) => {
-      state.storage.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify({ type: 'Mirror', steps: ['call'] }));
+      state.storage.sql.exec(
+        'INSERT INTO outbox (entry) VALUES (?)',
+        JSON.stringify({ type: 'Mirror', steps: ['call'] }),
+      );
       await state.storage.setAlarm(Date.now() + 2_000);
     });
     expect(await runDurableObjectAlarm(stubOf(runId))).toBe(true);
@@ -100,7 +145,8 @@ describe('circuit breaker per agent', () => {
   it('opens after repeated agent failures across runs; steps then fail fast with circuit_open; the state is readable', async () => {
     await putAgent('down', httpAgent('status/503'));
     await putWorkflow('uses-down', 'name: uses-down\nsteps: [ { id: call, agent: down, retry: { max_attempts: 1 } } ]');
-    for (let i = 0; i < 5; i++) expect((await waitForRun(await startRun('uses-down'))).error).toMatchObject({ code: 'agent_error' });
+    for (let i = 0; i < 5; i++)
+      expect((await waitForRun(await startRun('uses-down'))).error).toMatchObject({ code: 'agent_error' });
     // Outcomes reach the circuit in batches, every OUTCOME_BATCH_MS.
     const circuit = async () => ((await (await api('/agents/down')).json()) as { circuit: { state: string } }).circuit;
     expect(await eventually(async () => ((await circuit()).state === 'open' ? true : null), 2_000)).toBe(true);
@@ -109,7 +155,9 @@ describe('circuit breaker per agent', () => {
     expect(run.error).toMatchObject({ code: 'circuit_open', stepId: 'call' });
     const after = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as unknown[];
     expect(after.length).toBe(before.length);
-    expect(((await (await api('/agents/tagger')).json()) as { circuit: { state: string } }).circuit.state).toBe('closed');
+    expect(((await (await api('/agents/tagger')).json()) as { circuit: { state: string } }).circuit.state).toBe(
+      'closed',
+    );
   });
 });
 
@@ -117,7 +165,10 @@ describe('run control over the API', () => {
   const post = (runId: string, action: string) => api(`/runs/${runId}/${action}`, { method: 'POST' });
 
   it('pause takes effect between steps; resume goes on; a finished run answers 409', async () => {
-    await putWorkflow('pausable', 'name: pausable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }');
+    await putWorkflow(
+      'pausable',
+      'name: pausable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }',
+    );
     const runId = await startRun('pausable');
     await eventually(async () => ((await snapshot(runId))?.steps.first?.attempts[0]?.startedAt ? true : null));
     const paused = await post(runId, 'pause');
@@ -132,8 +183,11 @@ describe('run control over the API', () => {
     expect(await again.json()).toMatchObject({ error: { code: 'conflict' } });
   });
 
-  it('cancel ends the run at once; the running attempt\'s late result is ignored', async () => {
-    await putWorkflow('cancellable', 'name: cancellable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }');
+  it("cancel ends the run at once; the running attempt's late result is ignored", async () => {
+    await putWorkflow(
+      'cancellable',
+      'name: cancellable\nsteps:\n  - { id: first, agent: slow, input: a }\n  - { id: second, agent: tagger, input: b }',
+    );
     const runId = await startRun('cancellable');
     await eventually(async () => ((await snapshot(runId))?.steps.first?.attempts[0]?.startedAt ? true : null));
     expect(await (await post(runId, 'cancel')).json()).toEqual({ runId, status: 'cancelled' });
@@ -154,14 +208,20 @@ describe('run control over the API', () => {
 
   it('restart re-runs a failed run from its failed step, in the same run; the succeeded step is not called again', async () => {
     await putAgent('flaky1', httpAgent('flaky/1'));
-    await putWorkflow('restartable', 'name: restartable\nsteps:\n  - { id: first, agent: tagger, input: a }\n  - { id: second, agent: flaky1, input: "{{ first.output }}", retry: { max_attempts: 1 } }');
+    await putWorkflow(
+      'restartable',
+      'name: restartable\nsteps:\n  - { id: first, agent: tagger, input: a }\n  - { id: second, agent: flaky1, input: "{{ first.output }}", retry: { max_attempts: 1 } }',
+    );
     const runId = await startRun('restartable');
     expect(await waitForRun(runId)).toMatchObject({ status: 'failed', error: { stepId: 'second' } });
     expect((await post(runId, 'resume')).status).toBe(409);
     expect(await (await post(runId, 'restart')).json()).toEqual({ runId, status: 'running' });
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', output: 'flaky: T: a', error: null });
-    expect(run.steps.map((s) => [s.id, s.attempts])).toEqual([['first', 1], ['second', 2]]);
+    expect(run.steps.map((s) => [s.id, s.attempts])).toEqual([
+      ['first', 1],
+      ['second', 2],
+    ]);
     expect((await received(runId)).map((r) => r.body.stepId)).toEqual(['first', 'second', 'second']);
     expect((await post(runId, 'restart')).status).toBe(409);
   });

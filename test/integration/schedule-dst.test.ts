@@ -10,7 +10,8 @@ import { api, httpAgent, putAgent, putWorkflow } from '../support/helpers';
  * rule). Its own file: its D1 holds only these schedules.
  */
 const MINUTE = 60_000;
-const tick = (ms: number) => worker.scheduled!(createScheduledController({ scheduledTime: ms, cron: '* * * * *' }), env);
+const tick = (ms: number) =>
+  worker.scheduled!(createScheduledController({ scheduledTime: ms, cron: '* * * * *' }), env);
 
 async function tickEveryMinute(fromIso: string, toIso: string): Promise<void> {
   for (let m = Date.parse(fromIso); m <= Date.parse(toIso); m += MINUTE) {
@@ -22,17 +23,34 @@ async function tickEveryMinute(fromIso: string, toIso: string): Promise<void> {
 /** The `trigger.schedule.scheduledTime` of every run of a workflow, sorted, in [from, to) if given. */
 async function startedAt(workflow: string, fromIso = '0000', toIso = '9999'): Promise<string[]> {
   const { runs } = (await (await api(`/runs?workflow=${workflow}&limit=200`)).json()) as { runs: { id: string }[] };
-  const times = await Promise.all(runs.map(async (r) => ((await (await api(`/runs/${r.id}?steps=false`)).json()) as { trigger: { schedule: { scheduledTime: string } } }).trigger.schedule.scheduledTime));
-  return times.filter((at) => at >= new Date(Date.parse(fromIso)).toISOString() && at < new Date(Date.parse(toIso)).toISOString()).sort();
+  const times = await Promise.all(
+    runs.map(
+      async (r) =>
+        (
+          (await (await api(`/runs/${r.id}?steps=false`)).json()) as {
+            trigger: { schedule: { scheduledTime: string } };
+          }
+        ).trigger.schedule.scheduledTime,
+    ),
+  );
+  return times
+    .filter((at) => at >= new Date(Date.parse(fromIso)).toISOString() && at < new Date(Date.parse(toIso)).toISOString())
+    .sort();
 }
 
 /** What GET /api/schedules lists for a workflow in [from, to). */
 async function listed(workflow: string, fromIso: string, toIso: string): Promise<string[]> {
-  const list = (await (await api(`/schedules?next=50&from=${encodeURIComponent(new Date(Date.parse(fromIso) - 1).toISOString())}`)).json()) as { workflow: string; next: string[] }[];
+  const list = (await (
+    await api(`/schedules?next=50&from=${encodeURIComponent(new Date(Date.parse(fromIso) - 1).toISOString())}`)
+  ).json()) as { workflow: string; next: string[] }[];
   return list.find((s) => s.workflow === workflow)!.next.filter((at) => at < new Date(Date.parse(toIso)).toISOString());
 }
 
-const ny = (name: string, cron: string) => putWorkflow(name, `name: ${name}\ntriggers: [ { schedule: { cron: "${cron}", timezone: America/New_York } } ]\nsteps: [ { id: a, agent: tagger, input: x } ]`);
+const ny = (name: string, cron: string) =>
+  putWorkflow(
+    name,
+    `name: ${name}\ntriggers: [ { schedule: { cron: "${cron}", timezone: America/New_York } } ]\nsteps: [ { id: a, agent: tagger, input: x } ]`,
+  );
 
 beforeAll(async () => {
   await putAgent('tagger', httpAgent('tag/T'));
@@ -74,9 +92,13 @@ describe('schedules across daylight-saving changes (America/New_York, 2027)', ()
   });
 
   it("'?' means '*': 0 7 ? * 1-5 runs on weekdays only, 0 7 1 * ? on the 1st only", async () => {
-    for (const day of ['2026-11-21', '2026-11-22', '2026-11-23', '2026-12-01']) await tick(Date.parse(`${day}T12:00:30Z`)); // Sat, Sun, Mon, Tue
+    for (const day of ['2026-11-21', '2026-11-22', '2026-11-23', '2026-12-01'])
+      await tick(Date.parse(`${day}T12:00:30Z`)); // Sat, Sun, Mon, Tue
     expect(await startedAt('weekdays-q')).toEqual(['2026-11-23T12:00:00.000Z', '2026-12-01T12:00:00.000Z']);
     expect(await startedAt('first-q')).toEqual(['2026-12-01T12:00:00.000Z']);
-    expect(await listed('weekdays-q', '2026-11-21T00:00:00Z', '2026-11-25T00:00:00Z')).toEqual(['2026-11-23T12:00:00.000Z', '2026-11-24T12:00:00.000Z']);
+    expect(await listed('weekdays-q', '2026-11-21T00:00:00Z', '2026-11-25T00:00:00Z')).toEqual([
+      '2026-11-23T12:00:00.000Z',
+      '2026-11-24T12:00:00.000Z',
+    ]);
   });
 });

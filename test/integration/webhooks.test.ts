@@ -12,23 +12,49 @@ import { api, httpAgent, putAgent, putWorkflow, waitForRun } from '../support/he
 
 /** Hex HMAC-SHA256, as the senders compute it. */
 async function hmacHex(secret: string, data: string): Promise<string> {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(data)))].map((b) => b.toString(16).padStart(2, '0')).join('');
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
+  return [...new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(data)))]
+    .map((b) => b.toString(16).padStart(2, '0'))
+    .join('');
 }
 const hook = (workflow: string, body: string, headers: Record<string, string>) =>
-  SELF.fetch(`http://baton.test/hooks/${workflow}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
-const github = async (body: string, event: string, delivery: string, secret = "It's a Secret to Everybody") =>
-  ({ 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': `sha256=${await hmacHex(secret, body)}` });
-const runsOf = async (workflow: string) => ((await (await api(`/runs?workflow=${workflow}`)).json()) as { runs: { id: string }[] }).runs;
-const deliveries = async (workflow: string) => (await (await api(`/deliveries?workflow=${workflow}`)).json()) as { status: string; reason: string | null; runId: string | null; deliveryId: string | null; headers: Record<string, string> }[];
+  SELF.fetch(`http://baton.test/hooks/${workflow}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+const github = async (body: string, event: string, delivery: string, secret = "It's a Secret to Everybody") => ({
+  'x-github-event': event,
+  'x-github-delivery': delivery,
+  'x-hub-signature-256': `sha256=${await hmacHex(secret, body)}`,
+});
+const runsOf = async (workflow: string) =>
+  ((await (await api(`/runs?workflow=${workflow}`)).json()) as { runs: { id: string }[] }).runs;
+const deliveries = async (workflow: string) =>
+  (await (await api(`/deliveries?workflow=${workflow}`)).json()) as {
+    status: string;
+    reason: string | null;
+    runId: string | null;
+    deliveryId: string | null;
+    headers: Record<string, string>;
+  }[];
 
 beforeAll(async () => {
   await putAgent('tagger', httpAgent('tag/T'));
-  await putWorkflow('gh-push', `name: gh-push
+  await putWorkflow(
+    'gh-push',
+    `name: gh-push
 triggers:
   - webhook: { signature: github, secret: GH_HOOK_SECRET, filter: "headers.'x-github-event' = 'push'", input: { repo: "{{ body.repository.full_name }}" } }
 inputs: { repo: { type: string, required: true } }
-steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`);
+steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`,
+  );
 });
 
 describe('GitHub webhooks', () => {
@@ -37,7 +63,10 @@ describe('GitHub webhooks', () => {
     const first = await hook('gh-push', push, headers);
     expect(first.status).toBe(202);
     const { runId } = (await first.json()) as { runId: string };
-    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
+    expect(await waitForRun(runId)).toMatchObject({
+      status: 'completed',
+      output: 'T: pushed to Codertocat/Hello-World',
+    });
     const again = await hook('gh-push', push, headers);
     expect(again.status).toBe(202);
     expect(await again.json()).toEqual({ runId, duplicate: true });
@@ -51,7 +80,9 @@ describe('GitHub webhooks', () => {
     const before = (await runsOf('gh-push')).length;
     const res = await hook('gh-push', push, await github(push, 'push', 'delivery-2', 'not the secret'));
     expect(res.status).toBe(401);
-    expect(await res.json()).toMatchObject({ error: { code: 'unauthorized', message: 'X-Hub-Signature-256 does not match the body' } });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'unauthorized', message: 'X-Hub-Signature-256 does not match the body' },
+    });
     const unsigned = await hook('gh-push', push, { 'x-github-event': 'push', 'x-github-delivery': 'delivery-3' });
     expect(unsigned.status).toBe(401);
     expect((await runsOf('gh-push')).length).toBe(before);
@@ -62,28 +93,46 @@ describe('GitHub webhooks', () => {
     const res = await hook('gh-push', ping, await github(ping, 'ping', 'delivery-4'));
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ ignored: true });
-    await putWorkflow('gh-small', 'name: gh-small\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, max_bytes: 100 } } ]\nsteps: [ { id: a, agent: tagger } ]');
+    await putWorkflow(
+      'gh-small',
+      'name: gh-small\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, max_bytes: 100 } } ]\nsteps: [ { id: a, agent: tagger } ]',
+    );
     const big = await hook('gh-small', push, await github(push, 'push', 'delivery-5'));
     expect(big.status).toBe(413);
-    expect((await deliveries('gh-small'))[0]).toMatchObject({ status: 'rejected', reason: expect.stringContaining('payload_too_large') });
+    expect((await deliveries('gh-small'))[0]).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('payload_too_large'),
+    });
     expect((await hook('nope', push, {})).status).toBe(404);
   });
 });
 
 describe('Slack and Stripe webhooks', () => {
   it("answers Slack's url_verification challenge once the signature verifies", async () => {
-    await putWorkflow('slack-events', 'name: slack-events\ntriggers: [ { webhook: { signature: slack, secret: SLACK_SIGNING_SECRET } } ]\nsteps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.event.text }}" } ]');
+    await putWorkflow(
+      'slack-events',
+      'name: slack-events\ntriggers: [ { webhook: { signature: slack, secret: SLACK_SIGNING_SECRET } } ]\nsteps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.event.text }}" } ]',
+    );
     const ts = String(Math.floor(Date.now() / 1000));
     const signature = `v0=${await hmacHex('8f742231b10e8888abcd99yyyzzz85a5', `v0:${ts}:${slackChallenge}`)}`;
-    const res = await hook('slack-events', slackChallenge, { 'x-slack-request-timestamp': ts, 'x-slack-signature': signature });
+    const res = await hook('slack-events', slackChallenge, {
+      'x-slack-request-timestamp': ts,
+      'x-slack-signature': signature,
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P' });
-    const stale = await hook('slack-events', slackChallenge, { 'x-slack-request-timestamp': String(Number(ts) - 600), 'x-slack-signature': `v0=${await hmacHex('8f742231b10e8888abcd99yyyzzz85a5', `v0:${Number(ts) - 600}:${slackChallenge}`)}` });
+    const stale = await hook('slack-events', slackChallenge, {
+      'x-slack-request-timestamp': String(Number(ts) - 600),
+      'x-slack-signature': `v0=${await hmacHex('8f742231b10e8888abcd99yyyzzz85a5', `v0:${Number(ts) - 600}:${slackChallenge}`)}`,
+    });
     expect(stale.status).toBe(401);
   });
 
   it('a Stripe event signed with t= and v1= starts a run; the event id dedupes', async () => {
-    await putWorkflow('stripe-paid', 'name: stripe-paid\ntriggers: [ { webhook: { signature: stripe, secret: STRIPE_WEBHOOK_SECRET, input: { kind: "{{ body.type }}" } } } ]\ninputs: { kind: { type: string } }\nsteps: [ { id: a, agent: tagger, input: "{{ inputs.kind }}" } ]');
+    await putWorkflow(
+      'stripe-paid',
+      'name: stripe-paid\ntriggers: [ { webhook: { signature: stripe, secret: STRIPE_WEBHOOK_SECRET, input: { kind: "{{ body.type }}" } } } ]\ninputs: { kind: { type: string } }\nsteps: [ { id: a, agent: tagger, input: "{{ inputs.kind }}" } ]',
+    );
     const t = Math.floor(Date.now() / 1000);
     const headers = { 'stripe-signature': `t=${t},v1=${await hmacHex('whsec_test_secret', `${t}.${charge}`)}` };
     const res = await hook('stripe-paid', charge, headers);
@@ -97,25 +146,41 @@ describe('Slack and Stripe webhooks', () => {
 
 describe('webhook definitions', () => {
   it('refuse an unsigned webhook unless allow_unsigned, and a signed one without a secret', async () => {
-    const yaml = (w: string) => api('/workflows', { method: 'POST', body: `name: wh-bad\ntriggers: [ { webhook: ${w} } ]\nsteps: [ { id: a, agent: tagger } ]`, headers: { 'content-type': 'application/yaml' } });
-    expect(await (await yaml('{ signature: none }')).json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.signature' }] } } });
-    expect(await (await yaml('{ signature: github }')).json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.secret' }] } } });
+    const yaml = (w: string) =>
+      api('/workflows', {
+        method: 'POST',
+        body: `name: wh-bad\ntriggers: [ { webhook: ${w} } ]\nsteps: [ { id: a, agent: tagger } ]`,
+        headers: { 'content-type': 'application/yaml' },
+      });
+    expect(await (await yaml('{ signature: none }')).json()).toMatchObject({
+      error: { details: { issues: [{ path: 'triggers[0].webhook.signature' }] } },
+    });
+    expect(await (await yaml('{ signature: github }')).json()).toMatchObject({
+      error: { details: { issues: [{ path: 'triggers[0].webhook.secret' }] } },
+    });
   });
 });
 
 describe('secrets', () => {
   it('are stored encrypted, listed by name only, and sign a webhook by name', async () => {
-    const put = (name: string, value: string) => api(`/secrets/${name}`, { method: 'PUT', body: JSON.stringify({ value }) });
+    const put = (name: string, value: string) =>
+      api(`/secrets/${name}`, { method: 'PUT', body: JSON.stringify({ value }) });
     expect((await put('HOOK_KEY', 'first-value')).status).toBe(201);
     expect((await put('HOOK_KEY', 'stored-hook-secret')).status).toBe(200);
     expect((await put('ADMIN_TOKEN', 'x')).status).toBe(400);
     const listed = (await (await api('/secrets')).json()) as Record<string, unknown>[];
     expect(listed.map((s) => Object.keys(s).sort())).toEqual([['createdAt', 'name', 'updatedAt']]);
-    const row = await env.DB.prepare("SELECT ciphertext, iv FROM secrets WHERE name = 'HOOK_KEY'").first<{ ciphertext: string; iv: string }>();
+    const row = await env.DB.prepare("SELECT ciphertext, iv FROM secrets WHERE name = 'HOOK_KEY'").first<{
+      ciphertext: string;
+      iv: string;
+    }>();
     expect(row!.ciphertext).not.toContain('stored-hook-secret');
     expect(atob(row!.ciphertext)).not.toContain('stored-hook-secret');
 
-    await putWorkflow('gh-stored', 'name: gh-stored\ntriggers: [ { webhook: { signature: github, secret: HOOK_KEY } } ]\nsteps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.headers.\'x-github-event\' }}" } ]');
+    await putWorkflow(
+      'gh-stored',
+      'name: gh-stored\ntriggers: [ { webhook: { signature: github, secret: HOOK_KEY } } ]\nsteps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.headers.\'x-github-event\' }}" } ]',
+    );
     const ok = await hook('gh-stored', push, await github(push, 'push', 'stored-1', 'stored-hook-secret'));
     expect(ok.status).toBe(202);
     const { runId } = (await ok.json()) as { runId: string };
@@ -141,18 +206,29 @@ describe('replays (issue 13, item 6)', () => {
     expect(await (await hook('gh-push', body, withoutId)).json()).toEqual({ runId, duplicate: true });
     expect((await runsOf('gh-push')).length).toBe(before);
     const [latest, previous] = await deliveries('gh-push');
-    expect(previous).toMatchObject({ status: 'duplicate', runId, deliveryId: 'replay-2', reason: expect.stringContaining('same body') });
+    expect(previous).toMatchObject({
+      status: 'duplicate',
+      runId,
+      deliveryId: 'replay-2',
+      reason: expect.stringContaining('same body'),
+    });
     expect(latest).toMatchObject({ status: 'duplicate', runId });
   });
 
   it('hmac-sha256 with timestamp_header: signs "<timestamp>.<body>"; a replay with a new delivery id is a duplicate; a stale or missing timestamp answers 401', async () => {
-    await putWorkflow('hmac-ts', `name: hmac-ts
+    await putWorkflow(
+      'hmac-ts',
+      `name: hmac-ts
 triggers:
   - webhook: { signature: hmac-sha256, secret: GH_HOOK_SECRET, header: X-Sig, prefix: "sha256=", delivery_header: X-Delivery, timestamp_header: X-Sig-Timestamp, tolerance: 2m }
-steps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.n }}" } ]`);
+steps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.n }}" } ]`,
+    );
     const body = JSON.stringify({ n: 'one' });
-    const signed = async (ts: number, delivery: string, content = `${ts}.${body}`) =>
-      ({ 'x-sig': `sha256=${await hmacHex("It's a Secret to Everybody", content)}`, 'x-sig-timestamp': String(ts), 'x-delivery': delivery });
+    const signed = async (ts: number, delivery: string, content = `${ts}.${body}`) => ({
+      'x-sig': `sha256=${await hmacHex("It's a Secret to Everybody", content)}`,
+      'x-sig-timestamp': String(ts),
+      'x-delivery': delivery,
+    });
     const now = Math.floor(Date.now() / 1000);
     const first = await hook('hmac-ts', body, await signed(now, 'd-1'));
     expect(first.status).toBe(202);
@@ -163,16 +239,35 @@ steps: [ { id: a, agent: tagger, input: "{{ trigger.webhook.body.n }}" } ]`);
     expect(bodyOnly.status).toBe(401);
     const stale = await hook('hmac-ts', body, await signed(now - 180, 'd-4'));
     expect(stale.status).toBe(401);
-    expect(await stale.json()).toMatchObject({ error: { code: 'unauthorized', message: expect.stringMatching(/X-Sig-Timestamp is 18\d s away from the server clock; the tolerance is 120 s/) } });
+    expect(await stale.json()).toMatchObject({
+      error: {
+        code: 'unauthorized',
+        message: expect.stringMatching(/X-Sig-Timestamp is 18\d s away from the server clock; the tolerance is 120 s/),
+      },
+    });
     const { 'x-sig-timestamp': _, ...untimed } = await signed(now, 'd-5');
-    expect(await (await hook('hmac-ts', body, untimed)).json()).toMatchObject({ error: { code: 'unauthorized', message: 'missing header X-Sig-Timestamp' } });
+    expect(await (await hook('hmac-ts', body, untimed)).json()).toMatchObject({
+      error: { code: 'unauthorized', message: 'missing header X-Sig-Timestamp' },
+    });
     expect((await runsOf('hmac-ts')).length).toBe(1);
-    expect((await deliveries('hmac-ts')).map((d) => d.status)).toEqual(['rejected', 'rejected', 'rejected', 'duplicate', 'accepted']);
+    expect((await deliveries('hmac-ts')).map((d) => d.status)).toEqual([
+      'rejected',
+      'rejected',
+      'rejected',
+      'duplicate',
+      'accepted',
+    ]);
   });
 
   it('timestamp_header belongs to hmac-sha256 only', async () => {
-    const res = await api('/workflows', { method: 'POST', body: 'name: gh-ts\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, timestamp_header: X-T } } ]\nsteps: [ { id: a, agent: tagger } ]', headers: { 'content-type': 'application/yaml' } });
-    expect(await res.json()).toMatchObject({ error: { details: { issues: [{ path: 'triggers[0].webhook.timestamp_header' }] } } });
+    const res = await api('/workflows', {
+      method: 'POST',
+      body: 'name: gh-ts\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET, timestamp_header: X-T } } ]\nsteps: [ { id: a, agent: tagger } ]',
+      headers: { 'content-type': 'application/yaml' },
+    });
+    expect(await res.json()).toMatchObject({
+      error: { details: { issues: [{ path: 'triggers[0].webhook.timestamp_header' }] } },
+    });
   });
 });
 
@@ -182,33 +277,63 @@ describe('deep bodies and lost starts (issue 13, item 8)', () => {
     const before = (await runsOf('gh-push')).length;
     const res = await hook('gh-push', deep, await github(deep, 'push', 'deep-1'));
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ error: { code: 'bad_request', message: expect.stringContaining('the webhook body nests deeper than 64 levels') } });
-    expect((await deliveries('gh-push'))[0]).toMatchObject({ status: 'rejected', deliveryId: null, reason: expect.stringContaining('64 levels') });
+    expect(await res.json()).toMatchObject({
+      error: { code: 'bad_request', message: expect.stringContaining('the webhook body nests deeper than 64 levels') },
+    });
+    expect((await deliveries('gh-push'))[0]).toMatchObject({
+      status: 'rejected',
+      deliveryId: null,
+      reason: expect.stringContaining('64 levels'),
+    });
     expect((await runsOf('gh-push')).length).toBe(before);
-    const queued = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE status = 'queued'").first<{ n: number }>();
+    const queued = await env.DB.prepare("SELECT count(*) AS n FROM runs WHERE status = 'queued'").first<{
+      n: number;
+    }>();
     expect(queued!.n).toBe(0);
   });
 
   it('a delivery whose RunObject fails to start is recorded and answered with its run; the sweeper starts the run', async () => {
-    const broken = { ...env, RUNS: { idFromName: (n: string) => env.RUNS.idFromName(n), get: () => ({ start: () => Promise.reject(new Error('injected: the process died')) }) } } as unknown as typeof env;
+    const broken = {
+      ...env,
+      RUNS: {
+        idFromName: (n: string) => env.RUNS.idFromName(n),
+        get: () => ({ start: () => Promise.reject(new Error('injected: the process died')) }),
+      },
+    } as unknown as typeof env;
     const body = push.replace('"ref": "refs/tags/simple-tag"', '"ref": "refs/heads/lost-start"');
     const headers = new Headers({ 'content-type': 'application/json', ...(await github(body, 'push', 'lost-1')) });
-    const answer = await receiveWebhook(broken, 'default', 'gh-push', { headers, body: async () => new TextEncoder().encode(body) });
+    const answer = await receiveWebhook(broken, 'default', 'gh-push', {
+      headers,
+      body: async () => new TextEncoder().encode(body),
+    });
     expect(answer.status).toBe(202);
     const { runId } = answer.body as { runId: string };
-    expect((await deliveries('gh-push'))[0]).toMatchObject({ status: 'accepted', runId, deliveryId: 'lost-1', reason: expect.stringContaining('injected: the process died') });
+    expect((await deliveries('gh-push'))[0]).toMatchObject({
+      status: 'accepted',
+      runId,
+      deliveryId: 'lost-1',
+      reason: expect.stringContaining('injected: the process died'),
+    });
     expect(await (await api(`/runs/${runId}?steps=false`)).json()).toMatchObject({ status: 'queued' });
-    await env.DB.prepare('UPDATE runs SET created_at = ? WHERE id = ?').bind(new Date(Date.now() - 30_000).toISOString(), runId).run();
+    await env.DB.prepare('UPDATE runs SET created_at = ? WHERE id = ?')
+      .bind(new Date(Date.now() - 30_000).toISOString(), runId)
+      .run();
     await worker.scheduled!(createScheduledController({ scheduledTime: Date.now(), cron: '* * * * *' }), env);
-    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
+    expect(await waitForRun(runId)).toMatchObject({
+      status: 'completed',
+      output: 'T: pushed to Codertocat/Hello-World',
+    });
   });
 });
 
 describe('unreadable signing secrets (issue 14, item 8)', () => {
   it('a stored secret that does not decrypt answers secret_unreadable naming it, is recorded, starts nothing, and is not replaced by the Worker secret', async () => {
-    await putWorkflow('gh-sealed', `name: gh-sealed
+    await putWorkflow(
+      'gh-sealed',
+      `name: gh-sealed
 triggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET } } ]
-steps: [ { id: note, agent: tagger, input: x } ]`);
+steps: [ { id: note, agent: tagger, input: x } ]`,
+    );
     // GH_HOOK_SECRET is also a Worker secret: a stored one sealed under another SECRETS_KEY must not fall back to it.
     await putSecret(database(env.DB), 'a-rotated-secrets-key', 'default', 'GH_HOOK_SECRET', 'sealed-hook-value');
     try {
@@ -230,21 +355,30 @@ steps: [ { id: note, agent: tagger, input: x } ]`);
 
 describe('form-encoded GitHub deliveries (issue 14, item 8)', () => {
   const form = (json: string) => new URLSearchParams({ payload: json }).toString();
-  const formHook = (workflow: string, body: string, headers: Record<string, string>) => hook(workflow, body, { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
+  const formHook = (workflow: string, body: string, headers: Record<string, string>) =>
+    hook(workflow, body, { ...headers, 'content-type': 'application/x-www-form-urlencoded' });
 
   it('payload=<JSON> signed over the raw form: trigger.webhook.body is the event, as with application/json', async () => {
-    await putWorkflow('gh-form', `name: gh-form
+    await putWorkflow(
+      'gh-form',
+      `name: gh-form
 triggers:
   - webhook: { signature: github, secret: GH_HOOK_SECRET, filter: "headers.'x-github-event' = 'push'", input: { repo: "{{ body.repository.full_name }}" } }
 inputs: { repo: { type: string, required: true } }
-steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`);
+steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`,
+    );
     const body = form(push);
     expect(body.startsWith('payload=%7B')).toBe(true);
     const res = await formHook('gh-form', body, await github(body, 'push', 'form-1'));
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
-    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', output: 'T: pushed to Codertocat/Hello-World' });
-    const run = (await (await api(`/runs/${runId}`)).json()) as { trigger: { webhook: { body: unknown; deliveryId: string } } };
+    expect(await waitForRun(runId)).toMatchObject({
+      status: 'completed',
+      output: 'T: pushed to Codertocat/Hello-World',
+    });
+    const run = (await (await api(`/runs/${runId}`)).json()) as {
+      trigger: { webhook: { body: unknown; deliveryId: string } };
+    };
     expect(run.trigger.webhook.body).toEqual(JSON.parse(push));
     expect(run.trigger.webhook.deliveryId).toBe('form-1');
   });
@@ -257,7 +391,9 @@ steps: [ { id: note, agent: tagger, input: "pushed to {{ inputs.repo }}" } ]`);
     const broken = form('{"repository": ');
     const bad = await formHook('gh-form', broken, await github(broken, 'push', 'form-3'));
     expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error: { code: 'bad_request', message: 'the form field `payload` of a GitHub delivery is not JSON' } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'bad_request', message: 'the form field `payload` of a GitHub delivery is not JSON' },
+    });
     const deep = form(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
     expect((await formHook('gh-form', deep, await github(deep, 'push', 'form-4'))).status).toBe(400);
   });

@@ -6,7 +6,10 @@ import { api, httpAgent, putAgent, putWorkflow, waitForRun, type RunBody } from 
 
 const base = () => env.TEST_AGENT_URL;
 const start = async (workflow: string, input: Record<string, unknown> = {}) => {
-  const res = await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input: { base: base(), ...input } }) });
+  const res = await api(`/workflows/${workflow}/runs`, {
+    method: 'POST',
+    body: JSON.stringify({ input: { base: base(), ...input } }),
+  });
   if (res.status !== 202) throw new Error(`start ${workflow}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { runId: string }).runId;
 };
@@ -23,7 +26,10 @@ beforeAll(async () => {
   // Registered in dependency order (subworkflow and every-kind read foreach-order): each one's children first.
   const registered = new Set<string>();
   for (const name of dependencyOrder(env.WORKFLOW_FIXTURES)) {
-    expect(childWorkflows(parse(env.WORKFLOW_FIXTURES[`${name}.yaml`]!)).filter((child) => !registered.has(child)), `children of ${name} registered before it`).toEqual([]);
+    expect(
+      childWorkflows(parse(env.WORKFLOW_FIXTURES[`${name}.yaml`]!)).filter((child) => !registered.has(child)),
+      `children of ${name} registered before it`,
+    ).toEqual([]);
     await putWorkflow(name, env.WORKFLOW_FIXTURES[`${name}.yaml`]!);
     registered.add(name);
   }
@@ -34,7 +40,12 @@ function childWorkflows(node: unknown): string[] {
   if (Array.isArray(node)) return node.flatMap(childWorkflows);
   if (!node || typeof node !== 'object') return [];
   const own = 'workflow' in node && typeof node.workflow === 'string' ? [node.workflow] : [];
-  return [...own, ...Object.entries(node).filter(([key]) => key !== 'workflow').flatMap(([, value]) => childWorkflows(value))];
+  return [
+    ...own,
+    ...Object.entries(node)
+      .filter(([key]) => key !== 'workflow')
+      .flatMap(([, value]) => childWorkflows(value)),
+  ];
 }
 
 /** Fixture names (without `.yaml`), each after the fixtures it starts. @throws on a cycle or a missing child. */
@@ -70,21 +81,31 @@ describe('fixture workflows run end to end', () => {
     const run = await waitForRun(await start('customer-support', { message }));
     expect(run.status).toBe('completed');
     expect(run.output).toBe(`T: ${category} reply to: ${message}`);
-    for (const other of ['billing', 'technical', 'general'].filter((c) => c !== category)) expect(steps(run)[other]).toBe('skipped');
-    expect(JSON.parse((await get('/saved'))[`ticket-${category}`]!)).toEqual({ reply: `T: ${category} reply to: ${message}` });
+    for (const other of ['billing', 'technical', 'general'].filter((c) => c !== category))
+      expect(steps(run)[other]).toBe('skipped');
+    expect(JSON.parse((await get('/saved'))[`ticket-${category}`]!)).toEqual({
+      reply: `T: ${category} reply to: ${message}`,
+    });
   });
 
   it('research-report: parallel research → synthesise → report → save through a real MCP server', async () => {
     const run = await waitForRun(await start('research-report', { topic: 'crm' }));
     expect(run.status).toBe('completed');
-    expect(run.output).toEqual({ report: 'T: # Report\nT: T: market of crm | T: competitors of crm', saved: expect.stringMatching(/^wrote \d+ bytes to crm\.md$/) });
+    expect(run.output).toEqual({
+      report: 'T: # Report\nT: T: market of crm | T: competitors of crm',
+      saved: expect.stringMatching(/^wrote \d+ bytes to crm\.md$/),
+    });
     expect((await get('/mcp-files'))['crm.md']).toBe('T: # Report\nT: T: market of crm | T: competitors of crm');
   });
 
   it('data-etl: extract over HTTP, transform per item in order, validate, and load conditionally', async () => {
     const run = await waitForRun(await start('data-etl'));
     expect(run.status).toBe('completed');
-    expect(stepOf(run, 'transform').output).toEqual(['T: order 1 total 30', 'T: order 2 total 12.5', 'T: order 3 total -4']);
+    expect(stepOf(run, 'transform').output).toEqual([
+      'T: order 1 total 30',
+      'T: order 2 total 12.5',
+      'T: order 3 total -4',
+    ]);
     expect(stepOf(run, 'validate').output).toBe('T: 1');
     expect(steps(run)).toMatchObject({ load: 'skipped', quarantine: 'succeeded', report_error: 'skipped' });
     expect(JSON.parse((await get('/saved')).quarantine!)).toHaveLength(3);
@@ -93,14 +114,29 @@ describe('fixture workflows run end to end', () => {
   it('foreach-order: outputs in input order, each iteration a chain', async () => {
     const run = await waitForRun(await start('foreach-order', { items: ['a', 'b', 'c', 'd'] }));
     expect(run.output).toEqual(['T: T: 0=a', 'T: T: 1=b', 'T: T: 2=c', 'T: T: 3=d']);
-    expect(run.steps.filter((s) => s.id.startsWith('dive[')).map((s) => s.id)).toEqual(['dive[0]', 'dive[1]', 'dive[2]', 'dive[3]']);
+    expect(run.steps.filter((s) => s.id.startsWith('dive[')).map((s) => s.id)).toEqual([
+      'dive[0]',
+      'dive[1]',
+      'dive[2]',
+      'dive[3]',
+    ]);
   });
 
   it('saga: the failure compensates both bookings, newest first', async () => {
     const run = await waitForRun(await start('saga'));
     expect(run).toMatchObject({ status: 'failed', error: { stepId: 'charge', code: 'agent_error' } });
-    expect(steps(run)).toMatchObject({ book_flight: 'compensated', book_hotel: 'compensated', charge: 'failed', cancel_hotel: 'succeeded', book_flight_compensate: 'succeeded' });
-    const attempts = await env.DB.prepare("SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('cancel_hotel', 'book_flight_compensate') ORDER BY dispatched_at, step_id").bind(run.id).all<{ step_id: string }>();
+    expect(steps(run)).toMatchObject({
+      book_flight: 'compensated',
+      book_hotel: 'compensated',
+      charge: 'failed',
+      cancel_hotel: 'succeeded',
+      book_flight_compensate: 'succeeded',
+    });
+    const attempts = await env.DB.prepare(
+      "SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('cancel_hotel', 'book_flight_compensate') ORDER BY dispatched_at, step_id",
+    )
+      .bind(run.id)
+      .all<{ step_id: string }>();
     expect(attempts.results.map((r) => r.step_id)).toEqual(['cancel_hotel', 'book_flight_compensate']);
     expect(stepOf(run, 'cancel_hotel').output).toBe('T: cancel T: hotel');
   });
@@ -123,13 +159,22 @@ describe('fixture workflows run end to end', () => {
       throw new Error('the run never waited for the event');
     })();
     expect(stepOf(waiting, 'cool_down').status).toBe('succeeded');
-    const miss = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-1' } }) });
+    const miss = await api('/events', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-1' } }),
+    });
     expect(await miss.json()).toEqual({ delivered: 0 });
-    const hit = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42', amount: 9 } }) });
+    const hit = await api('/events', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42', amount: 9 } }),
+    });
     expect(await hit.json()).toEqual({ delivered: 1 });
     const run = await waitForRun(runId);
     expect(run).toMatchObject({ status: 'completed', output: 'T: ship o-42' });
-    const again = await api('/events', { method: 'POST', body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42' } }) });
+    const again = await api('/events', {
+      method: 'POST',
+      body: JSON.stringify({ type: 'payment.succeeded', data: { orderId: 'o-42' } }),
+    });
     expect(await again.json()).toEqual({ delivered: 0 });
   });
 
@@ -138,8 +183,13 @@ describe('fixture workflows run end to end', () => {
     expect(run.status).toBe('completed');
     expect(stepOf(run, 'child').output).toEqual(['T: T: 0=x', 'T: T: 1=y']);
     const children = (await (await api('/runs?workflow=foreach-order&limit=50')).json()) as { runs: { id: string }[] };
-    const child = (await Promise.all(children.runs.map(async (r) => (await (await api(`/runs/${r.id}`)).json()) as RunBody & { trigger: { parentRunId?: string } })))
-      .find((r) => r.trigger.parentRunId === run.id);
+    const child = (
+      await Promise.all(
+        children.runs.map(
+          async (r) => (await (await api(`/runs/${r.id}`)).json()) as RunBody & { trigger: { parentRunId?: string } },
+        ),
+      )
+    ).find((r) => r.trigger.parentRunId === run.id);
     expect(child?.status).toBe('completed');
   });
 });
@@ -147,7 +197,11 @@ describe('fixture workflows run end to end', () => {
 describe('planner endpoint', () => {
   it('answers the DAG, groups and critical path, with durations from past attempts', async () => {
     await waitForRun(await start('research-report', { topic: 'planning' }));
-    const plan = (await (await api('/workflows/research-report/plan')).json()) as { criticalPath: { steps: string[] }; groups: { list: string; steps: string[] }[]; nodes: { id: string; estimated: string }[] };
+    const plan = (await (await api('/workflows/research-report/plan')).json()) as {
+      criticalPath: { steps: string[] };
+      groups: { list: string; steps: string[] }[];
+      nodes: { id: string; estimated: string }[];
+    };
     expect(plan.criticalPath.steps).toEqual(['research', 'synthesise', 'report', 'save']);
     expect(plan.groups).toContainEqual({ list: 'research', steps: ['market', 'competitors'] });
     expect(plan.nodes.find((n) => n.id === 'market')!.estimated).toBe('history');
@@ -157,10 +211,16 @@ describe('planner endpoint', () => {
 describe('every step kind in one definition', () => {
   const runAndRelease = async (input: Record<string, unknown>) => {
     // Each test starts with a closed circuit for the flaky agent (its retries count against it).
-    await runInDurableObject(circuitOf(env, 'default', 'flaky-too'), (_obj, state) => state.storage.kv.delete('circuit'));
+    await runInDurableObject(circuitOf(env, 'default', 'flaky-too'), (_obj, state) =>
+      state.storage.kv.delete('circuit'),
+    );
     const runId = await start('every-kind', input);
     for (let i = 0; i < 400; i++) {
-      const delivered = ((await (await api('/events', { method: 'POST', body: JSON.stringify({ type: 'every.go', data: { go: true } }) })).json()) as { delivered: number }).delivered;
+      const delivered = (
+        (await (
+          await api('/events', { method: 'POST', body: JSON.stringify({ type: 'every.go', data: { go: true } }) })
+        ).json()) as { delivered: number }
+      ).delivered;
       if (delivered) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -187,15 +247,27 @@ describe('every step kind in one definition', () => {
   it('with a failing last step, compensates in reverse order of completion', async () => {
     const run = await runAndRelease({ fail: true });
     expect(run).toMatchObject({ status: 'failed', error: { stepId: 'finish' } });
-    expect(steps(run)).toMatchObject({ gather: 'compensated', fetch: 'compensated', unfetch: 'succeeded', gather_compensate: 'succeeded' });
-    const order = await env.DB.prepare("SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('unfetch', 'gather_compensate') ORDER BY dispatched_at").bind(run.id).all<{ step_id: string }>();
+    expect(steps(run)).toMatchObject({
+      gather: 'compensated',
+      fetch: 'compensated',
+      unfetch: 'succeeded',
+      gather_compensate: 'succeeded',
+    });
+    const order = await env.DB.prepare(
+      "SELECT step_id FROM step_attempts WHERE run_id = ? AND step_id IN ('unfetch', 'gather_compensate') ORDER BY dispatched_at",
+    )
+      .bind(run.id)
+      .all<{ step_id: string }>();
     expect(order.results.map((r) => r.step_id)).toEqual(['unfetch', 'gather_compensate']);
   });
 });
 
 describe('large data', () => {
   it('a 300 KB step output reaches the next step and the API; D1 keeps a reference, not the copy', async () => {
-    await putWorkflow('big', 'name: big\nsteps:\n  - { id: big, agent: tagger, input: "{{ $pad(\'\', 300000, \'x\') }}" }\n  - { id: measure, agent: tagger, input: "{{ $string($length(big.output)) }}" }\noutput: "{{ big.output }}"');
+    await putWorkflow(
+      'big',
+      'name: big\nsteps:\n  - { id: big, agent: tagger, input: "{{ $pad(\'\', 300000, \'x\') }}" }\n  - { id: measure, agent: tagger, input: "{{ $string($length(big.output)) }}" }\noutput: "{{ big.output }}"',
+    );
     const run = await waitForRun(await start('big'));
     expect(run.status).toBe('completed');
     expect(stepOf(run, 'measure').output).toBe('T: 300003');
@@ -206,16 +278,20 @@ describe('large data', () => {
 });
 
 describe('concurrent registration', () => {
-  const definition = (description: string) => `name: racy\ndescription: ${description}\nsteps: [ { id: a, agent: tagger } ]`;
-  const put = (body: string) => api('/workflows/racy', { method: 'PUT', body, headers: { 'content-type': 'application/yaml' } });
+  const definition = (description: string) =>
+    `name: racy\ndescription: ${description}\nsteps: [ { id: a, agent: tagger } ]`;
+  const put = (body: string) =>
+    api('/workflows/racy', { method: 'PUT', body, headers: { 'content-type': 'application/yaml' } });
 
   it('concurrent PUT /api/workflows/:name: no 500; each answer is a version holding its own definition (or 409), never shared by two definitions', async () => {
     await putWorkflow('racy', definition('v0'));
     const bodies = ['one', 'two', 'three', 'four', 'one', 'two'].map(definition);
-    const answers = await Promise.all(bodies.map(async (body) => {
-      const res = await put(body);
-      return { body, status: res.status, json: (await res.json()) as { version?: number; error?: { code: string } } };
-    }));
+    const answers = await Promise.all(
+      bodies.map(async (body) => {
+        const res = await put(body);
+        return { body, status: res.status, json: (await res.json()) as { version?: number; error?: { code: string } } };
+      }),
+    );
     for (const a of answers) expect([200, 201, 409], JSON.stringify(a)).toContain(a.status);
     for (const a of answers.filter((x) => x.status === 409)) expect(a.json.error?.code).toBe('conflict');
     const won = answers.filter((a) => a.status !== 409);
@@ -231,14 +307,24 @@ describe('concurrent registration', () => {
       const stored = (await (await api(`/workflows/racy?version=${version}`)).json()) as { source: string };
       expect(stored.source).toBe(body);
     }
-    const listed = (await (await api('/workflows/racy')).json()) as { latestVersion: number; versions: { version: number }[] };
-    expect(listed.versions.map((v) => v.version)).toEqual(Array.from({ length: listed.latestVersion }, (_, i) => listed.latestVersion - i));
+    const listed = (await (await api('/workflows/racy')).json()) as {
+      latestVersion: number;
+      versions: { version: number }[];
+    };
+    expect(listed.versions.map((v) => v.version)).toEqual(
+      Array.from({ length: listed.latestVersion }, (_, i) => listed.latestVersion - i),
+    );
     expect(listed.latestVersion).toBe(Math.max(...versions));
   });
 
   it('concurrent POST /api/workflows of one new name: one 201 (version 1), the others 409', async () => {
     const body = 'name: racy-new\nsteps: [ { id: a, agent: tagger } ]';
-    const statuses = await Promise.all([1, 2, 3, 4].map(async () => (await api('/workflows', { method: 'POST', body, headers: { 'content-type': 'application/yaml' } })).status));
+    const statuses = await Promise.all(
+      [1, 2, 3, 4].map(
+        async () =>
+          (await api('/workflows', { method: 'POST', body, headers: { 'content-type': 'application/yaml' } })).status,
+      ),
+    );
     expect(statuses.sort()).toEqual([201, 409, 409, 409]);
   });
 });

@@ -4,7 +4,15 @@ import { fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex } from
 const bytes = (...b: number[]) => Uint8Array.from(b);
 
 describe('encodings (RFC 4648 test vectors, §10)', () => {
-  const vectors: [string, string][] = [['', ''], ['f', 'Zg=='], ['fo', 'Zm8='], ['foo', 'Zm9v'], ['foob', 'Zm9vYg=='], ['fooba', 'Zm9vYmE='], ['foobar', 'Zm9vYmFy']];
+  const vectors: [string, string][] = [
+    ['', ''],
+    ['f', 'Zg=='],
+    ['fo', 'Zm8='],
+    ['foo', 'Zm9v'],
+    ['foob', 'Zm9vYg=='],
+    ['fooba', 'Zm9vYmE='],
+    ['foobar', 'Zm9vYmFy'],
+  ];
   it.each(vectors)('base64 of %j is %j, and back', (text, b64) => {
     const data = new TextEncoder().encode(text);
     expect(toBase64(data)).toBe(b64);

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { fromBase32, toBase32 } from '../../src/lib/base32';
-import { checkReplyToken, MAX_ALIAS_FOR_TOKEN, plusTagOf, replyAddressFor, replyTokenKey, signReplyToken, withoutPlusTag } from '../../src/lib/reply-token';
+import {
+  checkReplyToken,
+  MAX_ALIAS_FOR_TOKEN,
+  plusTagOf,
+  replyAddressFor,
+  replyTokenKey,
+  signReplyToken,
+  withoutPlusTag,
+} from '../../src/lib/reply-token';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const id = Uint8Array.from([1, 2, 3, 4, 5, 6, 7]);
 
 describe('base32 (RFC 4648 §10 test vectors, lower case, unpadded)', () => {
-  it.each([['', ''], ['f', 'my'], ['fo', 'mzxq'], ['foo', 'mzxw6'], ['foob', 'mzxw6yq'], ['fooba', 'mzxw6ytb'], ['foobar', 'mzxw6ytboi']])('%j ↔ %j', (plain, encoded) => {
+  it.each([
+    ['', ''],
+    ['f', 'my'],
+    ['fo', 'mzxq'],
+    ['foo', 'mzxw6'],
+    ['foob', 'mzxw6yq'],
+    ['fooba', 'mzxw6ytb'],
+    ['foobar', 'mzxw6ytboi'],
+  ])('%j ↔ %j', (plain, encoded) => {
     expect(toBase32(bytes(plain))).toBe(encoded);
     expect(fromBase32(encoded.toUpperCase())).toEqual(bytes(plain));
   });
@@ -22,7 +38,12 @@ describe('reply tokens', () => {
     const token = await signReplyToken('k', { kind: 'approval', tenantId: 't', id, exp: 2_000_000_000 });
     expect(token).toMatch(/^a[a-z2-7]{31}$/);
     for (const text of [token, token.toUpperCase()]) {
-      expect(await checkReplyToken('k', 't', text, 1_900_000_000)).toEqual({ verdict: 'valid', kind: 'approval', id: replyTokenKey(id), exp: 2_000_000_000 });
+      expect(await checkReplyToken('k', 't', text, 1_900_000_000)).toEqual({
+        verdict: 'valid',
+        kind: 'approval',
+        id: replyTokenKey(id),
+        exp: 2_000_000_000,
+      });
     }
     expect(await checkReplyToken('k', 't', token, 2_000_000_001)).toMatchObject({ verdict: 'expired' });
     expect(MAX_ALIAS_FOR_TOKEN).toBe(31);
@@ -41,7 +62,8 @@ describe('reply tokens', () => {
       const changed = token.slice(0, i) + (token[i] === 'q' ? 'r' : 'q') + token.slice(i + 1);
       expect(await checkReplyToken('k', 't', changed, 0), changed).toMatchObject({ verdict: 'forged' });
     }
-    for (const tag of ['news', '', token.slice(0, -1), `${token}x`, `z${token.slice(1)}`]) expect(await checkReplyToken('k', 't', tag, 0)).toBeNull();
+    for (const tag of ['news', '', token.slice(0, -1), `${token}x`, `z${token.slice(1)}`])
+      expect(await checkReplyToken('k', 't', tag, 0)).toBeNull();
   });
 
   it('plusTagOf reads the tag of the local part', () => {

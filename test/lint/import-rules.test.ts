@@ -18,7 +18,10 @@ function cruise(files: Record<string, string>): { ok: boolean; output: string } 
   const root = mkdtempSync(join(tmpdir(), 'baton-lint-'));
   roots.push(root);
   cpSync(join(repo, '.dependency-cruiser.cjs'), join(root, '.dependency-cruiser.cjs'));
-  writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'ES2022', moduleResolution: 'Bundler' } }));
+  writeFileSync(
+    join(root, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { module: 'ES2022', moduleResolution: 'Bundler' } }),
+  );
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
@@ -36,7 +39,12 @@ afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
 });
 
-const adapter = { 'src/adapter/cloudflare/run-object.ts': "import 'cloudflare:workers';\nimport { decide } from '../../core/engine';\nexport const x = decide;\n", 'src/core/engine.ts': 'export const decide = 1;\n', 'website/src/main.ts': 'export {};\n' };
+const adapter = {
+  'src/adapter/cloudflare/run-object.ts':
+    "import 'cloudflare:workers';\nimport { decide } from '../../core/engine';\nexport const x = decide;\n",
+  'src/core/engine.ts': 'export const decide = 1;\n',
+  'website/src/main.ts': 'export {};\n',
+};
 
 describe('npm run lint (dependency-cruiser)', () => {
   it('accepts imports that point toward core, and cloudflare:* inside the adapter', () => {
@@ -46,12 +54,32 @@ describe('npm run lint (dependency-cruiser)', () => {
   });
 
   const probes = [
-    ['core-is-pure', 'src/core/probe.ts', "import { x } from '../adapter/cloudflare/run-object';\nexport const y = x;\n"],
-    ['app-sees-ports-not-adapters', 'src/app/probe.ts', "import { x } from '../adapter/cloudflare/run-object';\nexport const y = x;\n"],
-    ['platform-only-in-the-adapter', 'src/http/probe.ts', "import { env } from 'cloudflare:workers';\nexport const y = env;\n"],
+    [
+      'core-is-pure',
+      'src/core/probe.ts',
+      "import { x } from '../adapter/cloudflare/run-object';\nexport const y = x;\n",
+    ],
+    [
+      'app-sees-ports-not-adapters',
+      'src/app/probe.ts',
+      "import { x } from '../adapter/cloudflare/run-object';\nexport const y = x;\n",
+    ],
+    [
+      'platform-only-in-the-adapter',
+      'src/http/probe.ts',
+      "import { env } from 'cloudflare:workers';\nexport const y = env;\n",
+    ],
     ['lib-is-portable', 'src/lib/probe.ts', "import { decide } from '../core/engine';\nexport const y = decide;\n"],
-    ['schemas-are-leaves', 'src/schemas/probe.ts', "import { decide } from '../core/engine';\nexport const y = decide;\n"],
-    ['dashboard-reuses-only-pure-code', 'website/src/probe.ts', "import { x } from '../../src/adapter/cloudflare/run-object';\nexport const y = x;\n"],
+    [
+      'schemas-are-leaves',
+      'src/schemas/probe.ts',
+      "import { decide } from '../core/engine';\nexport const y = decide;\n",
+    ],
+    [
+      'dashboard-reuses-only-pure-code',
+      'website/src/probe.ts',
+      "import { x } from '../../src/adapter/cloudflare/run-object';\nexport const y = x;\n",
+    ],
   ] as const;
   // One tree with every forbidden import: the run fails, and each probe is reported under its rule.
   const bad = cruise({ ...adapter, ...Object.fromEntries(probes.map(([, path, text]) => [path, text])) });

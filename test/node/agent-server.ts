@@ -35,26 +35,51 @@ export function startAgentServer(port: number): Promise<Server> {
       if (req.method === 'GET' && req.url === '/received') return send(200, received);
       if (req.method === 'GET' && req.url === '/saved') return send(200, Object.fromEntries(saved));
       if (req.method === 'GET' && req.url === '/mcp-files') return send(200, Object.fromEntries(mcpFiles));
-      if (req.method === 'GET' && req.url === '/data/orders') return send(200, [{ id: 1, total: 30 }, { id: 2, total: 12.5 }, { id: 3, total: -4 }]);
-      if (req.method === 'GET' && req.url?.startsWith('/mcp-stats/')) return send(200, mcpStats.get(`/mcp/${req.url.slice('/mcp-stats/'.length)}`) ?? { sessions: 0, deletes: 0, calls: {} });
-      if (req.url === '/mcp' || req.url?.startsWith('/mcp/')) return void handleMcp(req, res, body ? JSON.parse(body) : undefined, req.url);
+      if (req.method === 'GET' && req.url === '/data/orders')
+        return send(200, [
+          { id: 1, total: 30 },
+          { id: 2, total: 12.5 },
+          { id: 3, total: -4 },
+        ]);
+      if (req.method === 'GET' && req.url?.startsWith('/mcp-stats/'))
+        return send(
+          200,
+          mcpStats.get(`/mcp/${req.url.slice('/mcp-stats/'.length)}`) ?? { sessions: 0, deletes: 0, calls: {} },
+        );
+      if (req.url === '/mcp' || req.url?.startsWith('/mcp/'))
+        return void handleMcp(req, res, body ? JSON.parse(body) : undefined, req.url);
       if (req.method === 'POST' && req.url?.startsWith('/save/')) {
         saved.set(req.url.slice('/save/'.length), body);
         return send(201, { saved: true });
       }
       const parsed = body ? JSON.parse(body) : {};
-      received.push({ url: req.url, headers: { 'idempotency-key': req.headers['idempotency-key'], authorization: req.headers.authorization }, body: parsed });
+      received.push({
+        url: req.url,
+        headers: { 'idempotency-key': req.headers['idempotency-key'], authorization: req.headers.authorization },
+        body: parsed,
+      });
       if (req.url === '/v1/chat/completions') {
         const user = parsed.messages?.findLast?.((m: { role: string }) => m.role === 'user')?.content ?? '';
-        return send(200, { choices: [{ message: { role: 'assistant', content: `MODEL(${parsed.model}): ${user}` } }], usage: { prompt_tokens: 11, completion_tokens: 7 } });
+        return send(200, {
+          choices: [{ message: { role: 'assistant', content: `MODEL(${parsed.model}): ${user}` } }],
+          usage: { prompt_tokens: 11, completion_tokens: 7 },
+        });
       }
       const [, , kind, arg = '', how = ''] = (req.url ?? '').split('/');
       const input = typeof parsed.input === 'string' ? parsed.input : JSON.stringify(parsed.input);
-      const ok = (label: string) => send(200, { output: `${label}: ${input}`, usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 } });
+      const ok = (label: string) =>
+        send(200, {
+          output: `${label}: ${input}`,
+          usage: { inputTokens: input.length, outputTokens: 10, costUsd: 0.0001 },
+        });
       if (kind === 'tag') return ok(decodeURIComponent(arg));
       if (kind === 'classify') {
         const text = input.toLowerCase();
-        const category = /invoice|refund|charge/.test(text) ? 'billing' : /error|crash|bug/.test(text) ? 'technical' : 'general';
+        const category = /invoice|refund|charge/.test(text)
+          ? 'billing'
+          : /error|crash|bug/.test(text)
+            ? 'technical'
+            : 'general';
         return send(200, { output: { category } });
       }
       if (kind === 'flaky') {

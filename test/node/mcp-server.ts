@@ -9,7 +9,11 @@ import { z } from 'zod';
 export const mcpFiles = new Map<string, string>();
 
 /** Per endpoint (`/mcp` or `/mcp/<name>`): sessions opened, `DELETE`s received, tool calls. */
-export interface McpStats { sessions: number; deletes: number; calls: Record<string, number> }
+export interface McpStats {
+  sessions: number;
+  deletes: number;
+  calls: Record<string, number>;
+}
 export const mcpStats = new Map<string, McpStats>();
 
 /** Open sessions by id: a stateful server, as the MCP reference servers are. */
@@ -31,20 +35,28 @@ function statsOf(endpoint: string): McpStats {
 function toolServer(stats: McpStats): McpServer {
   const server = new McpServer({ name: 'baton-test-tools', version: '1.0.0' });
   const counted = (name: string) => (stats.calls[name] = (stats.calls[name] ?? 0) + 1);
-  server.registerTool('write_file', { description: 'Writes a file', inputSchema: { path: z.string(), content: z.string() } }, async ({ path, content }) => {
-    counted('write_file');
-    mcpFiles.set(path, content);
-    return { content: [{ type: 'text', text: `wrote ${content.length} bytes to ${path}` }] };
-  });
+  server.registerTool(
+    'write_file',
+    { description: 'Writes a file', inputSchema: { path: z.string(), content: z.string() } },
+    async ({ path, content }) => {
+      counted('write_file');
+      mcpFiles.set(path, content);
+      return { content: [{ type: 'text', text: `wrote ${content.length} bytes to ${path}` }] };
+    },
+  );
   server.registerTool('fail', { description: 'Always fails', inputSchema: {} }, async () => {
     counted('fail');
     return { isError: true, content: [{ type: 'text', text: 'disk full' }] };
   });
-  server.registerTool('sleep', { description: 'Answers after ms milliseconds', inputSchema: { ms: z.number().int().min(0).max(600_000) } }, async ({ ms }) => {
-    counted('sleep');
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
-  });
+  server.registerTool(
+    'sleep',
+    { description: 'Answers after ms milliseconds', inputSchema: { ms: z.number().int().min(0).max(600_000) } },
+    async ({ ms }) => {
+      counted('sleep');
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return { content: [{ type: 'text', text: `slept ${ms} ms` }] };
+    },
+  );
   return server;
 }
 
@@ -52,7 +64,12 @@ function toolServer(stats: McpStats): McpServer {
  * A real MCP server (official SDK, Streamable HTTP, stateful: `initialize` opens a session with an
  * `Mcp-Session-Id`, `DELETE` ends it). `endpoint` keys the counts of GET /mcp-stats/<name>.
  */
-export async function handleMcp(req: IncomingMessage, res: ServerResponse, body: unknown, endpoint: string): Promise<void> {
+export async function handleMcp(
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+  endpoint: string,
+): Promise<void> {
   const stats = statsOf(endpoint);
   if (req.method === 'DELETE') stats.deletes++;
   const id = req.headers['mcp-session-id'];
@@ -60,7 +77,9 @@ export async function handleMcp(req: IncomingMessage, res: ServerResponse, body:
   if (open) return open.handleRequest(req, res, body);
   if (typeof id === 'string' || req.method !== 'POST' || !isInitializeRequest(body)) {
     res.writeHead(typeof id === 'string' ? 404 : 400, { 'content-type': 'application/json' });
-    return void res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'no such session' }, id: null }));
+    return void res.end(
+      JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: 'no such session' }, id: null }),
+    );
   }
   const transport = new StreamableHTTPServerTransport({
     sessionIdGenerator: () => randomUUID(),

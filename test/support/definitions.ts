@@ -13,5 +13,13 @@ export function validated(yaml: string) {
 /** The initial state of a run (`run_1`, started by the API) of a YAML definition. */
 export function stateOf(yaml: string, inputs: Record<string, unknown> = {}): RunState {
   const { definition } = validated(yaml);
-  return initialState({ runId: 'run_1', workflow: definition.name, version: 1, definition, inputs, trigger: { type: 'api' }, createdAt: 0 });
+  return initialState({
+    runId: 'run_1',
+    workflow: definition.name,
+    version: 1,
+    definition,
+    inputs,
+    trigger: { type: 'api' },
+    createdAt: 0,
+  });
 }

@@ -29,7 +29,11 @@ export function httpAgent(route: string) {
 
 /** Registers (or re-versions) a workflow from YAML and fails the test when it is refused. */
 export async function putWorkflow(name: string, yaml: string): Promise<number> {
-  const res = await api(`/workflows/${name}`, { method: 'PUT', body: yaml, headers: { 'content-type': 'application/yaml' } });
+  const res = await api(`/workflows/${name}`, {
+    method: 'PUT',
+    body: yaml,
+    headers: { 'content-type': 'application/yaml' },
+  });
   if (res.status >= 300) throw new Error(`PUT workflow ${name}: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { version: number }).version;
 }
@@ -43,17 +47,27 @@ export function fixture(name: string): Uint8Array {
 
 /** Builds a raw RFC 5322 message. */
 export function rawEmail(headers: Record<string, string>, body: string): Uint8Array {
-  const head = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n');
+  const head = Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n');
   return new TextEncoder().encode(`${head}\r\n\r\n${body.replace(/\n/g, '\r\n')}`);
 }
 
 /** Hands a message to the Worker's `email()` entry point, as Email Routing would. */
-export async function deliver(bytes: Uint8Array, envelope: { from: string; to: string }): Promise<{ rejected?: string }> {
+export async function deliver(
+  bytes: Uint8Array,
+  envelope: { from: string; to: string },
+): Promise<{ rejected?: string }> {
   const outcome: { rejected?: string } = {};
   const message = {
-    from: envelope.from, to: envelope.to, raw: new Response(bytes).body!, rawSize: bytes.byteLength,
-    headers: new Headers(), setReject: (reason: string) => (outcome.rejected = reason),
-    forward: async () => ({ messageId: '' }), reply: async () => ({ messageId: '' }),
+    from: envelope.from,
+    to: envelope.to,
+    raw: new Response(bytes).body!,
+    rawSize: bytes.byteLength,
+    headers: new Headers(),
+    setReject: (reason: string) => (outcome.rejected = reason),
+    forward: async () => ({ messageId: '' }),
+    reply: async () => ({ messageId: '' }),
   } as unknown as ForwardableEmailMessage;
   await worker.email!(message, env);
   return outcome;
@@ -61,7 +75,10 @@ export async function deliver(bytes: Uint8Array, envelope: { from: string; to: s
 
 /** Like `deliver`, but answers the trigger's recorded outcome. */
 export function receive(bytes: Uint8Array, envelope: { from: string; to: string }): Promise<InboundOutcome> {
-  return receiveEmail({ ...envelope, raw: new Response(bytes).body!, rawSize: bytes.byteLength, setReject: () => {} }, env);
+  return receiveEmail(
+    { ...envelope, raw: new Response(bytes).body!, rawSize: bytes.byteLength, setReject: () => {} },
+    env,
+  );
 }
 
 /** A run as `GET /api/runs/:id` answers it (the API's own schema). */
@@ -72,18 +89,30 @@ export type RunBody = Run;
  * a handler and `/api/openapi.json` fails the test that reads the answer.
  * @throws naming the first mismatch.
  */
-export function checked<T>(schema: { safeParse: (v: unknown) => { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } } }, body: unknown, what: string): T {
+export function checked<T>(
+  schema: {
+    safeParse: (v: unknown) => { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+  },
+  body: unknown,
+  what: string,
+): T {
   const result = schema.safeParse(body);
   if (!result.success) {
     const issue = result.error!.issues[0]!;
-    throw new Error(`${what} does not match its declared schema at ${issue.path.join('.')}: ${issue.message}; got ${JSON.stringify(body).slice(0, 500)}`);
+    throw new Error(
+      `${what} does not match its declared schema at ${issue.path.join('.')}: ${issue.message}; got ${JSON.stringify(body).slice(0, 500)}`,
+    );
   }
   return body as T;
 }
 
 /** Starts a run over the API. @returns its id. */
 export async function startRun(workflow: string, input: unknown = {}): Promise<string> {
-  return ((await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as { runId: string }).runId;
+  return (
+    (await (await api(`/workflows/${workflow}/runs`, { method: 'POST', body: JSON.stringify({ input }) })).json()) as {
+      runId: string;
+    }
+  ).runId;
 }
 
 /** The RunObject of a run. */

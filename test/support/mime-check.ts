@@ -44,9 +44,12 @@ function checkEntity(lines: string[], where: string, problems: string[]): void {
     // biome-ignore lint/suspicious/noControlCharactersInRegex: 8-bit means outside US-ASCII (RFC 2045 §2.7)
     const eightBit = /[^\x00-\x7f]/.test(line);
     if (cte === '7bit' && eightBit) problems.push(`${at}: 8-bit data under Content-Transfer-Encoding 7bit`);
-    if (cte === 'quoted-printable' && (eightBit || line.length > 76)) problems.push(`${at}: not quoted-printable (8-bit or > 76 characters)`);
-    if (cte === 'base64' && (!/^[A-Za-z0-9+/]*={0,2}$/.test(line) || line.length > 76)) problems.push(`${at}: not base64 (alphabet or > 76 characters)`);
-    if (!['7bit', '8bit', 'quoted-printable', 'base64'].includes(cte)) problems.push(`${at}: unknown Content-Transfer-Encoding ${cte}`);
+    if (cte === 'quoted-printable' && (eightBit || line.length > 76))
+      problems.push(`${at}: not quoted-printable (8-bit or > 76 characters)`);
+    if (cte === 'base64' && (!/^[A-Za-z0-9+/]*={0,2}$/.test(line) || line.length > 76))
+      problems.push(`${at}: not base64 (alphabet or > 76 characters)`);
+    if (!['7bit', '8bit', 'quoted-printable', 'base64'].includes(cte))
+      problems.push(`${at}: unknown Content-Transfer-Encoding ${cte}`);
   });
 }
 
@@ -56,7 +59,8 @@ function checkHeaders(lines: string[], where: string, problems: string[]): Map<s
   let current = '';
   lines.forEach((line, i) => {
     const at = `${where} header line ${i + 1} (${line.slice(0, 40)})`;
-    const field = (/^[ \t]/.test(line) ? /^([^:]+):/.exec(current)?.[1] : /^([^:]+):/.exec(line)?.[1])?.toLowerCase() ?? '';
+    const field =
+      (/^[ \t]/.test(line) ? /^([^:]+):/.exec(current)?.[1] : /^([^:]+):/.exec(line)?.[1])?.toLowerCase() ?? '';
     // An address may be UTF-8 (RFC 6532 §3.2: an internationalised mailbox cannot be written in ASCII); nothing else may.
     const ascii = ADDRESS_FIELDS.has(field) ? line.replace(/<[^<>\s]*>/g, '<>') : line;
     if (/[^\x20-\x7e\t]/.test(ascii)) problems.push(`${at}: not printable ASCII`);
@@ -64,7 +68,8 @@ function checkHeaders(lines: string[], where: string, problems: string[]): Map<s
     const continued = /^[ \t]/.test(line);
     if (continued && line.trim() === '') problems.push(`${at}: whitespace-only continuation`);
     const value = continued ? line : line.replace(/^[^:]*:/, '');
-    if (line.length > 78 && /\S\s+\S/.test(value.trim())) problems.push(`${at}: ${line.length} characters, not folded at 78`);
+    if (line.length > 78 && /\S\s+\S/.test(value.trim()))
+      problems.push(`${at}: ${line.length} characters, not folded at 78`);
     for (const word of line.match(/=\?[^?\s]+\?[BbQq]\?[^?\s]*\?=/g) ?? []) {
       if (word.length > 75) problems.push(`${at}: encoded-word of ${word.length} characters > 75`);
     }

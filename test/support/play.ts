@@ -25,7 +25,19 @@ export async function play(state: RunState, events: RunEvent[]) {
   return { state, commands: all };
 }
 
-export const ok = (stepId: string, output: unknown = stepId.toUpperCase(), attempt = 1): RunEvent => ({ type: 'StepSucceeded', stepId, attempt, output });
-export const fail = (stepId: string, attempt = 1): RunEvent => ({ type: 'StepFailed', stepId, attempt, error: { code: 'agent_error', message: `${stepId} broke`, retryable: false } });
-export const dispatched = (commands: Command[]) => commands.filter((c) => c.type === 'DispatchStep').map((c) => (c as { stepId: string }).stepId);
-export const status = (state: RunState) => Object.fromEntries(Object.entries(state.steps).map(([k, s]) => [k, s.status]));
+export const ok = (stepId: string, output: unknown = stepId.toUpperCase(), attempt = 1): RunEvent => ({
+  type: 'StepSucceeded',
+  stepId,
+  attempt,
+  output,
+});
+export const fail = (stepId: string, attempt = 1): RunEvent => ({
+  type: 'StepFailed',
+  stepId,
+  attempt,
+  error: { code: 'agent_error', message: `${stepId} broke`, retryable: false },
+});
+export const dispatched = (commands: Command[]) =>
+  commands.filter((c) => c.type === 'DispatchStep').map((c) => (c as { stepId: string }).stepId);
+export const status = (state: RunState) =>
+  Object.fromEntries(Object.entries(state.steps).map(([k, s]) => [k, s.status]));

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { followEventStream, followRunNotices, MAX_RETRY_MS, nextAfter, type NoticeSocket } from '../../website/src/live';
+import {
+  followEventStream,
+  followRunNotices,
+  MAX_RETRY_MS,
+  nextAfter,
+  type NoticeSocket,
+} from '../../website/src/live';
 
 /** A page whose timers run when `tick()` is called, and whose fetch answers from a list. */
 function page(answers: (() => Response)[]) {
@@ -22,10 +28,21 @@ function page(answers: (() => Response)[]) {
     },
   };
   const settle = () => new Promise((r) => setTimeout(r, 20));
-  return { host, calls, timers, log, settle, tick: async () => { timers.shift()!.run(); await settle(); } };
+  return {
+    host,
+    calls,
+    timers,
+    log,
+    settle,
+    tick: async () => {
+      timers.shift()!.run();
+      await settle();
+    },
+  };
 }
 const sse = (text: string) => () => new Response(text, { headers: { 'content-type': 'text/event-stream' } });
-const status = (code: number) => () => new Response(JSON.stringify({ error: { code: 'x', message: 'x' } }), { status: code });
+const status = (code: number) => () =>
+  new Response(JSON.stringify({ error: { code: 'x', message: 'x' } }), { status: code });
 
 describe('live feed reconnect decision', () => {
   it('401 signs out; 403/404 give up; 5xx, 429 and drops back off; an ended stream reconnects', () => {

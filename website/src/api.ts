@@ -5,7 +5,12 @@ const TOKEN_KEY = 'baton.token';
 
 /** An error answer of the API (CONTRACT.md: `{ error: { code, message, details? } }`). */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: { issues?: { path: string; message: string }[] }) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: { issues?: { path: string; message: string }[] },
+  ) {
     super(message);
   }
 }
@@ -57,7 +62,12 @@ export async function api<T>(path: string, init: ApiInit = {}): Promise<T> {
   if (!res.ok) {
     const error = (data as { error?: { code: string; message: string; details?: ApiError['details'] } } | null)?.error;
     if (res.status === 401 && !init.token) signOutUnauthorized();
-    throw new ApiError(res.status, error?.code ?? 'http_error', error?.message ?? `${res.status} ${res.statusText}`, error?.details);
+    throw new ApiError(
+      res.status,
+      error?.code ?? 'http_error',
+      error?.message ?? `${res.status} ${res.statusText}`,
+      error?.details,
+    );
   }
   return data as T;
 }

@@ -37,12 +37,20 @@ export function modelOf(definition: Record<string, unknown>): BuilderModel {
  * @throws {Error} when the edges form a cycle.
  */
 export function definitionOf(model: BuilderModel): Record<string, unknown> {
-  const depsOf = new Map(model.steps.map((s) => [s.id, model.edges.filter((e) => e.target === s.id).map((e) => e.source)]));
+  const depsOf = new Map(
+    model.steps.map((s) => [s.id, model.edges.filter((e) => e.target === s.id).map((e) => e.source)]),
+  );
   const ordered: BuilderStep[] = [];
   const placed = new Set<string>();
   while (ordered.length < model.steps.length) {
     const next = model.steps.find((s) => !placed.has(s.id) && depsOf.get(s.id)!.every((d) => placed.has(d)));
-    if (!next) throw new Error(`the connections form a cycle through ${model.steps.filter((s) => !placed.has(s.id)).map((s) => s.id).join(', ')}`);
+    if (!next)
+      throw new Error(
+        `the connections form a cycle through ${model.steps
+          .filter((s) => !placed.has(s.id))
+          .map((s) => s.id)
+          .join(', ')}`,
+      );
     ordered.push(next);
     placed.add(next.id);
   }

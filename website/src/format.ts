@@ -2,7 +2,13 @@
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
   const d = new Date(iso);
-  return d.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return d.toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  });
 }
 
 /** A duration in ms, short: `850 ms`, `2.4 s`, `3 m 12 s`, `1 h 5 m`. */
@@ -15,7 +21,11 @@ export function formatDuration(ms: number | null | undefined): string {
 }
 
 /** Elapsed ms between two ISO times (to now when `end` is absent); null without a start. */
-export function elapsed(start: string | null | undefined, end: string | null | undefined, now = Date.now()): number | null {
+export function elapsed(
+  start: string | null | undefined,
+  end: string | null | undefined,
+  now = Date.now(),
+): number | null {
   if (!start) return null;
   return (end ? Date.parse(end) : now) - Date.parse(start);
 }

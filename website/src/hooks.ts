@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, session, signOutUnauthorized, tokenProtocol } from './api';
+import { api, type ApiError, session, signOutUnauthorized, tokenProtocol } from './api';
 import { followEventStream, followRunNotices, RETRY_MS } from './live';
 
 /** GETs `/api<path>` when the path changes; `reload()` reads it again. A null path reads nothing. */
@@ -24,13 +24,22 @@ export function useApi<T>(path: string | null) {
 }
 
 /** The page's side of a live connection: fetch, the session's token, sign-out on 401. */
-const liveHost = (connected: (open: boolean) => void) => ({ fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init), token: session.token, connected, unauthorized: signOutUnauthorized });
+const liveHost = (connected: (open: boolean) => void) => ({
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init),
+  token: session.token,
+  connected,
+  unauthorized: signOutUnauthorized,
+});
 
 /**
  * Follows a server-sent events endpoint of the API (`GET /api/live/...`) with the session's token;
  * reconnects after the server ends the stream or the network drops; signs out on 401 (see live.ts).
  */
-export function useEventStream(path: string | null, onEvent: (event: string, data: string) => void, retryMs = RETRY_MS) {
+export function useEventStream(
+  path: string | null,
+  onEvent: (event: string, data: string) => void,
+  retryMs = RETRY_MS,
+) {
   const handler = useRef(onEvent);
   handler.current = onEvent;
   const [connected, setConnected] = useState(false);

@@ -12,7 +12,10 @@ export type LiveEnd =
   | { kind: 'dropped' };
 
 /** What to do next: reconnect after a delay (ms), sign out (the token is refused), or give up. */
-export type LiveNext = { action: 'reconnect'; afterMs: number } | { action: 'sign_out' } | { action: 'give_up'; reason: string };
+export type LiveNext =
+  | { action: 'reconnect'; afterMs: number }
+  | { action: 'sign_out' }
+  | { action: 'give_up'; reason: string };
 
 /** First reconnect delay and the most the backoff grows to, ms. */
 export const RETRY_MS = 2_000;
@@ -47,7 +50,12 @@ export interface LiveHost {
  * Follows a server-sent events endpoint (`/api<path>`) with the session's token, calling `onEvent`
  * for each event, and reconnects as `nextAfter` decides. @returns a function that stops it.
  */
-export function followEventStream(path: string, onEvent: (event: string, data: string) => void, host: LiveHost, retryMs = RETRY_MS): () => void {
+export function followEventStream(
+  path: string,
+  onEvent: (event: string, data: string) => void,
+  host: LiveHost,
+  retryMs = RETRY_MS,
+): () => void {
   const abort = new AbortController();
   const schedule = host.schedule ?? setTimeout;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,7 +63,10 @@ export function followEventStream(path: string, onEvent: (event: string, data: s
   const connect = async () => {
     let end: LiveEnd = { kind: 'dropped' };
     try {
-      const res = await host.fetch(`/api${path}`, { headers: { authorization: `Bearer ${host.token() ?? ''}` }, signal: abort.signal });
+      const res = await host.fetch(`/api${path}`, {
+        headers: { authorization: `Bearer ${host.token() ?? ''}` },
+        signal: abort.signal,
+      });
       if (!res.ok || !res.body) {
         end = { kind: 'refused', status: res.status };
         await res.body?.cancel();
@@ -97,7 +108,12 @@ export interface NoticeSocket {
  * an upgrade was refused, so a socket that closes before opening asks `GET /api/runs/:id?steps=false`
  * for the status, then `nextAfter` decides. @returns a function that stops it.
  */
-export function followRunNotices(runId: string, onChange: (status: string) => void, host: LiveHost & { open: (path: string) => NoticeSocket }, retryMs = RETRY_MS): () => void {
+export function followRunNotices(
+  runId: string,
+  onChange: (status: string) => void,
+  host: LiveHost & { open: (path: string) => NoticeSocket },
+  retryMs = RETRY_MS,
+): () => void {
   const schedule = host.schedule ?? setTimeout;
   let stopped = false;
   let socket: NoticeSocket | undefined;
@@ -106,7 +122,9 @@ export function followRunNotices(runId: string, onChange: (status: string) => vo
   const path = `/live/runs/${encodeURIComponent(runId)}`;
   const probe = async (): Promise<LiveEnd> => {
     try {
-      const res = await host.fetch(`/api/runs/${encodeURIComponent(runId)}?steps=false`, { headers: { authorization: `Bearer ${host.token() ?? ''}` } });
+      const res = await host.fetch(`/api/runs/${encodeURIComponent(runId)}?steps=false`, {
+        headers: { authorization: `Bearer ${host.token() ?? ''}` },
+      });
       await res.body?.cancel();
       return res.ok ? { kind: 'dropped' } : { kind: 'refused', status: res.status };
     } catch {

@@ -15,7 +15,9 @@ import './styles.css';
 
 // The graph pages carry @xyflow/react, dagre and the schema validator: loaded when first opened.
 const BuilderPage = lazy(() => import('./pages/Builder').then((m) => ({ default: m.BuilderPage })));
-const WorkflowDetailPage = lazy(() => import('./pages/WorkflowDetail').then((m) => ({ default: m.WorkflowDetailPage })));
+const WorkflowDetailPage = lazy(() =>
+  import('./pages/WorkflowDetail').then((m) => ({ default: m.WorkflowDetailPage })),
+);
 
 const NAV = [
   ['/runs', 'Runs'],
@@ -32,28 +34,38 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
   return (
     <div className="shell">
       <nav aria-label="Main" className="sidebar">
-        <Link href="/runs" className="brand">Baton</Link>
+        <Link href="/runs" className="brand">
+          Baton
+        </Link>
         <ul>
           {NAV.map(([href, label]) => (
-            <li key={href}><Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>{label}</Link></li>
+            <li key={href}>
+              <Link href={href} aria-current={location.startsWith(href) ? 'page' : undefined}>
+                {label}
+              </Link>
+            </li>
           ))}
         </ul>
-        <button type="button" className="link sign-out" onClick={onSignOut}>Sign out</button>
+        <button type="button" className="link sign-out" onClick={onSignOut}>
+          Sign out
+        </button>
       </nav>
       <main>
         <Suspense fallback={<Loading />}>
-        <Switch>
-          <Route path="/runs" component={RunsPage} />
-          <Route path="/runs/:id">{(p) => <RunDetailPage id={decodeURIComponent(p.id)} />}</Route>
-          <Route path="/approvals" component={ApprovalsPage} />
-          <Route path="/workflows" component={WorkflowsPage} />
-          <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
-          <Route path="/builder" component={BuilderPage} />
-          <Route path="/agents" component={AgentsPage} />
-          <Route path="/schedules" component={SchedulesPage} />
-          <Route path="/messages" component={MessagesPage} />
-          <Route><Redirect to="/runs" /></Route>
-        </Switch>
+          <Switch>
+            <Route path="/runs" component={RunsPage} />
+            <Route path="/runs/:id">{(p) => <RunDetailPage id={decodeURIComponent(p.id)} />}</Route>
+            <Route path="/approvals" component={ApprovalsPage} />
+            <Route path="/workflows" component={WorkflowsPage} />
+            <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
+            <Route path="/builder" component={BuilderPage} />
+            <Route path="/agents" component={AgentsPage} />
+            <Route path="/schedules" component={SchedulesPage} />
+            <Route path="/messages" component={MessagesPage} />
+            <Route>
+              <Redirect to="/runs" />
+            </Route>
+          </Switch>
         </Suspense>
       </main>
     </div>
@@ -63,21 +75,37 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
 function App() {
   const [signedIn, setSignedIn] = useState(() => !!session.token());
   const [location, navigate] = useLocation();
-  useEffect(() => whenUnauthorized(() => {
-    session.signOut();
-    setSignedIn(false);
-  }), []);
+  useEffect(
+    () =>
+      whenUnauthorized(() => {
+        session.signOut();
+        setSignedIn(false);
+      }),
+    [],
+  );
   if (!signedIn) {
-    return <SignInPage onSignedIn={() => {
-      setSignedIn(true);
-      if (location === '/sign-in' || location === '/') navigate('/runs');
-    }} />;
+    return (
+      <SignInPage
+        onSignedIn={() => {
+          setSignedIn(true);
+          if (location === '/sign-in' || location === '/') navigate('/runs');
+        }}
+      />
+    );
   }
-  return <Shell onSignOut={() => {
-    session.signOut();
-    setSignedIn(false);
-    navigate('/sign-in');
-  }} />;
+  return (
+    <Shell
+      onSignOut={() => {
+        session.signOut();
+        setSignedIn(false);
+        navigate('/sign-in');
+      }}
+    />
+  );
 }
 
-createRoot(document.getElementById('root')!).render(<StrictMode><App /></StrictMode>);
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

@@ -2,7 +2,11 @@ export { formatPath } from '../../src/core/definition/path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 
 /** A problem in a definition, located at a 1-based line of its text. */
-export interface LineIssue { line: number; path: string; message: string }
+export interface LineIssue {
+  line: number;
+  path: string;
+  message: string;
+}
 
 /** A definition's text parsed for editing: its value, its syntax errors, and a way from a path to its line. */
 export interface ParsedSource {
@@ -16,7 +20,11 @@ export interface ParsedSource {
 export function parseSource(text: string): ParsedSource {
   const lines = new LineCounter();
   const doc: Document = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const syntaxErrors = doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, path: '(syntax)', message: e.message.split('\n')[0]! }));
+  const syntaxErrors = doc.errors.map((e) => ({
+    line: lines.linePos(e.pos[0]).line,
+    path: '(syntax)',
+    message: e.message.split('\n')[0]!,
+  }));
   return {
     value: syntaxErrors.length ? undefined : doc.toJS(),
     syntaxErrors,
@@ -32,10 +40,17 @@ export function parseSource(text: string): ParsedSource {
 
 /** `steps[1].input` (the API's issue paths) → `['steps', 1, 'input']`. */
 export function splitPath(path: string): (string | number)[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!)).filter((p) => p !== '(root)');
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)]
+    .map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!))
+    .filter((p) => p !== '(root)');
 }
 
 /** `#/steps/1/input` (JSON Pointer, RFC 6901, as JSON Schema validators report it) → `['steps', 1, 'input']`. */
 export function pointerPath(pointer: string): (string | number)[] {
-  return pointer.replace(/^#/, '').split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }

@@ -25,7 +25,13 @@ export const GATE_CACHE_MAX = 1_000;
  * {@link CLOSED_TRUST_MS}. No timers (`ttlAutopurge: false`, `ttlResolution: 0`): an entry
  * expires when read, so nothing keeps the isolate busy.
  */
-const trustedClosed = new LRUCache<string, true>({ max: GATE_CACHE_MAX, ttl: CLOSED_TRUST_MS, ttlAutopurge: false, ttlResolution: 0, perf: Date });
+const trustedClosed = new LRUCache<string, true>({
+  max: GATE_CACHE_MAX,
+  ttl: CLOSED_TRUST_MS,
+  ttlAutopurge: false,
+  ttlResolution: 0,
+  perf: Date,
+});
 /** An acquire in flight per `<tenant>:<agent>`, so a fan-out asks once. */
 const firstAsk = new LRUCache<string, Promise<CircuitState['state']>>({ max: GATE_CACHE_MAX });
 /**
@@ -60,7 +66,8 @@ export class CircuitGate {
     tenantId: string,
     agent: string,
     private readonly background: (p: Promise<unknown>) => void,
-    private readonly circuitFor: () => Pick<ReturnType<typeof circuitOf>, 'acquire' | 'record'> = () => circuitOf(env, tenantId, agent),
+    private readonly circuitFor: () => Pick<ReturnType<typeof circuitOf>, 'acquire' | 'record'> = () =>
+      circuitOf(env, tenantId, agent),
   ) {
     this.key = `${tenantId}:${agent}`;
   }

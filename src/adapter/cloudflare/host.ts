@@ -36,10 +36,21 @@ export function runControlOf(runs: AppEnv['RUNS']): RunControl {
 /** Notes composed as plain-text MIME, sent with the `send_email` binding and recorded (see sendRecorded). */
 function mailerOf(env: AppEnv): Mailer {
   return {
-    sendNote: (tenantId, note) => sendRecorded(env, tenantId, {
-      dedupeId: note.dedupeId, runId: note.runId, workflow: note.workflow,
-      compose: () => composeNote({ from: note.from, to: note.to, subject: note.subject, messageId: newMessageId(note.from), thread: note.thread, text: note.text }),
-    }),
+    sendNote: (tenantId, note) =>
+      sendRecorded(env, tenantId, {
+        dedupeId: note.dedupeId,
+        runId: note.runId,
+        workflow: note.workflow,
+        compose: () =>
+          composeNote({
+            from: note.from,
+            to: note.to,
+            subject: note.subject,
+            messageId: newMessageId(note.from),
+            thread: note.thread,
+            text: note.text,
+          }),
+      }),
   };
 }
 

@@ -14,7 +14,12 @@ function registerPorts(db: Database): RegisterWorkflowPorts {
  * Parses and validates a definition against the tenant's agents and aliases (src/app/register-workflow.ts).
  * @throws {BatonError} `invalid_definition` with `details.issues: [{ path, message }]`.
  */
-export function checkDefinition(db: Database, tenantId: string, text: string, expectedName?: string): Promise<WorkflowDefinition> {
+export function checkDefinition(
+  db: Database,
+  tenantId: string,
+  text: string,
+  expectedName?: string,
+): Promise<WorkflowDefinition> {
   return checkOn(registerPorts(db), tenantId, text, expectedName);
 }
 
@@ -23,7 +28,11 @@ export function checkDefinition(db: Database, tenantId: string, text: string, ex
  * @throws {BatonError} `invalid_definition`, `conflict`.
  */
 export function registerWorkflow(
-  db: Database, tenantId: string, text: string, format: 'yaml' | 'json', mode: { create: true } | { name: string },
+  db: Database,
+  tenantId: string,
+  text: string,
+  format: 'yaml' | 'json',
+  mode: { create: true } | { name: string },
 ): Promise<{ name: string; version: number; created: boolean }> {
   return registerOn(registerPorts(db), tenantId, text, format, mode);
 }

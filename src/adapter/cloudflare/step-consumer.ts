@@ -26,32 +26,47 @@ async function reportMany(stub: RunStub, reports: Report[]): Promise<void> {
  * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
  * timeout timer.
  */
-async function runClaimed(env: AppEnv, reports: ReportBatcher, runId: string, claim: Claim, background: (p: Promise<unknown>) => void): Promise<void> {
+async function runClaimed(
+  env: AppEnv,
+  reports: ReportBatcher,
+  runId: string,
+  claim: Claim,
+  background: (p: Promise<unknown>) => void,
+): Promise<void> {
   reports.started();
   const { result, provider } = await executeAttempt(env, runId, claim, hostFor(env, claim.tenantId), background);
   await reports.report(reportOf(claim, result, provider));
 }
 
 /** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
-async function runAttempts(env: AppEnv, runId: string, messages: readonly Message<StepMessage>[], background: (p: Promise<unknown>) => void): Promise<void> {
+async function runAttempts(
+  env: AppEnv,
+  runId: string,
+  messages: readonly Message<StepMessage>[],
+  background: (p: Promise<unknown>) => void,
+): Promise<void> {
   const stub = env.RUNS.get(env.RUNS.idFromName(runId));
   let claims: (Claim | null)[];
   try {
-    claims = (await stub.claimMany(messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt })))) as (Claim | null)[];
+    claims = (await stub.claimMany(
+      messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt })),
+    )) as (Claim | null)[];
   } catch (err) {
     for (const msg of messages) retryLater(msg, err);
     return;
   }
   const reports = new ReportBatcher((items) => reportMany(stub, items));
-  await Promise.all(messages.map(async (msg, i) => {
-    try {
-      const claim = claims[i];
-      if (claim) await runClaimed(env, reports, runId, claim, background);
-      msg.ack();
-    } catch (err) {
-      retryLater(msg, err);
-    }
-  }));
+  await Promise.all(
+    messages.map(async (msg, i) => {
+      try {
+        const claim = claims[i];
+        if (claim) await runClaimed(env, reports, runId, claim, background);
+        msg.ack();
+      } catch (err) {
+        retryLater(msg, err);
+      }
+    }),
+  );
 }
 
 function retryLater(msg: Message<StepMessage>, err: unknown): void {
@@ -64,7 +79,11 @@ function retryLater(msg: Message<StepMessage>, err: unknown): void {
  * fan-out starts at once), runs them concurrently, acks each one done, and retries the ones whose
  * RunObject could not be reached.
  */
-export async function consumeSteps(batch: MessageBatch<StepMessage>, env: AppEnv, ctx: ExecutionContext): Promise<void> {
+export async function consumeSteps(
+  batch: MessageBatch<StepMessage>,
+  env: AppEnv,
+  ctx: ExecutionContext,
+): Promise<void> {
   const byRun = new Map<string, Message<StepMessage>[]>();
   for (const m of batch.messages) byRun.set(m.body.runId, [...(byRun.get(m.body.runId) ?? []), m]);
   const background = (p: Promise<unknown>) => ctx.waitUntil(p);
@@ -77,7 +96,9 @@ export async function consumeSteps(batch: MessageBatch<StepMessage>, env: AppEnv
  */
 export async function consumeDeadLetters(batch: MessageBatch<StepMessage>): Promise<void> {
   for (const msg of batch.messages) {
-    console.warn(`dead-lettered step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}; its timeout will retry or fail it`);
+    console.warn(
+      `dead-lettered step ${msg.body.runId}/${msg.body.stepId}#${msg.body.attempt}; its timeout will retry or fail it`,
+    );
     msg.ack();
   }
 }

@@ -13,24 +13,25 @@ export interface FetchHandler {
  * The Worker's entry points (fetch, email, queue, scheduled): each hands over to its module.
  * @param app serves every HTTP request (API, webhooks, dashboard).
  */
-export const workerEntry = (app: FetchHandler) => ({
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+export const workerEntry = (app: FetchHandler) =>
+  ({
+    fetch: (request, env, ctx) => app.fetch(request, env, ctx),
 
-  async email(message, env) {
-    await receiveEmail(message, env);
-  },
+    async email(message, env) {
+      await receiveEmail(message, env);
+    },
 
-  async queue(batch, env, ctx) {
-    if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
-    else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
-  },
+    async queue(batch, env, ctx) {
+      if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
+      else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
+    },
 
-  /** Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run starts. */
-  async scheduled(controller, env) {
-    try {
-      await fireSchedules(env, controller.scheduledTime);
-    } finally {
-      await sweepQueuedRuns(env, Date.now());
-    }
-  },
-}) satisfies ExportedHandler<AppEnv, StepMessage>;
+    /** Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run starts. */
+    async scheduled(controller, env) {
+      try {
+        await fireSchedules(env, controller.scheduledTime);
+      } finally {
+        await sweepQueuedRuns(env, Date.now());
+      }
+    },
+  }) satisfies ExportedHandler<AppEnv, StepMessage>;

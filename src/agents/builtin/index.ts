@@ -9,6 +9,9 @@ export const builtinProvider: Provider = async (agent, req) => {
   try {
     return { ok: true, output: run(req.input) };
   } catch (err) {
-    return { ok: false, error: { code: 'agent_error', message: `builtin ${tool} failed: ${(err as Error).message}`, retryable: false } };
+    return {
+      ok: false,
+      error: { code: 'agent_error', message: `builtin ${tool} failed: ${(err as Error).message}`, retryable: false },
+    };
   }
 };

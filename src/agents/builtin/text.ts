@@ -44,8 +44,13 @@ export function entities(text: string, limit = 8): string[] {
 /** Nouns (their singular, lower-cased root), most frequent first. */
 export function keyTerms(text: string, limit = 8): string[] {
   const nouns = nlp(text).nouns().toSingular().json() as { terms?: { normal?: string; tags?: string[] }[] }[];
-  const roots = nouns.flatMap((n) => (n.terms ?? []).filter((t) => t.tags?.includes('Noun') && !t.tags.includes('Pronoun')).map((t) => t.normal ?? ''));
-  return rank(roots.filter((w) => w.length > 2), limit);
+  const roots = nouns.flatMap((n) =>
+    (n.terms ?? []).filter((t) => t.tags?.includes('Noun') && !t.tags.includes('Pronoun')).map((t) => t.normal ?? ''),
+  );
+  return rank(
+    roots.filter((w) => w.length > 2),
+    limit,
+  );
 }
 
 function rank(items: string[], limit: number): string[] {
@@ -58,7 +63,10 @@ function rank(items: string[], limit: number): string[] {
     entry.n += 1;
     counts.set(key, entry);
   }
-  return [...counts.values()].sort((a, b) => b.n - a.n).slice(0, limit).map((e) => e.label);
+  return [...counts.values()]
+    .sort((a, b) => b.n - a.n)
+    .slice(0, limit)
+    .map((e) => e.label);
 }
 
 /** Function words (articles, prepositions, pronouns, auxiliaries…), by compromise's tags. */
@@ -87,7 +95,11 @@ export function extractiveSummary(text: string, count: number): string[] {
     const score = contentWords(s).reduce((sum, w) => sum + (freq.get(w) ?? 0), 0) / Math.max(words(s).length, 1);
     return { i, s, score };
   });
-  return scored.sort((a, b) => b.score - a.score || a.i - b.i).slice(0, count).sort((a, b) => a.i - b.i).map((x) => x.s);
+  return scored
+    .sort((a, b) => b.score - a.score || a.i - b.i)
+    .slice(0, count)
+    .sort((a, b) => a.i - b.i)
+    .map((x) => x.s);
 }
 
 /** Removes an immediately repeated word ("the the"), keeping the first. @returns the text and how many were removed. */
@@ -120,5 +132,7 @@ export function dropRepeatedWords(text: string): { text: string; removed: number
 
 /** Upper-cases the first letter of each sentence (sentences found by `Intl.Segmenter`). */
 export function capitaliseSentences(text: string): string {
-  return [...sentenceSegmenter.segment(text)].map((s) => s.segment.replace(/^(\P{L}*)(\p{Ll})/u, (_, lead: string, c: string) => lead + c.toUpperCase())).join('');
+  return [...sentenceSegmenter.segment(text)]
+    .map((s) => s.segment.replace(/^(\P{L}*)(\p{Ll})/u, (_, lead: string, c: string) => lead + c.toUpperCase()))
+    .join('');
 }

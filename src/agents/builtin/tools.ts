@@ -7,7 +7,8 @@ import { capitaliseSentences, dropRepeatedWords, entities, extractiveSummary, ke
  */
 export type BuiltinToolFn = (input: unknown) => string;
 
-const joinAnd = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
+const joinAnd = (items: string[]) =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 
 const list = (items: string[]) => (items.length ? items.map((i) => `- ${i}`).join('\n') : '- (none found)');
 
@@ -17,15 +18,25 @@ const research: BuiltinToolFn = (input) => {
   const found = entities(text);
   const names = new Set(found.map((f) => f.toLowerCase()));
   const terms = keyTerms(text).filter((t) => !names.has(t.toLowerCase()));
-  const evidence = sentences(text).filter((s) => [...found, ...terms].some((t) => s.toLowerCase().includes(t.toLowerCase()))).slice(0, 8);
+  const evidence = sentences(text)
+    .filter((s) => [...found, ...terms].some((t) => s.toLowerCase().includes(t.toLowerCase())))
+    .slice(0, 8);
   const overview = found.length
     ? `The request concerns ${joinAnd(found)}${terms.length ? `, with a focus on ${joinAnd(terms.slice(0, 4))}` : ''}.`
     : `The request gives no names; its key terms are ${joinAnd(terms.slice(0, 4)) || 'unclear'}.`;
   return [
-    `## Research notes`, '', overview, '',
-    `### Organisations, people and places`, list(found), '',
-    `### Key terms`, list(terms), '',
-    `### Evidence from the request`, list(evidence),
+    `## Research notes`,
+    '',
+    overview,
+    '',
+    `### Organisations, people and places`,
+    list(found),
+    '',
+    `### Key terms`,
+    list(terms),
+    '',
+    `### Evidence from the request`,
+    list(evidence),
   ].join('\n');
 };
 
@@ -42,9 +53,14 @@ const draft: BuiltinToolFn = (input) => {
   const title = subject.length ? joinAnd(subject) : keyTerms(text, 2).join(' and ') || 'the request';
   const points = sentences(text).slice(0, 6);
   return [
-    `# Report: ${title}`, '',
-    '## Summary', points[0] ?? text, '',
-    '## Key points', list(points), '',
+    `# Report: ${title}`,
+    '',
+    '## Summary',
+    points[0] ?? text,
+    '',
+    '## Key points',
+    list(points),
+    '',
     '## Recommended next steps',
     `- Validate these points against current sources on ${title}.`,
     '- Decide which findings need a follow-up owner.',
@@ -61,7 +77,10 @@ const proofread: BuiltinToolFn = (input) =>
     .map((line) => {
       const [, marker = '', prose = ''] = /^(\s*(?:#+|[-*>]|\d+\.)\s+)?(.*)$/.exec(line)!;
       if (!prose.trim()) return line.trimEnd();
-      const tidy = dropRepeatedWords(prose).text.replace(/[ \t]+/g, ' ').replace(/ ([,.;:!?])/g, '$1').trim();
+      const tidy = dropRepeatedWords(prose)
+        .text.replace(/[ \t]+/g, ' ')
+        .replace(/ ([,.;:!?])/g, '$1')
+        .trim();
       return marker + capitaliseSentences(tidy);
     })
     .join('\n');

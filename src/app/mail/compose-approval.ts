@@ -43,26 +43,66 @@ export async function decisionLink(baseUrl: string, key: string, claim: LinkClai
 export async function composeApprovalEmail(mail: ApprovalMail): Promise<ComposedReply> {
   const { approval, kind = 'request' } = mail;
   const exp = Math.floor((approval.deadlineAt ?? mail.now + LINK_TTL_S * 1000) / 1000);
-  const links = kind === 'notice' ? [] : await Promise.all(approval.options.map(async (decision) => ({
-    decision, url: await decisionLink(mail.baseUrl, mail.signingKey, { approvalId: approval.id, decision, assignee: mail.to, exp }),
-  })));
+  const links =
+    kind === 'notice'
+      ? []
+      : await Promise.all(
+          approval.options.map(async (decision) => ({
+            decision,
+            url: await decisionLink(mail.baseUrl, mail.signingKey, {
+              approvalId: approval.id,
+              decision,
+              assignee: mail.to,
+              exp,
+            }),
+          })),
+        );
   const deadline = approval.deadlineAt ? `Deadline: ${new Date(approval.deadlineAt).toISOString()}.` : 'No deadline.';
-  const quorum = approval.quorum > 1 ? ` ${approval.quorum} of ${approval.assignees.length} assignees must approve.` : '';
-  const how = kind === 'notice'
-    ? `This approval is waiting for ${approval.assignees.join(', ')}; you are told because it has not been decided yet.`
-    : `Reply to this email with approve, reject or request changes on the first line; the lines after it are your comment.${links.length ? ' Or use a link:' : ''}`;
+  const quorum =
+    approval.quorum > 1 ? ` ${approval.quorum} of ${approval.assignees.length} assignees must approve.` : '';
+  const how =
+    kind === 'notice'
+      ? `This approval is waiting for ${approval.assignees.join(', ')}; you are told because it has not been decided yet.`
+      : `Reply to this email with approve, reject or request changes on the first line; the lines after it are your comment.${links.length ? ' Or use a link:' : ''}`;
   const context = `Workflow ${mail.workflow} · step ${approval.stepId} · round ${approval.round} · run ${approval.id.split(':')[0]}`;
-  const text = [approval.message, '', how, ...links.map((l) => `- ${LABEL[l.decision]}: ${l.url}`), '', `${deadline}${quorum}`, '-- ', context].join('\n');
-  const html = `<div>${markdownToHtml(approval.message)}</div><p>${escapeHtml(how)}</p>`
-    + (links.length ? `<p>${links.map((l) => `<a href="${escapeHtml(l.url)}">${LABEL[l.decision]}</a>`).join(' · ')}</p>` : '')
-    + `<p>${escapeHtml(deadline + quorum)}</p><hr><p style="color:#666;font-size:12px">${escapeHtml(context)}</p>`;
+  const text = [
+    approval.message,
+    '',
+    how,
+    ...links.map((l) => `- ${LABEL[l.decision]}: ${l.url}`),
+    '',
+    `${deadline}${quorum}`,
+    '-- ',
+    context,
+  ].join('\n');
+  const html =
+    `<div>${markdownToHtml(approval.message)}</div><p>${escapeHtml(how)}</p>` +
+    (links.length
+      ? `<p>${links.map((l) => `<a href="${escapeHtml(l.url)}">${LABEL[l.decision]}</a>`).join(' · ')}</p>`
+      : '') +
+    `<p>${escapeHtml(deadline + quorum)}</p><hr><p style="color:#666;font-size:12px">${escapeHtml(context)}</p>`;
   const domain = mail.from.split('@')[1] ?? 'baton.local';
-  const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, crypto.randomUUID().replace(/-/g, ''));
+  const messageId = await approvalMessageId(
+    mail.signingKey,
+    approval.id,
+    domain,
+    crypto.randomUUID().replace(/-/g, ''),
+  );
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
   const raw = composeMime({
-    from: mail.from, fromName: `${mail.workflow} (Baton)`, to: mail.to, subject, text, html,
-    headers: { 'Message-ID': messageId, 'Auto-Submitted': 'auto-generated', 'X-Baton-Approval': approval.id, ...mail.headers },
+    from: mail.from,
+    fromName: `${mail.workflow} (Baton)`,
+    to: mail.to,
+    subject,
+    text,
+    html,
+    headers: {
+      'Message-ID': messageId,
+      'Auto-Submitted': 'auto-generated',
+      'X-Baton-Approval': approval.id,
+      ...mail.headers,
+    },
   });
   return { from: mail.from, to: mail.to, subject, messageId, inReplyTo: '', references: '', raw };
 }

@@ -35,7 +35,14 @@ export function replySubject(subject: string): string {
 export function runFooter(state: RunState, now: number): string {
   const { done, total } = stepProgress(Object.values(state.steps));
   const seconds = Math.max(0, Math.round(((state.endedAt ?? now) - (state.startedAt ?? state.createdAt)) / 1000));
-  const agents = [...new Set(Object.keys(state.steps).filter((key) => state.steps[key]!.attempt > 0).map((key) => agentOf(state, key)).filter(Boolean))];
+  const agents = [
+    ...new Set(
+      Object.keys(state.steps)
+        .filter((key) => state.steps[key]!.attempt > 0)
+        .map((key) => agentOf(state, key))
+        .filter(Boolean),
+    ),
+  ];
   return `Workflow ${state.workflow} · ${done}/${total} steps · ${seconds} s · agents: ${agents.join(', ') || 'none'}`;
 }
 
@@ -50,7 +57,8 @@ function offlineNote(state: RunState): string | null {
 export function replyMarkdown(state: RunState): string {
   if (state.status === 'completed') return toText(state.output) || '(The workflow finished with an empty output.)';
   const error = state.error;
-  if (state.status === 'cancelled') return `**Your request was cancelled** before it finished: ${error?.message ?? 'cancelled'}.\n\nRun id: \`${state.runId}\``;
+  if (state.status === 'cancelled')
+    return `**Your request was cancelled** before it finished: ${error?.message ?? 'cancelled'}.\n\nRun id: \`${state.runId}\``;
   const step = error?.stepId ? `Step \`${error.stepId}\` failed` : 'The workflow failed';
   return `**Your request could not be completed.**\n\n${step}: ${error?.message ?? 'unknown error'} (${error?.code ?? 'error'}).\n\nRun id: \`${state.runId}\``;
 }
@@ -60,7 +68,13 @@ export function replyMarkdown(state: RunState): string {
  * alias to the sender, `Re:` subject, `In-Reply-To` and `References` (RFC 5322 §3.6.4), text and
  * HTML alternatives; encoded by {@link composeMime}. `extraHeaders` (e.g. `Reply-To`) are added as given.
  */
-export function composeReply(state: RunState, email: TriggerEmail, messageId: string, now: number, extraHeaders: Record<string, string> = {}): ComposedReply {
+export function composeReply(
+  state: RunState,
+  email: TriggerEmail,
+  messageId: string,
+  now: number,
+  extraHeaders: Record<string, string> = {},
+): ComposedReply {
   const body = replyMarkdown(state);
   const footer = runFooter(state, now);
   const note = offlineNote(state);
@@ -70,8 +84,20 @@ export function composeReply(state: RunState, email: TriggerEmail, messageId: st
   const references = thread.references.join(' ');
   const subject = replySubject(email.subject);
   const raw = composeMime({
-    from: email.to, fromName: `${state.workflow} (Baton)`, to: email.from, subject, text, html,
-    headers: { 'Message-ID': messageId, 'In-Reply-To': thread.inReplyTo, References: references, 'Auto-Submitted': 'auto-replied', 'X-Baton-Run': state.runId, ...extraHeaders },
+    from: email.to,
+    fromName: `${state.workflow} (Baton)`,
+    to: email.from,
+    subject,
+    text,
+    html,
+    headers: {
+      'Message-ID': messageId,
+      'In-Reply-To': thread.inReplyTo,
+      References: references,
+      'Auto-Submitted': 'auto-replied',
+      'X-Baton-Run': state.runId,
+      ...extraHeaders,
+    },
   });
   return { from: email.to, to: email.from, subject, messageId, inReplyTo: thread.inReplyTo, references, raw };
 }
@@ -80,12 +106,38 @@ export function composeReply(state: RunState, email: TriggerEmail, messageId: st
  * A short plain-text note from Baton (a decision taken, an explanation), threaded under `thread`
  * when given (RFC 5322 §3.6.4). `Auto-Submitted` keeps auto-responders from answering it.
  */
-export function composeNote(note: { from: string; to: string; subject: string; text: string; messageId: string; thread?: ThreadParent; headers?: Record<string, string> }): ComposedReply {
+export function composeNote(note: {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  messageId: string;
+  thread?: ThreadParent;
+  headers?: Record<string, string>;
+}): ComposedReply {
   const thread = note.thread ? threadHeaders(note.thread) : { inReplyTo: '', references: [] };
   const references = thread.inReplyTo ? thread.references.join(' ') : '';
   const raw = composeMime({
-    from: note.from, fromName: 'Baton', to: note.to, subject: note.subject, text: note.text,
-    headers: { 'Message-ID': note.messageId, 'In-Reply-To': thread.inReplyTo, References: references, 'Auto-Submitted': 'auto-replied', ...note.headers },
+    from: note.from,
+    fromName: 'Baton',
+    to: note.to,
+    subject: note.subject,
+    text: note.text,
+    headers: {
+      'Message-ID': note.messageId,
+      'In-Reply-To': thread.inReplyTo,
+      References: references,
+      'Auto-Submitted': 'auto-replied',
+      ...note.headers,
+    },
   });
-  return { from: note.from, to: note.to, subject: note.subject, messageId: note.messageId, inReplyTo: thread.inReplyTo, references, raw };
+  return {
+    from: note.from,
+    to: note.to,
+    subject: note.subject,
+    messageId: note.messageId,
+    inReplyTo: thread.inReplyTo,
+    references,
+    raw,
+  };
 }

@@ -71,11 +71,21 @@ export function composeMime(mail: OutgoingMail): string {
   }
   // mimetext writes Subject and mailboxes as one base64 word, unfolded: its field hook does it right.
   for (const field of msg.headers.fields) {
-    if (field.name === 'Subject') field.dump = (v) => fold('Subject', encodeText(oneLine(String(v ?? '')).slice(0, MAX_SUBJECT)));
-    else if (MAILBOX_FIELDS.has(field.name.toLowerCase())) field.dump = (v) => fold(field.name, (Array.isArray(v) ? v : [v]).filter((m) => m instanceof Mailbox).map(formatMailbox).join(', '));
+    if (field.name === 'Subject')
+      field.dump = (v) => fold('Subject', encodeText(oneLine(String(v ?? '')).slice(0, MAX_SUBJECT)));
+    else if (MAILBOX_FIELDS.has(field.name.toLowerCase()))
+      field.dump = (v) =>
+        fold(
+          field.name,
+          (Array.isArray(v) ? v : [v])
+            .filter((m) => m instanceof Mailbox)
+            .map(formatMailbox)
+            .join(', '),
+        );
   }
   msg.addMessage({ contentType: 'text/plain', data: encodeBody(mail.text), encoding: 'quoted-printable' });
-  if (mail.html !== undefined) msg.addMessage({ contentType: 'text/html', data: encodeBody(mail.html), encoding: 'quoted-printable' });
+  if (mail.html !== undefined)
+    msg.addMessage({ contentType: 'text/html', data: encodeBody(mail.html), encoding: 'quoted-printable' });
   return msg.asRaw();
 }
 
@@ -87,13 +97,18 @@ function oneLine(value: string): string {
 
 /** The value of `name: value` folded at whitespace (libmime), without the `name:` prefix mimetext adds. */
 function fold(name: string, value: string): string {
-  return libmime.foldLines(`${name}: ${value}`, HEADER_LINE).slice(name.length + 1).replace(/^ /, '');
+  return libmime
+    .foldLines(`${name}: ${value}`, HEADER_LINE)
+    .slice(name.length + 1)
+    .replace(/^ /, '');
 }
 
 /** Unstructured text with non-ASCII words as encoded-words; a word too long to fold is encoded whole, in pieces. */
 function encodeText(text: string): string {
   const words = libmime.encodeWords(text, 'Q', WORD_LENGTH);
-  return words.split(/\s+/).some((w) => w.length > HEADER_LINE - 2) ? libmime.encodeWord(text, 'Q', WORD_LENGTH) : words;
+  return words.split(/\s+/).some((w) => w.length > HEADER_LINE - 2)
+    ? libmime.encodeWord(text, 'Q', WORD_LENGTH)
+    : words;
 }
 
 /** `"Name" <addr>`, or `=?UTF-8?Q?…?= <addr>` for a name that is not ASCII (RFC 5322 §3.4, RFC 2047 §5). */
@@ -101,7 +116,9 @@ function formatMailbox(mailbox: Mailbox): string {
   const addr = `<${oneLine(mailbox.addr).replace(/[<>\s]/g, '')}>`;
   const name = oneLine(mailbox.name).slice(0, MAX_NAME);
   if (!name) return addr;
-  return /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/["\\]/g, '\\$&')}" ${addr}` : `${libmime.encodeWord(name, 'Q', WORD_LENGTH)} ${addr}`;
+  return /^[\x20-\x7e]*$/.test(name)
+    ? `"${name.replace(/["\\]/g, '\\$&')}" ${addr}`
+    : `${libmime.encodeWord(name, 'Q', WORD_LENGTH)} ${addr}`;
 }
 
 /** A body as quoted-printable UTF-8 with CRLF line ends and soft breaks at 76 characters. */

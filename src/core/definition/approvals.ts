@@ -42,13 +42,24 @@ export function approvalIssues(plan: Plan): Issue[] {
     const spec = approvalOf(plan, node.id);
     if (!spec) continue;
     const at = `${node.path}.approval`;
-    if (spec.quorum > spec.assignees.length) issues.push({ path: `${at}.quorum`, message: `quorum ${spec.quorum} is more than the ${spec.assignees.length} assignee(s)` });
-    if (spec.options?.includes('request_changes') && !spec.on_request_changes) issues.push({ path: `${at}.options`, message: 'request_changes needs on_request_changes: the id of the step to run again' });
+    if (spec.quorum > spec.assignees.length)
+      issues.push({
+        path: `${at}.quorum`,
+        message: `quorum ${spec.quorum} is more than the ${spec.assignees.length} assignee(s)`,
+      });
+    if (spec.options?.includes('request_changes') && !spec.on_request_changes)
+      issues.push({
+        path: `${at}.options`,
+        message: 'request_changes needs on_request_changes: the id of the step to run again',
+      });
     const target = spec.on_request_changes;
     if (!target) continue;
     const targetNode = plan.byId.get(target);
     if (!targetNode || targetNode.list !== node.list) {
-      issues.push({ path: `${at}.on_request_changes`, message: `'${target}' is not a step of the same list as '${node.id}'` });
+      issues.push({
+        path: `${at}.on_request_changes`,
+        message: `'${target}' is not a step of the same list as '${node.id}'`,
+      });
       continue;
     }
     const range = rerunRange(plan, node.id);
@@ -57,7 +68,11 @@ export function approvalIssues(plan: Plan): Issue[] {
       continue;
     }
     const block = range.find((id) => !RERUNNABLE.has(plan.byId.get(id)!.kind));
-    if (block) issues.push({ path: `${at}.on_request_changes`, message: `the steps run again may not include the block '${block}'` });
+    if (block)
+      issues.push({
+        path: `${at}.on_request_changes`,
+        message: `the steps run again may not include the block '${block}'`,
+      });
   }
   return issues;
 }

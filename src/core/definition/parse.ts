@@ -1,4 +1,18 @@
-import { CST, Lexer, LineCounter, isAlias, isCollection, isMap, isNode, isScalar, parseDocument, visit, type Alias, type Document, type Node } from 'yaml';
+import {
+  CST,
+  Lexer,
+  LineCounter,
+  isAlias,
+  isCollection,
+  isMap,
+  isNode,
+  isScalar,
+  parseDocument,
+  visit,
+  type Alias,
+  type Document,
+  type Node,
+} from 'yaml';
 import type { Issue } from '../../schemas/errors';
 
 /** Deepest nesting of collections (maps and lists) a definition may have. */
@@ -48,7 +62,14 @@ export function parseDefinitionText(text: string): Parsed {
   const converted = toValue(doc, aliases);
   if ('value' in converted) return converted;
   const alias = converted.refused;
-  return { issues: [{ path: alias ? where(alias) : '(document)', message: `${alias ? `alias *${alias.source}: ` : ''}too many aliased nodes (more than ${MAX_ALIAS_COUNT})` }] };
+  return {
+    issues: [
+      {
+        path: alias ? where(alias) : '(document)',
+        message: `${alias ? `alias *${alias.source}: ` : ''}too many aliased nodes (more than ${MAX_ALIAS_COUNT})`,
+      },
+    ],
+  };
 }
 
 /**
@@ -84,7 +105,10 @@ function shallowNesting(text: string): Issue | null {
  * definition is a tree). An alias names the last anchor of that name before it, as in `yaml`.
  * @returns the issues, and every alias in document order.
  */
-function structureIssues(doc: Document, where: (node: Node | null | undefined) => string): { issues: Issue[]; aliases: Alias[] } {
+function structureIssues(
+  doc: Document,
+  where: (node: Node | null | undefined) => string,
+): { issues: Issue[]; aliases: Alias[] } {
   const issues: Issue[] = [];
   const aliases: Alias[] = [];
   const anchors = new Map<string, Node>();
@@ -98,7 +122,8 @@ function structureIssues(doc: Document, where: (node: Node | null | undefined) =
         const keys = new Set<unknown>();
         for (const { key } of node.items) {
           const value = isScalar(key) ? key.value : key;
-          if (keys.has(value)) issues.push({ path: where(key as Node | null), message: `duplicate key '${String(value).slice(0, 100)}'` });
+          if (keys.has(value))
+            issues.push({ path: where(key as Node | null), message: `duplicate key '${String(value).slice(0, 100)}'` });
           keys.add(value);
         }
       }
@@ -109,8 +134,13 @@ function structureIssues(doc: Document, where: (node: Node | null | undefined) =
           return visit.BREAK;
         }
         const source = anchors.get(node.source);
-        if (!source) issues.push({ path: where(node), message: `alias *${node.source} has no anchor &${node.source} before it` });
-        else if (path.includes(source)) issues.push({ path: where(node), message: `alias *${node.source} is inside the node it names (a recursive structure)` });
+        if (!source)
+          issues.push({ path: where(node), message: `alias *${node.source} has no anchor &${node.source} before it` });
+        else if (path.includes(source))
+          issues.push({
+            path: where(node),
+            message: `alias *${node.source} is inside the node it names (a recursive structure)`,
+          });
       } else if (isNode(node) && node.anchor) anchors.set(node.anchor, node);
       return undefined;
     },

@@ -46,9 +46,18 @@ export function stepKind(step: Step): StepKind {
 
 /** Child lists of a block step, with their list keys and paths. */
 export function childLists(step: Step, path: string): { list: string; path: string; steps: Step[] }[] {
-  if ('parallel' in step) return step.parallel.map((child, i) => ({ list: `${step.id}#${i}`, path: `${path}.parallel[${i}]`, steps: [child] }));
+  if ('parallel' in step)
+    return step.parallel.map((child, i) => ({
+      list: `${step.id}#${i}`,
+      path: `${path}.parallel[${i}]`,
+      steps: [child],
+    }));
   if ('cases' in step) {
-    const out = Object.entries(step.cases).map(([key, steps]) => ({ list: `${step.id}:case:${key}`, path: `${path}.cases.${key}`, steps }));
+    const out = Object.entries(step.cases).map(([key, steps]) => ({
+      list: `${step.id}:case:${key}`,
+      path: `${path}.cases.${key}`,
+      steps,
+    }));
     if (step.default) out.push({ list: `${step.id}:default`, path: `${path}.default`, steps: step.default });
     return out;
   }
@@ -72,7 +81,14 @@ export function buildPlan(def: WorkflowDefinition): { plan: Plan; issues: Issue[
     else seen.set(id, path);
   };
 
-  const addList = (list: string, steps: Step[], basePath: string, parent: string | null, inForeach: boolean, single = false) => {
+  const addList = (
+    list: string,
+    steps: Step[],
+    basePath: string,
+    parent: string | null,
+    inForeach: boolean,
+    single = false,
+  ) => {
     const ids = new Set(steps.map((s) => s.id));
     const handlers = new Set(steps.map((s) => s.on_error).filter((t): t is string => !!t && !RESERVED_ON_ERROR.has(t)));
     const listNodes: PlanNode[] = [];
@@ -81,16 +97,38 @@ export function buildPlan(def: WorkflowDefinition): { plan: Plan; issues: Issue[
       const path = single ? basePath : `${basePath}[${i}]`;
       claim(step.id, path);
       step.needs?.forEach((need, j) => {
-        if (!ids.has(need)) issues.push({ path: `${path}.needs[${j}]`, message: `unknown step '${need}' (needs must name a step of the same list)` });
+        if (!ids.has(need))
+          issues.push({
+            path: `${path}.needs[${j}]`,
+            message: `unknown step '${need}' (needs must name a step of the same list)`,
+          });
         if (need === step.id) issues.push({ path: `${path}.needs[${j}]`, message: 'a step cannot need itself' });
       });
       if (step.on_error && !RESERVED_ON_ERROR.has(step.on_error)) {
-        if (!ids.has(step.on_error)) issues.push({ path: `${path}.on_error`, message: `expected fail, continue or the id of a step in the same list; '${step.on_error}' is not one` });
-        else if (step.on_error === step.id) issues.push({ path: `${path}.on_error`, message: 'a step cannot handle its own error' });
+        if (!ids.has(step.on_error))
+          issues.push({
+            path: `${path}.on_error`,
+            message: `expected fail, continue or the id of a step in the same list; '${step.on_error}' is not one`,
+          });
+        else if (step.on_error === step.id)
+          issues.push({ path: `${path}.on_error`, message: 'a step cannot handle its own error' });
       }
       const isErrorHandler = handlers.has(step.id);
-      const deps = (step.needs ?? (isErrorHandler || !previous ? [] : [previous])).filter((d) => ids.has(d) && d !== step.id);
-      const node: PlanNode = { id: step.id, path, kind: stepKind(step), step, list, parent, deps, explicitNeeds: !!step.needs, isErrorHandler, inForeach };
+      const deps = (step.needs ?? (isErrorHandler || !previous ? [] : [previous])).filter(
+        (d) => ids.has(d) && d !== step.id,
+      );
+      const node: PlanNode = {
+        id: step.id,
+        path,
+        kind: stepKind(step),
+        step,
+        list,
+        parent,
+        deps,
+        explicitNeeds: !!step.needs,
+        isErrorHandler,
+        inForeach,
+      };
       listNodes.push(node);
       nodes.push(node);
       if (!isErrorHandler) previous = step.id;
@@ -98,10 +136,23 @@ export function buildPlan(def: WorkflowDefinition): { plan: Plan; issues: Issue[
         const compId = step.compensate.id ?? `${step.id}_compensate`;
         claim(compId, `${path}.compensate`);
         const compStep = { ...step.compensate, id: compId } as Step;
-        nodes.push({ id: compId, path: `${path}.compensate`, kind: stepKind(compStep), step: compStep, list: 'compensate', parent: null, deps: [], explicitNeeds: false, isErrorHandler: false, inForeach, compensates: step.id });
+        nodes.push({
+          id: compId,
+          path: `${path}.compensate`,
+          kind: stepKind(compStep),
+          step: compStep,
+          list: 'compensate',
+          parent: null,
+          deps: [],
+          explicitNeeds: false,
+          isErrorHandler: false,
+          inForeach,
+          compensates: step.id,
+        });
         compensation.set(step.id, compId);
       }
-      for (const child of childLists(step, path)) addList(child.list, child.steps, child.path, step.id, inForeach || 'do' in step, child.list.includes('#'));
+      for (const child of childLists(step, path))
+        addList(child.list, child.steps, child.path, step.id, inForeach || 'do' in step, child.list.includes('#'));
     });
     lists.set(list, topologicalOrder(listNodes, issues));
   };
@@ -117,7 +168,10 @@ function topologicalOrder(nodes: PlanNode[], issues: Issue[]): string[] {
     const seen = state.get(node.id);
     if (seen === 'done') return;
     if (seen === 'visiting') {
-      issues.push({ path: `${node.path}.needs`, message: `dependency cycle: ${[...trail.slice(trail.indexOf(node.id)), node.id].join(' → ')}` });
+      issues.push({
+        path: `${node.path}.needs`,
+        message: `dependency cycle: ${[...trail.slice(trail.indexOf(node.id)), node.id].join(' → ')}`,
+      });
       return;
     }
     state.set(node.id, 'visiting');

@@ -20,7 +20,10 @@ export interface ValidationScope {
 
 export type Validated = { ok: true; definition: WorkflowDefinition; plan: Plan } | { ok: false; issues: Issue[] };
 
-const ShallowWorkflow = z.strictObject({ ...WorkflowFields, steps: z.array(z.unknown()).min(1, 'a workflow needs at least one step') });
+const ShallowWorkflow = z.strictObject({
+  ...WorkflowFields,
+  steps: z.array(z.unknown()).min(1, 'a workflow needs at least one step'),
+});
 
 /**
  * Validates a parsed definition: shape of the workflow and of every step at its own path, duplicate
@@ -43,19 +46,39 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   if (scope.agents) {
     for (const node of plan.nodes) {
       if ('agent' in node.step && !scope.agents.has(node.step.agent)) {
-        issues.push({ path: `${node.path}.agent`, message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}` });
+        issues.push({
+          path: `${node.path}.agent`,
+          message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}`,
+        });
       }
     }
   }
   def.triggers.forEach((t, i) => {
     if ('webhook' in t) {
       const w = t.webhook;
-      if (w.signature === 'none' && !w.allow_unsigned) issues.push({ path: `triggers[${i}].webhook.signature`, message: 'signature: none accepts anyone\'s requests; say allow_unsigned: true to mean it' });
-      if (w.timestamp_header && w.signature !== 'hmac-sha256') issues.push({ path: `triggers[${i}].webhook.timestamp_header`, message: `timestamp_header works with signature: hmac-sha256 only (not ${w.signature})` });
-      if (w.signature !== 'none' && !w.secret) issues.push({ path: `triggers[${i}].webhook.secret`, message: `signature: ${w.signature} needs secret: the name of the secret holding the signing key` });
-      if (def.triggers.filter((x) => 'webhook' in x).length > 1 && def.triggers.findIndex((x) => 'webhook' in x) !== i) issues.push({ path: `triggers[${i}]`, message: 'a workflow has at most one webhook trigger (POST /hooks/<workflow>)' });
+      if (w.signature === 'none' && !w.allow_unsigned)
+        issues.push({
+          path: `triggers[${i}].webhook.signature`,
+          message: "signature: none accepts anyone's requests; say allow_unsigned: true to mean it",
+        });
+      if (w.timestamp_header && w.signature !== 'hmac-sha256')
+        issues.push({
+          path: `triggers[${i}].webhook.timestamp_header`,
+          message: `timestamp_header works with signature: hmac-sha256 only (not ${w.signature})`,
+        });
+      if (w.signature !== 'none' && !w.secret)
+        issues.push({
+          path: `triggers[${i}].webhook.secret`,
+          message: `signature: ${w.signature} needs secret: the name of the secret holding the signing key`,
+        });
+      if (def.triggers.filter((x) => 'webhook' in x).length > 1 && def.triggers.findIndex((x) => 'webhook' in x) !== i)
+        issues.push({
+          path: `triggers[${i}]`,
+          message: 'a workflow has at most one webhook trigger (POST /hooks/<workflow>)',
+        });
       // Compiled now: a filter or input that does not parse would answer every delivery 400.
-      if (w.filter !== undefined) issues.push(...scanTemplates(w.filter, `triggers[${i}].webhook.filter`, true).problems);
+      if (w.filter !== undefined)
+        issues.push(...scanTemplates(w.filter, `triggers[${i}].webhook.filter`, true).problems);
       if (w.input !== undefined) issues.push(...scanTemplates(w.input, `triggers[${i}].webhook.input`).problems);
       return;
     }
@@ -82,16 +105,24 @@ function checkStep(raw: unknown, path: string, issues: Issue[]): void {
   }
   const result = SHALLOW_KINDS[kindOf(raw)!].safeParse(raw);
   if (!result.success) {
-    issues.push(...zodIssues(result.error).map((i) => ({ ...i, path: i.path === '(root)' ? path : `${path}.${i.path}`.replace('.[', '[') })));
+    issues.push(
+      ...zodIssues(result.error).map((i) => ({
+        ...i,
+        path: i.path === '(root)' ? path : `${path}.${i.path}`.replace('.[', '['),
+      })),
+    );
     return;
   }
   for (const child of childLists(result.data as never, path)) {
-    for (const [i, s] of child.steps.entries()) checkStep(s, child.list.includes('#') ? child.path : `${child.path}[${i}]`, issues);
+    for (const [i, s] of child.steps.entries())
+      checkStep(s, child.list.includes('#') ? child.path : `${child.path}[${i}]`, issues);
   }
 }
 
 /** Template-bearing fields of a step, with their paths and whether they are conditions. */
-function templateFields(node: Plan['nodes'][number]): { value: unknown; path: string; condition?: boolean; extraRoots?: string[] }[] {
+function templateFields(
+  node: Plan['nodes'][number],
+): { value: unknown; path: string; condition?: boolean; extraRoots?: string[] }[] {
   const s = node.step as Record<string, unknown>;
   const out: { value: unknown; path: string; condition?: boolean; extraRoots?: string[] }[] = [];
   const add = (key: string, condition = false, extraRoots: string[] = []) => {
@@ -106,7 +137,8 @@ function templateFields(node: Plan['nodes'][number]): { value: unknown; path: st
   const approval = s.approval as { message?: string } | undefined;
   if (approval?.message) out.push({ value: approval.message, path: `${node.path}.approval.message` });
   const wait = s.wait_for_event as { match?: string } | undefined;
-  if (wait?.match) out.push({ value: wait.match, path: `${node.path}.wait_for_event.match`, condition: true, extraRoots: ['event'] });
+  if (wait?.match)
+    out.push({ value: wait.match, path: `${node.path}.wait_for_event.match`, condition: true, extraRoots: ['event'] });
   return out;
 }
 
@@ -147,14 +179,16 @@ function plannedFeatureIssues(raw: unknown): Issue[] {
   const visit = (step: unknown, path: string) => {
     if (!step || typeof step !== 'object') return;
     for (const kind of PLANNED_STEP_KINDS) {
-      if (kind in step) issues.push({ path: `${path}.${kind}`, message: `'${kind}' steps are not available in this version of Baton` });
+      if (kind in step)
+        issues.push({ path: `${path}.${kind}`, message: `'${kind}' steps are not available in this version of Baton` });
     }
     const s = step as Record<string, unknown>;
     if (Array.isArray(s.parallel)) for (const [i, c] of s.parallel.entries()) visit(c, `${path}.parallel[${i}]`);
     if (Array.isArray(s.do)) for (const [i, c] of s.do.entries()) visit(c, `${path}.do[${i}]`);
     if (Array.isArray(s.default)) for (const [i, c] of s.default.entries()) visit(c, `${path}.default[${i}]`);
     if (s.cases && typeof s.cases === 'object') {
-      for (const [key, list] of Object.entries(s.cases)) if (Array.isArray(list)) for (const [i, c] of list.entries()) visit(c, `${path}.cases.${key}[${i}]`);
+      for (const [key, list] of Object.entries(s.cases))
+        if (Array.isArray(list)) for (const [i, c] of list.entries()) visit(c, `${path}.cases.${key}[${i}]`);
     }
   };
   const { steps, triggers } = raw as { steps?: unknown; triggers?: unknown };
@@ -163,7 +197,11 @@ function plannedFeatureIssues(raw: unknown): Issue[] {
     triggers.forEach((trigger, i) => {
       if (!trigger || typeof trigger !== 'object') return;
       for (const kind of PLANNED_TRIGGER_KINDS) {
-        if (kind in trigger) issues.push({ path: `triggers[${i}].${kind}`, message: `'${kind}' triggers are not available in this version of Baton; use email triggers or POST /api/workflows/:name/runs` });
+        if (kind in trigger)
+          issues.push({
+            path: `triggers[${i}].${kind}`,
+            message: `'${kind}' triggers are not available in this version of Baton; use email triggers or POST /api/workflows/:name/runs`,
+          });
       }
     });
   }

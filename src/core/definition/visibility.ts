@@ -20,7 +20,8 @@ export function visibleNames(plan: Plan, node: PlanNode, beforeChildren = false)
   const out = new Set<string>();
   const addFinished = (id: string) => {
     out.add(id);
-    for (const d of descendants(plan, id)) if (!insideForeachUnder(plan, d, id) && plan.byId.get(id)?.kind !== 'foreach') out.add(d.id);
+    for (const d of descendants(plan, id))
+      if (!insideForeachUnder(plan, d, id) && plan.byId.get(id)?.kind !== 'foreach') out.add(d.id);
   };
   if (node.compensates) {
     addFinished(node.compensates);

@@ -23,7 +23,11 @@ interface Scope {
 const blocksIn = new WeakMap<Plan, boolean>();
 /** Whether a plan has parallel, switch or foreach steps (computed once per plan). */
 function hasBlocks(plan: Plan): boolean {
-  if (!blocksIn.has(plan)) blocksIn.set(plan, plan.nodes.some((n) => BLOCK_KINDS.has(n.kind)));
+  if (!blocksIn.has(plan))
+    blocksIn.set(
+      plan,
+      plan.nodes.some((n) => BLOCK_KINDS.has(n.kind)),
+    );
   return blocksIn.get(plan)!;
 }
 
@@ -36,10 +40,13 @@ function activeScopes(state: RunState): Scope[] {
     if (step.status !== 'running') continue;
     const node = nodeOf(state, key);
     const { suffix } = parseKey(key);
-    if (node.kind === 'parallel') for (const c of childLists(node.step, node.path)) scopes.push({ list: c.list, suffix });
+    if (node.kind === 'parallel')
+      for (const c of childLists(node.step, node.path)) scopes.push({ list: c.list, suffix });
     else if (node.kind === 'switch' && step.branch) scopes.push({ list: step.branch, suffix });
     // Iterations below `settledBelow` have ended: nothing in them can start.
-    else if (node.kind === 'foreach') for (let i = step.settledBelow ?? 0; i < (step.started ?? 0); i++) scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });
+    else if (node.kind === 'foreach')
+      for (let i = step.settledBelow ?? 0; i < (step.started ?? 0); i++)
+        scopes.push({ list: `${node.id}:do`, suffix: `${suffix}[${i}]` });
   }
   return scopes;
 }
@@ -55,9 +62,12 @@ function readiness(state: RunState, id: string, suffix: string): Readiness {
     if (!dep || !isTerminal(dep)) return 'wait';
   }
   const deps = node.deps.map((d) => ({ id: d, state: state.steps[d + suffix]! }));
-  const failed = deps.find((d) => d.state.status === 'failed' && (planOf(state).byId.get(d.id)!.step.on_error ?? 'fail') !== 'continue');
+  const failed = deps.find(
+    (d) => d.state.status === 'failed' && (planOf(state).byId.get(d.id)!.step.on_error ?? 'fail') !== 'continue',
+  );
   if (failed) return { skip: 'upstream_failed' };
-  if (node.explicitNeeds && deps.length > 0 && deps.every((d) => d.state.status === 'skipped')) return { skip: 'needs_skipped' };
+  if (node.explicitNeeds && deps.length > 0 && deps.every((d) => d.state.status === 'skipped'))
+    return { skip: 'needs_skipped' };
   return 'ready';
 }
 
@@ -69,13 +79,17 @@ export function skip(step: StepState, reason: SkipReason, now: number): void {
 async function start(state: RunState, key: string, clock: Clock, commands: Command[]): Promise<void> {
   const node = nodeOf(state, key);
   try {
-    if (node.step.if !== undefined && !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`, clock))) {
+    if (
+      node.step.if !== undefined &&
+      !(await evaluateCondition(node.step.if, contextOf(state, key), `${node.path}.if`, clock))
+    ) {
       skip(own(state, key), 'condition', clock.now);
       return;
     }
     if (node.kind === 'sleep' || node.kind === 'wait_for_event') return startWaiting(state, key, clock, commands);
     if (node.kind === 'approval') return await startApproval(state, key, clock, commands);
-    if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach') return await startBlock(state, key, clock, commands);
+    if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach')
+      return await startBlock(state, key, clock, commands);
     const input = await renderLeafInput(state, key, node.step, node.path, clock);
     own(state, key).input = input;
     dispatch(state, key, clock, commands);
@@ -117,19 +131,25 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
           await start(state, key, clock, commands);
           // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
           const started = state.steps[key]!; // read afresh: start() changed its status
-          if (BLOCK_KINDS.has(nodeOf(state, key).kind) || (started.status !== 'running' && started.status !== 'waiting')) progressed = true;
+          if (
+            BLOCK_KINDS.has(nodeOf(state, key).kind) ||
+            (started.status !== 'running' && started.status !== 'waiting')
+          )
+            progressed = true;
         } else {
           skip(own(state, key), ready.skip, clock.now);
           progressed = true;
         }
       }
     }
-    if (state.status === 'running' && !state.compensating && hasBlocks(planOf(state))) progressed = (await settleBlocks(state, clock, commands)) || progressed;
+    if (state.status === 'running' && !state.compensating && hasBlocks(planOf(state)))
+      progressed = (await settleBlocks(state, clock, commands)) || progressed;
   }
   if (state.status === 'running' && !state.compensating) await completeIfDone(state, clock, commands);
   if (state.status === 'running') {
     const live = Object.values(state.steps);
-    state.status = !live.some((s) => s.status === 'running') && live.some((s) => s.status === 'waiting') ? 'waiting' : 'running';
+    state.status =
+      !live.some((s) => s.status === 'running') && live.some((s) => s.status === 'waiting') ? 'waiting' : 'running';
   }
 }
 
@@ -147,13 +167,16 @@ export function listBusy(state: RunState, list: string, suffix: string): boolean
 export function listDone(state: RunState, list: string, suffix: string, clock: Clock): boolean {
   if (listBusy(state, list, suffix)) return false;
   const ids = planOf(state).lists.get(list) ?? [];
-  for (const id of ids) if (state.steps[id + suffix]!.status === 'pending') skip(own(state, id + suffix), 'not_triggered', clock.now);
+  for (const id of ids)
+    if (state.steps[id + suffix]!.status === 'pending') skip(own(state, id + suffix), 'not_triggered', clock.now);
   return true;
 }
 
 /** Output of a list: the output of its last step as written (error handlers aside). */
 export function listOutput(state: RunState, list: string, suffix: string): unknown {
-  const last = planOf(state).nodes.filter((n) => n.list === list && !n.isErrorHandler).at(-1);
+  const last = planOf(state)
+    .nodes.filter((n) => n.list === list && !n.isErrorHandler)
+    .at(-1);
   return last ? (state.steps[last.id + suffix]?.output ?? null) : null;
 }
 
@@ -161,7 +184,8 @@ async function completeIfDone(state: RunState, clock: Clock, commands: Command[]
   if (!listDone(state, 'root', '', clock)) return;
   const template = state.definition.output ?? null;
   try {
-    const output = template === null ? listOutput(state, 'root', '') : await render(template, contextOf(state), 'output', clock);
+    const output =
+      template === null ? listOutput(state, 'root', '') : await render(template, contextOf(state), 'output', clock);
     Object.assign(state, { status: 'completed', output, endedAt: clock.now });
     commands.push({ type: 'CompleteRun', output });
   } catch (err) {
@@ -170,4 +194,3 @@ async function completeIfDone(state: RunState, clock: Clock, commands: Command[]
     if (state.compensating) await advance(state, clock, commands);
   }
 }
-

@@ -21,12 +21,28 @@ export async function startApproval(state: RunState, key: string, clock: Clock, 
   step.startedAt ??= clock.now;
   step.attempts.push({ attempt: round, status: 'running', dispatchedAt: clock.now, startedAt: clock.now });
   const deadlineAt = spec.deadline ? clock.now + durationMs(spec.deadline) : null;
-  const approval = { id: approvalId(state, key, round), stepId: key, round, message, assignees: spec.assignees, options: optionsOf(spec), quorum: spec.quorum, deadlineAt };
-  step.input = { message, assignees: spec.assignees, options: approval.options, quorum: spec.quorum, deadline: deadlineAt === null ? null : new Date(deadlineAt).toISOString() };
+  const approval = {
+    id: approvalId(state, key, round),
+    stepId: key,
+    round,
+    message,
+    assignees: spec.assignees,
+    options: optionsOf(spec),
+    quorum: spec.quorum,
+    deadlineAt,
+  };
+  step.input = {
+    message,
+    assignees: spec.assignees,
+    options: approval.options,
+    quorum: spec.quorum,
+    deadline: deadlineAt === null ? null : new Date(deadlineAt).toISOString(),
+  };
   commands.push({ type: 'RequestApproval', approval });
   if (deadlineAt !== null) setTimer(commands, 'approval_deadline', key, round, deadlineAt);
   const escalateAt = spec.escalate ? clock.now + durationMs(spec.escalate.after) : null;
-  if (escalateAt !== null && (deadlineAt === null || escalateAt < deadlineAt)) setTimer(commands, 'approval_escalate', key, round, escalateAt);
+  if (escalateAt !== null && (deadlineAt === null || escalateAt < deadlineAt))
+    setTimer(commands, 'approval_escalate', key, round, escalateAt);
 }
 
 type Decided = Extract<RunEvent, { type: 'ApprovalDecided' }>;
@@ -56,14 +72,33 @@ export function takeDecision(state: RunState, event: Decided, clock: Clock, comm
   return true;
 }
 
-const CLOSED_AS: Record<Decision, ApprovalStatus> = { approve: 'approved', reject: 'rejected', request_changes: 'changes_requested' };
+const CLOSED_AS: Record<Decision, ApprovalStatus> = {
+  approve: 'approved',
+  reject: 'rejected',
+  request_changes: 'changes_requested',
+};
 
-function close(state: RunState, key: string, decision: Decision, by: string, comment: string | undefined, clock: Clock, commands: Command[]): void {
+function close(
+  state: RunState,
+  key: string,
+  decision: Decision,
+  by: string,
+  comment: string | undefined,
+  clock: Clock,
+  commands: Command[],
+): void {
   const step = own(state, key);
   const round = step.attempt;
   cancelTimer(commands, 'approval_deadline', key, round);
   cancelTimer(commands, 'approval_escalate', key, round);
-  commands.push({ type: 'CloseApproval', approvalId: approvalId(state, key, round), stepId: key, status: CLOSED_AS[decision], decidedBy: by, ...(comment ? { comment } : {}) });
+  commands.push({
+    type: 'CloseApproval',
+    approvalId: approvalId(state, key, round),
+    stepId: key,
+    status: CLOSED_AS[decision],
+    decidedBy: by,
+    ...(comment ? { comment } : {}),
+  });
   const output = { decision, comment: comment ?? null, decidedBy: by, decidedAt: new Date(clock.now).toISOString() };
   step.comment = comment ?? ''; // `{{ <id>.comment }}` is the latest decision's
   if (decision === 'approve') {
@@ -74,7 +109,13 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
   if (decision === 'reject') {
     Object.assign(attempt, { status: 'failed', endedAt: clock.now });
     step.output = output;
-    failStep(state, key, { code: 'rejected', message: `rejected by ${by}${comment ? `: ${comment}` : ''}`, retryable: false }, clock, commands);
+    failStep(
+      state,
+      key,
+      { code: 'rejected', message: `rejected by ${by}${comment ? `: ${comment}` : ''}`, retryable: false },
+      clock,
+      commands,
+    );
     return;
   }
   Object.assign(attempt, { status: 'succeeded', endedAt: clock.now });
@@ -87,13 +128,36 @@ function close(state: RunState, key: string, decision: Decision, by: string, com
 }
 
 /** The deadline passed: `on_timeout` decides, by `timeout`. A due escalation re-notifies. */
-export function approvalTimer(state: RunState, timer: { kind: string; stepId: string; attempt: number }, clock: Clock, commands: Command[]): boolean {
+export function approvalTimer(
+  state: RunState,
+  timer: { kind: string; stepId: string; attempt: number },
+  clock: Clock,
+  commands: Command[],
+): boolean {
   const step = state.steps[timer.stepId];
   const spec = step && approvalOf(planOf(state), parseKey(timer.stepId).id);
   if (!step || !spec || step.status !== 'waiting' || step.attempt !== timer.attempt) return false;
   if (timer.kind === 'approval_escalate') {
-    if (spec.escalate) commands.push({ type: 'EscalateApproval', approvalId: approvalId(state, timer.stepId, timer.attempt), stepId: timer.stepId, to: spec.escalate.to });
+    if (spec.escalate)
+      commands.push({
+        type: 'EscalateApproval',
+        approvalId: approvalId(state, timer.stepId, timer.attempt),
+        stepId: timer.stepId,
+        to: spec.escalate.to,
+      });
     return false;
   }
-  return takeDecision(state, { type: 'ApprovalDecided', stepId: timer.stepId, attempt: timer.attempt, decision: spec.on_timeout, by: 'timeout', comment: `no decision before the deadline (${spec.deadline})` }, clock, commands);
+  return takeDecision(
+    state,
+    {
+      type: 'ApprovalDecided',
+      stepId: timer.stepId,
+      attempt: timer.attempt,
+      decision: spec.on_timeout,
+      by: 'timeout',
+      comment: `no decision before the deadline (${spec.deadline})`,
+    },
+    clock,
+    commands,
+  );
 }

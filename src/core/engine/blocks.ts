@@ -28,7 +28,8 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
     for (const child of childLists(def, node.path)) enterList(state, child.list, suffix);
   } else if ('cases' in def) {
     const value = await render(def.switch, contextOf(state, key), `${node.path}.switch`, clock);
-    const caseKey = typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
+    const caseKey =
+      typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? String(value) : '';
     const chosen = caseKey in def.cases ? `${node.id}:case:${caseKey}` : def.default ? `${node.id}:default` : undefined;
     for (const list of childLists(def, node.path)) {
       if (list.list === chosen) continue;
@@ -47,12 +48,30 @@ export async function startBlock(state: RunState, key: string, clock: Clock, com
   } else if ('do' in def) {
     const items = await render(def.foreach, contextOf(state, key), `${node.path}.foreach`, clock);
     if (!Array.isArray(items)) {
-      failStep(state, key, { code: 'expression_error', message: `${node.path}.foreach: expected a list, got ${items === null ? 'null' : typeof items}`, retryable: false }, clock, commands);
+      failStep(
+        state,
+        key,
+        {
+          code: 'expression_error',
+          message: `${node.path}.foreach: expected a list, got ${items === null ? 'null' : typeof items}`,
+          retryable: false,
+        },
+        clock,
+        commands,
+      );
       return;
     }
     const total = Object.keys(state.steps).length + items.length * def.do.length;
     if (total > MAX_STEP_INSTANCES) {
-      failStep(state, key, limitError(`${node.path}.foreach: ${items.length} items would exceed ${MAX_STEP_INSTANCES} step instances per run`), clock, commands);
+      failStep(
+        state,
+        key,
+        limitError(
+          `${node.path}.foreach: ${items.length} items would exceed ${MAX_STEP_INSTANCES} step instances per run`,
+        ),
+        clock,
+        commands,
+      );
       return;
     }
     Object.assign(step, { items, started: 0, settledBelow: 0 });
@@ -67,7 +86,6 @@ function startIterations(state: RunState, key: string): void {
   const def = node.step as { concurrency: number };
   const { suffix } = parseKey(key);
   const list = `${node.id}:do`;
-  const ids = planOf(state).lists.get(list) ?? [];
   let started = step.started ?? 0;
   // Iterations end in any order; the scan starts at the first one not known to have ended.
   let settledBelow = step.settledBelow ?? 0;
@@ -79,7 +97,8 @@ function startIterations(state: RunState, key: string): void {
     started++;
     running++;
   }
-  if (started !== (step.started ?? 0) || settledBelow !== (step.settledBelow ?? 0)) Object.assign(own(state, key), { started, settledBelow });
+  if (started !== (step.started ?? 0) || settledBelow !== (step.settledBelow ?? 0))
+    Object.assign(own(state, key), { started, settledBelow });
 }
 
 /** A child counts as done-ok for `wait_for: all` when it succeeded, was skipped, or failed with `continue`. */
@@ -95,7 +114,10 @@ export async function settleBlocks(state: RunState, clock: Clock, commands: Comm
   let changed = false;
   // Innermost blocks first: longer suffixes, then deeper nodes.
   const blocks = Object.keys(state.steps)
-    .filter((key) => state.steps[key]!.status === 'running' && ['parallel', 'switch', 'foreach'].includes(nodeOf(state, key).kind))
+    .filter(
+      (key) =>
+        state.steps[key]!.status === 'running' && ['parallel', 'switch', 'foreach'].includes(nodeOf(state, key).kind),
+    )
     .sort((a, b) => b.length - a.length);
   for (const key of blocks) {
     if (state.status !== 'running' || state.compensating || state.steps[key]!.status !== 'running') continue;
@@ -114,14 +136,16 @@ function settleParallel(state: RunState, key: string, suffix: string, clock: Clo
   const node = nodeOf(state, key);
   const def = node.step as { wait_for: 'all' | 'any' | number };
   const children = childLists(node.step, node.path).map((c) => planOf(state).lists.get(c.list)![0]! + suffix);
-  const need = def.wait_for === 'all' ? children.length : def.wait_for === 'any' ? 1 : Math.min(def.wait_for, children.length);
+  const need =
+    def.wait_for === 'all' ? children.length : def.wait_for === 'any' ? 1 : Math.min(def.wait_for, children.length);
   const strict = def.wait_for !== 'all';
   const ok = children.filter((c) => settledOk(state, c, strict));
   const failed = children.filter((c) => state.steps[c]!.status === 'failed' && !settledOk(state, c, false));
   if (ok.length >= need) {
     cancelSubtree(state, key, clock, commands);
     const output: Record<string, unknown> = {};
-    for (const c of children) if (state.steps[c]!.status === 'succeeded') output[parseKey(c).id] = state.steps[c]!.output ?? null;
+    for (const c of children)
+      if (state.steps[c]!.status === 'succeeded') output[parseKey(c).id] = state.steps[c]!.output ?? null;
     succeed(state, key, output, clock);
     return true;
   }
@@ -129,7 +153,17 @@ function settleParallel(state: RunState, key: string, suffix: string, clock: Clo
   if (stillPossible) return false;
   cancelSubtree(state, key, clock, commands);
   const first = failed[0] ? state.steps[failed[0]]!.error : undefined;
-  failStep(state, key, { code: first?.code ?? 'parallel_failed', message: `wait_for ${def.wait_for} cannot be met${failed[0] ? `: ${failed[0]}: ${first?.message}` : ''}`, retryable: false }, clock, commands);
+  failStep(
+    state,
+    key,
+    {
+      code: first?.code ?? 'parallel_failed',
+      message: `wait_for ${def.wait_for} cannot be met${failed[0] ? `: ${failed[0]}: ${first?.message}` : ''}`,
+      retryable: false,
+    },
+    clock,
+    commands,
+  );
   return true;
 }
 
@@ -142,6 +176,11 @@ function settleForeach(state: RunState, key: string, suffix: string, clock: Cloc
   if (step.started !== step.items!.length) return changed;
   const done = step.items!.every((_, i) => listDone(state, list, `${suffix}[${i}]`, clock));
   if (!done) return changed;
-  succeed(state, key, step.items!.map((_, i) => listOutput(state, list, `${suffix}[${i}]`)), clock);
+  succeed(
+    state,
+    key,
+    step.items!.map((_, i) => listOutput(state, list, `${suffix}[${i}]`)),
+    clock,
+  );
   return true;
 }

@@ -50,15 +50,32 @@ export async function restart(state: RunState, clock: Clock, commands: Command[]
   for (const [key, step] of Object.entries(state.steps)) {
     if (step.status === 'succeeded' || nodeOf(state, key).compensates) continue;
     const again = own(state, key);
-    for (const field of ['output', 'error', 'input', 'startedAt', 'endedAt', 'skipReason', 'handling', 'votes', 'compensation', 'items', 'started', 'settledBelow', 'branch'] as const) delete again[field];
+    for (const field of [
+      'output',
+      'error',
+      'input',
+      'startedAt',
+      'endedAt',
+      'skipReason',
+      'handling',
+      'votes',
+      'compensation',
+      'items',
+      'started',
+      'settledBelow',
+      'branch',
+    ] as const)
+      delete again[field];
     again.status = 'pending';
   }
-  for (const [key, step] of Object.entries(state.steps)) if (step.compensation !== undefined) delete own(state, key).compensation;
+  for (const [key, step] of Object.entries(state.steps))
+    if (step.compensation !== undefined) delete own(state, key).compensation;
   delete state.error;
   delete state.endedAt;
   delete state.compensating;
   state.restarts = (state.restarts ?? 0) + 1;
   state.status = 'running';
-  if (state.definition.timeout) setTimer(commands, 'run_timeout', '', state.restarts, clock.now + durationMs(state.definition.timeout));
+  if (state.definition.timeout)
+    setTimer(commands, 'run_timeout', '', state.restarts, clock.now + durationMs(state.definition.timeout));
   await advance(state, clock, commands);
 }

@@ -13,7 +13,12 @@ import { cancelTimer, setTimer } from './timers';
 import { unreachable } from '../unreachable';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
-type Handler<E extends RunEvent> = (state: RunState, event: E, clock: Clock, commands: Command[]) => Promise<void> | void;
+type Handler<E extends RunEvent> = (
+  state: RunState,
+  event: E,
+  clock: Clock,
+  commands: Command[],
+) => Promise<void> | void;
 type Handlers = { [K in RunEvent['type']]: Handler<Extract<RunEvent, { type: K }>> };
 
 /**
@@ -33,7 +38,12 @@ export function decide(state: RunState, event: RunEvent, clock: Clock): Promise<
  * @param followUp names events that follow from the batch's commands (e.g. the dispatched attempts
  * a caller starts at once); they are decided on the same copy and their commands appended.
  */
-export async function decideAll(state: RunState, events: readonly RunEvent[], clock: Clock, followUp?: (commands: readonly Command[]) => RunEvent[]): Promise<Decision> {
+export async function decideAll(
+  state: RunState,
+  events: readonly RunEvent[],
+  clock: Clock,
+  followUp?: (commands: readonly Command[]) => RunEvent[],
+): Promise<Decision> {
   const revives = (e: RunEvent) => e.type === 'RestartRequested';
   if (isRunTerminal(state) && !events.some(revives)) return { state, commands: [] };
   const next = beginDecision(state);
@@ -84,7 +94,8 @@ const handlers: Handlers = {
     if (state.status !== 'queued') return;
     state.status = 'running';
     state.startedAt = clock.now;
-    if (state.definition.timeout) setTimer(commands, 'run_timeout', '', 0, clock.now + durationMs(state.definition.timeout));
+    if (state.definition.timeout)
+      setTimer(commands, 'run_timeout', '', 0, clock.now + durationMs(state.definition.timeout));
     await advance(state, clock, commands);
   },
 
@@ -121,22 +132,40 @@ const handlers: Handlers = {
     switch (timer.kind) {
       case 'run_timeout':
         if (timer.attempt !== (state.restarts ?? 0)) return; // the timeout of the run before a restart
-        failRun(state, { code: 'run_timeout', message: `the run did not finish within ${state.definition.timeout}`, retryable: false }, clock, commands);
+        failRun(
+          state,
+          {
+            code: 'run_timeout',
+            message: `the run did not finish within ${state.definition.timeout}`,
+            retryable: false,
+          },
+          clock,
+          commands,
+        );
         break;
       case 'step_timeout': {
         if (!isCurrent(state, timer.stepId, timer.attempt)) return;
         const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
-        attemptFailed(state, timer.stepId, { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true }, clock, commands);
+        attemptFailed(
+          state,
+          timer.stepId,
+          { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true },
+          clock,
+          commands,
+        );
         break;
       }
-      case 'approval_deadline': case 'approval_escalate':
+      case 'approval_deadline':
+      case 'approval_escalate':
         if (!approvalTimer(state, timer, clock, commands)) return;
         break;
       case 'unclaimed':
-        if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined) redispatch(state, timer.stepId, clock, commands);
+        if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined)
+          redispatch(state, timer.stepId, clock, commands);
         return;
       case 'retry':
-        if (!step || step.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running') return;
+        if (step?.status !== 'running' || step.attempt !== timer.attempt || step.attempts.at(-1)?.status === 'running')
+          return;
         dispatch(state, timer.stepId, clock, commands);
         break;
       case 'sleep':
@@ -147,7 +176,17 @@ const handlers: Handlers = {
         if (step?.status !== 'waiting') return;
         commands.push({ type: 'StopWaiting', stepId: timer.stepId });
         own(state, timer.stepId).attempts.at(-1)!.status = 'failed';
-        failStep(state, timer.stepId, { code: 'timeout', message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`, retryable: false }, clock, commands);
+        failStep(
+          state,
+          timer.stepId,
+          {
+            code: 'timeout',
+            message: `no ${eventTypeOf(state, timer.stepId)} event arrived in time`,
+            retryable: false,
+          },
+          clock,
+          commands,
+        );
         break;
       default:
         unreachable(timer.kind, 'timer kind');
@@ -162,16 +201,27 @@ const handlers: Handlers = {
   RestartRequested: (state, _event, clock, commands) => restart(state, clock, commands),
   PauseRequested: (state) => pause(state),
   ResumeRequested: (state, _event, clock, commands) => resume(state, clock, commands),
-  CancelRequested: (state, event, clock, commands) => cancel(state, event.reason ?? 'cancelled on request', clock, commands),
+  CancelRequested: (state, event, clock, commands) =>
+    cancel(state, event.reason ?? 'cancelled on request', clock, commands),
 
   EventReceived: async (state, event, clock, commands) => {
     let matched = false;
     for (const [key, step] of Object.entries(state.steps)) {
       const def = nodeOf(state, key).step;
-      if (step.status !== 'waiting' || !('wait_for_event' in def) || def.wait_for_event.type !== event.eventType) continue;
+      if (step.status !== 'waiting' || !('wait_for_event' in def) || def.wait_for_event.type !== event.eventType)
+        continue;
       try {
         const context = { ...contextOf(state, key), event: event.data };
-        if (def.wait_for_event.match && !(await evaluateCondition(def.wait_for_event.match, context, `${nodeOf(state, key).path}.wait_for_event.match`, clock))) continue;
+        if (
+          def.wait_for_event.match &&
+          !(await evaluateCondition(
+            def.wait_for_event.match,
+            context,
+            `${nodeOf(state, key).path}.wait_for_event.match`,
+            clock,
+          ))
+        )
+          continue;
       } catch (err) {
         if (!(err instanceof ExpressionError)) throw err;
         continue;

@@ -43,9 +43,24 @@ export function stop(state: RunState, key: string, clock: Clock, commands: Comma
   if (step.status === 'running' || step.status === 'waiting') {
     const attempt = step.attempts.at(-1);
     if (attempt?.status === 'running') Object.assign(attempt, { status: 'cancelled', endedAt: clock.now });
-    for (const kind of ['step_timeout', 'unclaimed', 'retry', 'sleep', 'event_timeout', 'approval_deadline', 'approval_escalate'] as const) cancelTimer(commands, kind, key, step.attempt);
+    for (const kind of [
+      'step_timeout',
+      'unclaimed',
+      'retry',
+      'sleep',
+      'event_timeout',
+      'approval_deadline',
+      'approval_escalate',
+    ] as const)
+      cancelTimer(commands, kind, key, step.attempt);
     if (node.kind === 'wait_for_event') commands.push({ type: 'StopWaiting', stepId: key });
-    if (node.kind === 'approval') commands.push({ type: 'CloseApproval', approvalId: approvalId(state, key, step.attempt), stepId: key, status: 'cancelled' });
+    if (node.kind === 'approval')
+      commands.push({
+        type: 'CloseApproval',
+        approvalId: approvalId(state, key, step.attempt),
+        stepId: key,
+        status: 'cancelled',
+      });
   }
   Object.assign(step, { status: 'cancelled', endedAt: step.startedAt !== undefined ? clock.now : step.endedAt });
 }

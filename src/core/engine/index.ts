@@ -1,8 +1,33 @@
 export { changedSteps, decide, decideAll } from './decide';
 export { initialState, type NewRun } from './state';
-export { agentOf, approvalId, contextOf, isTerminal, isRunTerminal, nodeOf, orderedKeys, parseKey, planOf } from './instances';
+export {
+  agentOf,
+  approvalId,
+  contextOf,
+  isTerminal,
+  isRunTerminal,
+  nodeOf,
+  orderedKeys,
+  parseKey,
+  planOf,
+} from './instances';
 export { DEFAULT_STEP_TIMEOUT_MS } from './leaf';
 export { MAX_STEP_INSTANCES } from './blocks';
 export { timerId } from './timers';
 export { stepProgress, type Progress, type ProgressStep } from './progress';
-export type { ApprovalRequest, ApprovalStatus, Vote, Attempt, Clock, Command, Decision, DispatchKind, RunEvent, RunState, StepState, Timer, TriggerInfo, Usage } from './types';
+export type {
+  ApprovalRequest,
+  ApprovalStatus,
+  Vote,
+  Attempt,
+  Clock,
+  Command,
+  Decision,
+  DispatchKind,
+  RunEvent,
+  RunState,
+  StepState,
+  Timer,
+  TriggerInfo,
+  Usage,
+} from './types';

@@ -3,7 +3,7 @@ import type { WorkflowDefinition } from '../../schemas/definition';
 import { buildPlan, type Plan, type PlanNode } from '../definition/plan';
 import { namesReadBy, type RunContext } from '../expressions';
 import { putStep } from './steps';
-import type { RunState, SharedStep, StepState } from './types';
+import type { RunState, SharedStep } from './types';
 
 const plans = new WeakMap<WorkflowDefinition, Plan>();
 
@@ -55,7 +55,8 @@ export function isRunTerminal(state: RunState): boolean {
 
 /** Creates pending instances for every step of a list (idempotent). */
 export function enterList(state: RunState, list: string, suffix: string): void {
-  for (const id of planOf(state).lists.get(list) ?? []) if (!state.steps[id + suffix]) putStep(state, id + suffix, { status: 'pending', attempt: 0, attempts: [] });
+  for (const id of planOf(state).lists.get(list) ?? [])
+    if (!state.steps[id + suffix]) putStep(state, id + suffix, { status: 'pending', attempt: 0, attempts: [] });
 }
 
 /** `item` and `index` of the innermost foreach iteration around an instance, if any. */
@@ -79,7 +80,13 @@ function namesOf(step: object): Set<string> | null {
 }
 
 function view(step: SharedStep) {
-  return { output: step.output ?? null, status: step.status, error: step.error ?? null, attempts: step.attempt, ...(step.comment !== undefined ? { comment: step.comment } : {}) };
+  return {
+    output: step.output ?? null,
+    status: step.status,
+    error: step.error ?? null,
+    attempts: step.attempt,
+    ...(step.comment !== undefined ? { comment: step.comment } : {}),
+  };
 }
 
 /**
@@ -99,13 +106,14 @@ export function contextOf(state: RunState, key = ''): RunContext {
       const step = scopes.map((s) => state.steps[id + s]).find((s) => s !== undefined);
       if (step) context[id] = view(step);
     }
-  } else for (const [instanceKey, step] of Object.entries(state.steps)) {
-    const parsed = parseKey(instanceKey);
-    if (!suffix.startsWith(parsed.suffix)) continue;
-    if ((depth.get(parsed.id) ?? -1) >= parsed.suffix.length) continue;
-    depth.set(parsed.id, parsed.suffix.length);
-    context[parsed.id] = view(step);
-  }
+  } else
+    for (const [instanceKey, step] of Object.entries(state.steps)) {
+      const parsed = parseKey(instanceKey);
+      if (!suffix.startsWith(parsed.suffix)) continue;
+      if ((depth.get(parsed.id) ?? -1) >= parsed.suffix.length) continue;
+      depth.set(parsed.id, parsed.suffix.length);
+      context[parsed.id] = view(step);
+    }
   const iteration = key ? iterationOf(state, key) : undefined;
   if (iteration) Object.assign(context, iteration);
   return context;

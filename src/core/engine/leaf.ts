@@ -20,7 +20,13 @@ export const REDISPATCH_AFTER_MS = 30_000;
  * The leaf part of a step with `{{ }}` rendered (`$now()` & co. read `clock`): what an attempt
  * sends. @throws ExpressionError
  */
-export async function renderLeafInput(state: RunState, key: string, step: Step, path: string, clock: Clock): Promise<unknown> {
+export async function renderLeafInput(
+  state: RunState,
+  key: string,
+  step: Step,
+  path: string,
+  clock: Clock,
+): Promise<unknown> {
   const context = contextOf(state, key);
   if ('agent' in step) return render(step.input ?? null, context, `${path}.input`, clock);
   if ('workflow' in step) return render(step.input ?? {}, context, `${path}.input`, clock);
@@ -39,14 +45,22 @@ export function dispatch(state: RunState, key: string, clock: Clock, commands: C
   step.attempts.push({ attempt: step.attempt, status: 'running', dispatchedAt: clock.now });
   const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
   if ('workflow' in def) {
-    commands.push({ type: 'StartChildRun', stepId: key, attempt: step.attempt, workflow: def.workflow, version: def.version, input: step.input });
+    commands.push({
+      type: 'StartChildRun',
+      stepId: key,
+      attempt: step.attempt,
+      workflow: def.workflow,
+      version: def.version,
+      input: step.input,
+    });
     if (def.timeout) setTimer(commands, 'step_timeout', key, step.attempt, clock.now + timeoutMs);
     return;
   }
   const kind = 'agent' in def ? 'agent' : 'http' in def ? 'http' : 'mcp';
   commands.push({ type: 'DispatchStep', stepId: key, attempt: step.attempt, kind, timeoutMs });
   setTimer(commands, 'step_timeout', key, step.attempt, clock.now + timeoutMs);
-  if (timeoutMs > REDISPATCH_AFTER_MS) setTimer(commands, 'unclaimed', key, step.attempt, clock.now + REDISPATCH_AFTER_MS);
+  if (timeoutMs > REDISPATCH_AFTER_MS)
+    setTimer(commands, 'unclaimed', key, step.attempt, clock.now + REDISPATCH_AFTER_MS);
 }
 
 /** Sends an unclaimed attempt to the Queue again, and checks again later. */
@@ -69,7 +83,8 @@ export function startWaiting(state: RunState, key: string, clock: Clock, command
     setTimer(commands, 'sleep', key, 1, clock.now + durationMs(def.sleep));
   } else if ('wait_for_event' in def) {
     commands.push({ type: 'WaitForEvent', stepId: key, eventType: def.wait_for_event.type });
-    if (def.wait_for_event.timeout) setTimer(commands, 'event_timeout', key, 1, clock.now + durationMs(def.wait_for_event.timeout));
+    if (def.wait_for_event.timeout)
+      setTimer(commands, 'event_timeout', key, 1, clock.now + durationMs(def.wait_for_event.timeout));
   }
 }
 

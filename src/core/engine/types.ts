@@ -1,5 +1,12 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
-import type { ApprovalStatus, AttemptStatus, RunStatus, SkipReason, StepStatus, TriggerType } from '../../schemas/enums';
+import type {
+  ApprovalStatus,
+  AttemptStatus,
+  RunStatus,
+  SkipReason,
+  StepStatus,
+  TriggerType,
+} from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
 import type { Decision as Choice } from '../../schemas/steps';
 
@@ -105,7 +112,15 @@ export interface RunState {
 export interface Timer {
   id: string;
   at: number;
-  kind: 'retry' | 'step_timeout' | 'unclaimed' | 'sleep' | 'event_timeout' | 'run_timeout' | 'approval_deadline' | 'approval_escalate';
+  kind:
+    | 'retry'
+    | 'step_timeout'
+    | 'unclaimed'
+    | 'sleep'
+    | 'event_timeout'
+    | 'run_timeout'
+    | 'approval_deadline'
+    | 'approval_escalate';
   /** Step instance key (empty for run_timeout). */
   stepId: string;
   attempt: number;
@@ -140,7 +155,14 @@ export type Command =
   | { type: 'FailRun'; error: StepError }
   | { type: 'CancelRun'; error: StepError }
   | { type: 'RequestApproval'; approval: ApprovalRequest }
-  | { type: 'CloseApproval'; approvalId: string; stepId: string; status: ApprovalStatus; decidedBy?: string; comment?: string }
+  | {
+      type: 'CloseApproval';
+      approvalId: string;
+      stepId: string;
+      status: ApprovalStatus;
+      decidedBy?: string;
+      comment?: string;
+    }
   | { type: 'EscalateApproval'; approvalId: string; stepId: string; to: string[] };
 
 /** What an approval step asks, as the RunObject records and emails it. */

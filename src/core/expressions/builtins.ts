@@ -15,16 +15,38 @@ type Builtin = { implementation: (...args: unknown[]) => unknown };
  * costs steps by the input's length, like a string the evaluation produces.
  */
 const SCANNING: [name: string, signature: string][] = [
-  ['length', '<s-:n>'], ['substring', '<s-nn?:s>'], ['substringBefore', '<s-s:s>'], ['substringAfter', '<s-s:s>'],
-  ['uppercase', '<s-:s>'], ['lowercase', '<s-:s>'], ['trim', '<s-:s>'], ['contains', '<s-(sf):b>'],
-  ['split', '<s-(sf)n?:a<s>>'], ['replace', '<s-(sf)(sf)n?:s>'], ['match', '<s-f<s:o>n?:a<o>>'],
+  ['length', '<s-:n>'],
+  ['substring', '<s-nn?:s>'],
+  ['substringBefore', '<s-s:s>'],
+  ['substringAfter', '<s-s:s>'],
+  ['uppercase', '<s-:s>'],
+  ['lowercase', '<s-:s>'],
+  ['trim', '<s-:s>'],
+  ['contains', '<s-(sf):b>'],
+  ['split', '<s-(sf)n?:a<s>>'],
+  ['replace', '<s-(sf)(sf)n?:s>'],
+  ['match', '<s-f<s:o>n?:a<o>>'],
 ];
 
-const WRAPPED = ['pad', 'join', 'string', 'distinct', 'sort', 'zip', 'fromMillis', 'toMillis', 'formatNumber', 'formatInteger', ...SCANNING.map(([n]) => n)];
+const WRAPPED = [
+  'pad',
+  'join',
+  'string',
+  'distinct',
+  'sort',
+  'zip',
+  'fromMillis',
+  'toMillis',
+  'formatNumber',
+  'formatInteger',
+  ...SCANNING.map(([n]) => n),
+];
 
 /** The built-ins JSONata binds to `$name` (what evaluating `$name` returns), resolved at load. */
 const originals = new Map<string, Builtin>();
-const loaded = Promise.all(WRAPPED.map(async (name) => originals.set(name, (await jsonata(`$${name}`).evaluate(null)) as Builtin)));
+const loaded = Promise.all(
+  WRAPPED.map(async (name) => originals.set(name, (await jsonata(`$${name}`).evaluate(null)) as Builtin)),
+);
 
 /** Calls the original built-in: at once when loaded (always, but for the first milliseconds). */
 function call(self: unknown, name: string, args: unknown[]): unknown {
@@ -58,7 +80,8 @@ function checkPicture(fn: string, picture: unknown): void {
 function checkWidths(fn: string, picture: unknown): void {
   if (typeof picture !== 'string') return;
   for (const [, modifiers] of picture.matchAll(/\[[^\],]*,([^\]]*)\]/g)) {
-    for (const [digits] of modifiers!.matchAll(/\d+/g)) atMost(`a width in the picture of ${fn}`, Number(digits), MAX_PICTURE_WIDTH);
+    for (const [digits] of modifiers!.matchAll(/\d+/g))
+      atMost(`a width in the picture of ${fn}`, Number(digits), MAX_PICTURE_WIDTH);
   }
 }
 
@@ -66,7 +89,11 @@ const isNumbers = (a: unknown[]) => a.every((v) => typeof v === 'number');
 const isStrings = (a: unknown[]) => a.every((v) => typeof v === 'string');
 
 /** Name, JSONata signature (the built-in's own) and bounded implementation of each replacement. */
-export const BOUNDED_BUILTINS: { name: string; signature: string; implementation: (this: unknown, ...args: never[]) => unknown }[] = [
+export const BOUNDED_BUILTINS: {
+  name: string;
+  signature: string;
+  implementation: (this: unknown, ...args: never[]) => unknown;
+}[] = [
   {
     name: 'pad',
     signature: '<s-ns?:s>',

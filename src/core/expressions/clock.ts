@@ -20,7 +20,10 @@ function clockOf(frame: Frame): ExpressionClock {
   return clock;
 }
 
-const fromMillis = BOUNDED_BUILTINS.find((b) => b.name === 'fromMillis')!.implementation as (this: unknown, ...args: unknown[]) => unknown;
+const fromMillis = BOUNDED_BUILTINS.find((b) => b.name === 'fromMillis')!.implementation as (
+  this: unknown,
+  ...args: unknown[]
+) => unknown;
 
 /**
  * `$now`, `$millis` and `$random` bound to the run clock, so a decision replayed from the same
@@ -34,7 +37,11 @@ const fromMillis = BOUNDED_BUILTINS.find((b) => b.name === 'fromMillis')!.implem
  *   reproducible — a replay with the same clock (a seeded or fixed source, as in tests) repeats every
  *   value, while two `$random()` calls in one decision still differ.
  */
-export const CLOCK_BUILTINS: { name: string; signature: string; implementation: (this: This, ...args: never[]) => unknown }[] = [
+export const CLOCK_BUILTINS: {
+  name: string;
+  signature: string;
+  implementation: (this: This, ...args: never[]) => unknown;
+}[] = [
   {
     name: 'now',
     signature: '<s?s?:s>',

@@ -24,19 +24,31 @@ function excerpt(source: string): string {
   return source.length > 200 ? `${source.slice(0, 200)}…` : source;
 }
 
-async function evaluateExpression(source: string, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
+async function evaluateExpression(
+  source: string,
+  context: RunContext,
+  path: string,
+  budget: ExpressionBudget,
+): Promise<unknown> {
   try {
     return normalise(await evaluateBounded(source, context, budget), budget);
   } catch (err) {
-    throw new ExpressionError(`{{ ${excerpt(source)} }} failed: ${budgetMessage(err, budget) ?? (err as Error).message}`, path);
+    throw new ExpressionError(
+      `{{ ${excerpt(source)} }} failed: ${budgetMessage(err, budget) ?? (err as Error).message}`,
+      path,
+    );
   }
 }
 
 /** JSONata's own guards (depth D1011, sequence length D2014/D2015) in the words of the budget. */
 function budgetMessage(err: unknown, budget: ExpressionBudget): string | undefined {
   const code = (err as { code?: string }).code;
-  if (code === 'D1011') return new BudgetExceeded(`evaluation nested more than ${budget.limits.depth} levels deep (a recursion that does not end?)`).message;
-  if (code === 'D2014' || code === 'D2015') return new BudgetExceeded(`a list of more than ${budget.limits.arrayLength} items`).message;
+  if (code === 'D1011')
+    return new BudgetExceeded(
+      `evaluation nested more than ${budget.limits.depth} levels deep (a recursion that does not end?)`,
+    ).message;
+  if (code === 'D2014' || code === 'D2015')
+    return new BudgetExceeded(`a list of more than ${budget.limits.arrayLength} items`).message;
   if (err instanceof RangeError) return new BudgetExceeded(err.message).message;
   return undefined;
 }
@@ -51,7 +63,8 @@ function normalise(value: unknown, budget: ExpressionBudget): unknown {
   if (typeof value === 'function') return null;
   if (typeof value === 'object') {
     const size = new ExpressionBudget(budget.limits).sizeOf(value, budget.limits.outputSize);
-    if (size > budget.limits.outputSize) throw new BudgetExceeded(`a result of more than ${budget.limits.outputSize} characters`);
+    if (size > budget.limits.outputSize)
+      throw new BudgetExceeded(`a result of more than ${budget.limits.outputSize} characters`);
     budget.addRendered(size);
     return JSON.parse(JSON.stringify(value));
   }
@@ -66,7 +79,12 @@ export function toText(value: unknown): string {
   return JSON.stringify(value);
 }
 
-async function renderString(text: string, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
+async function renderString(
+  text: string,
+  context: RunContext,
+  path: string,
+  budget: ExpressionBudget,
+): Promise<unknown> {
   const parsed = parseTemplate(text);
   if ('error' in parsed) throw new ExpressionError(parsed.error.message, path);
   const { segments } = parsed;
@@ -102,7 +120,12 @@ export function render(value: unknown, context: RunContext, path: string, clock?
   return renderWithin(value, context, path, new ExpressionBudget(undefined, clock));
 }
 
-async function renderWithin(value: unknown, context: RunContext, path: string, budget: ExpressionBudget): Promise<unknown> {
+async function renderWithin(
+  value: unknown,
+  context: RunContext,
+  path: string,
+  budget: ExpressionBudget,
+): Promise<unknown> {
   if (typeof value === 'string') return value.includes('{{') ? renderString(value, context, path, budget) : value;
   if (Array.isArray(value)) {
     const out: unknown[] = [];
@@ -111,7 +134,8 @@ async function renderWithin(value: unknown, context: RunContext, path: string, b
   }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = await renderWithin(item, context, `${path}.${key}`, budget);
+    for (const [key, item] of Object.entries(value))
+      out[key] = await renderWithin(item, context, `${path}.${key}`, budget);
     return out;
   }
   return value;
@@ -132,7 +156,17 @@ export function conditionSource(condition: string): string {
  * arrays, 0, null and missing values are false. `clock` as for {@link render}.
  * @throws {ExpressionError} when the condition fails to parse or evaluate.
  */
-export async function evaluateCondition(condition: string, context: RunContext, path: string, clock?: ExpressionClock): Promise<boolean> {
-  const result = await evaluateExpression(`$boolean((${conditionSource(condition)}))`, context, path, new ExpressionBudget(undefined, clock));
+export async function evaluateCondition(
+  condition: string,
+  context: RunContext,
+  path: string,
+  clock?: ExpressionClock,
+): Promise<boolean> {
+  const result = await evaluateExpression(
+    `$boolean((${conditionSource(condition)}))`,
+    context,
+    path,
+    new ExpressionBudget(undefined, clock),
+  );
   return result === true;
 }

@@ -75,7 +75,10 @@ export class ExpressionBudget {
   /** Counts `n` steps of work (a large value produced costs by its size). @throws {BudgetExceeded} */
   charge(n: number): void {
     this.#steps -= n;
-    if (this.#steps < 0) throw new BudgetExceeded(`more than ${this.limits.steps} evaluation steps (an endless loop or recursion, or values too large for the work asked)`);
+    if (this.#steps < 0)
+      throw new BudgetExceeded(
+        `more than ${this.limits.steps} evaluation steps (an endless loop or recursion, or values too large for the work asked)`,
+      );
   }
 
   #rendered = 0;
@@ -84,7 +87,8 @@ export class ExpressionBudget {
   /** Counts characters of a rendered value. @throws {BudgetExceeded} past {@link EXPRESSION_LIMITS}.outputSize in all. */
   addRendered(characters: number): void {
     this.#rendered += characters;
-    if (this.#rendered > this.limits.outputSize) throw new BudgetExceeded(`a rendered value of more than ${this.limits.outputSize} characters`);
+    if (this.#rendered > this.limits.outputSize)
+      throw new BudgetExceeded(`a rendered value of more than ${this.limits.outputSize} characters`);
   }
 
   /**
@@ -95,18 +99,22 @@ export class ExpressionBudget {
    */
   checkResult(value: unknown, nodeType?: string): void {
     if (typeof value === 'string') {
-      if (value.length > this.limits.stringLength) throw new BudgetExceeded(`a string of ${value.length} characters (at most ${this.limits.stringLength})`);
-      if (nodeType && MAKES_STRINGS.has(nodeType)) this.charge(Math.floor(value.length / this.limits.charactersPerStep));
+      if (value.length > this.limits.stringLength)
+        throw new BudgetExceeded(`a string of ${value.length} characters (at most ${this.limits.stringLength})`);
+      if (nodeType && MAKES_STRINGS.has(nodeType))
+        this.charge(Math.floor(value.length / this.limits.charactersPerStep));
     } else if (value !== null && typeof value === 'object') {
       if (Array.isArray(value)) {
-        if (value.length > this.limits.arrayLength) throw new BudgetExceeded(`a list of ${value.length} items (at most ${this.limits.arrayLength})`);
+        if (value.length > this.limits.arrayLength)
+          throw new BudgetExceeded(`a list of ${value.length} items (at most ${this.limits.arrayLength})`);
         if (!this.#charged.has(value)) {
           this.#charged.add(value);
           this.charge(Math.floor(value.length / this.limits.itemsPerStep));
         }
       }
       const size = this.sizeOf(value, this.limits.valueSize);
-      if (size > this.limits.valueSize) throw new BudgetExceeded(`a value of more than ${this.limits.valueSize} characters`);
+      if (size > this.limits.valueSize)
+        throw new BudgetExceeded(`a value of more than ${this.limits.valueSize} characters`);
     }
   }
 
@@ -119,11 +127,14 @@ export class ExpressionBudget {
     if (value === null || typeof value !== 'object' || isFunction(value)) return 8;
     const known = this.#sizes.get(value);
     if (known !== undefined) return known;
-    if (depth > this.limits.depth) throw new BudgetExceeded(`a value nested more than ${this.limits.depth} levels deep`);
+    if (depth > this.limits.depth)
+      throw new BudgetExceeded(`a value nested more than ${this.limits.depth} levels deep`);
     let size = 2;
     const entries = Array.isArray(value) ? value : Object.entries(value);
     for (const entry of entries) {
-      size += Array.isArray(value) ? this.sizeOf(entry, max - size, depth + 1) + 1 : this.sizeOf(entry[1], max - size, depth + 1) + entry[0].length + 4;
+      size += Array.isArray(value)
+        ? this.sizeOf(entry, max - size, depth + 1) + 1
+        : this.sizeOf(entry[1], max - size, depth + 1) + entry[0].length + 4;
       if (size > max) return size; // not remembered: a partial count
     }
     this.#sizes.set(value, size);

@@ -107,7 +107,11 @@ export function unsupportedIn(source: string): string[] {
       const problem = regexProblem(n.value);
       if (problem) problems.push(problem);
     }
-    if (n.type === 'function' && (n.procedure as Node | undefined)?.type === 'variable' && (n.procedure as Node).value === 'eval') {
+    if (
+      n.type === 'function' &&
+      (n.procedure as Node | undefined)?.type === 'variable' &&
+      (n.procedure as Node).value === 'eval'
+    ) {
       problems.push('$eval is not available in templates: data is never evaluated as code');
     }
     for (const [key, child] of Object.entries(n)) if (key !== 'value' && key !== 'position') visit(child);
@@ -132,7 +136,11 @@ export interface TemplateUse {
  * Walks a value (string, array, object) and parses every template in it.
  * @returns the names each template reads, and the problems (unclosed braces, invalid JSONata).
  */
-export function scanTemplates(value: unknown, path: string, asCondition = false): { uses: TemplateUse[]; problems: TemplateProblem[] } {
+export function scanTemplates(
+  value: unknown,
+  path: string,
+  asCondition = false,
+): { uses: TemplateUse[]; problems: TemplateProblem[] } {
   const uses: TemplateUse[] = [];
   const problems: TemplateProblem[] = [];
   const visit = (v: unknown, p: string): void => {

@@ -17,7 +17,10 @@ function re2Of(regex: RegExp): RE2JS {
     // JSONata adds `g` to every regex; RE2 takes `i` and `m` as inline flags, `g` means nothing to it.
     re = RE2JS.compile(RE2JS.translateRegExp(new RegExp(regex.source, regex.flags.replace('g', ''))));
     const size = re.programSize();
-    if (size > EXPRESSION_LIMITS.regexProgram) throw new Error(`it compiles to ${size} instructions, at most ${EXPRESSION_LIMITS.regexProgram} (each scan costs input length × this)`);
+    if (size > EXPRESSION_LIMITS.regexProgram)
+      throw new Error(
+        `it compiles to ${size} instructions, at most ${EXPRESSION_LIMITS.regexProgram} (each scan costs input length × this)`,
+      );
     if (compiled.size > 1_000) compiled.clear();
     compiled.set(key, re);
   }
@@ -46,7 +49,8 @@ export class LinearRegExp {
       this.lastIndex = 0;
       return null;
     }
-    if (++this.matches > EXPRESSION_LIMITS.regexMatches) throw new BudgetExceeded(`more than ${EXPRESSION_LIMITS.regexMatches} matches of /${this.re.pattern()}/`);
+    if (++this.matches > EXPRESSION_LIMITS.regexMatches)
+      throw new BudgetExceeded(`more than ${EXPRESSION_LIMITS.regexMatches} matches of /${this.re.pattern()}/`);
     if (this.last?.input !== input) this.last = { input, matcher: this.re.matcher(input) };
     const { matcher } = this.last;
     if (!matcher.find(this.lastIndex)) {

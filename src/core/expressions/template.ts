@@ -1,7 +1,7 @@
 import jsonata from 'jsonata';
 import { BOUNDED_BUILTINS } from './builtins';
 import { CLOCK_BUILTINS } from './clock';
-import { BUDGET, budgetOf, EXPRESSION_LIMITS, ExpressionBudget, type Frame } from './limits';
+import { BUDGET, budgetOf, EXPRESSION_LIMITS, type ExpressionBudget, type Frame } from './limits';
 import { LinearRegExp } from './regex';
 
 /**
@@ -10,9 +10,7 @@ import { LinearRegExp } from './regex';
  */
 
 /** A piece of a template string: literal text, or a JSONata expression with its offset. */
-export type Segment =
-  | { kind: 'text'; value: string }
-  | { kind: 'expr'; source: string; offset: number };
+export type Segment = { kind: 'text'; value: string } | { kind: 'expr'; source: string; offset: number };
 
 /** A template problem, with the character offset inside the template string. */
 export interface TemplateError {
@@ -22,7 +20,11 @@ export interface TemplateError {
 
 export type Expression = ReturnType<typeof jsonata>;
 
-const OPTIONS = { RegexEngine: LinearRegExp as unknown as RegExpConstructor, stack: EXPRESSION_LIMITS.depth, sequence: EXPRESSION_LIMITS.arrayLength };
+const OPTIONS = {
+  RegexEngine: LinearRegExp as unknown as RegExpConstructor,
+  stack: EXPRESSION_LIMITS.depth,
+  sequence: EXPRESSION_LIMITS.arrayLength,
+};
 
 /**
  * A memo bounded by the characters of its keys (what it holds grows with them: an AST is some 30
@@ -53,7 +55,9 @@ class BoundedMemo<T> {
 const compiled = new BoundedMemo<{ expr: Expression } | { error: unknown }>(1_000_000);
 
 /** JSONata function values of built-ins, made once (a holder expression returns them). */
-async function functionValues(builtins: readonly { name: string; signature: string; implementation: unknown }[]): Promise<Record<string, unknown>> {
+async function functionValues(
+  builtins: readonly { name: string; signature: string; implementation: unknown }[],
+): Promise<Record<string, unknown>> {
   const names = builtins.map((b) => b.name);
   const holder = jsonata(`[${names.map((n) => `$${n}`).join(', ')}]`);
   for (const b of builtins) holder.registerFunction(b.name, b.implementation as never, b.signature);
@@ -89,17 +93,18 @@ export function compile(source: string): Expression {
     compiled.set(source, { error });
     throw error;
   }
-  {
-    // One hook, on exit: every evaluation step exits (a tail call returns a thunk first; a
-    // recursion that never returns meets the depth limit), so steps are counted where each value
-    // produced is checked. A second hook, on entry, would cost as much again.
-    expr.assign(Symbol.for('jsonata.__evaluate_exit') as never, (node: { type: string }, _input: unknown, frame: Frame, result: unknown) => {
+  // One hook, on exit: every evaluation step exits (a tail call returns a thunk first; a
+  // recursion that never returns meets the depth limit), so steps are counted where each value
+  // produced is checked. A second hook, on entry, would cost as much again.
+  expr.assign(
+    Symbol.for('jsonata.__evaluate_exit') as never,
+    (node: { type: string }, _input: unknown, frame: Frame, result: unknown) => {
       const budget = budgetOf(frame);
       budget.step();
       budget.checkResult(result, node.type);
-    });
-    compiled.set(source, { expr });
-  }
+    },
+  );
+  compiled.set(source, { expr });
   return expr;
 }
 
@@ -110,7 +115,11 @@ export function compile(source: string): Expression {
 export async function evaluateBounded(source: string, context: unknown, budget: ExpressionBudget): Promise<unknown> {
   const expr = compile(source);
   if (!builtinBindings) await builtinsReady;
-  return expr.evaluate(context, { ...builtinBindings, ...(budget.clock ? clockBindings : undefined), [BUDGET]: budget });
+  return expr.evaluate(context, {
+    ...builtinBindings,
+    ...(budget.clock ? clockBindings : undefined),
+    [BUDGET]: budget,
+  });
 }
 
 function tryCompile(source: string): string | undefined {
@@ -180,7 +189,8 @@ function parseUncached(text: string): Parsed {
   while (pos < text.length) {
     const open = text.indexOf('{{', pos);
     if (open < 0) break;
-    if (segments.length >= 2 * MAX_EXPRESSIONS) return { error: { message: `more than ${MAX_EXPRESSIONS} expressions in one template`, offset: open } };
+    if (segments.length >= 2 * MAX_EXPRESSIONS)
+      return { error: { message: `more than ${MAX_EXPRESSIONS} expressions in one template`, offset: open } };
     if (open > pos) segments.push({ kind: 'text', value: text.slice(pos, open) });
     const end = closingBraces(text, open + 2);
     if ('error' in end) return { error: { message: end.error, offset: open } };

@@ -30,7 +30,13 @@ export interface CircuitConfig {
  * Opens when, over the last minute and 5 calls or more, the agent is 95 % sure to fail at least
  * half of its calls: 5 failures of 5 calls, 8 of 10, 14 of 20, 59 of 100, 527 of 1,000.
  */
-export const DEFAULT_CIRCUIT: CircuitConfig = { windowMs: 60_000, minCalls: 5, failureRate: 0.5, openMs: 30_000, confidenceZ: 1.645 };
+export const DEFAULT_CIRCUIT: CircuitConfig = {
+  windowMs: 60_000,
+  minCalls: 5,
+  failureRate: 0.5,
+  openMs: 30_000,
+  confidenceZ: 1.645,
+};
 
 /** Buckets per window. */
 const BUCKETS = 10;
@@ -60,7 +66,11 @@ export interface Outcomes {
 export const CLOSED: CircuitState = { state: 'closed', buckets: [] };
 
 /** Whether a call may go through now; may move `open` to `half_open`. */
-export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): { state: CircuitState; allowed: boolean; retryAfterMs?: number } {
+export function admit(
+  c: CircuitState,
+  now: number,
+  config = DEFAULT_CIRCUIT,
+): { state: CircuitState; allowed: boolean; retryAfterMs?: number } {
   if (c.state === 'closed') return { state: c, allowed: true };
   if (c.state === 'open') {
     const waited = now - (c.openedAt ?? now);
@@ -68,7 +78,8 @@ export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): {
     return { state: { ...c, state: 'half_open', probeAt: now }, allowed: true };
   }
   // half_open: one probe at a time; a probe that never reported is replaced after openMs.
-  if (c.probeAt !== undefined && now - c.probeAt < config.openMs) return { state: c, allowed: false, retryAfterMs: config.openMs - (now - c.probeAt) };
+  if (c.probeAt !== undefined && now - c.probeAt < config.openMs)
+    return { state: c, allowed: false, retryAfterMs: config.openMs - (now - c.probeAt) };
   return { state: { ...c, probeAt: now }, allowed: true };
 }
 
@@ -78,19 +89,29 @@ export function admit(c: CircuitState, now: number, config = DEFAULT_CIRCUIT): {
  * reopens the circuit), or counts of calls admitted while it was closed: counted while `closed`,
  * ignored otherwise (calls started before it opened say nothing of the probe).
  */
-export function record(c: CircuitState, outcome: boolean | Outcomes, now: number, config = DEFAULT_CIRCUIT): CircuitState {
+export function record(
+  c: CircuitState,
+  outcome: boolean | Outcomes,
+  now: number,
+  config = DEFAULT_CIRCUIT,
+): CircuitState {
   const single = typeof outcome === 'boolean';
-  const add = single ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 } : { ok: count(outcome.ok), failed: count(outcome.failed) };
-  if (c.state === 'half_open') return !single ? c : outcome ? { ...CLOSED } : { state: 'open', buckets: [], openedAt: now };
+  const add = single
+    ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 }
+    : { ok: count(outcome.ok), failed: count(outcome.failed) };
+  if (c.state === 'half_open')
+    return !single ? c : outcome ? { ...CLOSED } : { state: 'open', buckets: [], openedAt: now };
   if (c.state === 'open' || add.ok + add.failed === 0) return c;
   const width = config.windowMs / BUCKETS;
   const start = now - (now % width);
   const buckets = inWindow(c.buckets, now, config);
   const last = buckets.at(-1);
-  if (last?.at === start) buckets[buckets.length - 1] = { at: start, ok: last.ok + add.ok, failed: last.failed + add.failed };
+  if (last?.at === start)
+    buckets[buckets.length - 1] = { at: start, ok: last.ok + add.ok, failed: last.failed + add.failed };
   else buckets.push({ at: start, ...add });
   const { calls, failed } = totals(buckets);
-  if (calls >= config.minCalls && failingForSure(failed, calls, config)) return { state: 'open', buckets: [], openedAt: now };
+  if (calls >= config.minCalls && failingForSure(failed, calls, config))
+    return { state: 'open', buckets: [], openedAt: now };
   return { state: 'closed', buckets };
 }
 
@@ -107,7 +128,8 @@ export function failingForSure(failed: number, calls: number, config: CircuitCon
   if (z <= 0) return true;
   const p = failed / calls;
   const z2 = z * z;
-  const lower = (p + z2 / (2 * calls) - z * Math.sqrt((p * (1 - p)) / calls + z2 / (4 * calls * calls))) / (1 + z2 / calls);
+  const lower =
+    (p + z2 / (2 * calls) - z * Math.sqrt((p * (1 - p)) / calls + z2 / (4 * calls * calls))) / (1 + z2 / calls);
   return lower >= config.failureRate;
 }
 

@@ -6,7 +6,15 @@ export const DEFAULT_ESTIMATE_MS = 1_000;
 
 /** A workflow's execution plan: its DAG, what can run together, and the critical path. */
 export interface ExecutionPlan {
-  nodes: { id: string; kind: string; list: string; parent: string | null; needs: string[]; estimateMs: number; estimated: 'history' | 'default' | 'definition' }[];
+  nodes: {
+    id: string;
+    kind: string;
+    list: string;
+    parent: string | null;
+    needs: string[];
+    estimateMs: number;
+    estimated: 'history' | 'default' | 'definition';
+  }[];
   edges: { from: string; to: string }[];
   /** Steps that can run at the same time: the levels of the top-level DAG, and each parallel block's children. */
   groups: { list: string; steps: string[] }[];
@@ -30,9 +38,14 @@ export function planExecution(plan: Plan, history: ReadonlyMap<string, number>):
     const step = node.step;
     if ('sleep' in step) value = { ms: durationMs(step.sleep), source: 'definition' };
     else if ('parallel' in step || 'cases' in step || 'do' in step) {
-      const lists = childLists(step, node.path).map((c) => longestPath(plan, c.list, estimate).ms).sort((a, b) => a - b);
+      const lists = childLists(step, node.path)
+        .map((c) => longestPath(plan, c.list, estimate).ms)
+        .sort((a, b) => a - b);
       const waitFor = 'parallel' in step ? step.wait_for : 'all';
-      const ms = 'parallel' in step && waitFor !== 'all' ? (lists[(waitFor === 'any' ? 1 : waitFor) - 1] ?? 0) : Math.max(0, ...lists);
+      const ms =
+        'parallel' in step && waitFor !== 'all'
+          ? (lists[(waitFor === 'any' ? 1 : waitFor) - 1] ?? 0)
+          : Math.max(0, ...lists);
       value = { ms, source: 'definition' };
     } else if (history.has(node.id)) value = { ms: Math.round(history.get(node.id)!), source: 'history' };
     else value = { ms: DEFAULT_ESTIMATE_MS, source: 'default' };
@@ -41,12 +54,21 @@ export function planExecution(plan: Plan, history: ReadonlyMap<string, number>):
   };
   const nodes = plan.nodes.map((n) => {
     const ms = estimate(n);
-    return { id: n.id, kind: n.kind, list: n.list, parent: n.parent, needs: n.deps, estimateMs: ms, estimated: estimates.get(n.id)!.source };
+    return {
+      id: n.id,
+      kind: n.kind,
+      list: n.list,
+      parent: n.parent,
+      needs: n.deps,
+      estimateMs: ms,
+      estimated: estimates.get(n.id)!.source,
+    };
   });
   const edges = plan.nodes.flatMap((n) => n.deps.map((d) => ({ from: d, to: n.id })));
   const groups: ExecutionPlan['groups'] = levels(plan, 'root').map((steps) => ({ list: 'root', steps }));
   for (const n of plan.nodes) {
-    if ('parallel' in n.step) groups.push({ list: n.id, steps: childLists(n.step, n.path).map((c) => plan.lists.get(c.list)![0]!) });
+    if ('parallel' in n.step)
+      groups.push({ list: n.id, steps: childLists(n.step, n.path).map((c) => plan.lists.get(c.list)![0]!) });
   }
   const { ms, steps } = longestPath(plan, 'root', estimate);
   return { nodes, edges, groups, criticalPath: { steps, estimateMs: ms } };

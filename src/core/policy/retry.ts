@@ -2,7 +2,12 @@ import type { RetryPolicy } from '../../schemas/definition';
 import { durationMs } from '../definition/duration';
 
 /** Retry policy of a step that says none: three attempts, exponential backoff from 1 s up to 1 min. */
-export const DEFAULT_RETRY: RetryPolicy = { max_attempts: 3, backoff: 'exponential', initial_interval: '1s', max_interval: '1m' };
+export const DEFAULT_RETRY: RetryPolicy = {
+  max_attempts: 3,
+  backoff: 'exponential',
+  initial_interval: '1s',
+  max_interval: '1m',
+};
 
 /**
  * Delay before the attempt after `attempt` (1-based) failed, in ms.

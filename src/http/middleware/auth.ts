@@ -25,7 +25,10 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 export function bearerToken(headers: Headers): string | undefined {
   const header = /^Bearer\s+(.+)$/i.exec(headers.get('authorization') ?? '')?.[1]?.trim();
   if (header || headers.get('upgrade')?.toLowerCase() !== 'websocket') return header;
-  const entry = (headers.get('sec-websocket-protocol') ?? '').split(',').map((p) => p.trim()).find((p) => p.startsWith('bearer.'));
+  const entry = (headers.get('sec-websocket-protocol') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .find((p) => p.startsWith('bearer.'));
   if (!entry) return undefined;
   const bytes = fromBase64Url(entry.slice('bearer.'.length));
   return bytes ? new TextDecoder().decode(bytes) : undefined;
@@ -56,7 +59,9 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: A
     if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
       stored = 'admin';
     } else {
-      const key = await database(c.env.DB).query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(token)) });
+      const key = await database(c.env.DB).query.apiKeys.findFirst({
+        where: eq(apiKeys.keyHash, await sha256Hex(token)),
+      });
       if (!key || key.revokedAt) throw new BatonError('unauthorized', 'invalid bearer token');
       ({ role: stored, tenantId } = key);
     }
@@ -64,9 +69,12 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: A
     if (!role) throw new BatonError('forbidden', `this token's role is not one of ${Role.options.join(', ')}`);
     const route = routeKey(c);
     if (route && !allowedRoles(route.method, route.path).includes(role)) {
-      throw new BatonError('forbidden', allowedRoles(route.method, route.path).length
-        ? `the ${role} role may not call ${route.method} ${route.path}`
-        : `${route.method} ${route.path} has no access rule, so it is refused`);
+      throw new BatonError(
+        'forbidden',
+        allowedRoles(route.method, route.path).length
+          ? `the ${role} role may not call ${route.method} ${route.path}`
+          : `${route.method} ${route.path} has no access rule, so it is refused`,
+      );
     }
     c.set('role', role);
     c.set('tenantId', tenantId);

@@ -9,7 +9,11 @@ import type { HonoEnv } from '../context';
 const MAX_ATTACHED_DEPTH = 3;
 
 /** Whether the decoded message (any encoding, attached messages included) still shows a secret. */
-async function showsSecret(raw: string | ArrayBuffer | Uint8Array, secrets: readonly string[], depth = 0): Promise<boolean> {
+async function showsSecret(
+  raw: string | ArrayBuffer | Uint8Array,
+  secrets: readonly string[],
+  depth = 0,
+): Promise<boolean> {
   const email = await PostalMime.parse(raw, { attachmentEncoding: 'utf8' });
   const texts = [email.text ?? '', email.html ?? '', email.subject ?? '', ...email.headers.map((h) => h.value)];
   if (texts.some((t) => redactText(t, secrets) !== t)) return true;
@@ -46,10 +50,15 @@ export function redactForReaders(): MiddlewareHandler<HonoEnv> {
     await next();
     if (c.var.role === 'admin' || !(c.res.headers.get('content-type') ?? '').includes('application/json')) return;
     const text = await c.res.text();
-    const configured = text.includes('"headers"') ? await signatureHeaderNames(database(c.env.DB), c.var.tenantId) : undefined;
+    const configured = text.includes('"headers"')
+      ? await signatureHeaderNames(database(c.env.DB), c.var.tenantId)
+      : undefined;
     const { value, secrets, raws } = redactJson(JSON.parse(text), configured);
     for (const { holder, key } of raws) holder[key] = await redactRawEmail(holder[key] as string, secrets);
-    c.res = new Response(JSON.stringify(value), { status: c.res.status, headers: { 'content-type': 'application/json' } });
+    c.res = new Response(JSON.stringify(value), {
+      status: c.res.status,
+      headers: { 'content-type': 'application/json' },
+    });
     c.res.headers.delete('content-length');
   };
 }

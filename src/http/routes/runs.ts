@@ -14,14 +14,29 @@ const idParam = z.object({ id: z.string() });
 
 export const runRoutes = router();
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs', operationId: 'listRuns', summary: 'List runs, newest first',
-  request: { query: z.object({ workflow: z.string().optional(), status: RunStatus.optional(), trigger: TriggerType.optional(), cursor: z.string().optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }) },
-  responses: { 200: jsonBody(RunList, 'A page of runs; `nextCursor` reads the next one'), ...authErrors(400) } }),
-async (c) => {
-  const q = c.req.valid('query');
-  const { rows, nextCursor } = await listRuns(database(c.env.DB), c.var.tenantId, q);
-  return c.json({ runs: rows.map(runSummary), nextCursor }, 200);
-});
+runRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/runs',
+    operationId: 'listRuns',
+    summary: 'List runs, newest first',
+    request: {
+      query: z.object({
+        workflow: z.string().optional(),
+        status: RunStatus.optional(),
+        trigger: TriggerType.optional(),
+        cursor: z.string().optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+    },
+    responses: { 200: jsonBody(RunList, 'A page of runs; `nextCursor` reads the next one'), ...authErrors(400) },
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const { rows, nextCursor } = await listRuns(database(c.env.DB), c.var.tenantId, q);
+    return c.json({ runs: rows.map(runSummary), nextCursor }, 200);
+  },
+);
 
 async function requireRun(env: { DB: D1Database }, tenantId: string, id: string) {
   const row = await getRunRow(database(env.DB), tenantId, id);
@@ -29,44 +44,82 @@ async function requireRun(env: { DB: D1Database }, tenantId: string, id: string)
   return row;
 }
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}', operationId: 'getRun', summary: 'Read one run with its steps',
-  description: 'With `steps=false`, the run without its steps, from the D1 index (up to 500 ms behind a live run): cheap enough to poll.',
-  request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) }, responses: { 200: jsonBody(z.union([Run, RunHead]), 'The run with its steps, or without them (`steps=false`)'), ...authErrors(400, 404) } }),
-async (c) => {
-  const { id } = c.req.valid('param');
-  const row = await requireRun(c.env, c.var.tenantId, id);
-  if (c.req.valid('query').steps === 'false') return c.json(runFromRow(row), 200);
-  const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
-  // A run whose RunObject has not started yet is answered from its D1 row.
-  if (!state) return c.json({ ...runFromRow(row), steps: [] }, 200);
-  return c.json(runView(state), 200);
-});
+runRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/runs/{id}',
+    operationId: 'getRun',
+    summary: 'Read one run with its steps',
+    description:
+      'With `steps=false`, the run without its steps, from the D1 index (up to 500 ms behind a live run): cheap enough to poll.',
+    request: { params: idParam, query: z.object({ steps: z.enum(['true', 'false']).default('true') }) },
+    responses: {
+      200: jsonBody(z.union([Run, RunHead]), 'The run with its steps, or without them (`steps=false`)'),
+      ...authErrors(400, 404),
+    },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const row = await requireRun(c.env, c.var.tenantId, id);
+    if (c.req.valid('query').steps === 'false') return c.json(runFromRow(row), 200);
+    const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
+    // A run whose RunObject has not started yet is answered from its D1 row.
+    if (!state) return c.json({ ...runFromRow(row), steps: [] }, 200);
+    return c.json(runView(state), 200);
+  },
+);
 
 const ENDED: string[] = [...ENDED_RUN_STATUSES];
 const DONE = { pause: 'paused', resume: 'resumed', cancel: 'cancelled', restart: 'restarted' } as const;
 /** Which run statuses each action refuses (409). */
-const REFUSED: Record<'pause' | 'resume' | 'cancel' | 'restart', string[]> = { pause: ENDED, resume: ENDED, cancel: ENDED, restart: ['queued', 'running', 'waiting', 'paused', 'completed'] };
+const REFUSED: Record<'pause' | 'resume' | 'cancel' | 'restart', string[]> = {
+  pause: ENDED,
+  resume: ENDED,
+  cancel: ENDED,
+  restart: ['queued', 'running', 'waiting', 'paused', 'completed'],
+};
 
 for (const action of ['pause', 'resume', 'cancel', 'restart'] as const) {
-  runRoutes.openapi(createRoute({ method: 'post', path: `/runs/{id}/${action}`, operationId: `${action}Run`, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
-    description: 'Pause takes effect between steps; cancel ignores running attempts\' late results (compensations run only with `on_cancel: compensate`); restart (failed or cancelled runs) re-runs what did not succeed, in the same run.',
-    request: { params: idParam }, responses: { 202: jsonBody(RunControlled, 'Accepted: the run\'s status after the request'), ...authErrors(404, 409) } }),
-  async (c) => {
-    const { id } = c.req.valid('param');
-    const row = await requireRun(c.env, c.var.tenantId, id);
-    const stub = c.env.RUNS.get(c.env.RUNS.idFromName(id));
-    const before = ((await stub.snapshot()) as RunState | null)?.status ?? row.status;
-    if (REFUSED[action].includes(before)) throw new BatonError('conflict', `run ${id} is ${before}; it cannot be ${DONE[action]}`);
-    const status = await stub.control(action, action === 'cancel' ? 'cancelled over the API' : undefined);
-    return c.json({ runId: id, status: status ?? before }, 202);
-  });
+  runRoutes.openapi(
+    createRoute({
+      method: 'post',
+      path: `/runs/{id}/${action}`,
+      operationId: `${action}Run`,
+      summary: `${action[0]!.toUpperCase()}${action.slice(1)} a run`,
+      description:
+        "Pause takes effect between steps; cancel ignores running attempts' late results (compensations run only with `on_cancel: compensate`); restart (failed or cancelled runs) re-runs what did not succeed, in the same run.",
+      request: { params: idParam },
+      responses: {
+        202: jsonBody(RunControlled, "Accepted: the run's status after the request"),
+        ...authErrors(404, 409),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const row = await requireRun(c.env, c.var.tenantId, id);
+      const stub = c.env.RUNS.get(c.env.RUNS.idFromName(id));
+      const before = ((await stub.snapshot()) as RunState | null)?.status ?? row.status;
+      if (REFUSED[action].includes(before))
+        throw new BatonError('conflict', `run ${id} is ${before}; it cannot be ${DONE[action]}`);
+      const status = await stub.control(action, action === 'cancel' ? 'cancelled over the API' : undefined);
+      return c.json({ runId: id, status: status ?? before }, 202);
+    },
+  );
 }
 
-runRoutes.openapi(createRoute({ method: 'get', path: '/runs/{id}/messages', operationId: 'listRunMessages', summary: 'Emails in and out of a run', request: { params: idParam },
-  responses: { 200: jsonBody(z.array(MessageDetail), 'Messages, oldest first'), ...authErrors(404) } }),
-async (c) => {
-  const { id } = c.req.valid('param');
-  await requireRun(c.env, c.var.tenantId, id);
-  const rows = await runMessages(database(c.env.DB), c.var.tenantId, id);
-  return c.json(rows.map(messageDetail), 200);
-});
+runRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/runs/{id}/messages',
+    operationId: 'listRunMessages',
+    summary: 'Emails in and out of a run',
+    request: { params: idParam },
+    responses: { 200: jsonBody(z.array(MessageDetail), 'Messages, oldest first'), ...authErrors(404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    await requireRun(c.env, c.var.tenantId, id);
+    const rows = await runMessages(database(c.env.DB), c.var.tenantId, id);
+    return c.json(rows.map(messageDetail), 200);
+  },
+);

@@ -9,19 +9,56 @@ import { authErrors, jsonBody } from '../openapi';
 
 export const secretRoutes = router();
 
-const SecretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _').max(128);
+const SecretName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _')
+  .max(128);
 
-secretRoutes.openapi(createRoute({ method: 'put', path: '/secrets/{name}', operationId: 'putSecret', summary: 'Store a secret, encrypted at rest (AES-GCM under SECRETS_KEY); its value is never returned',
-  request: { params: z.object({ name: SecretName }), body: { content: { 'application/json': { schema: z.object({ value: z.string().min(1).max(65_536) }) } }, required: true } },
-  responses: { 200: jsonBody(SecretStored, 'Replaced'), 201: jsonBody(SecretStored, 'Stored'), ...authErrors(400, 500) } }),
-async (c) => {
-  const { name } = c.req.valid('param');
-  if (RESERVED_SECRETS.has(name)) throw new BatonError('bad_request', reservedSecretMessage(name));
-  if (!c.env.SECRETS_KEY) throw new BatonError('internal_error', 'secrets cannot be stored: set the Worker secret SECRETS_KEY (wrangler secret put SECRETS_KEY, or .dev.vars locally)');
-  const { created, updatedAt } = await putSecret(database(c.env.DB), c.env.SECRETS_KEY, c.var.tenantId, name, c.req.valid('json').value);
-  return c.json({ name, updatedAt }, created ? 201 : 200);
-});
+secretRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/secrets/{name}',
+    operationId: 'putSecret',
+    summary: 'Store a secret, encrypted at rest (AES-GCM under SECRETS_KEY); its value is never returned',
+    request: {
+      params: z.object({ name: SecretName }),
+      body: {
+        content: { 'application/json': { schema: z.object({ value: z.string().min(1).max(65_536) }) } },
+        required: true,
+      },
+    },
+    responses: {
+      200: jsonBody(SecretStored, 'Replaced'),
+      201: jsonBody(SecretStored, 'Stored'),
+      ...authErrors(400, 500),
+    },
+  }),
+  async (c) => {
+    const { name } = c.req.valid('param');
+    if (RESERVED_SECRETS.has(name)) throw new BatonError('bad_request', reservedSecretMessage(name));
+    if (!c.env.SECRETS_KEY)
+      throw new BatonError(
+        'internal_error',
+        'secrets cannot be stored: set the Worker secret SECRETS_KEY (wrangler secret put SECRETS_KEY, or .dev.vars locally)',
+      );
+    const { created, updatedAt } = await putSecret(
+      database(c.env.DB),
+      c.env.SECRETS_KEY,
+      c.var.tenantId,
+      name,
+      c.req.valid('json').value,
+    );
+    return c.json({ name, updatedAt }, created ? 201 : 200);
+  },
+);
 
-secretRoutes.openapi(createRoute({ method: 'get', path: '/secrets', operationId: 'listSecrets', summary: 'Stored secrets: names and dates only',
-  responses: { 200: jsonBody(z.array(Secret), 'Secrets by name'), ...authErrors() } }),
-async (c) => c.json(await listSecrets(database(c.env.DB), c.var.tenantId), 200));
+secretRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/secrets',
+    operationId: 'listSecrets',
+    summary: 'Stored secrets: names and dates only',
+    responses: { 200: jsonBody(z.array(Secret), 'Secrets by name'), ...authErrors() },
+  }),
+  async (c) => c.json(await listSecrets(database(c.env.DB), c.var.tenantId), 200),
+);

@@ -30,7 +30,10 @@ const nameParam = z.object({ name: z.string() });
 /** The definition text; `HonoRequest.text()` also works after the OpenAPI validator read a JSON body. */
 async function readDefinition(req: HonoRequest): Promise<{ text: string; format: 'yaml' | 'json' }> {
   const text = await req.text();
-  if (!text.trim()) throw new BatonError('invalid_definition', 'the request body is empty', { issues: [{ path: '(root)', message: 'expected a YAML or JSON definition' }] });
+  if (!text.trim())
+    throw new BatonError('invalid_definition', 'the request body is empty', {
+      issues: [{ path: '(root)', message: 'expected a YAML or JSON definition' }],
+    });
   const format = (req.header('content-type') ?? '').includes('json') ? 'json' : 'yaml';
   return { text, format };
 }
@@ -42,51 +45,112 @@ async function requireVersion(db: Database, tenantId: string, name: string, vers
   return wf;
 }
 
-const limit = bodyLimit({ maxSize: MAX_DEFINITION_BYTES, onError: () => { throw new BatonError('payload_too_large', `definitions are limited to ${MAX_DEFINITION_BYTES} bytes`); } });
+const limit = bodyLimit({
+  maxSize: MAX_DEFINITION_BYTES,
+  onError: () => {
+    throw new BatonError('payload_too_large', `definitions are limited to ${MAX_DEFINITION_BYTES} bytes`);
+  },
+});
 
 export const workflowRoutes = router();
 workflowRoutes.use('/workflows', limit);
 workflowRoutes.use('/workflows/:name', limit);
-workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows', operationId: 'createWorkflow', summary: 'Register a new workflow', request: { body: definitionBody },
-    responses: { 201: jsonBody(WorkflowRegistered, 'Registered'), ...authErrors(400, 409, 413) } }),
+workflowRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/workflows',
+    operationId: 'createWorkflow',
+    summary: 'Register a new workflow',
+    request: { body: definitionBody },
+    responses: { 201: jsonBody(WorkflowRegistered, 'Registered'), ...authErrors(400, 409, 413) },
+  }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
-    const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { create: true });
+    const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, {
+      create: true,
+    });
     return c.json({ name, version }, 201);
-  });
-workflowRoutes.openapi(createRoute({ method: 'put', path: '/workflows/{name}', operationId: 'putWorkflow', summary: 'Add a version of a workflow', request: { params: nameParam, body: definitionBody },
-    responses: { 200: jsonBody(WorkflowRegistered, 'Unchanged: the latest version'), 201: jsonBody(WorkflowRegistered, 'New version'), ...authErrors(400, 409, 413) } }),
+  },
+);
+workflowRoutes.openapi(
+  createRoute({
+    method: 'put',
+    path: '/workflows/{name}',
+    operationId: 'putWorkflow',
+    summary: 'Add a version of a workflow',
+    request: { params: nameParam, body: definitionBody },
+    responses: {
+      200: jsonBody(WorkflowRegistered, 'Unchanged: the latest version'),
+      201: jsonBody(WorkflowRegistered, 'New version'),
+      ...authErrors(400, 409, 413),
+    },
+  }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
-    const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, { name: c.req.valid('param').name });
+    const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, {
+      name: c.req.valid('param').name,
+    });
     return c.json({ name, version }, created ? 201 : 200);
-  });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows', operationId: 'listWorkflows', summary: 'List workflows',
-    responses: { 200: jsonBody(WorkflowList, 'Workflows by name'), ...authErrors() } }),
+  },
+);
+workflowRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/workflows',
+    operationId: 'listWorkflows',
+    summary: 'List workflows',
+    responses: { 200: jsonBody(WorkflowList, 'Workflows by name'), ...authErrors() },
+  }),
   async (c) => {
     const rows = await listWorkflows(database(c.env.DB), c.var.tenantId);
-    return c.json({ workflows: rows.map((r) => ({ name: r.name, description: r.description, latestVersion: r.latestVersion, createdAt: r.createdAt, updatedAt: r.updatedAt })) }, 200);
-  });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}', operationId: 'getWorkflow', summary: 'Read a workflow (latest or ?version=N)',
+    return c.json(
+      {
+        workflows: rows.map((r) => ({
+          name: r.name,
+          description: r.description,
+          latestVersion: r.latestVersion,
+          createdAt: r.createdAt,
+          updatedAt: r.updatedAt,
+        })),
+      },
+      200,
+    );
+  },
+);
+workflowRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/workflows/{name}',
+    operationId: 'getWorkflow',
+    summary: 'Read a workflow (latest or ?version=N)',
     request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-    responses: { 200: jsonBody(WorkflowVersion, 'The definition and its metadata'), ...authErrors(400, 404) } }),
+    responses: { 200: jsonBody(WorkflowVersion, 'The definition and its metadata'), ...authErrors(400, 404) },
+  }),
   async (c) => {
     const db = database(c.env.DB);
     const { name } = c.req.valid('param');
     const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
     const versions = await listVersions(db, c.var.tenantId, name);
     return c.json({ ...wf, versions }, 200);
-  });
-workflowRoutes.openapi(createRoute({ method: 'get', path: '/workflows/{name}/plan', operationId: 'getWorkflowPlan', summary: 'The DAG, parallel groups and critical path (estimated from past attempts)',
-  request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
-  responses: { 200: jsonBody(Plan, 'The execution plan'), ...authErrors(400, 404) } }),
-async (c) => {
-  const db = database(c.env.DB);
-  const { name } = c.req.valid('param');
-  const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
-  const plan = planExecution(buildPlan(wf.definition).plan, await stepDurations(db, c.var.tenantId, name));
-  return c.json({ name, version: wf.version, ...plan }, 200);
-});
+  },
+);
+workflowRoutes.openapi(
+  createRoute({
+    method: 'get',
+    path: '/workflows/{name}/plan',
+    operationId: 'getWorkflowPlan',
+    summary: 'The DAG, parallel groups and critical path (estimated from past attempts)',
+    request: { params: nameParam, query: z.object({ version: z.coerce.number().int().positive().optional() }) },
+    responses: { 200: jsonBody(Plan, 'The execution plan'), ...authErrors(400, 404) },
+  }),
+  async (c) => {
+    const db = database(c.env.DB);
+    const { name } = c.req.valid('param');
+    const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
+    const plan = planExecution(buildPlan(wf.definition).plan, await stepDurations(db, c.var.tenantId, name));
+    return c.json({ name, version: wf.version, ...plan }, 200);
+  },
+);
 // A run request nested too deep is refused before anything parses or walks it (`input` is one level down).
 workflowRoutes.use('/workflows/:name/runs', async (c, next) => {
   if (c.req.method === 'POST' && jsonTextDeeperThan(await c.req.text(), MAX_JSON_DEPTH + 1)) {
@@ -94,13 +158,42 @@ workflowRoutes.use('/workflows/:name/runs', async (c, next) => {
   }
   await next();
 });
-workflowRoutes.openapi(createRoute({ method: 'post', path: '/workflows/{name}/runs', operationId: 'startRun', summary: 'Start a run',
-    request: { params: nameParam, body: { content: { 'application/json': { schema: z.object({ input: z.record(z.string(), z.unknown()).optional(), idempotencyKey: z.string().max(200).optional(), version: z.number().int().positive().optional(), debug: z.boolean().optional().describe('Pause before every step; each resume runs one') }) } } } },
-    responses: { 202: jsonBody(RunStarted, 'Started (or the run of an earlier request with the same idempotency key)'), ...authErrors(400, 404) } }),
+workflowRoutes.openapi(
+  createRoute({
+    method: 'post',
+    path: '/workflows/{name}/runs',
+    operationId: 'startRun',
+    summary: 'Start a run',
+    request: {
+      params: nameParam,
+      body: {
+        content: {
+          'application/json': {
+            schema: z.object({
+              input: z.record(z.string(), z.unknown()).optional(),
+              idempotencyKey: z.string().max(200).optional(),
+              version: z.number().int().positive().optional(),
+              debug: z.boolean().optional().describe('Pause before every step; each resume runs one'),
+            }),
+          },
+        },
+      },
+    },
+    responses: {
+      202: jsonBody(RunStarted, 'Started (or the run of an earlier request with the same idempotency key)'),
+      ...authErrors(400, 404),
+    },
+  }),
   async (c) => {
     const body = c.req.valid('json') ?? {};
     const { runId } = await startRun(c.env, c.var.tenantId, {
-      workflow: c.req.valid('param').name, version: body.version, input: body.input ?? {}, trigger: { type: 'api' }, idempotencyKey: body.idempotencyKey, debug: body.debug,
+      workflow: c.req.valid('param').name,
+      version: body.version,
+      input: body.input ?? {},
+      trigger: { type: 'api' },
+      idempotencyKey: body.idempotencyKey,
+      debug: body.debug,
     });
     return c.json({ runId }, 202);
-  });
+  },
+);

@@ -2,7 +2,12 @@ import { env, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { CircuitState } from '../../../src/core/policy/circuit';
 import { circuitOf } from '../../../src/adapter/cloudflare/env';
-import { CircuitGate, GATE_CACHE_MAX, OUTCOME_BATCH_MS, STALE_SEND_MS } from '../../../src/adapter/cloudflare/circuit-gate';
+import {
+  CircuitGate,
+  GATE_CACHE_MAX,
+  OUTCOME_BATCH_MS,
+  STALE_SEND_MS,
+} from '../../../src/adapter/cloudflare/circuit-gate';
 
 /** The agent's real AgentCircuit, with its `record` calls counted. */
 function countedCircuit(agent: string) {
@@ -10,7 +15,18 @@ function countedCircuit(agent: string) {
   const records: unknown[] = [];
   /** When each `record` call was made (epoch ms). */
   const times: number[] = [];
-  return { records, times, circuitFor: () => ({ acquire: () => real.acquire(), record: (outcome: Parameters<typeof real.record>[0]) => (records.push(outcome), times.push(Date.now()), real.record(outcome)) }) };
+  return {
+    records,
+    times,
+    circuitFor: () => ({
+      acquire: () => real.acquire(),
+      record: (outcome: Parameters<typeof real.record>[0]) => {
+        records.push(outcome);
+        times.push(Date.now());
+        return real.record(outcome);
+      },
+    }),
+  };
 }
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -30,11 +46,16 @@ describe('circuit gate', () => {
     const elapsed = Date.now() - started;
     // Batched: the first send waits one interval, and consecutive sends are at least one interval apart.
     expect(times[0]! - started).toBeGreaterThanOrEqual(OUTCOME_BATCH_MS - 5);
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!, `send ${i}`).toBeGreaterThanOrEqual(OUTCOME_BATCH_MS - 5);
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!, `send ${i}`).toBeGreaterThanOrEqual(OUTCOME_BATCH_MS - 5);
     expect(records.length).toBeGreaterThanOrEqual(2);
     expect(records.length).toBeLessThanOrEqual(Math.ceil(elapsed / OUTCOME_BATCH_MS));
     expect((records as { ok: number; failed: number }[]).reduce((sum, r) => sum + r.ok, 0)).toBe(SUCCESSES);
-    expect(await circuitOf(env, 'default', 'gate-steady').status()).toMatchObject({ state: 'closed', calls: SUCCESSES, failureRate: 0 });
+    expect(await circuitOf(env, 'default', 'gate-steady').status()).toMatchObject({
+      state: 'closed',
+      calls: SUCCESSES,
+      failureRate: 0,
+    });
   });
 
   it('sends failures with the successes of the same interval, so 30 % failures show as 30 % and the circuit stays closed', async () => {
@@ -47,7 +68,11 @@ describe('circuit gate', () => {
       await pause(2);
     }
     await Promise.all(sends);
-    expect(await circuitOf(env, 'default', 'gate-mixed').status()).toMatchObject({ state: 'closed', calls: 100, failureRate: 0.3 });
+    expect(await circuitOf(env, 'default', 'gate-mixed').status()).toMatchObject({
+      state: 'closed',
+      calls: 100,
+      failureRate: 0.3,
+    });
     expect(records.every((r) => typeof r === 'object')).toBe(true);
     expect(records.length).toBeLessThan(10);
   });
@@ -55,7 +80,19 @@ describe('circuit gate', () => {
   it('a closed circuit seen lately lets calls through without asking', async () => {
     let asked = 0;
     const real = circuitOf(env, 'default', 'gate-trusted');
-    const gate = new CircuitGate(env, 'default', 'gate-trusted', () => undefined, () => ({ acquire: () => (asked++, real.acquire()), record: (o) => real.record(o) }));
+    const gate = new CircuitGate(
+      env,
+      'default',
+      'gate-trusted',
+      () => undefined,
+      () => ({
+        acquire: () => {
+          asked++;
+          return real.acquire();
+        },
+        record: (o) => real.record(o),
+      }),
+    );
     expect(await gate.acquire()).toEqual({ allowed: true, retryAfterMs: undefined });
     expect(await gate.acquire()).toEqual({ allowed: true });
     expect(asked).toBe(1);
@@ -83,7 +120,13 @@ describe('circuit gate', () => {
     const agent = 'gate-stuck';
     const real = circuitOf(env, 'default', agent);
     // This loop's send never returns, as when the invocation that ran it was torn down.
-    const stuck = new CircuitGate(env, 'default', agent, () => undefined, () => ({ acquire: () => real.acquire(), record: () => new Promise<never>(() => {}) }));
+    const stuck = new CircuitGate(
+      env,
+      'default',
+      agent,
+      () => undefined,
+      () => ({ acquire: () => real.acquire(), record: () => new Promise<never>(() => {}) }),
+    );
     await stuck.record(true);
     await pause(OUTCOME_BATCH_MS + STALE_SEND_MS + 100);
     const sends: Promise<unknown>[] = [];
@@ -98,10 +141,21 @@ describe('circuit gate', () => {
   it(`remembers closed circuits of at most ${GATE_CACHE_MAX} agents: the least recently seen is asked again`, async () => {
     const asked: string[] = [];
     // A circuit that answers `closed` at once (no AgentCircuit object per agent), counting the questions.
-    const gateOf = (agent: string) => new CircuitGate(env, 'default', agent, () => undefined, () => ({
-      acquire: async () => (asked.push(agent), { allowed: true, state: 'closed' }),
-      record: async () => 'closed',
-    }) as unknown as ReturnType<typeof circuitOf>);
+    const gateOf = (agent: string) =>
+      new CircuitGate(
+        env,
+        'default',
+        agent,
+        () => undefined,
+        () =>
+          ({
+            acquire: async () => {
+              asked.push(agent);
+              return { allowed: true, state: 'closed' };
+            },
+            record: async () => 'closed',
+          }) as unknown as ReturnType<typeof circuitOf>,
+      );
     const first = gateOf('gate-lru-0');
     await first.acquire();
     for (let i = 1; i <= GATE_CACHE_MAX; i++) await gateOf(`gate-lru-${i}`).acquire();

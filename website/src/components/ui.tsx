@@ -21,7 +21,12 @@ export function Markdown({ text, label }: { text: string; label?: string }) {
 /** An API error where the data would be, with the API's code. */
 export function ErrorNote({ error }: { error: ApiError | Error | undefined | null }) {
   if (!error) return null;
-  return <p role="alert" className="error">{error.message}{'code' in error ? <span className="muted"> ({String(error.code)})</span> : null}</p>;
+  return (
+    <p role="alert" className="error">
+      {error.message}
+      {'code' in error ? <span className="muted"> ({String(error.code)})</span> : null}
+    </p>
+  );
 }
 
 /** A page's heading row: the title and actions on the right. */
@@ -46,16 +51,34 @@ export function Pre({ label, children, className }: { label: string; children: s
 
 /** Shown while a page's first read is on its way. */
 export function Loading() {
-  return <p className="muted" aria-busy="true">Loading…</p>;
+  return (
+    <p className="muted" aria-busy="true">
+      Loading…
+    </p>
+  );
 }
 
 /** A link that downloads `text` as a file (an object URL, revoked when the text changes). */
-export function DownloadLink({ text, type, fileName, children }: { text: string; type: string; fileName: string; children: ReactNode }) {
+export function DownloadLink({
+  text,
+  type,
+  fileName,
+  children,
+}: {
+  text: string;
+  type: string;
+  fileName: string;
+  children: ReactNode;
+}) {
   const [href, setHref] = useState<string>();
   useEffect(() => {
     const url = URL.createObjectURL(new Blob([text], { type }));
     setHref(url);
     return () => URL.revokeObjectURL(url);
   }, [text, type]);
-  return <a href={href} download={fileName} className="button">{children}</a>;
+  return (
+    <a href={href} download={fileName} className="button">
+      {children}
+    </a>
+  );
 }

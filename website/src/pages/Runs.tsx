@@ -16,7 +16,10 @@ const MAX = 200;
 export function RunsPage() {
   const [filter, setFilter] = useState({ workflow: '', status: '', trigger: '' });
   const [limit, setLimit] = useState(PAGE);
-  const query = useMemo(() => new URLSearchParams([...Object.entries(filter).filter(([, v]) => v), ['limit', String(limit)]]).toString(), [filter, limit]);
+  const query = useMemo(
+    () => new URLSearchParams([...Object.entries(filter).filter(([, v]) => v), ['limit', String(limit)]]).toString(),
+    [filter, limit],
+  );
   const workflows = useApi<{ workflows: WorkflowSummary[] }>('/workflows');
   const [runs, setRuns] = useState<RunSummary[] | null>(null);
   const connected = useEventStream(`/live/runs?${query}`, (event, data) => {
@@ -27,14 +30,18 @@ export function RunsPage() {
       {label}{' '}
       <select value={filter[key]} onChange={(e) => setFilter({ ...filter, [key]: e.target.value })}>
         <option value="">all</option>
-        {options.map((o) => <option key={o}>{o}</option>)}
+        {options.map((o) => (
+          <option key={o}>{o}</option>
+        ))}
       </select>
     </label>
   );
   return (
     <>
       <PageHeader title="Runs">
-        <span className={`live ${connected ? 'on' : ''}`} role="status">{connected ? 'Live' : 'Connecting…'}</span>
+        <span className={`live ${connected ? 'on' : ''}`} role="status">
+          {connected ? 'Live' : 'Connecting…'}
+        </span>
       </PageHeader>
       <fieldset className="filters" aria-label="Filters">
         {select('workflow', 'Workflow', workflows.data?.workflows.map((w) => w.name) ?? [])}
@@ -44,27 +51,65 @@ export function RunsPage() {
       <ErrorNote error={workflows.error} />
       {!runs && <Loading />}
       <table aria-label="Runs">
-        <thead><tr><th>Run</th><th>Workflow</th><th>Status</th><th>Trigger</th><th>Progress</th><th>Started</th><th>Duration</th></tr></thead>
+        <thead>
+          <tr>
+            <th>Run</th>
+            <th>Workflow</th>
+            <th>Status</th>
+            <th>Trigger</th>
+            <th>Progress</th>
+            <th>Started</th>
+            <th>Duration</th>
+          </tr>
+        </thead>
         <tbody>
           {runs?.map((run) => (
             <tr key={run.id}>
-              <td><Link href={`/runs/${encodeURIComponent(run.id)}`} className="mono">{shortId(run.id)}</Link></td>
-              <td>{run.workflow} <span className="muted">v{run.version}</span></td>
-              <td><Status value={run.status} /></td>
+              <td>
+                <Link href={`/runs/${encodeURIComponent(run.id)}`} className="mono">
+                  {shortId(run.id)}
+                </Link>
+              </td>
+              <td>
+                {run.workflow} <span className="muted">v{run.version}</span>
+              </td>
+              <td>
+                <Status value={run.status} />
+              </td>
               <td>{run.trigger.type}</td>
               <td>
-                <progress max={run.stepsTotal || 1} value={run.stepsDone} aria-label={`${run.stepsDone} of ${run.stepsTotal} steps done`} />{' '}
-                <span className="muted">{run.stepsDone} / {run.stepsTotal}</span>
+                <progress
+                  max={run.stepsTotal || 1}
+                  value={run.stepsDone}
+                  aria-label={`${run.stepsDone} of ${run.stepsTotal} steps done`}
+                />{' '}
+                <span className="muted">
+                  {run.stepsDone} / {run.stepsTotal}
+                </span>
               </td>
               <td>{formatTime(run.startedAt ?? run.createdAt)}</td>
               <td>{formatDuration(elapsed(run.startedAt ?? run.createdAt, run.endedAt))}</td>
             </tr>
           ))}
-          {runs?.length === 0 && <tr><td colSpan={7} className="muted">No runs match.</td></tr>}
+          {runs?.length === 0 && (
+            <tr>
+              <td colSpan={7} className="muted">
+                No runs match.
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
-      {runs?.length === limit && limit < MAX && <button type="button" onClick={() => setLimit(limit + PAGE)}>Show more</button>}
-      {runs?.length === MAX && <p className="muted">The newest {MAX} runs; filter to find older ones, or page with <code>GET /api/runs?cursor=</code>.</p>}
+      {runs?.length === limit && limit < MAX && (
+        <button type="button" onClick={() => setLimit(limit + PAGE)}>
+          Show more
+        </button>
+      )}
+      {runs?.length === MAX && (
+        <p className="muted">
+          The newest {MAX} runs; filter to find older ones, or page with <code>GET /api/runs?cursor=</code>.
+        </p>
+      )}
     </>
   );
 }

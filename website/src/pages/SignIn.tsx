@@ -15,7 +15,11 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
       session.signIn(token.trim());
       onSignedIn();
     } catch (err) {
-      setError(err instanceof ApiError && err.status === 401 ? 'That token is not valid.' : `Could not reach the API: ${(err as Error).message}`);
+      setError(
+        err instanceof ApiError && err.status === 401
+          ? 'That token is not valid.'
+          : `Could not reach the API: ${(err as Error).message}`,
+      );
     } finally {
       setBusy(false);
     }
@@ -24,11 +28,26 @@ export function SignInPage({ onSignedIn }: { onSignedIn: () => void }) {
     <main className="sign-in">
       <form onSubmit={submit} aria-labelledby="sign-in-title">
         <h1 id="sign-in-title">Baton</h1>
-        <p className="muted">Sign in with an API token. Locally it is <code>ADMIN_TOKEN</code> in <code>.dev.vars</code>.</p>
+        <p className="muted">
+          Sign in with an API token. Locally it is <code>ADMIN_TOKEN</code> in <code>.dev.vars</code>.
+        </p>
         <label htmlFor="token">API token</label>
-        <input id="token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} required />
-        {error && <p role="alert" className="error">{error}</p>}
-        <button type="submit" disabled={busy || !token.trim()}>Sign in</button>
+        <input
+          id="token"
+          type="password"
+          autoComplete="current-password"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          required
+        />
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" disabled={busy || !token.trim()}>
+          Sign in
+        </button>
       </form>
     </main>
   );

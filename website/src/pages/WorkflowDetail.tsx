@@ -1,7 +1,7 @@
 import { diffLines } from 'diff';
 import { useEffect, useMemo, useState } from 'react';
 import { Link, useLocation } from 'wouter';
-import { api, ApiError } from '../api';
+import { api, type ApiError } from '../api';
 import { WorkflowGraph } from '../components/WorkflowGraph';
 import { validateSource, YamlEditor } from '../components/YamlEditor';
 import { DownloadLink, ErrorNote, Loading, PageHeader } from '../components/ui';
@@ -20,15 +20,49 @@ export function WorkflowDetailPage({ name }: { name: string }) {
   const data = wf.data;
   return (
     <>
-      <PageHeader title={<>{data.name} <span className="muted">v{data.version}{data.version !== data.latestVersion ? ` (latest v${data.latestVersion})` : ''}</span></>}>
+      <PageHeader
+        title={
+          <>
+            {data.name}{' '}
+            <span className="muted">
+              v{data.version}
+              {data.version !== data.latestVersion ? ` (latest v${data.latestVersion})` : ''}
+            </span>
+          </>
+        }
+      >
         <Link href={`/builder?workflow=${encodeURIComponent(name)}`}>Open in builder</Link>
-        <DownloadLink text={data.source} type={`application/${data.sourceFormat}`} fileName={`${data.name}.v${data.version}.${data.sourceFormat}`}>Export</DownloadLink>
+        <DownloadLink
+          text={data.source}
+          type={`application/${data.sourceFormat}`}
+          fileName={`${data.name}.v${data.version}.${data.sourceFormat}`}
+        >
+          Export
+        </DownloadLink>
       </PageHeader>
       {data.description && <p>{data.description}</p>}
       {plan.data ? <WorkflowGraph plan={plan.data} /> : <ErrorNote error={plan.error} />}
       <RunNow name={name} version={data.version} />
-      <Editor key={`${data.name}@${data.version}`} workflow={data} onSaved={(v) => { setVersion(null); wf.reload(); plan.reload(); void v; }} />
-      <Versions key={data.latestVersion} workflow={data} onShow={setVersion} onRolledBack={() => { setVersion(null); wf.reload(); plan.reload(); }} />
+      <Editor
+        key={`${data.name}@${data.version}`}
+        workflow={data}
+        onSaved={(v) => {
+          setVersion(null);
+          wf.reload();
+          plan.reload();
+          void v;
+        }}
+      />
+      <Versions
+        key={data.latestVersion}
+        workflow={data}
+        onShow={setVersion}
+        onRolledBack={() => {
+          setVersion(null);
+          wf.reload();
+          plan.reload();
+        }}
+      />
     </>
   );
 }
@@ -41,7 +75,10 @@ function RunNow({ name, version }: { name: string; version: number }) {
     setError(null);
     try {
       const parsed = JSON.parse(input) as unknown;
-      const { runId } = await api<{ runId: string }>(`/workflows/${encodeURIComponent(name)}/runs`, { method: 'POST', json: { input: parsed, version } });
+      const { runId } = await api<{ runId: string }>(`/workflows/${encodeURIComponent(name)}/runs`, {
+        method: 'POST',
+        json: { input: parsed, version },
+      });
       navigate(`/runs/${encodeURIComponent(runId)}`);
     } catch (err) {
       setError(err instanceof SyntaxError ? new Error(`Input is not JSON: ${err.message}`) : (err as Error));
@@ -52,7 +89,9 @@ function RunNow({ name, version }: { name: string; version: number }) {
       <h2>Run now</h2>
       <label htmlFor="run-input">Input (JSON)</label>
       <textarea id="run-input" rows={3} value={input} onChange={(e) => setInput(e.target.value)} spellCheck={false} />
-      <button type="button" className="primary" onClick={start}>Run v{version}</button>
+      <button type="button" className="primary" onClick={start}>
+        Run v{version}
+      </button>
       <ErrorNote error={error} />
     </section>
   );
@@ -75,13 +114,27 @@ function Editor({ workflow, onSaved }: { workflow: WorkflowVersion; onSaved: (ve
     setServerIssues([]);
     try {
       const format = text.trimStart().startsWith('{') ? 'json' : 'yaml';
-      const res = await api<{ version: number }>(`/workflows/${encodeURIComponent(workflow.name)}`, { method: 'PUT', body: text, headers: { 'content-type': `application/${format}` } });
-      setSaved(res.version === workflow.latestVersion ? `Unchanged: v${res.version} is the same definition.` : `Saved as v${res.version}.`);
+      const res = await api<{ version: number }>(`/workflows/${encodeURIComponent(workflow.name)}`, {
+        method: 'PUT',
+        body: text,
+        headers: { 'content-type': `application/${format}` },
+      });
+      setSaved(
+        res.version === workflow.latestVersion
+          ? `Unchanged: v${res.version} is the same definition.`
+          : `Saved as v${res.version}.`,
+      );
       onSaved(res.version);
     } catch (err) {
       const apiError = err as ApiError;
       const parsed = parseSource(text);
-      setServerIssues((apiError.details?.issues ?? []).map((i) => ({ line: parsed.lineOf(splitPath(i.path)), path: i.path, message: i.message })));
+      setServerIssues(
+        (apiError.details?.issues ?? []).map((i) => ({
+          line: parsed.lineOf(splitPath(i.path)),
+          path: i.path,
+          message: i.message,
+        })),
+      );
       setError(apiError);
     }
   };
@@ -90,8 +143,17 @@ function Editor({ workflow, onSaved }: { workflow: WorkflowVersion; onSaved: (ve
       <h2>Definition</h2>
       <YamlEditor value={text} onChange={setText} issues={[...issues, ...serverIssues]} />
       <div className="actions">
-        <button type="button" className="primary" onClick={save} disabled={issues.length > 0 || text === workflow.source}>Save as new version</button>
-        <button type="button" onClick={() => setText(workflow.source)} disabled={text === workflow.source}>Discard changes</button>
+        <button
+          type="button"
+          className="primary"
+          onClick={save}
+          disabled={issues.length > 0 || text === workflow.source}
+        >
+          Save as new version
+        </button>
+        <button type="button" onClick={() => setText(workflow.source)} disabled={text === workflow.source}>
+          Discard changes
+        </button>
         {saved && <span role="status">{saved}</span>}
       </div>
       <ErrorNote error={error} />
@@ -99,40 +161,82 @@ function Editor({ workflow, onSaved }: { workflow: WorkflowVersion; onSaved: (ve
   );
 }
 
-function Versions({ workflow, onShow, onRolledBack }: { workflow: WorkflowVersion; onShow: (v: number) => void; onRolledBack: () => void }) {
+function Versions({
+  workflow,
+  onShow,
+  onRolledBack,
+}: {
+  workflow: WorkflowVersion;
+  onShow: (v: number) => void;
+  onRolledBack: () => void;
+}) {
   const versions = workflow.versions;
   const [from, setFrom] = useState(versions[1]?.version ?? workflow.version);
   const [to, setTo] = useState(versions[0]?.version ?? workflow.version);
   const left = useApi<WorkflowVersion>(`/workflows/${encodeURIComponent(workflow.name)}?version=${from}`);
   const right = useApi<WorkflowVersion>(`/workflows/${encodeURIComponent(workflow.name)}?version=${to}`);
   const [error, setError] = useState<ApiError | null>(null);
-  const parts = useMemo(() => (left.data && right.data ? diffLines(left.data.source, right.data.source) : []), [left.data, right.data]);
+  const parts = useMemo(
+    () => (left.data && right.data ? diffLines(left.data.source, right.data.source) : []),
+    [left.data, right.data],
+  );
   const rollBack = async (version: number) => {
     if (!confirm(`Make v${version}'s definition the latest version?`)) return;
     setError(null);
     try {
       const old = await api<WorkflowVersion>(`/workflows/${encodeURIComponent(workflow.name)}?version=${version}`);
-      await api(`/workflows/${encodeURIComponent(workflow.name)}`, { method: 'PUT', body: old.source, headers: { 'content-type': `application/${old.sourceFormat}` } });
+      await api(`/workflows/${encodeURIComponent(workflow.name)}`, {
+        method: 'PUT',
+        body: old.source,
+        headers: { 'content-type': `application/${old.sourceFormat}` },
+      });
       onRolledBack();
     } catch (err) {
       setError(err as ApiError);
     }
   };
   const pick = (label: string, value: number, set: (v: number) => void) => (
-    <label>{label} <select value={value} onChange={(e) => set(Number(e.target.value))}>{versions.map((v) => <option key={v.version} value={v.version}>v{v.version}</option>)}</select></label>
+    <label>
+      {label}{' '}
+      <select value={value} onChange={(e) => set(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v.version} value={v.version}>
+            v{v.version}
+          </option>
+        ))}
+      </select>
+    </label>
   );
   return (
     <section aria-label="Versions">
       <h2>Versions</h2>
       <table aria-label="Versions">
-        <thead><tr><th>Version</th><th>Created</th><th>Hash</th><th /></tr></thead>
+        <thead>
+          <tr>
+            <th>Version</th>
+            <th>Created</th>
+            <th>Hash</th>
+            <th />
+          </tr>
+        </thead>
         <tbody>
           {versions.map((v) => (
             <tr key={v.version}>
-              <td><button type="button" className="link" onClick={() => onShow(v.version)}>v{v.version}</button>{v.version === workflow.latestVersion ? ' (latest)' : ''}</td>
+              <td>
+                <button type="button" className="link" onClick={() => onShow(v.version)}>
+                  v{v.version}
+                </button>
+                {v.version === workflow.latestVersion ? ' (latest)' : ''}
+              </td>
               <td>{formatTime(v.createdAt)}</td>
               <td className="mono">{v.hash.slice(0, 10)}</td>
-              <td>{v.version !== workflow.latestVersion && <button type="button" onClick={() => rollBack(v.version)}>Roll back to v{v.version}</button>}</td>
+              <td>
+                {v.version !== workflow.latestVersion && (
+                  <button type="button" onClick={() => rollBack(v.version)}>
+                    Roll back to v{v.version}
+                  </button>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
@@ -140,14 +244,25 @@ function Versions({ workflow, onShow, onRolledBack }: { workflow: WorkflowVersio
       <ErrorNote error={error} />
       {versions.length > 1 && (
         <>
-          <fieldset className="filters" aria-label="Compare versions">{pick('Compare', from, setFrom)}{pick('with', to, setTo)}</fieldset>
-          <figure className="pre" aria-label={`Changes from v${from} to v${to}`}><figcaption>{`Changes from v${from} to v${to}`}</figcaption><pre className="diff">
-            {parts.map((p, i) => (
-              <span key={i} className={p.added ? 'added' : p.removed ? 'removed' : undefined}>
-                {p.value.replace(/\n$/, '').split('\n').map((line) => `${p.added ? '+' : p.removed ? '-' : ' '} ${line}`).join('\n')}{'\n'}
-              </span>
-            ))}
-          </pre></figure>
+          <fieldset className="filters" aria-label="Compare versions">
+            {pick('Compare', from, setFrom)}
+            {pick('with', to, setTo)}
+          </fieldset>
+          <figure className="pre" aria-label={`Changes from v${from} to v${to}`}>
+            <figcaption>{`Changes from v${from} to v${to}`}</figcaption>
+            <pre className="diff">
+              {parts.map((p, i) => (
+                <span key={i} className={p.added ? 'added' : p.removed ? 'removed' : undefined}>
+                  {p.value
+                    .replace(/\n$/, '')
+                    .split('\n')
+                    .map((line) => `${p.added ? '+' : p.removed ? '-' : ' '} ${line}`)
+                    .join('\n')}
+                  {'\n'}
+                </span>
+              ))}
+            </pre>
+          </figure>
         </>
       )}
     </section>

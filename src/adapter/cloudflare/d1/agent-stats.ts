@@ -11,17 +11,32 @@ const MAX_SAMPLES = 20_000;
  * @returns a map from agent name to its statistics; agents without attempts are absent.
  */
 export async function statsByAgent(db: Database, tenantId: string, since: string): Promise<Map<string, AgentStats>> {
-  const rows = await db.select({
-    agent: stepAttempts.agent, status: stepAttempts.status, startedAt: stepAttempts.startedAt, endedAt: stepAttempts.endedAt,
-    costUsd: stepAttempts.costUsd, inputTokens: stepAttempts.inputTokens, outputTokens: stepAttempts.outputTokens,
-  }).from(stepAttempts)
-    .where(and(eq(stepAttempts.tenantId, tenantId), isNotNull(stepAttempts.agent), gte(stepAttempts.dispatchedAt, since)))
+  const rows = await db
+    .select({
+      agent: stepAttempts.agent,
+      status: stepAttempts.status,
+      startedAt: stepAttempts.startedAt,
+      endedAt: stepAttempts.endedAt,
+      costUsd: stepAttempts.costUsd,
+      inputTokens: stepAttempts.inputTokens,
+      outputTokens: stepAttempts.outputTokens,
+    })
+    .from(stepAttempts)
+    .where(
+      and(eq(stepAttempts.tenantId, tenantId), isNotNull(stepAttempts.agent), gte(stepAttempts.dispatchedAt, since)),
+    )
     .limit(MAX_SAMPLES);
   const byAgent = new Map<string, AttemptSample[]>();
   for (const row of rows) {
     const samples = byAgent.get(row.agent!) ?? [];
     const durationMs = row.startedAt && row.endedAt ? Date.parse(row.endedAt) - Date.parse(row.startedAt) : null;
-    samples.push({ status: row.status, durationMs, costUsd: row.costUsd, inputTokens: row.inputTokens, outputTokens: row.outputTokens });
+    samples.push({
+      status: row.status,
+      durationMs,
+      costUsd: row.costUsd,
+      inputTokens: row.inputTokens,
+      outputTokens: row.outputTokens,
+    });
     byAgent.set(row.agent!, samples);
   }
   return new Map([...byAgent].map(([name, samples]) => [name, agentStats(samples)]));

@@ -8,8 +8,13 @@ type Row = typeof agents.$inferSelect;
 
 function toRecord(row: Row): AgentRecord {
   return {
-    name: row.name, provider: row.provider, description: row.description ?? undefined, capabilities: row.capabilities,
-    config: row.config, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    name: row.name,
+    provider: row.provider,
+    description: row.description ?? undefined,
+    capabilities: row.capabilities,
+    config: row.config,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
@@ -26,7 +31,13 @@ export const AGENT_CACHE_MS = 5_000;
 export const AGENT_CACHE_MAX = 1_000;
 
 /** No timers (`ttlAutopurge: false`, `ttlResolution: 0`): an entry expires when read, so nothing keeps the isolate busy. */
-const cached = new LRUCache<string, Promise<AgentRecord | null>>({ max: AGENT_CACHE_MAX, ttl: AGENT_CACHE_MS, ttlAutopurge: false, ttlResolution: 0, perf: Date });
+const cached = new LRUCache<string, Promise<AgentRecord | null>>({
+  max: AGENT_CACHE_MAX,
+  ttl: AGENT_CACHE_MS,
+  ttlAutopurge: false,
+  ttlResolution: 0,
+  perf: Date,
+});
 
 /**
  * One agent by name, for step execution: read once per {@link AGENT_CACHE_MS} per isolate instead
@@ -55,14 +66,27 @@ export async function agentNames(db: Database, tenantId: string): Promise<Set<st
 }
 
 /** Creates or replaces an agent. @returns the stored record and whether it was new. */
-export async function putAgent(db: Database, tenantId: string, agent: Omit<AgentRecord, 'createdAt' | 'updatedAt'>, now: string): Promise<{ agent: AgentRecord; created: boolean }> {
+export async function putAgent(
+  db: Database,
+  tenantId: string,
+  agent: Omit<AgentRecord, 'createdAt' | 'updatedAt'>,
+  now: string,
+): Promise<{ agent: AgentRecord; created: boolean }> {
   const existing = await getAgent(db, tenantId, agent.name);
   const values = {
-    tenantId, name: agent.name, provider: agent.provider, description: agent.description ?? null,
-    capabilities: agent.capabilities, config: agent.config, updatedAt: now,
+    tenantId,
+    name: agent.name,
+    provider: agent.provider,
+    description: agent.description ?? null,
+    capabilities: agent.capabilities,
+    config: agent.config,
+    updatedAt: now,
   };
-  const [row] = await db.insert(agents).values({ ...values, createdAt: now })
-    .onConflictDoUpdate({ target: [agents.tenantId, agents.name], set: values }).returning();
+  const [row] = await db
+    .insert(agents)
+    .values({ ...values, createdAt: now })
+    .onConflictDoUpdate({ target: [agents.tenantId, agents.name], set: values })
+    .returning();
   cached.delete(`${tenantId}:${agent.name}`);
   return { agent: toRecord(row!), created: !existing };
 }
@@ -74,10 +98,26 @@ type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt'>;
  * statement): an existing record, whoever wrote it and whenever, is left as it is.
  * @returns whether the agent was created.
  */
-export async function createAgentIfAbsent(db: Database, tenantId: string, agent: AgentFields, now: string): Promise<boolean> {
-  const rows = await db.insert(agents)
-    .values({ tenantId, name: agent.name, provider: agent.provider, description: agent.description ?? null, capabilities: agent.capabilities, config: agent.config, createdAt: now, updatedAt: now })
-    .onConflictDoNothing().returning({ name: agents.name });
+export async function createAgentIfAbsent(
+  db: Database,
+  tenantId: string,
+  agent: AgentFields,
+  now: string,
+): Promise<boolean> {
+  const rows = await db
+    .insert(agents)
+    .values({
+      tenantId,
+      name: agent.name,
+      provider: agent.provider,
+      description: agent.description ?? null,
+      capabilities: agent.capabilities,
+      config: agent.config,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoNothing()
+    .returning({ name: agents.name });
   cached.delete(`${tenantId}:${agent.name}`);
   return rows.length > 0;
 }
@@ -87,14 +127,32 @@ export async function createAgentIfAbsent(db: Database, tenantId: string, agent:
  * config, compared in the one `UPDATE` statement), so a change made by anyone since is kept.
  * @returns whether the agent was replaced.
  */
-export async function replaceAgentIfUnchanged(db: Database, tenantId: string, expected: AgentFields, next: AgentFields, now: string): Promise<boolean> {
-  const rows = await db.update(agents)
-    .set({ provider: next.provider, description: next.description ?? null, capabilities: next.capabilities, config: next.config, updatedAt: now })
-    .where(and(
-      eq(agents.tenantId, tenantId), eq(agents.name, expected.name), eq(agents.provider, expected.provider),
-      expected.description === undefined ? isNull(agents.description) : eq(agents.description, expected.description),
-      eq(agents.capabilities, expected.capabilities), eq(agents.config, expected.config),
-    ))
+export async function replaceAgentIfUnchanged(
+  db: Database,
+  tenantId: string,
+  expected: AgentFields,
+  next: AgentFields,
+  now: string,
+): Promise<boolean> {
+  const rows = await db
+    .update(agents)
+    .set({
+      provider: next.provider,
+      description: next.description ?? null,
+      capabilities: next.capabilities,
+      config: next.config,
+      updatedAt: now,
+    })
+    .where(
+      and(
+        eq(agents.tenantId, tenantId),
+        eq(agents.name, expected.name),
+        eq(agents.provider, expected.provider),
+        expected.description === undefined ? isNull(agents.description) : eq(agents.description, expected.description),
+        eq(agents.capabilities, expected.capabilities),
+        eq(agents.config, expected.config),
+      ),
+    )
     .returning({ name: agents.name });
   cached.delete(`${tenantId}:${expected.name}`);
   return rows.length > 0;

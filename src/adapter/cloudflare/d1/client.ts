@@ -32,7 +32,9 @@ export function decodeCursor(cursor: string | undefined): [string, string] | nul
   if (!cursor) return null;
   try {
     const value = JSON.parse(atob(cursor));
-    return Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string' ? [value[0], value[1]] : null;
+    return Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'string'
+      ? [value[0], value[1]]
+      : null;
   } catch {
     return null;
   }

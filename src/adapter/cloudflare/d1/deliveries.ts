@@ -8,14 +8,29 @@ export type DeliveryRow = typeof deliveries.$inferSelect;
 export { BODY_REPLAY_WINDOW_MS };
 
 /** Records one webhook request and what became of it. */
-export async function recordDelivery(db: Database, tenantId: string, d: Omit<typeof deliveries.$inferInsert, 'tenantId' | 'id' | 'createdAt'>): Promise<void> {
-  await db.insert(deliveries).values({ ...d, tenantId, id: `dlv_${crypto.randomUUID()}`, createdAt: new Date().toISOString() });
+export async function recordDelivery(
+  db: Database,
+  tenantId: string,
+  d: Omit<typeof deliveries.$inferInsert, 'tenantId' | 'id' | 'createdAt'>,
+): Promise<void> {
+  await db
+    .insert(deliveries)
+    .values({ ...d, tenantId, id: `dlv_${crypto.randomUUID()}`, createdAt: new Date().toISOString() });
 }
 
 /** Deliveries newest first, optionally of one workflow. */
 export function listDeliveries(db: Database, tenantId: string, filter: { workflow?: string; limit: number }) {
-  return db.select().from(deliveries).where(and(eq(deliveries.tenantId, tenantId), filter.workflow ? eq(deliveries.workflowName, filter.workflow) : undefined))
-    .orderBy(desc(deliveries.createdAt), desc(deliveries.id)).limit(filter.limit);
+  return db
+    .select()
+    .from(deliveries)
+    .where(
+      and(
+        eq(deliveries.tenantId, tenantId),
+        filter.workflow ? eq(deliveries.workflowName, filter.workflow) : undefined,
+      ),
+    )
+    .orderBy(desc(deliveries.createdAt), desc(deliveries.id))
+    .limit(filter.limit);
 }
 
 /**
@@ -25,11 +40,23 @@ export function listDeliveries(db: Database, tenantId: string, filter: { workflo
  * @param now epoch ms
  * @returns the idempotency key that holds the body: `key` itself when this delivery claimed it.
  */
-export async function claimWebhookBody(db: Database, tenantId: string, claim: { workflow: string; bodyHash: string; key: string }, now: number): Promise<string> {
+export async function claimWebhookBody(
+  db: Database,
+  tenantId: string,
+  claim: { workflow: string; bodyHash: string; key: string },
+  now: number,
+): Promise<string> {
   const cutoff = new Date(now - BODY_REPLAY_WINDOW_MS).toISOString();
   const expired = sql`${webhookBodies.seenAt} < ${cutoff}`;
-  const [row] = await db.insert(webhookBodies)
-    .values({ tenantId, workflowName: claim.workflow, bodyHash: claim.bodyHash, idempotencyKey: claim.key, seenAt: new Date(now).toISOString() })
+  const [row] = await db
+    .insert(webhookBodies)
+    .values({
+      tenantId,
+      workflowName: claim.workflow,
+      bodyHash: claim.bodyHash,
+      idempotencyKey: claim.key,
+      seenAt: new Date(now).toISOString(),
+    })
     .onConflictDoUpdate({
       target: [webhookBodies.tenantId, webhookBodies.workflowName, webhookBodies.bodyHash],
       set: {

@@ -1,4 +1,12 @@
-import type { AgentRegistry, ApprovalRepository, DeliveryLog, MessageLog, RunRepository, WorkflowCatalog, WorkflowRepository } from '../../../ports';
+import type {
+  AgentRegistry,
+  ApprovalRepository,
+  DeliveryLog,
+  MessageLog,
+  RunRepository,
+  WorkflowCatalog,
+  WorkflowRepository,
+} from '../../../ports';
 import { agentNames } from './agents';
 import { audit, getApproval, getApprovalById } from './approvals';
 import type { Database } from './client';

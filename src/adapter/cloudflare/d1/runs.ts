@@ -23,10 +23,20 @@ export interface NewRunRow {
  * Inserts a queued run unless one with the same idempotency key exists.
  * @returns the id of the run that holds the key (the new one, or the earlier one), and whether it is new.
  */
-export async function insertRun(db: Database, tenantId: string, run: NewRunRow): Promise<{ id: string; created: boolean }> {
-  const inserted = await db.insert(runs).values({ ...run, tenantId, status: 'queued' }).onConflictDoNothing().returning({ id: runs.id });
+export async function insertRun(
+  db: Database,
+  tenantId: string,
+  run: NewRunRow,
+): Promise<{ id: string; created: boolean }> {
+  const inserted = await db
+    .insert(runs)
+    .values({ ...run, tenantId, status: 'queued' })
+    .onConflictDoNothing()
+    .returning({ id: runs.id });
   if (inserted.length) return { id: run.id, created: true };
-  const existing = await db.query.runs.findFirst({ where: and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, run.idempotencyKey ?? '')) });
+  const existing = await db.query.runs.findFirst({
+    where: and(eq(runs.tenantId, tenantId), eq(runs.idempotencyKey, run.idempotencyKey ?? '')),
+  });
   if (!existing) throw new Error(`run ${run.id} could not be inserted`);
   return { id: existing.id, created: false };
 }
@@ -35,22 +45,43 @@ export type RunRow = typeof runs.$inferSelect;
 
 /** Queued runs of every tenant created before `before` (ISO), oldest first: candidates for the start sweeper. */
 export function listQueuedBefore(db: Database, before: string, limit: number): Promise<RunRow[]> {
-  return db.select().from(runs).where(and(eq(runs.status, 'queued'), lt(runs.createdAt, before))).orderBy(runs.createdAt).limit(limit);
+  return db
+    .select()
+    .from(runs)
+    .where(and(eq(runs.status, 'queued'), lt(runs.createdAt, before)))
+    .orderBy(runs.createdAt)
+    .limit(limit);
 }
 
 /** Marks a run that could not start as failed, unless it left `queued` meanwhile. @returns whether it was marked. */
-export async function failQueuedRun(db: Database, id: string, error: { code: string; message: string }, endedAt: string): Promise<boolean> {
-  const done = await db.update(runs).set({ status: 'failed', error: { ...error, retryable: false }, endedAt })
-    .where(and(eq(runs.id, id), eq(runs.status, 'queued'))).returning({ id: runs.id });
+export async function failQueuedRun(
+  db: Database,
+  id: string,
+  error: { code: string; message: string },
+  endedAt: string,
+): Promise<boolean> {
+  const done = await db
+    .update(runs)
+    .set({ status: 'failed', error: { ...error, retryable: false }, endedAt })
+    .where(and(eq(runs.id, id), eq(runs.status, 'queued')))
+    .returning({ id: runs.id });
   return done.length > 0;
 }
 
 /** The minute (epoch ms) of the latest run a schedule trigger started, or null when none. */
-export async function lastScheduledMinute(db: Database, tenantId: string, workflow: string, triggerKey: string): Promise<number | null> {
+export async function lastScheduledMinute(
+  db: Database,
+  tenantId: string,
+  workflow: string,
+  triggerKey: string,
+): Promise<number | null> {
   const prefix = `schedule:${triggerKey}:`;
-  const [row] = await db.select({ key: runs.idempotencyKey }).from(runs)
+  const [row] = await db
+    .select({ key: runs.idempotencyKey })
+    .from(runs)
     .where(and(eq(runs.tenantId, tenantId), eq(runs.workflowName, workflow), like(runs.idempotencyKey, `${prefix}%`)))
-    .orderBy(desc(runs.idempotencyKey)).limit(1);
+    .orderBy(desc(runs.idempotencyKey))
+    .limit(1);
   const ms = row?.key ? Date.parse(row.key.slice(prefix.length)) : NaN;
   return Number.isNaN(ms) ? null : ms;
 }
@@ -61,15 +92,26 @@ export async function getRunRow(db: Database, tenantId: string, id: string): Pro
 }
 
 /** Runs newest first, filtered, paginated by an opaque cursor. */
-export async function listRuns(db: Database, tenantId: string, filter: { workflow?: string; status?: RunStatus; trigger?: TriggerType; cursor?: string; limit: number }) {
+export async function listRuns(
+  db: Database,
+  tenantId: string,
+  filter: { workflow?: string; status?: RunStatus; trigger?: TriggerType; cursor?: string; limit: number },
+) {
   const after = decodeCursor(filter.cursor);
-  const rows = await db.select().from(runs).where(and(
-    eq(runs.tenantId, tenantId),
-    filter.workflow ? eq(runs.workflowName, filter.workflow) : undefined,
-    filter.status ? eq(runs.status, filter.status) : undefined,
-    filter.trigger ? eq(runs.triggerType, filter.trigger) : undefined,
-    after ? or(lt(runs.createdAt, after[0]), and(eq(runs.createdAt, after[0]), lt(runs.id, after[1]))) : undefined,
-  )).orderBy(desc(runs.createdAt), desc(runs.id)).limit(filter.limit + 1);
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.tenantId, tenantId),
+        filter.workflow ? eq(runs.workflowName, filter.workflow) : undefined,
+        filter.status ? eq(runs.status, filter.status) : undefined,
+        filter.trigger ? eq(runs.triggerType, filter.trigger) : undefined,
+        after ? or(lt(runs.createdAt, after[0]), and(eq(runs.createdAt, after[0]), lt(runs.id, after[1]))) : undefined,
+      ),
+    )
+    .orderBy(desc(runs.createdAt), desc(runs.id))
+    .limit(filter.limit + 1);
   const page = rows.slice(0, filter.limit);
   const last = page.at(-1);
   return { rows: page, nextCursor: rows.length > filter.limit && last ? encodeCursor(last.createdAt, last.id) : null };
@@ -77,37 +119,61 @@ export async function listRuns(db: Database, tenantId: string, filter: { workflo
 
 /** Step attempts of a run, in dispatch order. */
 export function listAttempts(db: Database, runId: string) {
-  return db.select().from(stepAttempts).where(eq(stepAttempts.runId, runId)).orderBy(stepAttempts.dispatchedAt, stepAttempts.stepId, stepAttempts.attempt);
+  return db
+    .select()
+    .from(stepAttempts)
+    .where(eq(stepAttempts.runId, runId))
+    .orderBy(stepAttempts.dispatchedAt, stepAttempts.stepId, stepAttempts.attempt);
 }
 
 /**
  * Mirrors a run's state into D1 (run row + the attempts of the given steps) in one batch.
  * Upserts, so replaying a mirror is harmless.
  */
-export async function mirrorRun(db: Database, tenantId: string, state: RunState, stepIds: Iterable<string>): Promise<void> {
+export async function mirrorRun(
+  db: Database,
+  tenantId: string,
+  state: RunState,
+  stepIds: Iterable<string>,
+): Promise<void> {
   const progress = stepProgress(Object.values(state.steps));
-  const run = db.update(runs).set({
-    status: state.status,
-    output: mirrorable(state.output),
-    error: state.error ?? null,
-    stepsDone: progress.done,
-    stepsTotal: progress.total,
-    startedAt: iso(state.startedAt),
-    endedAt: iso(state.endedAt),
-  }).where(eq(runs.id, state.runId));
+  const run = db
+    .update(runs)
+    .set({
+      status: state.status,
+      output: mirrorable(state.output),
+      error: state.error ?? null,
+      stepsDone: progress.done,
+      stepsTotal: progress.total,
+      startedAt: iso(state.startedAt),
+      endedAt: iso(state.endedAt),
+    })
+    .where(eq(runs.id, state.runId));
   const rows: AttemptRow[] = [...stepIds].flatMap((stepId) => {
     const step = state.steps[stepId]!;
     const agent = agentOf(state, stepId);
     const kind = nodeOf(state, stepId).kind;
     return step.attempts.map((a) => ({
-      tenantId, runId: state.runId, stepId, attempt: a.attempt, status: a.status, stepStatus: step.status, agent,
-      provider: a.provider ?? kind, error: a.error ?? null,
-      inputTokens: a.usage?.inputTokens ?? null, outputTokens: a.usage?.outputTokens ?? null, costUsd: a.usage?.costUsd ?? null,
-      dispatchedAt: iso(a.dispatchedAt)!, startedAt: iso(a.startedAt) ?? null, endedAt: iso(a.endedAt) ?? null,
+      tenantId,
+      runId: state.runId,
+      stepId,
+      attempt: a.attempt,
+      status: a.status,
+      stepStatus: step.status,
+      agent,
+      provider: a.provider ?? kind,
+      error: a.error ?? null,
+      inputTokens: a.usage?.inputTokens ?? null,
+      outputTokens: a.usage?.outputTokens ?? null,
+      costUsd: a.usage?.costUsd ?? null,
+      dispatchedAt: iso(a.dispatchedAt)!,
+      startedAt: iso(a.startedAt) ?? null,
+      endedAt: iso(a.endedAt) ?? null,
     }));
   });
   const upserts = [];
-  for (let i = 0; i < rows.length; i += ATTEMPTS_PER_STATEMENT) upserts.push(upsertAttempts(db, rows.slice(i, i + ATTEMPTS_PER_STATEMENT)));
+  for (let i = 0; i < rows.length; i += ATTEMPTS_PER_STATEMENT)
+    upserts.push(upsertAttempts(db, rows.slice(i, i + ATTEMPTS_PER_STATEMENT)));
   await db.batch([run, ...upserts]);
 }
 
@@ -126,9 +192,17 @@ const KEPT = new Set<string>(['tenantId', 'runId', 'stepId', 'attempt']);
 function upsertAttempts(db: Database, rows: AttemptRow[]) {
   const columns = Object.entries(getTableColumns(stepAttempts));
   // Selected in the table's column order, which is the order drizzle lists them in the INSERT.
-  const values = sql.join(columns.map(([key]) => sql.raw(`json_extract(value, '$.${key}')`)), sql`, `);
-  const set = Object.fromEntries(columns.filter(([key]) => !KEPT.has(key)).map(([key, column]) => [key, sql.raw(`excluded.${JSON.stringify(column.name)}`)]));
-  return db.insert(stepAttempts)
+  const values = sql.join(
+    columns.map(([key]) => sql.raw(`json_extract(value, '$.${key}')`)),
+    sql`, `,
+  );
+  const set = Object.fromEntries(
+    columns
+      .filter(([key]) => !KEPT.has(key))
+      .map(([key, column]) => [key, sql.raw(`excluded.${JSON.stringify(column.name)}`)]),
+  );
+  return db
+    .insert(stepAttempts)
     .select(sql`SELECT ${values} FROM json_each(${JSON.stringify(rows)}) WHERE true`)
     .onConflictDoUpdate({ target: [stepAttempts.runId, stepAttempts.stepId, stepAttempts.attempt], set });
 }
@@ -140,7 +214,9 @@ export const MAX_MIRRORED_OUTPUT_BYTES = 64 * 1024;
 function mirrorable(output: unknown): unknown {
   if (output === undefined || output === null) return null;
   const bytes = new TextEncoder().encode(JSON.stringify(output)).byteLength;
-  return bytes <= MAX_MIRRORED_OUTPUT_BYTES ? output : { $ref: 'run', bytes, note: 'read the full output with GET /api/runs/:id' };
+  return bytes <= MAX_MIRRORED_OUTPUT_BYTES
+    ? output
+    : { $ref: 'run', bytes, note: 'read the full output with GET /api/runs/:id' };
 }
 
 /** Mean duration (ms) of successful attempts per step id (iterations folded) of a workflow's runs. */

@@ -16,16 +16,33 @@ export interface WorkflowVersionRecord {
 }
 
 /** Reads a workflow's latest version, or the given one. @returns null when absent. */
-export async function getWorkflowVersion(db: Database, tenantId: string, name: string, version?: number): Promise<(WorkflowVersionRecord & { latestVersion: number }) | null> {
-  const wf = await db.query.workflows.findFirst({ where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)) });
+export async function getWorkflowVersion(
+  db: Database,
+  tenantId: string,
+  name: string,
+  version?: number,
+): Promise<(WorkflowVersionRecord & { latestVersion: number }) | null> {
+  const wf = await db.query.workflows.findFirst({
+    where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)),
+  });
   if (!wf) return null;
   const row = await db.query.workflowVersions.findFirst({
-    where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, name), eq(workflowVersions.version, version ?? wf.latestVersion)),
+    where: and(
+      eq(workflowVersions.tenantId, tenantId),
+      eq(workflowVersions.name, name),
+      eq(workflowVersions.version, version ?? wf.latestVersion),
+    ),
   });
   if (!row) return null;
   return {
-    name, version: row.version, description: wf.description, latestVersion: wf.latestVersion,
-    definition: row.definition as WorkflowDefinition, source: row.source, sourceFormat: row.sourceFormat, createdAt: row.createdAt,
+    name,
+    version: row.version,
+    description: wf.description,
+    latestVersion: wf.latestVersion,
+    definition: row.definition as WorkflowDefinition,
+    source: row.source,
+    sourceFormat: row.sourceFormat,
+    createdAt: row.createdAt,
   };
 }
 
@@ -44,10 +61,18 @@ export function listVersions(db: Database, tenantId: string, name: string) {
 }
 
 /** Email aliases already routed to a workflow other than `name`. */
-export async function aliasesTakenByOthers(db: Database, tenantId: string, name: string, aliases: string[]): Promise<Map<string, string>> {
+export async function aliasesTakenByOthers(
+  db: Database,
+  tenantId: string,
+  name: string,
+  aliases: string[],
+): Promise<Map<string, string>> {
   const taken = new Map<string, string>();
   if (aliases.length === 0) return taken;
-  const rows = await db.select().from(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), ne(triggers.workflowName, name)));
+  const rows = await db
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), ne(triggers.workflowName, name)));
   for (const row of rows) if (aliases.includes(row.key)) taken.set(row.key, row.workflowName);
   return taken;
 }
@@ -74,10 +99,20 @@ const MAX_SAVE_ATTEMPTS = 5;
  * @throws {BatonError} `conflict` when the name exists in `create` mode, or after
  *   MAX_SAVE_ATTEMPTS lost races.
  */
-export async function saveVersion(db: Database, tenantId: string, input: NewVersion, now: string, mode: 'create' | 'version' = 'version'): Promise<{ version: number; created: boolean }> {
+export async function saveVersion(
+  db: Database,
+  tenantId: string,
+  input: NewVersion,
+  now: string,
+  mode: 'create' | 'version' = 'version',
+): Promise<{ version: number; created: boolean }> {
   for (let attempt = 1; ; attempt++) {
     const latest = await latestVersion(db, tenantId, input.name);
-    if (latest && mode === 'create') throw new BatonError('conflict', `workflow ${input.name} exists; add a version with PUT /api/workflows/${input.name}`);
+    if (latest && mode === 'create')
+      throw new BatonError(
+        'conflict',
+        `workflow ${input.name} exists; add a version with PUT /api/workflows/${input.name}`,
+      );
     if (latest?.hash === input.hash) return { version: latest.version, created: false };
     const version = (latest?.version ?? 0) + 1;
     try {
@@ -85,17 +120,31 @@ export async function saveVersion(db: Database, tenantId: string, input: NewVers
       return { version, created: true };
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;
-      if (attempt >= MAX_SAVE_ATTEMPTS) throw new BatonError('conflict', `workflow ${input.name} is being changed by concurrent registrations; try again`);
+      if (attempt >= MAX_SAVE_ATTEMPTS)
+        throw new BatonError(
+          'conflict',
+          `workflow ${input.name} is being changed by concurrent registrations; try again`,
+        );
     }
   }
 }
 
 /** The latest version's number and hash. @returns null for a new workflow. */
-async function latestVersion(db: Database, tenantId: string, name: string): Promise<{ version: number; hash: string } | null> {
-  const wf = await db.query.workflows.findFirst({ where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)) });
+async function latestVersion(
+  db: Database,
+  tenantId: string,
+  name: string,
+): Promise<{ version: number; hash: string } | null> {
+  const wf = await db.query.workflows.findFirst({
+    where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)),
+  });
   if (!wf) return null;
   const row = await db.query.workflowVersions.findFirst({
-    where: and(eq(workflowVersions.tenantId, tenantId), eq(workflowVersions.name, name), eq(workflowVersions.version, wf.latestVersion)),
+    where: and(
+      eq(workflowVersions.tenantId, tenantId),
+      eq(workflowVersions.name, name),
+      eq(workflowVersions.version, wf.latestVersion),
+    ),
   });
   return { version: wf.latestVersion, hash: row?.hash ?? '' };
 }
@@ -104,16 +153,49 @@ async function latestVersion(db: Database, tenantId: string, name: string): Prom
 function versionStatements(db: Database, tenantId: string, input: NewVersion, version: number, now: string) {
   const def = input.definition;
   const emailTriggers = def.triggers.flatMap((t) => ('email' in t ? [t.email] : []));
-  const schedules = def.triggers.flatMap((t, i) => ('schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : []));
+  const schedules = def.triggers.flatMap((t, i) =>
+    'schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : [],
+  );
   return [
-    db.insert(workflowVersions).values({ tenantId, name: input.name, version, source: input.source, sourceFormat: input.sourceFormat, definition: def, hash: input.hash, createdAt: now }),
-    db.insert(workflows).values({ tenantId, name: input.name, description: def.description ?? null, latestVersion: version, createdAt: now, updatedAt: now })
-      .onConflictDoUpdate({ target: [workflows.tenantId, workflows.name], set: { latestVersion: version, description: def.description ?? null, updatedAt: now } }),
+    db.insert(workflowVersions).values({
+      tenantId,
+      name: input.name,
+      version,
+      source: input.source,
+      sourceFormat: input.sourceFormat,
+      definition: def,
+      hash: input.hash,
+      createdAt: now,
+    }),
+    db
+      .insert(workflows)
+      .values({
+        tenantId,
+        name: input.name,
+        description: def.description ?? null,
+        latestVersion: version,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: [workflows.tenantId, workflows.name],
+        set: { latestVersion: version, description: def.description ?? null, updatedAt: now },
+      }),
     db.delete(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.workflowName, input.name))),
     ...emailTriggers.map((email) =>
-      db.insert(triggers).values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
-        .onConflictDoUpdate({ target: [triggers.tenantId, triggers.type, triggers.key], set: { workflowName: input.name, config: email, updatedAt: now } })),
-    ...schedules.map((s) => db.insert(triggers).values({ tenantId, type: 'schedule', key: s.key, workflowName: input.name, config: s.config, updatedAt: now })),
+      db
+        .insert(triggers)
+        .values({ tenantId, type: 'email', key: email.alias, workflowName: input.name, config: email, updatedAt: now })
+        .onConflictDoUpdate({
+          target: [triggers.tenantId, triggers.type, triggers.key],
+          set: { workflowName: input.name, config: email, updatedAt: now },
+        }),
+    ),
+    ...schedules.map((s) =>
+      db
+        .insert(triggers)
+        .values({ tenantId, type: 'schedule', key: s.key, workflowName: input.name, config: s.config, updatedAt: now }),
+    ),
   ] as const;
 }
 
@@ -127,13 +209,28 @@ export interface StoredSchedule {
 
 /** Every schedule trigger of every tenant (or of one). */
 export async function listSchedules(db: Database, tenantId?: string): Promise<StoredSchedule[]> {
-  const rows = await db.select().from(triggers).where(and(eq(triggers.type, 'schedule'), tenantId ? eq(triggers.tenantId, tenantId) : undefined)).orderBy(triggers.workflowName, triggers.key);
-  return rows.map((r) => ({ tenantId: r.tenantId, key: r.key, workflowName: r.workflowName, config: r.config as StoredSchedule['config'] }));
+  const rows = await db
+    .select()
+    .from(triggers)
+    .where(and(eq(triggers.type, 'schedule'), tenantId ? eq(triggers.tenantId, tenantId) : undefined))
+    .orderBy(triggers.workflowName, triggers.key);
+  return rows.map((r) => ({
+    tenantId: r.tenantId,
+    key: r.key,
+    workflowName: r.workflowName,
+    config: r.config as StoredSchedule['config'],
+  }));
 }
 
 /** The workflow an email alias routes to, with the trigger's config. @returns null for an unknown alias. */
-export async function findEmailRoute(db: Database, tenantId: string, alias: string): Promise<{ workflowName: string; allow?: string[] } | null> {
-  const row = await db.query.triggers.findFirst({ where: and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), eq(triggers.key, alias)) });
+export async function findEmailRoute(
+  db: Database,
+  tenantId: string,
+  alias: string,
+): Promise<{ workflowName: string; allow?: string[] } | null> {
+  const row = await db.query.triggers.findFirst({
+    where: and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), eq(triggers.key, alias)),
+  });
   if (!row) return null;
   const config = row.config as { allow?: string[] };
   return { workflowName: row.workflowName, allow: config.allow };

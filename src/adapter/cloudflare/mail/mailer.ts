@@ -1,6 +1,12 @@
 import { EmailMessage } from 'cloudflare:email';
 import type { RunState } from '../../../core/engine/index';
-import { REPLY_TOKEN_ID_BYTES, replyAddressFor, replyTokenKey, signReplyToken, type ReplyTokenKind } from '../../../lib/reply-token';
+import {
+  REPLY_TOKEN_ID_BYTES,
+  replyAddressFor,
+  replyTokenKey,
+  signReplyToken,
+  type ReplyTokenKind,
+} from '../../../lib/reply-token';
 import { database } from '../d1/client';
 import { getMessage, recordMessage } from '../d1/messages';
 import { linkSigningKey, type AppEnv } from '../env';
@@ -18,9 +24,16 @@ export function triggerEmail(state: RunState): TriggerEmail | undefined {
 }
 
 /** A signed reply address for a message sent from `from` (see src/lib/reply-token.ts). */
-async function newReplyAddress(env: AppEnv, tenantId: string, ask: NonNullable<OutboundMail['replyTo']>): Promise<{ address: string; key: string } | null> {
+async function newReplyAddress(
+  env: AppEnv,
+  tenantId: string,
+  ask: NonNullable<OutboundMail['replyTo']>,
+): Promise<{ address: string; key: string } | null> {
   const id = crypto.getRandomValues(new Uint8Array(REPLY_TOKEN_ID_BYTES));
-  const address = replyAddressFor(ask.from, await signReplyToken(linkSigningKey(env), { kind: ask.kind, exp: ask.exp, tenantId, id }));
+  const address = replyAddressFor(
+    ask.from,
+    await signReplyToken(linkSigningKey(env), { kind: ask.kind, exp: ask.exp, tenantId, id }),
+  );
   return address ? { address, key: replyTokenKey(id) } : null;
 }
 
@@ -57,7 +70,8 @@ export async function sendRecorded(env: AppEnv, tenantId: string, out: OutboundM
   let deliveredMessageId: string | null = null;
   try {
     const result = await env.EMAIL.send(new EmailMessage(mail.from, mail.to, mail.raw));
-    deliveredMessageId = typeof result?.messageId === 'string' && result.messageId ? result.messageId.slice(0, 998) : null;
+    deliveredMessageId =
+      typeof result?.messageId === 'string' && result.messageId ? result.messageId.slice(0, 998) : null;
   } catch (err) {
     status = 'failed';
     reason = `send_email refused: ${(err as Error).message}`;
@@ -65,9 +79,25 @@ export async function sendRecorded(env: AppEnv, tenantId: string, out: OutboundM
   }
   const now = new Date().toISOString();
   await recordMessage(db, tenantId, {
-    id: out.dedupeId, direction: 'outbound', status, reason, runId: out.runId, workflowName: out.workflow,
-    from: mail.from, to: mail.to, subject: mail.subject, messageId: mail.messageId, deliveredMessageId, replyToken: reply?.key ?? null, approvalId: out.approvalId ?? null, inReplyTo: mail.inReplyTo || null,
-    references: mail.references || null, date: now, raw: mail.raw, rawSize: mail.raw.length, createdAt: now,
+    id: out.dedupeId,
+    direction: 'outbound',
+    status,
+    reason,
+    runId: out.runId,
+    workflowName: out.workflow,
+    from: mail.from,
+    to: mail.to,
+    subject: mail.subject,
+    messageId: mail.messageId,
+    deliveredMessageId,
+    replyToken: reply?.key ?? null,
+    approvalId: out.approvalId ?? null,
+    inReplyTo: mail.inReplyTo || null,
+    references: mail.references || null,
+    date: now,
+    raw: mail.raw,
+    rawSize: mail.raw.length,
+    createdAt: now,
   });
 }
 
@@ -79,8 +109,11 @@ export async function sendRunReply(env: AppEnv, tenantId: string, state: RunStat
   const email = triggerEmail(state);
   if (!email) return;
   await sendRecorded(env, tenantId, {
-    dedupeId: state.restarts ? `reply:${state.runId}:${state.restarts}` : `reply:${state.runId}`, runId: state.runId, workflow: state.workflow,
+    dedupeId: state.restarts ? `reply:${state.runId}:${state.restarts}` : `reply:${state.runId}`,
+    runId: state.runId,
+    workflow: state.workflow,
     replyTo: { from: email.to, kind: 'conversation', exp: 0 },
-    compose: (replyTo) => composeReply(state, email, newMessageId(email.to), Date.now(), replyTo ? { 'Reply-To': replyTo } : {}),
+    compose: (replyTo) =>
+      composeReply(state, email, newMessageId(email.to), Date.now(), replyTo ? { 'Reply-To': replyTo } : {}),
   });
 }

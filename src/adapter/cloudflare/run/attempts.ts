@@ -38,4 +38,3 @@ export function inFlight(state: RunState, { stepId, attempt }: AttemptRef): bool
 export function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
   return inFlight(state, { stepId, attempt }) && state.steps[stepId]!.attempts.at(-1)!.startedAt === undefined;
 }
-

@@ -1,4 +1,10 @@
-import { DEFAULT_STEP_TIMEOUT_MS, nodeOf, type Command, type DispatchKind, type RunState } from '../../../core/engine/index';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  nodeOf,
+  type Command,
+  type DispatchKind,
+  type RunState,
+} from '../../../core/engine/index';
 import { durationMs } from '../../../core/definition/index';
 
 /** The D1 mirror of the run and of the step instances a commit changed. */
@@ -15,15 +21,24 @@ export interface Mirror {
 export type OutboxCommand = Exclude<Command, { type: 'SetTimer' | 'CancelTimer' }> | Mirror;
 
 /** The command an outbox row holds: today's shape as is, a row written before the vocabulary was one translated. */
-export function outboxCommandOf(stored: { type: string } & Record<string, unknown>, state: RunState | undefined): OutboxCommand {
+export function outboxCommandOf(
+  stored: { type: string } & Record<string, unknown>,
+  state: RunState | undefined,
+): OutboxCommand {
   const old = stored as LegacyEntry;
   switch (old.type) {
-    case 'Dispatch': return { type: 'DispatchStep', stepId: old.stepId, attempt: old.attempt, ...dispatchOf(state, old.stepId) };
-    case 'StartChild': return { ...old, type: 'StartChildRun' };
-    case 'Wait': return { type: 'WaitForEvent', stepId: old.stepId, eventType: old.eventType };
-    case 'StopWait': return { type: 'StopWaiting', stepId: old.stepId };
-    case 'Finish': return finishOf(state);
-    default: return stored as unknown as OutboxCommand;
+    case 'Dispatch':
+      return { type: 'DispatchStep', stepId: old.stepId, attempt: old.attempt, ...dispatchOf(state, old.stepId) };
+    case 'StartChild':
+      return { ...old, type: 'StartChildRun' };
+    case 'Wait':
+      return { type: 'WaitForEvent', stepId: old.stepId, eventType: old.eventType };
+    case 'StopWait':
+      return { type: 'StopWaiting', stepId: old.stepId };
+    case 'Finish':
+      return finishOf(state);
+    default:
+      return stored as unknown as OutboxCommand;
   }
 }
 
@@ -45,7 +60,10 @@ function dispatchOf(state: RunState | undefined, stepId: string): { kind: Dispat
     node = undefined; // carrying out a dispatch needs only its step and attempt
   }
   const def = node?.step;
-  return { kind: (node?.kind ?? 'agent') as DispatchKind, timeoutMs: def?.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS };
+  return {
+    kind: (node?.kind ?? 'agent') as DispatchKind,
+    timeoutMs: def?.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS,
+  };
 }
 
 /** The finishing command of an ended run, from its status. */

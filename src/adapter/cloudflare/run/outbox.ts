@@ -35,17 +35,44 @@ interface Sorted {
 }
 
 function sortOut(pending: Pending): Sorted {
-  const sorted: Sorted = { dispatches: [], children: [], waits: [], stopWaits: [], approvals: [], mirrors: [], finishes: [] };
+  const sorted: Sorted = {
+    dispatches: [],
+    children: [],
+    waits: [],
+    stopWaits: [],
+    approvals: [],
+    mirrors: [],
+    finishes: [],
+  };
   for (const { seq, entry } of pending) {
     switch (entry.type) {
-      case 'DispatchStep': sorted.dispatches.push({ seq, entry }); break;
-      case 'StartChildRun': sorted.children.push({ seq, entry }); break;
-      case 'WaitForEvent': sorted.waits.push({ seq, entry }); break;
-      case 'StopWaiting': sorted.stopWaits.push({ seq, entry }); break;
-      case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval': sorted.approvals.push({ seq, entry }); break;
-      case 'Mirror': sorted.mirrors.push({ seq, entry }); break;
-      case 'CompleteRun': case 'FailRun': case 'CancelRun': sorted.finishes.push({ seq, entry }); break;
-      default: unreachable(entry, 'outbox command');
+      case 'DispatchStep':
+        sorted.dispatches.push({ seq, entry });
+        break;
+      case 'StartChildRun':
+        sorted.children.push({ seq, entry });
+        break;
+      case 'WaitForEvent':
+        sorted.waits.push({ seq, entry });
+        break;
+      case 'StopWaiting':
+        sorted.stopWaits.push({ seq, entry });
+        break;
+      case 'RequestApproval':
+      case 'CloseApproval':
+      case 'EscalateApproval':
+        sorted.approvals.push({ seq, entry });
+        break;
+      case 'Mirror':
+        sorted.mirrors.push({ seq, entry });
+        break;
+      case 'CompleteRun':
+      case 'FailRun':
+      case 'CancelRun':
+        sorted.finishes.push({ seq, entry });
+        break;
+      default:
+        unreachable(entry, 'outbox command');
     }
   }
   return sorted;
@@ -56,17 +83,28 @@ function sortOut(pending: Pending): Sorted {
  * mirror, and on finish the reply email and the parent's report. Each entry is removed once done;
  * everything is idempotent, so a replay after a crash is harmless.
  */
-export async function carryOut(env: AppEnv, tenantId: string, state: RunState, pending: Pending, hooks: Hooks): Promise<void> {
+export async function carryOut(
+  env: AppEnv,
+  tenantId: string,
+  state: RunState,
+  pending: Pending,
+  hooks: Hooks,
+): Promise<void> {
   const { dispatches, children, waits, stopWaits, approvals, mirrors, finishes } = sortOut(pending);
   if (dispatches.length) {
-    const messages = dispatches.map(({ entry }) => ({ body: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt } satisfies StepMessage, contentType: 'json' as const }));
+    const messages = dispatches.map(({ entry }) => ({
+      body: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt } satisfies StepMessage,
+      contentType: 'json' as const,
+    }));
     for (let i = 0; i < messages.length; i += 100) await env.STEPS.sendBatch(messages.slice(i, i + 100));
     hooks.done(dispatches.map((p) => p.seq));
   }
   for (const { seq, entry } of children) {
     try {
       await startRun(env, tenantId, {
-        workflow: entry.workflow, version: entry.version, input: (entry.input ?? {}) as Record<string, unknown>,
+        workflow: entry.workflow,
+        version: entry.version,
+        input: (entry.input ?? {}) as Record<string, unknown>,
         trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId },
         idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}`,
         parent: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt },
@@ -74,7 +112,11 @@ export async function carryOut(env: AppEnv, tenantId: string, state: RunState, p
     } catch (err) {
       if (!(err instanceof BatonError)) throw err;
       hooks.done([seq]);
-      await hooks.childFailed({ stepId: entry.stepId, attempt: entry.attempt, error: { code: err.code, message: `sub-workflow ${entry.workflow}: ${err.message}`, retryable: false } });
+      await hooks.childFailed({
+        stepId: entry.stepId,
+        attempt: entry.attempt,
+        error: { code: err.code, message: `sub-workflow ${entry.workflow}: ${err.message}`, retryable: false },
+      });
       continue;
     }
     hooks.done([seq]);
@@ -107,10 +149,26 @@ export async function carryOut(env: AppEnv, tenantId: string, state: RunState, p
 async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState): Promise<void> {
   const stub = env.RUNS.get(env.RUNS.idFromName(parent.runId));
   if (state.status === 'completed') {
-    await stub.report({ stepId: parent.stepId, attempt: parent.attempt, ok: true, output: state.output ?? null, provider: 'workflow' });
+    await stub.report({
+      stepId: parent.stepId,
+      attempt: parent.attempt,
+      ok: true,
+      output: state.output ?? null,
+      provider: 'workflow',
+    });
   } else {
     const cause = state.error;
-    await stub.report({ stepId: parent.stepId, attempt: parent.attempt, ok: false, provider: 'workflow', error: { code: cause?.code ?? 'child_failed', message: `sub-workflow ${state.workflow} run ${state.runId} ${state.status}: ${cause?.message ?? ''}`.trim(), retryable: false } });
+    await stub.report({
+      stepId: parent.stepId,
+      attempt: parent.attempt,
+      ok: false,
+      provider: 'workflow',
+      error: {
+        code: cause?.code ?? 'child_failed',
+        message: `sub-workflow ${state.workflow} run ${state.runId} ${state.status}: ${cause?.message ?? ''}`.trim(),
+        retryable: false,
+      },
+    });
   }
 }
 
@@ -127,14 +185,22 @@ export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxComm
       case 'DispatchStep':
         if (!laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push(c);
         break;
-      case 'StartChildRun': case 'WaitForEvent': case 'StopWaiting': case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval':
+      case 'StartChildRun':
+      case 'WaitForEvent':
+      case 'StopWaiting':
+      case 'RequestApproval':
+      case 'CloseApproval':
+      case 'EscalateApproval':
         outbox.push(c);
         break;
-      case 'CompleteRun': case 'FailRun': case 'CancelRun':
+      case 'CompleteRun':
+      case 'FailRun':
+      case 'CancelRun':
         if (!finished) outbox.push(c.type === 'CompleteRun' ? { type: 'CompleteRun', output: undefined } : c);
         finished = true;
         break;
-      case 'SetTimer': case 'CancelTimer':
+      case 'SetTimer':
+      case 'CancelTimer':
         break;
       default:
         unreachable(c, 'command');

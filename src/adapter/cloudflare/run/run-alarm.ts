@@ -21,7 +21,10 @@ export class RunAlarm {
   private at: number | null | undefined = undefined;
 
   /** @param parts the object's parts that have a time of their own; asked at every {@link arm}. */
-  constructor(private readonly storage: DurableObjectStorage, private readonly parts: readonly WakeSource[]) {}
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly parts: readonly WakeSource[],
+  ) {}
 
   /** Sets the alarm to the earliest time a part needs, or deletes it when none needs one. Call after every commit and every outbox run. */
   arm(): Promise<void> {

@@ -55,7 +55,12 @@ export class RunLane {
         this.current = null;
       }
       await this.report(report);
-    })().catch((err) => console.error(`attempt ${claim.stepId}#${claim.attempt}: not executed or not reported; its timeout will retry it`, err));
+    })().catch((err) =>
+      console.error(
+        `attempt ${claim.stepId}#${claim.attempt}: not executed or not reported; its timeout will retry it`,
+        err,
+      ),
+    );
     this.keepAlive(work);
   }
 
@@ -75,6 +80,7 @@ export class RunLane {
    * abandoned agent call stops costing. Its late report would be ignored anyway.
    */
   release(stillWanted: (ref: AttemptRef) => boolean): void {
-    if (this.current && !stillWanted(this.current.ref)) this.current.abort.abort(new Error('the run no longer waits for this attempt'));
+    if (this.current && !stillWanted(this.current.ref))
+      this.current.abort.abort(new Error('the run no longer waits for this attempt'));
   }
 }

@@ -1,6 +1,18 @@
 import { DurableObject } from 'cloudflare:workers';
 import { durationMs } from '../../../core/definition/index';
-import { DEFAULT_STEP_TIMEOUT_MS, agentOf, changedSteps, decideAll, initialState, nodeOf, type Command, type DispatchKind, type NewRun, type RunEvent, type RunState } from '../../../core/engine/index';
+import {
+  DEFAULT_STEP_TIMEOUT_MS,
+  agentOf,
+  changedSteps,
+  decideAll,
+  initialState,
+  nodeOf,
+  type Command,
+  type DispatchKind,
+  type NewRun,
+  type RunEvent,
+  type RunState,
+} from '../../../core/engine/index';
 import type { AppEnv } from '../env';
 import type { Decision } from '../../../schemas/steps';
 import type { ParentLink } from '../../../ports';
@@ -49,8 +61,17 @@ export class RunObject extends DurableObject<AppEnv> {
     super(ctx, env);
     this.store = new RunStore(ctx.storage);
     this.watchers = new RunWatchers(ctx);
-    this.lane = new RunLane((claim, signal) => this.execute(claim, signal), (report) => this.reportMany([report]), (work) => ctx.waitUntil(work));
-    this.outbox = new RunOutbox(this.store, this.mirror, (state, pending) => this.carryOut(state, pending), () => this.wakeUp.arm());
+    this.lane = new RunLane(
+      (claim, signal) => this.execute(claim, signal),
+      (report) => this.reportMany([report]),
+      (work) => ctx.waitUntil(work),
+    );
+    this.outbox = new RunOutbox(
+      this.store,
+      this.mirror,
+      (state, pending) => this.carryOut(state, pending),
+      () => this.wakeUp.arm(),
+    );
     this.wakeUp = new RunAlarm(ctx.storage, [this.store.timers, this.outbox, this.mirror, this.lane]);
     void ctx.blockConcurrencyWhile(async () => this.resumeLane());
   }
@@ -64,7 +85,9 @@ export class RunObject extends DurableObject<AppEnv> {
     const state = this.store.state();
     const ref = this.store.get<AttemptRef>('lane');
     if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
-    console.warn(`run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`);
+    console.warn(
+      `run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`,
+    );
     this.lane.take(this.claimOf(state, ref));
     await this.wakeUp.arm();
   }
@@ -72,7 +95,8 @@ export class RunObject extends DurableObject<AppEnv> {
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
   override async fetch(request: Request): Promise<Response> {
     const state = this.store.state();
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade', { status: 426 });
     if (!state) return new Response('no such run', { status: 404 });
     return this.watchers.accept(state.status);
   }
@@ -112,8 +136,15 @@ export class RunObject extends DurableObject<AppEnv> {
     const claims = await this.serial(async () => {
       const state = this.store.state();
       if (!state) return attempts.map(() => null);
-      const open = attempts.filter((a, i) => claimable(state, a) && attempts.findIndex((b) => b.stepId === a.stepId && b.attempt === a.attempt) === i);
-      if (open.length) await this.apply(state, open.map((a) => ({ type: 'StepStarted', ...a })));
+      const open = attempts.filter(
+        (a, i) =>
+          claimable(state, a) && attempts.findIndex((b) => b.stepId === a.stepId && b.attempt === a.attempt) === i,
+      );
+      if (open.length)
+        await this.apply(
+          state,
+          open.map((a) => ({ type: 'StepStarted', ...a })),
+        );
       const now = this.store.state()!;
       return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
     });
@@ -132,10 +163,12 @@ export class RunObject extends DurableObject<AppEnv> {
   /** {@link report} for several attempts in one call (a consumer's fan-out). */
   async reportMany(reports: Report[]): Promise<void> {
     const settled = this.reports.add(reports);
-    await this.serial(() => this.reports.settle(async (events) => {
-      const state = this.store.state();
-      if (state) await this.apply(state, events);
-    }));
+    await this.serial(() =>
+      this.reports.settle(async (events) => {
+        const state = this.store.state();
+        if (state) await this.apply(state, events);
+      }),
+    );
     void this.outbox.flush();
     await Promise.all(settled);
   }
@@ -155,8 +188,16 @@ export class RunObject extends DurableObject<AppEnv> {
    * cancel ignores running attempts' late results; restart re-runs a failed run's unfinished steps.
    * @returns the run's status after, or null when this object holds no run.
    */
-  async control(action: 'pause' | 'resume' | 'cancel' | 'restart', reason?: string): Promise<RunState['status'] | null> {
-    const events: Record<typeof action, RunEvent> = { pause: { type: 'PauseRequested' }, resume: { type: 'ResumeRequested' }, cancel: { type: 'CancelRequested', reason }, restart: { type: 'RestartRequested' } };
+  async control(
+    action: 'pause' | 'resume' | 'cancel' | 'restart',
+    reason?: string,
+  ): Promise<RunState['status'] | null> {
+    const events: Record<typeof action, RunEvent> = {
+      pause: { type: 'PauseRequested' },
+      resume: { type: 'ResumeRequested' },
+      cancel: { type: 'CancelRequested', reason },
+      restart: { type: 'RestartRequested' },
+    };
     const event = events[action];
     const status = await this.serial(async () => {
       const state = this.store.state();
@@ -173,11 +214,26 @@ export class RunObject extends DurableObject<AppEnv> {
    * @returns whether it counted (false: not pending, not an assignee, voted already, or not an
    * option), and the approval step's status after.
    */
-  async decideApproval(d: { stepId: string; round: number; decision: Decision; comment?: string; by: string }): Promise<{ counted: boolean; stepStatus: string | null }> {
+  async decideApproval(d: {
+    stepId: string;
+    round: number;
+    decision: Decision;
+    comment?: string;
+    by: string;
+  }): Promise<{ counted: boolean; stepStatus: string | null }> {
     const result = await this.serial(async () => {
       const state = this.store.state();
       if (!state) return { counted: false, stepStatus: null };
-      const { changed } = await this.apply(state, [{ type: 'ApprovalDecided', stepId: d.stepId, attempt: d.round, decision: d.decision, comment: d.comment, by: d.by }]);
+      const { changed } = await this.apply(state, [
+        {
+          type: 'ApprovalDecided',
+          stepId: d.stepId,
+          attempt: d.round,
+          decision: d.decision,
+          comment: d.comment,
+          by: d.by,
+        },
+      ]);
       return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
     });
     await this.outbox.flush();
@@ -200,7 +256,11 @@ export class RunObject extends DurableObject<AppEnv> {
     await this.serial(async () => {
       const state = this.store.state();
       const timers = this.store.timers.takeDue(Date.now());
-      if (state && timers.length) await this.apply(state, timers.map((timer) => ({ type: 'TimerFired', timer })));
+      if (state && timers.length)
+        await this.apply(
+          state,
+          timers.map((timer) => ({ type: 'TimerFired', timer })),
+        );
     });
     this.mirror.wake();
     await this.outbox.flush();
@@ -209,7 +269,14 @@ export class RunObject extends DurableObject<AppEnv> {
   /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
   private async execute(claim: Claim, signal: AbortSignal): Promise<Report> {
     const { runId } = this.store.state()!;
-    const { result, provider } = await executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p), signal);
+    const { result, provider } = await executeAttempt(
+      this.env,
+      runId,
+      claim,
+      hostFor(this.env, claim.tenantId),
+      (p) => this.ctx.waitUntil(p),
+      signal,
+    );
     return reportOf(claim, result, provider);
   }
 
@@ -218,7 +285,16 @@ export class RunObject extends DurableObject<AppEnv> {
     const node = nodeOf(state, stepId);
     const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
     const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - Date.now());
-    return { stepId, attempt, tenantId: this.tenantId(), workflow: state.workflow, kind: node.kind as DispatchKind, agent: agentOf(state, stepId), input: step.input, timeoutMs };
+    return {
+      stepId,
+      attempt,
+      tenantId: this.tenantId(),
+      workflow: state.workflow,
+      kind: node.kind as DispatchKind,
+      agent: agentOf(state, stepId),
+      input: step.input,
+      timeoutMs,
+    };
   }
 
   private tenantId(): string {
@@ -240,16 +316,30 @@ export class RunObject extends DurableObject<AppEnv> {
   private async apply(state: RunState, events: RunEvent[], isNew = false): Promise<{ changed: boolean }> {
     let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
     // The lane's attempt is recorded as started in the same decision (one copy of the state).
-    const { state: next, commands } = await decideAll(state, events, { now: Date.now(), random: Math.random }, (decided) => {
-      dispatches = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep').slice(0, this.lane.capacity);
-      return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
-    });
+    const { state: next, commands } = await decideAll(
+      state,
+      events,
+      { now: Date.now(), random: Math.random },
+      (decided) => {
+        dispatches = decided
+          .filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep')
+          .slice(0, this.lane.capacity);
+        return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
+      },
+    );
     const laneKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
-    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status) return { changed: false };
+    if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status)
+      return { changed: false };
     const outbox = outboxOf(commands, laneKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
-    this.store.commit(next, changed, commands, outbox, dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt });
+    this.store.commit(
+      next,
+      changed,
+      commands,
+      outbox,
+      dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt },
+    );
     this.outbox.committed(outbox);
     this.watchers.notify(next.status);
     this.lane.release((ref) => inFlight(next, ref));
@@ -263,9 +353,18 @@ export class RunObject extends DurableObject<AppEnv> {
     return carryOut(this.env, this.tenantId(), state, pending, {
       done: (seqs) => this.store.done(seqs),
       parent: this.store.get<ParentLink>('parent'),
-      childFailed: (report) => this.serial(async () => {
-        await this.apply(this.store.state()!, [{ type: 'StepFailed', stepId: report.stepId, attempt: report.attempt, error: report.error, provider: 'workflow' }]);
-      }),
+      childFailed: (report) =>
+        this.serial(async () => {
+          await this.apply(this.store.state()!, [
+            {
+              type: 'StepFailed',
+              stepId: report.stepId,
+              attempt: report.attempt,
+              error: report.error,
+              provider: 'workflow',
+            },
+          ]);
+        }),
     });
   }
 }

@@ -18,7 +18,9 @@ export class PendingReports {
 
   /** Queues reports. @returns a promise per report, settled when its batch is committed (rejected when that failed). */
   add(reports: readonly Report[]): Promise<void>[] {
-    return reports.map((report) => new Promise<void>((done, failed) => this.pending.push({ event: eventOf(report), done, failed })));
+    return reports.map(
+      (report) => new Promise<void>((done, failed) => this.pending.push({ event: eventOf(report), done, failed })),
+    );
   }
 
   /** Takes every queued report and decides them in one `apply` call; nothing happens when none waits. */

@@ -13,7 +13,10 @@ export function runObjectStarter(runs: AppEnv['RUNS']): RunStarter {
     async start(run) {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the RunObject did not start within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+        timer = setTimeout(
+          () => reject(new Error(`the RunObject did not start within ${START_TIMEOUT_MS} ms`)),
+          START_TIMEOUT_MS,
+        );
       });
       try {
         await Promise.race([runs.get(runs.idFromName(run.runId)).start(run), timeout]);
@@ -27,13 +30,23 @@ export function runObjectStarter(runs: AppEnv['RUNS']): RunStarter {
 /** The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`), the host clock and `crypto.randomUUID`. */
 export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS'>): StartRunPorts {
   const { workflows, runs } = d1Repositories(database(env.DB));
-  return { workflows, runs, runStarter: runObjectStarter(env.RUNS), clock: { now: () => Date.now() }, ids: { uuid: () => crypto.randomUUID() } };
+  return {
+    workflows,
+    runs,
+    runStarter: runObjectStarter(env.RUNS),
+    clock: { now: () => Date.now() },
+    ids: { uuid: () => crypto.randomUUID() },
+  };
 }
 
 /**
  * Starts a run on the Worker's bindings (see the use case, src/app/start-run.ts).
  * @throws {BatonError} as the use case does.
  */
-export function startRun(env: Pick<AppEnv, 'DB' | 'RUNS'>, tenantId: string, request: StartRunRequest): Promise<StartRunResult> {
+export function startRun(
+  env: Pick<AppEnv, 'DB' | 'RUNS'>,
+  tenantId: string,
+  request: StartRunRequest,
+): Promise<StartRunResult> {
   return startRunOn(startRunPorts(env), tenantId, request);
 }

@@ -36,7 +36,11 @@ export class RunStore {
 
   /** Stores a value in the key-value table, as JSON. */
   put(key: string, value: unknown): void {
-    this.sql.exec('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(value));
+    this.sql.exec(
+      'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      key,
+      JSON.stringify(value),
+    );
   }
 
   /** The run's state, or undefined when this object holds no run. */
@@ -45,7 +49,8 @@ export class RunStore {
     const meta = this.get<Omit<RunState, 'steps'>>('run');
     if (!meta) return undefined;
     const steps: Record<string, StepState> = {};
-    for (const row of this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM steps')) steps[row.key] = JSON.parse(row.value);
+    for (const row of this.sql.exec<{ key: string; value: string }>('SELECT key, value FROM steps'))
+      steps[row.key] = JSON.parse(row.value);
     const fixed = this.get<Partial<RunState>>('run:fixed');
     this.fixedStored = fixed !== undefined;
     this.cache = { ...fixed, ...meta, steps };
@@ -58,14 +63,25 @@ export class RunStore {
    * @param lane the attempt this decision hands to the object's own lane, recorded as `lane` so a
    * new instance finds it after a crash.
    */
-  commit(state: RunState, changedSteps: string[], commands: Command[], outbox: OutboxCommand[], lane?: { stepId: string; attempt: number }): void {
+  commit(
+    state: RunState,
+    changedSteps: string[],
+    commands: Command[],
+    outbox: OutboxCommand[],
+    lane?: { stepId: string; attempt: number },
+  ): void {
     this.storage.transactionSync(() => {
       if (lane) this.put('lane', lane);
       const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, ...meta } = state;
-      if (!this.fixedStored) this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt });
+      if (!this.fixedStored)
+        this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt });
       this.put('run', meta);
       for (const key of changedSteps) {
-        this.sql.exec('INSERT INTO steps (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value', key, JSON.stringify(steps[key]));
+        this.sql.exec(
+          'INSERT INTO steps (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+          key,
+          JSON.stringify(steps[key]),
+        );
       }
       this.timers.record(commands);
       for (const entry of outbox) this.sql.exec('INSERT INTO outbox (entry) VALUES (?)', JSON.stringify(entry));

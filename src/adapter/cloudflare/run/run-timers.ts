@@ -19,15 +19,28 @@ export class RunTimers {
     switch (command.type) {
       case 'SetTimer': {
         const t = command.timer;
-        this.sql.exec('INSERT INTO timers (id, at, timer) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, timer = excluded.timer', t.id, t.at, JSON.stringify(t));
+        this.sql.exec(
+          'INSERT INTO timers (id, at, timer) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE SET at = excluded.at, timer = excluded.timer',
+          t.id,
+          t.at,
+          JSON.stringify(t),
+        );
         return;
       }
       case 'CancelTimer':
         this.sql.exec('DELETE FROM timers WHERE id = ?', command.timerId);
         return;
       // Every other command goes to the outbox (see `outboxOf`).
-      case 'DispatchStep': case 'StartChildRun': case 'WaitForEvent': case 'StopWaiting': case 'CompleteRun': case 'FailRun': case 'CancelRun':
-      case 'RequestApproval': case 'CloseApproval': case 'EscalateApproval':
+      case 'DispatchStep':
+      case 'StartChildRun':
+      case 'WaitForEvent':
+      case 'StopWaiting':
+      case 'CompleteRun':
+      case 'FailRun':
+      case 'CancelRun':
+      case 'RequestApproval':
+      case 'CloseApproval':
+      case 'EscalateApproval':
         return;
       default:
         unreachable(command, 'command');

@@ -1,4 +1,8 @@
-import { decideApproval as decideApprovalOn, type ApprovalDecision, type DecisionResult } from '../../../app/decide-approval';
+import {
+  decideApproval as decideApprovalOn,
+  type ApprovalDecision,
+  type DecisionResult,
+} from '../../../app/decide-approval';
 import { hostPorts } from '../host';
 import type { AppEnv } from '../env';
 

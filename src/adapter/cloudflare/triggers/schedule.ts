@@ -38,25 +38,45 @@ export async function fireSchedules(env: AppEnv, scheduledTime: number): Promise
     const parsed = parseSchedule(schedule.config.cron, schedule.config.timezone);
     if (!parsed.ok) continue; // refused at registration; an old row cannot fire
     const missed = schedule.config.catch_up ? await missedFires(db, schedule, parsed.schedule, minute) : [];
-    for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)]) await fire(ports, schedule, at, outcome);
+    for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)])
+      await fire(ports, schedule, at, outcome);
   }
   return outcome;
 }
 
 /** Fire instants after the schedule's last run and before `minute`, oldest first, bounded. */
-async function missedFires(db: Database, stored: StoredSchedule, schedule: Schedule, minute: number): Promise<number[]> {
+async function missedFires(
+  db: Database,
+  stored: StoredSchedule,
+  schedule: Schedule,
+  minute: number,
+): Promise<number[]> {
   const last = await lastScheduledMinute(db, stored.tenantId, stored.workflowName, stored.key);
   if (last === null) return [];
   return firesBetween(schedule, Math.max(last + 60_000, minute - MAX_CATCH_UP_MS), minute, MAX_CATCH_UP_RUNS);
 }
 
 /** Starts the run of one fire instant (epoch ms), keyed by its minute. */
-async function fire(ports: StartRunPorts, schedule: StoredSchedule, instant: number, outcome: ScheduledOutcome): Promise<void> {
+async function fire(
+  ports: StartRunPorts,
+  schedule: StoredSchedule,
+  instant: number,
+  outcome: ScheduledOutcome,
+): Promise<void> {
   const at = new Date(minuteOf(instant)).toISOString();
   try {
     const { runId } = await startRun(ports, schedule.tenantId, {
-      workflow: schedule.workflowName, input: schedule.config.input ?? {},
-      trigger: { type: 'schedule', schedule: { cron: schedule.config.cron, timezone: schedule.config.timezone, scheduledTime: at, trigger: schedule.key } },
+      workflow: schedule.workflowName,
+      input: schedule.config.input ?? {},
+      trigger: {
+        type: 'schedule',
+        schedule: {
+          cron: schedule.config.cron,
+          timezone: schedule.config.timezone,
+          scheduledTime: at,
+          trigger: schedule.key,
+        },
+      },
       idempotencyKey: `schedule:${schedule.key}:${at}`,
     });
     outcome.started.push({ workflow: schedule.workflowName, runId, minute: at });

@@ -40,18 +40,23 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
   const outcome: SweepOutcome = { started: [], failed: [] };
   const rows = await listQueuedBefore(db, new Date(now - SWEEP_GRACE_MS).toISOString(), SWEEP_BATCH);
   for (let i = 0; i < rows.length; i += SWEEP_CONCURRENCY) {
-    await Promise.all(rows.slice(i, i + SWEEP_CONCURRENCY).map(async (row) => {
-      try {
-        const problem = await restart(db, starter, row);
-        if (!problem) return void outcome.started.push(row.id);
-        console.error(`run ${row.id} could not start: ${problem}`);
-        if (!(await failQueuedRun(db, row.id, { code: 'start_failed', message: problem }, new Date(now).toISOString()))) return;
-        outcome.failed.push(row.id);
-        await tellParent(env.RUNS, row, problem);
-      } catch (err) {
-        console.error(`start sweeper: run ${row.id}`, err); // D1 or the parent unavailable: the next sweep tries again
-      }
-    }));
+    await Promise.all(
+      rows.slice(i, i + SWEEP_CONCURRENCY).map(async (row) => {
+        try {
+          const problem = await restart(db, starter, row);
+          if (!problem) return void outcome.started.push(row.id);
+          console.error(`run ${row.id} could not start: ${problem}`);
+          if (
+            !(await failQueuedRun(db, row.id, { code: 'start_failed', message: problem }, new Date(now).toISOString()))
+          )
+            return;
+          outcome.failed.push(row.id);
+          await tellParent(env.RUNS, row, problem);
+        } catch (err) {
+          console.error(`start sweeper: run ${row.id}`, err); // D1 or the parent unavailable: the next sweep tries again
+        }
+      }),
+    );
   }
   await pruneWebhookBodies(db, now);
   return outcome;
@@ -63,9 +68,16 @@ async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<
   if (!wf) return `workflow ${row.workflowName} version ${row.version} does not exist`;
   try {
     await starter.start({
-      tenantId: row.tenantId, runId: row.id, workflow: wf.name, version: wf.version, definition: wf.definition,
-      inputs: row.input as Record<string, unknown>, trigger: row.trigger as TriggerInfo, createdAt: Date.parse(row.createdAt),
-      parent: row.parent ?? undefined, debug: row.debug,
+      tenantId: row.tenantId,
+      runId: row.id,
+      workflow: wf.name,
+      version: wf.version,
+      definition: wf.definition,
+      inputs: row.input as Record<string, unknown>,
+      trigger: row.trigger as TriggerInfo,
+      createdAt: Date.parse(row.createdAt),
+      parent: row.parent ?? undefined,
+      debug: row.debug,
     });
     return null;
   } catch (err) {
@@ -78,6 +90,14 @@ async function tellParent(runs: AppEnv['RUNS'], row: RunRow, problem: string): P
   if (!row.parent) return;
   const { runId, stepId, attempt } = row.parent;
   await runs.get(runs.idFromName(runId)).report({
-    stepId, attempt, ok: false, provider: 'workflow', error: { code: 'start_failed', message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`, retryable: false },
+    stepId,
+    attempt,
+    ok: false,
+    provider: 'workflow',
+    error: {
+      code: 'start_failed',
+      message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`,
+      retryable: false,
+    },
   });
 }

@@ -5,7 +5,16 @@ import type { Database } from '../../../../src/adapter/cloudflare/d1/client';
 /** A database that answers every agent read at once with no agent, counting the reads. */
 function countingDb() {
   const counter = { reads: 0 };
-  const db = { query: { agents: { findFirst: async () => (counter.reads++, undefined) } } } as unknown as Database;
+  const db = {
+    query: {
+      agents: {
+        findFirst: async () => {
+          counter.reads++;
+          return undefined;
+        },
+      },
+    },
+  } as unknown as Database;
   return { db, counter };
 }
 
