@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BatonError } from '../core/errors';
 import type { ErrorCode } from '../schemas/errors';
@@ -40,6 +41,12 @@ export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof BatonError) {
     const body = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
     return c.json(body, STATUS_OF[err.code]);
+  }
+  // Hono's own client errors (a body that is not JSON, a form that does not parse): the client's fault.
+  if (err instanceof HTTPException && err.status >= 400 && err.status < 500) {
+    const code: ErrorCode =
+      err.status === 413 ? 'payload_too_large' : err.status === 401 ? 'unauthorized' : 'bad_request';
+    return c.json({ error: { code, message: err.message || 'bad request' } }, err.status);
   }
   console.error(`${c.req.method} ${c.req.path} failed`, err);
   return c.json({ error: { code: 'internal_error', message: 'internal error; see the Worker logs' } }, 500);

@@ -133,9 +133,12 @@ export const RunSummary = z
   .openapi('RunSummary');
 export type RunSummary = z.infer<typeof RunSummary>;
 
-/** A run without its steps (`GET /api/runs/{id}?steps=false`), from the D1 index. */
+/**
+ * A run without its steps (`GET /api/runs/{id}?steps=false`), from the D1 index. Strict (no other
+ * keys), so an answer with `steps` can only be a {@link Run} and is checked as one.
+ */
 export const RunHead = z
-  .object({
+  .strictObject({
     ...RunSummary.shape,
     createdAt: IsoOrNull,
     trigger: Trigger,

@@ -78,7 +78,7 @@ export function memoryHost(): MemoryHost {
   };
   h.ports = {
     clock: { now: () => h.now },
-    ids: { uuid: () => `00000000-0000-4000-8000-${String(++seq).padStart(12, '0')}` },
+    ids: { uuid: () => `${String(++seq).padStart(8, '0')}-0000-4000-8000-000000000000` },
     workflows: {
       get: async (_t, name, version) => {
         const all = h.workflows.filter((w) => w.name === name);

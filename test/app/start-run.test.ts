@@ -16,7 +16,7 @@ describe('startRun (use case on in-memory ports)', () => {
       input: { who: 'Ada' },
       trigger: { type: 'api' },
     });
-    expect(result).toEqual({ runId: runIdOf(h.now, '00000000-0000-4000-8000-000000000001'), created: true });
+    expect(result).toEqual({ runId: runIdOf(h.now, '00000001-0000-4000-8000-000000000000'), created: true });
     expect(h.runs).toHaveLength(1);
     expect(h.runs[0]).toMatchObject({
       id: result.runId,

@@ -1,4 +1,4 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { toBase64Url } from '../../src/lib/encoding';
@@ -123,5 +123,14 @@ describe('GET /api/agents?include=health', () => {
     expect(tagger.stats.p95Ms).toBeGreaterThanOrEqual(tagger.stats.p50Ms);
     const plain = (await (await api('/agents')).json()) as { agents: Record<string, unknown>[] };
     expect(plain.agents[0]).not.toHaveProperty('stats');
+  });
+});
+
+describe('a RunObject without a run', () => {
+  it('answers the watch in the API error shape, so the live route passes on a declared body', async () => {
+    const stub = env.RUNS.get(env.RUNS.idFromName('run_never_started'));
+    const res = await stub.fetch('http://run/live', { headers: { upgrade: 'websocket' } });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ error: { code: 'not_found', message: expect.any(String) } });
   });
 });

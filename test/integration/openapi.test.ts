@@ -108,4 +108,21 @@ describe('answers match their declared schemas', () => {
     await waitForRun(runId);
     await conforms('post', '/api/runs/{id}/cancel', await api(`/runs/${runId}/cancel`, { method: 'POST' }));
   });
+
+  it("a body that is not JSON is the client's error: 400 bad_request, as declared", async () => {
+    for (const [method, path, url] of [
+      ['post', '/api/approvals/{id}', '/approvals/x'],
+      ['post', '/api/events', '/events'],
+      ['post', '/api/workflows/{name}/runs', '/workflows/oa-flow/runs'],
+      ['put', '/api/agents/{name}', '/agents/oa-broken'],
+    ] as const) {
+      const res = await api(url, {
+        method: method.toUpperCase(),
+        body: '{bad',
+        headers: { 'content-type': 'application/json' },
+      });
+      expect(res.status, `${method} ${url}`).toBe(400);
+      expect(await conforms(method, path, res)).toMatchObject({ error: { code: 'bad_request' } });
+    }
+  });
 });

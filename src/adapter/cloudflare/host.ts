@@ -47,6 +47,7 @@ function mailerOf(env: AppEnv): Mailer {
             to: note.to,
             subject: note.subject,
             messageId: newMessageId(note.from),
+            now: Date.now(),
             thread: note.thread,
             text: note.text,
           }),

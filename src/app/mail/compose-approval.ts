@@ -21,6 +21,8 @@ export interface ApprovalMail {
   signingKey: string;
   /** Epoch ms. */
   now: number;
+  /** A fresh random token (hex or letters) for the Message-ID, from the host: mail composition draws no randomness. */
+  nonce: string;
   /** `reminder` for an escalation; `notice` for someone who is told but cannot decide. */
   kind?: 'request' | 'reminder' | 'notice';
   /** Further header fields (e.g. `Reply-To`), added as given. */
@@ -82,12 +84,7 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
       : '') +
     `<p>${escapeHtml(deadline + quorum)}</p><hr><p style="color:#666;font-size:12px">${escapeHtml(context)}</p>`;
   const domain = mail.from.split('@')[1] ?? 'baton.local';
-  const messageId = await approvalMessageId(
-    mail.signingKey,
-    approval.id,
-    domain,
-    crypto.randomUUID().replace(/-/g, ''),
-  );
+  const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, mail.nonce);
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
   const raw = composeMime({
@@ -97,6 +94,7 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
     subject,
     text,
     html,
+    date: mail.now,
     headers: {
       'Message-ID': messageId,
       'Auto-Submitted': 'auto-generated',

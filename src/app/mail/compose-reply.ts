@@ -90,6 +90,7 @@ export function composeReply(
     subject,
     text,
     html,
+    date: now,
     headers: {
       'Message-ID': messageId,
       'In-Reply-To': thread.inReplyTo,
@@ -112,6 +113,8 @@ export function composeNote(note: {
   subject: string;
   text: string;
   messageId: string;
+  /** Epoch ms: the `Date:` field. */
+  now: number;
   thread?: ThreadParent;
   headers?: Record<string, string>;
 }): ComposedReply {
@@ -123,6 +126,7 @@ export function composeNote(note: {
     to: note.to,
     subject: note.subject,
     text: note.text,
+    date: note.now,
     headers: {
       'Message-ID': note.messageId,
       'In-Reply-To': thread.inReplyTo,

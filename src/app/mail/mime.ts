@@ -37,6 +37,8 @@ export interface OutgoingMail {
   /** Bodies with any line ends (sent as CRLF) and any characters (sent quoted-printable, UTF-8). */
   text: string;
   html?: string;
+  /** When the message is sent, epoch ms: its `Date:` field (RFC 5322 §3.6.1). */
+  date: number;
 }
 
 /** The parent a message answers: its Message-ID and its own threading fields. */
@@ -61,6 +63,11 @@ export function threadHeaders(parent: ThreadParent): { inReplyTo: string; refere
 /** The raw RFC 5322 message (CRLF, 7-bit) for `mail`. */
 export function composeMime(mail: OutgoingMail): string {
   const msg = createMimeMessage();
+  // Nothing here reads the clock or randomness: the date is given, and the multipart boundary comes
+  // from the Message-ID (unpredictable before the body exists, so no body can contain it).
+  const seed = boundarySeed(mail.headers?.['Message-ID'], mail.date);
+  msg.boundaries = { mixed: `mix-${seed}`, alt: `alt-${seed}`, related: `rel-${seed}` };
+  msg.setHeader('Date', new Date(mail.date).toUTCString().replace('GMT', '+0000'));
   msg.setSender({ addr: mail.from, name: oneLine(mail.fromName ?? '').slice(0, MAX_NAME) });
   msg.setRecipient({ addr: mail.to });
   msg.setSubject(mail.subject);
@@ -87,6 +94,18 @@ export function composeMime(mail: OutgoingMail): string {
   if (mail.html !== undefined)
     msg.addMessage({ contentType: 'text/html', data: encodeBody(mail.html), encoding: 'quoted-printable' });
   return msg.asRaw();
+}
+
+/**
+ * The last 20 letters and digits of a Message-ID's local part (its random end: a UUID, a MAC), or
+ * the date when there is none; short enough that `Content-Type: …; boundary=` stays within 78.
+ */
+function boundarySeed(messageId: string | undefined, date: number): string {
+  const seed = (messageId ?? '')
+    .split('@')[0]!
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-20);
+  return seed || String(date);
 }
 
 /** Header values are one line: control characters (CR, LF, NUL…) become spaces, so none can inject a field. */

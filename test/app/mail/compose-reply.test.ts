@@ -159,6 +159,7 @@ describe('every composed message is valid RFC 5322/2045 (issue 14, item 2)', () 
       subject: longSubject,
       text: `${longLine}\nZeile 2`,
       messageId: '<n1@baton.test>',
+      now: 0,
       thread: { messageId: '<p@example.com>', references: chain },
       headers: { 'Reply-To': 'intel+tok@baton.test' },
     });
@@ -185,11 +186,40 @@ describe('every composed message is valid RFC 5322/2045 (issue 14, item 2)', () 
       baseUrl: 'https://baton.test',
       signingKey: 'k',
       now: 0,
+      nonce: 'n0nce',
     });
     expect(mimeProblems(mail.raw)).toEqual([]);
     const parsed = await PostalMime.parse(mail.raw);
     expect(parsed.text).toContain(longLine);
     expect(parsed.html).toContain('<h2>Bitte prüfen</h2>');
     expect(parsed.from).toMatchObject({ address: 'w@baton.test', name: 'w (Baton)' });
+  });
+
+  it('composes from its inputs alone: the same inputs give the same bytes, with the given Date', async () => {
+    const approval = {
+      id: 'run_1:review:1',
+      stepId: 'review',
+      round: 1,
+      message: 'Send it?',
+      assignees: ['ada@example.com'],
+      options: ['approve'] as 'approve'[],
+      quorum: 1,
+      deadlineAt: null,
+    };
+    const compose = () =>
+      composeApprovalEmail({
+        approval,
+        workflow: 'w',
+        from: 'w@baton.test',
+        to: 'ada@example.com',
+        baseUrl: 'https://baton.test',
+        signingKey: 'k',
+        now: Date.UTC(2026, 11, 1, 9, 30),
+        nonce: 'abc123',
+      });
+    const [first, second] = [await compose(), await compose()];
+    expect(second.raw).toBe(first.raw);
+    expect(first.raw).toContain('Date: Tue, 01 Dec 2026 09:30:00 +0000\r\n');
+    expect((await compose()).messageId).toContain('abc123');
   });
 });

@@ -24,6 +24,7 @@ describe('the strict MIME check', () => {
       text: 'ß'.repeat(3000),
       html: `<p>${'日本語 '.repeat(800)}</p>`,
       headers: { 'Message-ID': '<m-2@baton.test>' },
+      date: 0,
     });
     expect(mimeProblems(raw)).toEqual([]);
   });

@@ -45,7 +45,14 @@ async function mailRound(
       approvalId: approval.id,
       ...(as === 'notice' ? {} : { replyTo: { from, kind: 'approval' as const, exp } }),
       compose: (replyTo) =>
-        composeApprovalEmail({ ...base, to, kind: as, now, ...(replyTo ? { headers: { 'Reply-To': replyTo } } : {}) }),
+        composeApprovalEmail({
+          ...base,
+          to,
+          kind: as,
+          now,
+          nonce: crypto.randomUUID().replace(/-/g, ''),
+          ...(replyTo ? { headers: { 'Reply-To': replyTo } } : {}),
+        }),
     });
   }
 }
@@ -121,6 +128,7 @@ async function closeRound(
         subject: `Decision: ${state.workflow} / ${entry.stepId} ${what}`,
         text,
         messageId: newMessageId(requester.to),
+        now: Date.now(),
         thread: { messageId: requester.messageId, references: requester.references, inReplyTo: requester.inReplyTo },
       }),
   });

@@ -95,9 +95,14 @@ export class RunObject extends DurableObject<AppEnv> {
   /** A WebSocket upgrade (`GET /api/live/runs/:id`, authenticated by the Worker): live change notices. */
   override async fetch(request: Request): Promise<Response> {
     const state = this.store.state();
+    // Errors in the API's JSON shape (CONTRACT.md "Errors"): the live route passes these answers on.
     if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
-      return new Response('expected a WebSocket upgrade', { status: 426 });
-    if (!state) return new Response('no such run', { status: 404 });
+      return Response.json(
+        { error: { code: 'bad_request', message: 'expected a WebSocket upgrade (Upgrade: websocket)' } },
+        { status: 426 },
+      );
+    if (!state)
+      return Response.json({ error: { code: 'not_found', message: 'the run has not started yet' } }, { status: 404 });
     return this.watchers.accept(state.status);
   }
 
