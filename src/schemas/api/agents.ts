@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { named, IsoOrNull } from './common';
+import { AgentRecord } from '../agent';
+
+/* Agents, their circuits and statistics. */
+
+/** An agent as stored (`config` as given; secret header values redacted for non-admins). */
+export const Agent = named(AgentRecord, 'Agent');
+/** An agent's circuit breaker in the current window. */
+export const Circuit = z
+  .object({
+    state: z.enum(['closed', 'open', 'half_open']),
+    calls: z.number(),
+    failureRate: z.number(),
+    openedAt: IsoOrNull,
+  })
+  .openapi('Circuit');
+/** An agent's attempts over a window: success rate 0–1, latency percentiles (ms), tokens, cost (USD). */
+export const AgentStats = z
+  .object({
+    calls: z.number(),
+    succeeded: z.number(),
+    successRate: z.number().nullable(),
+    p50Ms: z.number().nullable(),
+    p95Ms: z.number().nullable(),
+    costUsd: z.number(),
+    inputTokens: z.number(),
+    outputTokens: z.number(),
+  })
+  .openapi('AgentStats');
+export type AgentStats = z.infer<typeof AgentStats>;
+export const AgentWithCircuit = z.object({ ...AgentRecord.shape, circuit: Circuit }).openapi('AgentWithCircuit');
+export const AgentHealth = z
+  .object({ ...AgentRecord.shape, circuit: Circuit.optional(), stats: AgentStats.optional() })
+  .openapi('AgentHealth');
+export type Agent = z.infer<typeof AgentHealth>;
+export const AgentList = z.object({ agents: z.array(AgentHealth) }).openapi('AgentList');
