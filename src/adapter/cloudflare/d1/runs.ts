@@ -3,21 +3,7 @@ import { agentOf, nodeOf, stepProgress, type RunState } from '../../../core/engi
 import type { RunStatus, TriggerType } from '../../../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
 import { runs, stepAttempts } from './schema';
-
-export interface NewRunRow {
-  id: string;
-  workflowName: string;
-  version: number;
-  triggerType: TriggerType;
-  trigger: unknown;
-  input: unknown;
-  idempotencyKey: string | null;
-  stepsTotal: number;
-  createdAt: string;
-  /** A sub-workflow run's parent step. */
-  parent?: { runId: string; stepId: string; attempt: number } | null;
-  debug?: boolean;
-}
+import type { NewRunRecord } from '../../../ports';
 
 /**
  * Inserts a queued run unless one with the same idempotency key exists.
@@ -26,7 +12,7 @@ export interface NewRunRow {
 export async function insertRun(
   db: Database,
   tenantId: string,
-  run: NewRunRow,
+  run: NewRunRecord,
 ): Promise<{ id: string; created: boolean }> {
   const inserted = await db
     .insert(runs)
