@@ -22,18 +22,9 @@ export async function getWorkflowVersion(
   name: string,
   version?: number,
 ): Promise<(WorkflowVersionRecord & { latestVersion: number }) | null> {
-  const wf = await db.query.workflows.findFirst({
-    where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)),
-  });
-  if (!wf) return null;
-  const row = await db.query.workflowVersions.findFirst({
-    where: and(
-      eq(workflowVersions.tenantId, tenantId),
-      eq(workflowVersions.name, name),
-      eq(workflowVersions.version, version ?? wf.latestVersion),
-    ),
-  });
-  if (!row) return null;
+  const found = await findVersion(db, tenantId, name, version);
+  if (!found?.row) return null;
+  const { wf, row } = found;
   return {
     name,
     version: row.version,
@@ -135,6 +126,12 @@ async function latestVersion(
   tenantId: string,
   name: string,
 ): Promise<{ version: number; hash: string } | null> {
+  const found = await findVersion(db, tenantId, name);
+  return found ? { version: found.wf.latestVersion, hash: found.row?.hash ?? '' } : null;
+}
+
+/** A workflow's row and one of its versions (the latest when `version` is not given). @returns null when the workflow is absent; `row` undefined when the version is. */
+async function findVersion(db: Database, tenantId: string, name: string, version?: number) {
   const wf = await db.query.workflows.findFirst({
     where: and(eq(workflows.tenantId, tenantId), eq(workflows.name, name)),
   });
@@ -143,10 +140,10 @@ async function latestVersion(
     where: and(
       eq(workflowVersions.tenantId, tenantId),
       eq(workflowVersions.name, name),
-      eq(workflowVersions.version, wf.latestVersion),
+      eq(workflowVersions.version, version ?? wf.latestVersion),
     ),
   });
-  return { version: wf.latestVersion, hash: row?.hash ?? '' };
+  return { wf, row };
 }
 
 /** The one batch that stores version `version` and re-routes the workflow's triggers. */
