@@ -11,6 +11,7 @@ export type { AgentHost, AgentRequest, AgentResult } from './types';
 const PROVIDERS: Record<AgentProvider, Provider> = {
   http: httpProvider,
   openai: openAiProvider,
+  anthropic: openAiProvider, // replaced by the Anthropic Messages provider (issue 16, in progress)
   builtin: builtinProvider,
 };
 

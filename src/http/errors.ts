@@ -26,6 +26,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   // Step and run outcomes: recorded on steps and runs, not thrown by a route; statuses for completeness.
   url_not_allowed: 400,
   tool_error: 502,
+  invalid_output: 502,
   circuit_open: 503,
   rejected: 409,
   run_timeout: 504,

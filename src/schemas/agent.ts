@@ -3,6 +3,7 @@ import { AgentName } from './definition';
 import { AgentProvider } from './enums';
 import { OutboundUrl } from './outbound-url';
 import { notReservedSecret } from './secret-names';
+import { AgentLoopFields } from './tools';
 
 /** `provider: http` — Baton POSTs the attempt to `url` (CONTRACT.md "Agents"). */
 export const HttpAgentConfig = z.strictObject({
@@ -10,45 +11,76 @@ export const HttpAgentConfig = z.strictObject({
   headers: z.record(z.string(), z.string()).optional(),
 });
 
+/** Name of a secret (a Worker secret or a stored secret) holding an API key. */
+const SecretName = notReservedSecret(
+  z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY'),
+);
+
+/** Prices of a model in USD per million tokens; each call's `costUsd` is computed from them. */
+export const TokenPrices = z.strictObject({
+  input: z.number().nonnegative().max(10_000).describe('USD per million input tokens'),
+  output: z.number().nonnegative().max(10_000).describe('USD per million output tokens'),
+});
+export type TokenPrices = z.infer<typeof TokenPrices>;
+
 /** `provider: openai` — any OpenAI-compatible Chat Completions endpoint. */
 export const OpenAiAgentConfig = z.strictObject({
   baseUrl: OutboundUrl,
   model: z.string().min(1),
   system: z.string().optional(),
   /** Name of the secret (a Worker secret or stored secret) holding the API key. */
-  apiKeySecret: notReservedSecret(
-    z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'expected an upper-case secret name such as OPENAI_API_KEY'),
-  ).optional(),
+  apiKeySecret: SecretName.optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.int().positive().optional(),
+  pricePerMillionTokens: TokenPrices.optional(),
+});
+
+/** The Anthropic API version Baton speaks (https://docs.anthropic.com/en/api/versioning). */
+export const ANTHROPIC_VERSION = '2023-06-01';
+
+/** `provider: anthropic` — the Messages API, `POST {baseUrl}/v1/messages`. */
+export const AnthropicAgentConfig = z.strictObject({
+  baseUrl: OutboundUrl.default('https://api.anthropic.com'),
+  model: z.string().min(1),
+  system: z.string().optional(),
+  /** Name of the secret holding the API key, sent as `x-api-key`. */
+  apiKeySecret: SecretName,
+  /** The `anthropic-version` header. */
+  version: z.string().min(1).default(ANTHROPIC_VERSION),
+  temperature: z.number().min(0).max(1).optional(),
+  /** `max_tokens` of each request (the API requires one). */
+  maxTokens: z.int().positive().max(200_000).default(4096),
+  pricePerMillionTokens: TokenPrices.optional(),
 });
 
 /** `provider: builtin` — Baton's offline text tools. */
 export const BuiltinTool = z.enum(['research', 'summarize', 'draft', 'proofread', 'echo']);
 export const BuiltinAgentConfig = z.strictObject({ tool: BuiltinTool });
 
-/** Body of `PUT /api/agents/:name`. */
+const common = {
+  description: z.string().optional(),
+  capabilities: z.array(z.string()).default([]),
+};
+
+/** Body of `PUT /api/agents/:name`. Only model providers (`openai`, `anthropic`) loop over tools. */
 export const AgentBody = z.discriminatedUnion('provider', [
-  z.strictObject({
-    provider: z.literal('http'),
-    description: z.string().optional(),
-    capabilities: z.array(z.string()).default([]),
-    config: HttpAgentConfig,
-  }),
-  z.strictObject({
-    provider: z.literal('openai'),
-    description: z.string().optional(),
-    capabilities: z.array(z.string()).default([]),
-    config: OpenAiAgentConfig,
-  }),
-  z.strictObject({
-    provider: z.literal('builtin'),
-    description: z.string().optional(),
-    capabilities: z.array(z.string()).default([]),
-    config: BuiltinAgentConfig,
-  }),
+  z.strictObject({ provider: z.literal('http'), ...common, config: HttpAgentConfig }),
+  z.strictObject({ provider: z.literal('openai'), ...common, config: OpenAiAgentConfig, ...AgentLoopFields }),
+  z.strictObject({ provider: z.literal('anthropic'), ...common, config: AnthropicAgentConfig, ...AgentLoopFields }),
+  z.strictObject({ provider: z.literal('builtin'), ...common, config: BuiltinAgentConfig }),
 ]);
 export type AgentBody = z.infer<typeof AgentBody>;
+
+/** The loop keys of an agent record (stored together). */
+export const AgentLoop = z.object(AgentLoopFields);
+export type AgentLoop = z.infer<typeof AgentLoop>;
+
+/** Which tool call of an agent an approval is about. */
+export interface ToolCallRef {
+  turn: number;
+  callId: string;
+  tool: string;
+}
 
 /** An agent as stored and answered by the API. */
 export const AgentRecord = z.object({
@@ -57,7 +89,11 @@ export const AgentRecord = z.object({
   description: z.string().optional(),
   capabilities: z.array(z.string()),
   config: z.record(z.string(), z.unknown()),
+  ...AgentLoopFields,
   createdAt: z.string(),
   updatedAt: z.string(),
 });
 export type AgentRecord = z.infer<typeof AgentRecord>;
+
+/** Providers that answer as models, turn by turn, and may call tools. */
+export const MODEL_PROVIDERS: ReadonlySet<AgentProvider> = new Set(['openai', 'anthropic']);

@@ -91,6 +91,7 @@ export const ErrorCode = z.enum([
   'secret_unreadable',
   'url_not_allowed',
   'tool_error',
+  'invalid_output',
   'circuit_open',
   // engine outcomes: an approval rejected, a run past its timeout, a block over its limits, a
   // parallel block whose wait_for cannot be met, a sub-workflow that failed or did not start, a cancel
@@ -105,7 +106,7 @@ export const ErrorCode = z.enum([
 export type ErrorCode = z.infer<typeof ErrorCode>;
 
 /** Agent providers (CONTRACT.md "Agents"). */
-export const AgentProvider = z.enum(['http', 'openai', 'builtin']);
+export const AgentProvider = z.enum(['http', 'openai', 'anthropic', 'builtin']);
 export type AgentProvider = z.infer<typeof AgentProvider>;
 
 /** Roles of API tokens: `admin` may change things, `viewer` may only read. */

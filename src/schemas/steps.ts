@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { AgentName, WorkflowName } from './names';
 import { OutboundUrlTemplate } from './outbound-url';
+import { AgentLoopFields } from './tools';
 
 /**
  * Step kinds of the workflow format (CONTRACT.md "Step kinds"). Each kind is built by
@@ -25,15 +27,7 @@ export const Identifier = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _ (not starting with a digit)')
   .describe('A step id; templates read it as {{ <id>.output }}');
 
-export const WorkflowName = z
-  .string()
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'expected lower-case letters, digits and single dashes')
-  .max(64);
-
-export const AgentName = z
-  .string()
-  .regex(/^[a-z0-9]+([-_][a-z0-9]+)*$/, 'expected lower-case letters, digits, - and _')
-  .max(64);
+export { AgentName, WorkflowName } from './names';
 
 /** Retry policy of a step; `max_attempts` counts the first attempt. */
 export const RetryPolicy = z.strictObject({
@@ -68,7 +62,7 @@ const common = {
 /** Leaf kinds: the ones an attempt executes (and a `compensate:` may use). */
 function leafKinds() {
   return {
-    agent: { agent: AgentName, input: TemplateValue.optional() },
+    agent: { agent: AgentName, input: TemplateValue.optional(), ...AgentLoopFields },
     http: {
       http: z.strictObject({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),

@@ -1,10 +1,26 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
-import type { AgentRecord } from '../../../schemas/agent';
+import type { AgentLoop, AgentRecord } from '../../../schemas/agent';
 import type { Database } from './client';
 import { agents } from './schema';
 
 type Row = typeof agents.$inferSelect;
+
+/** The stored loop keys without the unset ones (the API answers only what was set). */
+function loopFields(loop: AgentLoop | null): AgentLoop {
+  return Object.fromEntries(Object.entries(loop ?? {}).filter(([, v]) => v !== undefined));
+}
+
+/** The loop keys of an agent as stored: null when it has none. */
+function loopOf(agent: AgentLoop): AgentLoop | null {
+  const loop = loopFields({
+    tools: agent.tools,
+    output_schema: agent.output_schema,
+    max_turns: agent.max_turns,
+    max_tool_calls: agent.max_tool_calls,
+  });
+  return Object.keys(loop).length ? loop : null;
+}
 
 function toRecord(row: Row): AgentRecord {
   return {
@@ -13,6 +29,7 @@ function toRecord(row: Row): AgentRecord {
     description: row.description ?? undefined,
     capabilities: row.capabilities,
     config: row.config,
+    ...loopFields(row.loop),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -80,6 +97,7 @@ export async function putAgent(
     description: agent.description ?? null,
     capabilities: agent.capabilities,
     config: agent.config,
+    loop: loopOf(agent),
     updatedAt: now,
   };
   const [row] = await db
@@ -113,6 +131,7 @@ export async function createAgentIfAbsent(
       description: agent.description ?? null,
       capabilities: agent.capabilities,
       config: agent.config,
+      loop: loopOf(agent),
       createdAt: now,
       updatedAt: now,
     })

@@ -11,6 +11,7 @@ import {
   AttemptStatus,
   TriggerType,
 } from '../../../schemas/enums';
+import type { AgentLoop, ToolCallRef } from '../../../schemas/agent';
 
 /**
  * D1 tables: the catalogue (workflows, versions, triggers, agents, secrets, API keys) and the index
@@ -102,6 +103,8 @@ export const agents = sqliteTable(
     description: text('description'),
     capabilities: text('capabilities', { mode: 'json' }).$type<string[]>().notNull(),
     config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    /** The agent's loop keys (`tools`, `output_schema`, `max_turns`, `max_tool_calls`), or null. */
+    loop: text('loop', { mode: 'json' }).$type<AgentLoop>(),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
   },
@@ -247,6 +250,8 @@ export const approvals = sqliteTable(
     runId: text('run_id').notNull(),
     stepId: text('step_id').notNull(),
     round: integer('round').notNull(),
+    /** For the approval of an agent's tool call: which call (turn, call id, tool name); null for approval steps. */
+    toolCall: text('tool_call', { mode: 'json' }).$type<ToolCallRef>(),
     workflowName: text('workflow_name').notNull(),
     message: text('message').notNull(),
     options: text('options', { mode: 'json' }).$type<string[]>().notNull(),
