@@ -20,6 +20,66 @@ export const Attempt = z
   .openapi('Attempt');
 export type Attempt = z.infer<typeof Attempt>;
 
+/** The approval checkpoint of a tool call (`needs_approval`). */
+export const ToolCallApprovalView = z
+  .object({
+    id: z.string(),
+    assignees: z.array(z.string()),
+    message: z.string(),
+    status: z.enum(['pending', 'approved', 'rejected']),
+    decidedBy: z.string().nullable(),
+    comment: z.string().nullable(),
+    decidedAt: IsoOrNull,
+  })
+  .openapi('ToolCallApproval');
+
+/** One tool call of a model turn: what the model asked for and what came of it. */
+export const ToolCallView = z
+  .object({
+    id: z.string().describe('The call id the model gave'),
+    tool: z.string(),
+    kind: z.enum(['mcp', 'http', 'agent', 'workflow', 'unknown']),
+    arguments: z.unknown(),
+    status: z.enum(['pending', 'waiting', 'running', 'succeeded', 'failed', 'rejected']),
+    tries: z.number().int(),
+    startedAt: IsoOrNull,
+    endedAt: IsoOrNull,
+    output: z.unknown().describe('The result the model read'),
+    error: orNull(StepError),
+    usage: orNull(Usage),
+    approval: orNull(ToolCallApprovalView),
+    childRunId: z.string().nullable().describe('For agent and workflow tools: the child run'),
+  })
+  .openapi('ToolCall');
+export type ToolCallView = z.infer<typeof ToolCallView>;
+
+/** One model turn of an agent loop. */
+export const TurnView = z
+  .object({
+    turn: z.number().int().describe('1-based'),
+    status: z.enum(['running', 'succeeded', 'failed']),
+    tries: z.number().int(),
+    startedAt: IsoOrNull,
+    endedAt: IsoOrNull,
+    provider: z.string().nullable(),
+    model: z.string().nullable(),
+    usage: orNull(Usage),
+    text: z.string().nullable().describe('What the model said in this turn'),
+    toolCalls: z.array(ToolCallView),
+    repairOf: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .nullable()
+      .describe('A repair turn: the output-schema issues it was asked to fix'),
+    invalid: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .nullable()
+      .describe("Output-schema issues of this turn's answer"),
+    answered: z.boolean().describe('This turn gave the step its answer'),
+    error: orNull(StepError),
+  })
+  .openapi('Turn');
+export type TurnView = z.infer<typeof TurnView>;
+
 /** One step instance of a run (`dive[2]` inside a foreach). */
 export const Step = z
   .object({
@@ -42,6 +102,13 @@ export const Step = z
     error: orNull(StepError),
     skipReason: SkipReason.optional(),
     history: z.array(Attempt),
+    turns: z
+      .array(TurnView)
+      .optional()
+      .describe("Agent steps that looped: the current attempt's model turns and tool calls (the transcript)"),
+    usage: orNull(Usage)
+      .optional()
+      .describe('Agent steps: usage and cost summed over every attempt, turn and tool call'),
   })
   .openapi('Step');
 export type Step = z.infer<typeof Step>;
@@ -80,7 +147,13 @@ export const RunHead = z
 export type RunHead = z.infer<typeof RunHead>;
 
 /** One run with its steps (`GET /api/runs/{id}`); `steps` is empty before the run starts. */
-export const Run = z.object({ ...RunHead.shape, steps: z.array(Step) }).openapi('Run');
+export const Run = z
+  .object({
+    ...RunHead.shape,
+    steps: z.array(Step),
+    usage: orNull(Usage).optional().describe('Usage and cost summed over every step'),
+  })
+  .openapi('Run');
 export type Run = z.infer<typeof Run>;
 
 export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() }).openapi('RunList');
