@@ -15,5 +15,7 @@ export const StepError = z.object({
   /** Minimum wait before the next attempt, e.g. from a `Retry-After` header (ms). */
   retryAfterMs: z.number().int().nonnegative().optional(),
   stepId: z.string().optional(),
+  /** More about the failure, e.g. `{ issues: [{ path, message }] }` for `invalid_output`. */
+  details: z.object({ issues: z.array(Issue).optional() }).optional(),
 });
 export type StepError = z.infer<typeof StepError>;

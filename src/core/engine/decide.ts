@@ -1,11 +1,10 @@
-import type { StepError } from '../../schemas/errors';
 import { durationMs } from '../definition/duration';
 import { evaluateCondition, ExpressionError } from '../expressions';
-import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { advance } from './advance';
 import { approvalTimer, takeDecision } from './approval';
 import { cancel, pause, restart, resume } from './control';
-import { failRun, failStep } from './failure';
+import { attemptFailed, failRun, failStep } from './failure';
+import { loopCurrent, toolApprovalDecided, toolCallEnded, turnEnded, unitStarted, unitTimer } from './agent-loop';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
 import { beginDecision, own, ownedSteps } from './steps';
@@ -83,10 +82,9 @@ function sameFields(a: object, b: object): boolean {
   return keys.every((k) => k === 'attempts' || x[k] === y[k]);
 }
 
-/** True when `attempt` of the step instance is the one in flight. */
+/** True when `attempt` of the step instance is the one in flight (an agent loop may be waiting on approvals). */
 function isCurrent(state: RunState, key: string, attempt: number): boolean {
-  const step = state.steps[key];
-  return !!step && step.status === 'running' && step.attempt === attempt && step.attempts.at(-1)?.status === 'running';
+  return loopCurrent(state, key, attempt);
 }
 
 const handlers: Handlers = {
@@ -100,6 +98,7 @@ const handlers: Handlers = {
   },
 
   StepStarted: (state, event, clock, commands) => {
+    if (event.unit) return void unitStarted(state, event, clock, commands);
     if (!isCurrent(state, event.stepId, event.attempt)) return;
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     const step = own(state, event.stepId);
@@ -118,6 +117,14 @@ const handlers: Handlers = {
     await advance(state, clock, commands);
   },
 
+  TurnEnded: async (state, event, clock, commands) => {
+    if (await turnEnded(state, event, clock, commands)) await advance(state, clock, commands);
+  },
+
+  ToolCallEnded: async (state, event, clock, commands) => {
+    if (toolCallEnded(state, event, clock, commands)) await advance(state, clock, commands);
+  },
+
   StepFailed: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
     Object.assign(own(state, event.stepId).attempts.at(-1)!, { usage: event.usage, provider: event.provider });
@@ -128,6 +135,7 @@ const handlers: Handlers = {
   },
 
   TimerFired: async (state, { timer }, clock, commands) => {
+    if (timer.unit) return void unitTimer(state, timer, clock, commands);
     const step = state.steps[timer.stepId];
     switch (timer.kind) {
       case 'run_timeout':
@@ -195,6 +203,10 @@ const handlers: Handlers = {
   },
 
   ApprovalDecided: async (state, event, clock, commands) => {
+    if (event.toolCall) {
+      if (toolApprovalDecided(state, event, clock, commands)) await advance(state, clock, commands);
+      return;
+    }
     if (takeDecision(state, event, clock, commands)) await advance(state, clock, commands);
   },
 
@@ -238,22 +250,4 @@ const handlers: Handlers = {
 function eventTypeOf(state: RunState, key: string): string {
   const def = nodeOf(state, key).step;
   return 'wait_for_event' in def ? def.wait_for_event.type : 'awaited';
-}
-
-/**
- * An attempt failed: retry with backoff when allowed, else fail the step for good. A timeout is a
- * failure like any other (status `failed`, code `timeout`), whether the step's timer fired or the
- * executor gave up first.
- */
-function attemptFailed(state: RunState, key: string, error: StepError, clock: Clock, commands: Command[]): void {
-  const step = own(state, key);
-  Object.assign(step.attempts.at(-1)!, { status: 'failed', endedAt: clock.now, error });
-  const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
-  if (error.retryable && step.attempt < policy.max_attempts) {
-    const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
-    setTimer(commands, 'retry', key, step.attempt, clock.now + delay);
-    return;
-  }
-  const final = step.attempt > 1 ? { ...error, message: `${error.message} (after ${step.attempt} attempts)` } : error;
-  failStep(state, key, final, clock, commands);
 }

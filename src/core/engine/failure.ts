@@ -1,7 +1,9 @@
 import type { StepError } from '../../schemas/errors';
 import { approvalId, isTerminal, nodeOf, parentKey, parseKey, planOf } from './instances';
 import { own } from './steps';
-import { cancelTimer } from './timers';
+import { cancelTimer, setTimer } from './timers';
+import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
+import { closeToolApprovals, loopUsage } from './loop-state';
 import type { Clock, Command, RunState } from './types';
 
 /**
@@ -41,6 +43,7 @@ export function stop(state: RunState, key: string, clock: Clock, commands: Comma
   const step = own(state, key);
   const node = nodeOf(state, key);
   if (step.status === 'running' || step.status === 'waiting') {
+    closeToolApprovals(state, key, commands);
     const attempt = step.attempts.at(-1);
     if (attempt?.status === 'running') Object.assign(attempt, { status: 'cancelled', endedAt: clock.now });
     for (const kind of [
@@ -113,4 +116,25 @@ export function sagaQueue(state: RunState): string[] {
     .filter(([key, step]) => step.status === 'succeeded' && compensation.has(parseKey(key).id))
     .sort(([ka, a], [kb, b]) => (b.endedAt ?? 0) - (a.endedAt ?? 0) || kb.localeCompare(ka))
     .map(([key]) => key);
+}
+
+/**
+ * An attempt failed: retry with backoff when allowed, else fail the step for good. A timeout is a
+ * failure like any other (status `failed`, code `timeout`), whether the step's timer fired or the
+ * executor gave up first.
+ */
+export function attemptFailed(state: RunState, key: string, error: StepError, clock: Clock, commands: Command[]): void {
+  closeToolApprovals(state, key, commands);
+  const step = own(state, key);
+  const last = step.attempts.at(-1)!;
+  Object.assign(last, { status: 'failed', endedAt: clock.now, error });
+  if (last.loop) last.usage = loopUsage(last.loop);
+  const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
+  if (error.retryable && step.attempt < policy.max_attempts) {
+    const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
+    setTimer(commands, 'retry', key, step.attempt, clock.now + delay);
+    return;
+  }
+  const final = step.attempt > 1 ? { ...error, message: `${error.message} (after ${step.attempt} attempts)` } : error;
+  failStep(state, key, final, clock, commands);
 }

@@ -88,6 +88,8 @@ export interface ToolCallRecord {
   approval?: ToolCallApproval;
   /** For `agent` and `workflow` tools: the child run. */
   childRunId?: string;
+  /** While a failed try waits for its retry: when it is due (epoch ms). */
+  retryAt?: number;
 }
 
 /** One model turn. Times are epoch ms; `tries` counts its executions (retries included). */
@@ -111,6 +113,8 @@ export interface TurnRecord {
   /** True when this turn gave the step its answer. */
   answered?: boolean;
   error?: StepError;
+  /** While a failed try waits for its retry: when it is due (epoch ms). */
+  retryAt?: number;
 }
 
 /** The loop of one attempt: its settings (from the first turn) and its turns, oldest first. */

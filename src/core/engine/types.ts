@@ -9,6 +9,8 @@ import type {
 } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
 import type { Decision as Choice } from '../../schemas/steps';
+import type { AgentLoop, LoopUnit, ToolOutcome, TurnOutcome } from './loop-types';
+import type { ToolCallRef } from '../../schemas/agent';
 
 /** Token counts and cost an agent reported for one attempt. */
 export interface Usage {
@@ -29,6 +31,8 @@ export interface Attempt {
   usage?: Usage;
   /** What served the attempt (e.g. `openai`, `builtin`, `http`, `mcp`, `workflow`). */
   provider?: string;
+  /** An agent attempt that looped over tools: its model turns and tool calls. */
+  loop?: AgentLoop;
 }
 
 /**
@@ -124,17 +128,30 @@ export interface Timer {
   /** Step instance key (empty for run_timeout). */
   stepId: string;
   attempt: number;
+  /** For a unit of an agent loop (a model turn or a tool call): which one. */
+  unit?: LoopUnit;
 }
 
 /** Inputs to `decide`. `stepId` is a step instance key. */
 export type RunEvent =
   | { type: 'RunStarted' }
-  | { type: 'StepStarted'; stepId: string; attempt: number }
+  | { type: 'StepStarted'; stepId: string; attempt: number; unit?: LoopUnit }
+  | { type: 'TurnEnded'; stepId: string; attempt: number; turn: number; outcome: TurnOutcome }
+  | { type: 'ToolCallEnded'; stepId: string; attempt: number; turn: number; callId: string; outcome: ToolOutcome }
   | { type: 'StepSucceeded'; stepId: string; attempt: number; output: unknown; usage?: Usage; provider?: string }
   | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
   | { type: 'TimerFired'; timer: Timer }
   | { type: 'EventReceived'; eventType: string; data: unknown }
-  | { type: 'ApprovalDecided'; stepId: string; attempt: number; decision: Choice; comment?: string; by: string }
+  | {
+      type: 'ApprovalDecided';
+      stepId: string;
+      attempt: number;
+      decision: Choice;
+      comment?: string;
+      by: string;
+      /** For the approval of an agent's tool call: which call. */
+      toolCall?: LoopUnit;
+    }
   | { type: 'RestartRequested' }
   | { type: 'PauseRequested' }
   | { type: 'ResumeRequested' }
@@ -145,8 +162,19 @@ export type DispatchKind = 'agent' | 'http' | 'mcp';
 
 /** Outputs of `decide`, carried out by the RunObject after the new state is persisted. */
 export type Command =
-  | { type: 'DispatchStep'; stepId: string; attempt: number; kind: DispatchKind; timeoutMs: number }
-  | { type: 'StartChildRun'; stepId: string; attempt: number; workflow: string; version?: number; input: unknown }
+  | { type: 'DispatchStep'; stepId: string; attempt: number; kind: DispatchKind; timeoutMs: number; unit?: LoopUnit }
+  | {
+      type: 'StartChildRun';
+      stepId: string;
+      attempt: number;
+      workflow: string;
+      version?: number;
+      input: unknown;
+      /** A tool call of an agent loop run as a child run (an `agent` or `workflow` tool). */
+      unit?: LoopUnit;
+      /** For an `agent` tool: the run is the one-step workflow that calls this agent. */
+      agent?: string;
+    }
   | { type: 'WaitForEvent'; stepId: string; eventType: string }
   | { type: 'StopWaiting'; stepId: string }
   | { type: 'SetTimer'; timer: Timer }
@@ -177,6 +205,8 @@ export interface ApprovalRequest {
   quorum: number;
   /** Epoch ms, or null without a deadline. */
   deadlineAt: number | null;
+  /** For the approval of an agent's tool call: which call (`round` is then the step's attempt). */
+  toolCall?: ToolCallRef;
 }
 
 export type { ApprovalStatus };
