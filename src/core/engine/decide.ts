@@ -117,12 +117,17 @@ const handlers: Handlers = {
     await advance(state, clock, commands);
   },
 
+  // A loop's step may end, or start or stop waiting on approvals: the run is advanced after each.
   TurnEnded: async (state, event, clock, commands) => {
-    if (await turnEnded(state, event, clock, commands)) await advance(state, clock, commands);
+    if (!isCurrent(state, event.stepId, event.attempt)) return;
+    await turnEnded(state, event, clock, commands);
+    await advance(state, clock, commands);
   },
 
   ToolCallEnded: async (state, event, clock, commands) => {
-    if (toolCallEnded(state, event, clock, commands)) await advance(state, clock, commands);
+    if (!isCurrent(state, event.stepId, event.attempt)) return;
+    toolCallEnded(state, event, clock, commands);
+    await advance(state, clock, commands);
   },
 
   StepFailed: async (state, event, clock, commands) => {
