@@ -5,6 +5,8 @@
  * (src/adapter/cloudflare/host.ts); the tests of test/app implement them in memory.
  * Every `tenantId` is the tenant the call acts for; nothing crosses tenants unless a member says so.
  */
+import type { LoopUnit } from './core/engine/loop-types';
+import type { ToolCallRef } from './schemas/agent';
 import type { NewRun } from './core/engine';
 import type { WorkflowDefinition } from './schemas/definition';
 import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
@@ -25,6 +27,8 @@ export interface ParentLink {
   runId: string;
   stepId: string;
   attempt: number;
+  /** For a tool call of the parent step's agent loop (an `agent` or `workflow` tool): which call. */
+  unit?: LoopUnit;
 }
 
 /** What a RunObject needs to start a run. */
@@ -125,6 +129,8 @@ export interface ApprovalVote {
   decision: Decision;
   comment?: string;
   by: string;
+  /** For the approval of an agent's tool call: which call. */
+  toolCall?: LoopUnit;
 }
 
 /** Commands to a running run. */
@@ -148,6 +154,8 @@ export interface ApprovalRecord {
   options: string[];
   assignees: string[];
   status: ApprovalStatus;
+  /** For the approval of an agent's tool call: which call; null for approval steps. */
+  toolCall?: ToolCallRef | null;
 }
 
 /** The approval rounds and the audit log. */

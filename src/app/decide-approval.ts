@@ -48,6 +48,7 @@ export async function decideApproval(
   const result = await ports.runControl.decideApproval(approval.runId, {
     stepId: approval.stepId,
     round: approval.round,
+    ...(approval.toolCall ? { toolCall: { turn: approval.toolCall.turn, callId: approval.toolCall.callId } } : {}),
     decision: d.decision,
     comment: d.comment?.trim() || undefined,
     by,

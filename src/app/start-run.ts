@@ -2,6 +2,7 @@ import type { TriggerInfo } from '../core/engine';
 import { BatonError } from '../core/errors';
 import { MAX_JSON_DEPTH, tooDeepMessage, valueDeeperThan } from '../core/json-depth';
 import type { ParentLink, StartRunPorts } from '../ports';
+import type { WorkflowDefinition } from '../schemas/definition';
 import { resolveInputs } from './inputs';
 
 /** What a trigger asks for: "start workflow W (version V) with input I". */
@@ -17,6 +18,8 @@ export interface StartRunRequest {
   parent?: ParentLink;
   /** Debug mode: the run pauses before every step (resume starts one). */
   debug?: boolean;
+  /** A definition outside the catalogue (an agent delegation, version 0) instead of a stored version. */
+  definition?: WorkflowDefinition;
 }
 
 /** What became of a start: the run holding the request, whether it is new, why its object did not start. */
@@ -56,7 +59,9 @@ export async function startRun(
     throw new BatonError('bad_request', tooDeepMessage(`the ${request.trigger.type} trigger data`), {
       limit: MAX_JSON_DEPTH,
     });
-  const wf = await ports.workflows.get(tenantId, request.workflow, request.version);
+  const wf = request.definition
+    ? { name: request.workflow, version: 0, definition: request.definition }
+    : await ports.workflows.get(tenantId, request.workflow, request.version);
   if (!wf)
     throw new BatonError(
       'not_found',

@@ -1,3 +1,4 @@
+import type { LoopUnit } from '../../core/engine/loop-types';
 import { database } from './d1/client';
 import { storedSecret } from './d1/secrets';
 import { RESERVED_SECRETS } from '../../schemas/secret-names';
@@ -32,6 +33,8 @@ export interface StepMessage {
   runId: string;
   stepId: string;
   attempt: number;
+  /** A unit of the attempt's agent loop (a model turn, or a tool call). */
+  unit?: LoopUnit;
 }
 
 /** The circuit breaker of an agent: one AgentCircuit object per tenant and agent name. */

@@ -1,5 +1,5 @@
 import type { AppEnv, StepMessage } from './env';
-import { executeAttempt, hostFor, reportOf } from './run/execute-attempt';
+import { executeAttempt, hostFor } from './run/execute-attempt';
 import { ReportBatcher } from './run/report-batcher';
 import type { Claim, Report } from './run/run-object';
 
@@ -34,8 +34,7 @@ async function runClaimed(
   background: (p: Promise<unknown>) => void,
 ): Promise<void> {
   reports.started();
-  const { result, provider } = await executeAttempt(env, runId, claim, hostFor(env, claim.tenantId), background);
-  await reports.report(reportOf(claim, result, provider));
+  await reports.report(await executeAttempt(env, runId, claim, hostFor(env, claim.tenantId), background));
 }
 
 /** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
@@ -49,7 +48,7 @@ async function runAttempts(
   let claims: (Claim | null)[];
   try {
     claims = (await stub.claimMany(
-      messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt })),
+      messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt, ...(m.body.unit ? { unit: m.body.unit } : {}) })),
     )) as (Claim | null)[];
   } catch (err) {
     for (const msg of messages) retryLater(msg, err);

@@ -20,6 +20,7 @@ export async function insertApproval(
       runId: a.id.split(':')[0]!,
       stepId: a.stepId,
       round: a.round,
+      toolCall: a.toolCall ?? null,
       workflowName,
       message: a.message,
       options: a.options,

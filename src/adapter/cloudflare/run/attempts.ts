@@ -1,14 +1,23 @@
 import type { DispatchKind, RunState, Usage } from '../../../core/engine/index';
+import { loopCurrent } from '../../../core/engine/agent-loop';
+import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
+import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
+import type { AgentLoopFields } from '../../../schemas/tools';
+import type { z } from 'zod';
 
 // What travels between a run's RunObject and whoever executes its attempts (the Queue consumer,
 // the object's own chain runner, a child run): the claim of an attempt and the report of its outcome.
 
-/** One attempt of a step instance, as Queue messages and reports name it. */
+/** One attempt of a step instance, as Queue messages and reports name it; `unit` for a unit of its agent loop. */
 export interface AttemptRef {
   stepId: string;
   attempt: number;
+  unit?: LoopUnit;
 }
+
+/** The loop keys of an agent step's definition (they add to, or override, the agent's). */
+export type StepLoopKeys = { [K in keyof typeof AgentLoopFields]?: z.infer<(typeof AgentLoopFields)[K]> };
 
 /** What a consumer gets when it claims an attempt: everything needed to execute it. */
 export interface Claim extends AttemptRef {
@@ -21,20 +30,48 @@ export interface Claim extends AttemptRef {
   input: unknown;
   /** Time left before the attempt's timeout, ms. */
   timeoutMs: number;
+  /** Agent steps: the step's own loop keys. */
+  stepLoop?: StepLoopKeys;
+  /** A unit of a loop: the loop so far (settings and turns; the transcript the model reads). */
+  loop?: AgentLoop;
+  /** A tool-call unit: the call. */
+  call?: ToolCallRecord;
 }
 
-/** What a consumer (or a child run) reports after an attempt. */
+/** What a consumer (or a child run) reports after an attempt or a unit of its loop. */
 export type Report =
   | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
-  | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string });
+  | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string })
+  | (AttemptRef & { turn: number; outcome: TurnOutcome })
+  | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome });
 
-/** True when the attempt is the step's current one and still in flight (claimed or not). */
-export function inFlight(state: RunState, { stepId, attempt }: AttemptRef): boolean {
-  const step = state.steps[stepId];
-  return !!step && step.status === 'running' && step.attempt === attempt && step.attempts.at(-1)?.status === 'running';
+/** The key of an attempt or unit in sets and logs: `step#attempt` or `step#attempt:turn:call`. */
+export function refKey({ stepId, attempt, unit }: AttemptRef): string {
+  return unit ? `${stepId}#${attempt}:${unit.turn}:${unit.callId ?? 'model'}` : `${stepId}#${attempt}`;
 }
 
-/** True when the attempt is the step's current one, in flight and not yet claimed. */
-export function claimable(state: RunState, { stepId, attempt }: AttemptRef): boolean {
-  return inFlight(state, { stepId, attempt }) && state.steps[stepId]!.attempts.at(-1)!.startedAt === undefined;
+/** The unit record a ref names in the state (a turn, or a tool call), when it is the current one. */
+function unitRecord(state: RunState, { stepId, unit }: AttemptRef) {
+  const turn = turnOf(loopOf(state, stepId), unit!.turn);
+  return unit!.callId ? callOf(turn, unit!.callId) : turn;
+}
+
+/** True when the attempt (or unit) is the step's current one and still in flight (claimed or not). */
+export function inFlight(state: RunState, ref: AttemptRef): boolean {
+  if (!ref.unit) {
+    const step = state.steps[ref.stepId];
+    return (
+      !!step && step.status === 'running' && step.attempt === ref.attempt && step.attempts.at(-1)?.status === 'running'
+    );
+  }
+  if (!loopCurrent(state, ref.stepId, ref.attempt)) return false;
+  const record = unitRecord(state, ref);
+  return record?.status === 'running' && record.retryAt === undefined;
+}
+
+/** True when the attempt (or unit) is the step's current one, in flight and not yet claimed. */
+export function claimable(state: RunState, ref: AttemptRef): boolean {
+  if (!inFlight(state, ref)) return false;
+  if (ref.unit) return unitRecord(state, ref)!.startedAt === undefined;
+  return state.steps[ref.stepId]!.attempts.at(-1)!.startedAt === undefined;
 }

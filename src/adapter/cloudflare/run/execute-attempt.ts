@@ -1,22 +1,38 @@
 import { callAgent, type AgentHost, type AgentResult } from '../../../agents/index';
 import { runHttpStep, type HttpStepInput } from '../../../agents/http-step';
+import { runModelTurn, runToolCall, type ToolEnv, type UnitRequest } from '../../../agents/loop';
 import { runMcpStep, type McpStepInput } from '../../../agents/mcp-step';
+import { MODEL_PROVIDERS, type AgentRecord } from '../../../schemas/agent';
 import { database } from '../d1/client';
 import { getAgentForStep } from '../d1/agents';
 import { secretOf, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
-import type { Claim, Report } from './run-object';
+import { LOOP_DEPS } from '../loop-deps';
+import { toolListCache } from '../tool-cache';
+import type { Claim, Report } from './attempts';
+import type { TurnOutcome } from '../../../core/engine/loop-types';
+import type { StepError } from '../../../schemas/errors';
 
 /** What agents may use of the platform when they run for a tenant: fetch, and its secrets by name. */
 export function hostFor(env: AppEnv, tenantId: string): AgentHost {
   return { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, tenantId, name) };
 }
 
+/** What an execution may use besides the claim: the bindings, the host, background work, a cancel signal. */
+interface Context {
+  env: AppEnv;
+  runId: string;
+  host: AgentHost;
+  background: (p: Promise<unknown>) => void;
+  cancel?: AbortSignal;
+}
+
 /**
- * Calls what a claimed attempt names: the agent (through its circuit breaker), the HTTP request or
- * the MCP tool, with the idempotency key `${runId}:${stepId}:${attempt}`, until the claim's time left
- * runs out or `cancel` aborts.
+ * Calls what a claimed attempt names: the agent (through its circuit breaker), the HTTP request,
+ * the MCP tool, or one unit of an agent loop (a model turn, a tool call), with its idempotency key
+ * (`${runId}:${stepId}:${attempt}`, for loop units `…:${turn}:${callId|model}`), until the claim's
+ * time left runs out or `cancel` aborts.
  * Failures are values: it throws only when a platform binding (D1, the circuit's object) fails.
  */
 export async function executeAttempt(
@@ -26,68 +42,109 @@ export async function executeAttempt(
   host: AgentHost,
   background: (p: Promise<unknown>) => void,
   cancel?: AbortSignal,
-): Promise<{ result: AgentResult; provider: string }> {
+): Promise<Report> {
+  const ctx: Context = { env, runId, host, background, cancel };
   const idempotencyKey = `${runId}:${claim.stepId}:${claim.attempt}`;
   const timeout = AbortSignal.timeout(claim.timeoutMs);
   const signal = cancel ? AbortSignal.any([timeout, cancel]) : timeout;
   switch (claim.kind) {
     case 'http':
-      return {
-        result: await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey),
-        provider: 'http',
-      };
+      return reportOf(claim, await runHttpStep(claim.input as HttpStepInput, signal, host, idempotencyKey), 'http');
     case 'mcp':
-      return { result: await runMcpStep(claim.input as McpStepInput, signal, host, claim.timeoutMs), provider: 'mcp' };
+      return reportOf(claim, await runMcpStep(claim.input as McpStepInput, signal, host, claim.timeoutMs), 'mcp');
     case 'agent':
-      return callStepAgent(env, runId, claim, host, background, idempotencyKey, signal, timeout, cancel);
+      return executeAgent(ctx, claim, idempotencyKey, signal, timeout);
     default:
       return unreachable(claim.kind, 'step kind');
   }
 }
 
-/** Calls the claimed attempt's agent through its circuit breaker. */
-async function callStepAgent(
-  env: AppEnv,
-  runId: string,
+/** An agent attempt: a plain call, or a unit of its loop for model providers. */
+async function executeAgent(
+  ctx: Context,
   claim: Claim,
-  host: AgentHost,
-  background: (p: Promise<unknown>) => void,
   idempotencyKey: string,
   signal: AbortSignal,
   timeout: AbortSignal,
-  cancel?: AbortSignal,
-): Promise<{ result: AgentResult; provider: string }> {
-  const agent = claim.agent ? await getAgentForStep(database(env.DB), claim.tenantId, claim.agent) : null;
+): Promise<Report> {
+  const db = database(ctx.env.DB);
+  const agent = claim.agent ? await getAgentForStep(db, claim.tenantId, claim.agent) : null;
   if (!agent)
-    return {
-      result: {
-        ok: false,
-        error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false },
-      },
-      provider: 'none',
-    };
-  // Remote agents go through their circuit breaker; builtin tools cannot be down.
-  const circuit = agent.provider === 'builtin' ? null : new CircuitGate(env, claim.tenantId, agent.name, background);
+    return reportOf(
+      claim,
+      { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } },
+      'none',
+    );
+  const toolEnv: ToolEnv = {
+    host: ctx.host,
+    signal,
+    cache: toolListCache(ctx.runId),
+    describeAgent: async (name) => (await getAgentForStep(db, claim.tenantId, name))?.description ?? null,
+  };
+  const unit: UnitRequest = {
+    runId: ctx.runId,
+    stepId: claim.stepId,
+    attempt: claim.attempt,
+    input: claim.input,
+    stepLoop: claim.stepLoop,
+    loop: claim.loop,
+    signal,
+    timeoutMs: claim.timeoutMs,
+  };
+  // A tool call is the tool's business, not the agent's: its circuit is not involved.
+  if (claim.unit?.callId && claim.call) {
+    const outcome = await runToolCall(LOOP_DEPS, agent, claim.call, claim.unit.turn, unit, toolEnv);
+    return { stepId: claim.stepId, attempt: claim.attempt, unit: claim.unit, turn: claim.unit.turn, callId: claim.call.id, outcome };
+  }
+  const turn = claim.unit?.turn ?? 1;
+  const turnReport = (outcome: TurnOutcome): Report =>
+    // Turn 1 is the attempt itself: its failure is the attempt's, so the step's retry policy applies as before.
+    turn === 1 && !outcome.ok
+      ? reportOf(claim, { ok: false, error: outcome.error, usage: outcome.usage }, agent.provider)
+      : { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}), turn, outcome };
+  const gated = await throughCircuit(ctx, claim.tenantId, agent, timeout, async () => {
+    if (!MODEL_PROVIDERS.has(agent.provider)) {
+      const request = { runId: ctx.runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal };
+      const result = await callAgent(agent, request, ctx.host);
+      return { report: reportOf(claim, result, agent.provider), healthy: result.ok || !result.error.retryable };
+    }
+    const outcome = await runModelTurn(LOOP_DEPS, agent, turn, unit, toolEnv);
+    return { report: turnReport(outcome), healthy: outcome.ok || !outcome.error.retryable };
+  });
+  if ('report' in gated) return gated.report;
+  return MODEL_PROVIDERS.has(agent.provider)
+    ? turnReport({ ok: false, error: gated.error, provider: agent.provider })
+    : reportOf(claim, { ok: false, error: gated.error }, agent.provider);
+}
+
+/**
+ * Runs a call of `agent` through its circuit breaker (builtin tools cannot be down). Only the
+ * agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests, nor a
+ * call the run abandoned (cancelled, failed): unless it was the probe, which must report.
+ * @returns the call's report, or the `circuit_open` failure (retryable) when the circuit refused it.
+ */
+async function throughCircuit(
+  ctx: Context,
+  tenantId: string,
+  agent: AgentRecord,
+  timeout: AbortSignal,
+  call: () => Promise<{ report: Report; healthy: boolean }>,
+): Promise<{ report: Report } | { error: StepError }> {
+  const circuit = agent.provider === 'builtin' ? null : new CircuitGate(ctx.env, tenantId, agent.name, ctx.background);
   const gate = circuit ? await circuit.acquire() : { allowed: true };
   if (!gate.allowed) {
-    const error = {
-      code: 'circuit_open' as const,
+    const error: StepError = {
+      code: 'circuit_open',
       message: `agent ${agent.name} is failing; its circuit is open`,
       retryable: true,
       retryAfterMs: gate.retryAfterMs,
     };
-    return { result: { ok: false, error }, provider: agent.provider };
+    return { error };
   }
-  const result = await callAgent(
-    agent,
-    { runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal },
-    host,
-  );
-  // Only the agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests,
-  // nor a call the run abandoned (cancelled, failed): unless it was the probe, which must report.
-  const abandoned = !!cancel?.aborted && !timeout.aborted;
-  if (!abandoned || circuit?.isProbe) await circuit?.record(result.ok || !result.error.retryable);
-  return { result, provider: agent.provider };
+  const { report, healthy } = await call();
+  const abandoned = !!ctx.cancel?.aborted && !timeout.aborted;
+  if (!abandoned || circuit?.isProbe) await circuit?.record(healthy);
+  return { report };
 }
 
 /** The report of an attempt's outcome. */

@@ -11,12 +11,16 @@ import { startRun } from './run-starter';
 import { carryOutApproval } from '../mail/approval-mail';
 import { sendRunReply } from '../mail/mailer';
 import type { OutboxCommand } from './outbox-command';
+import { refKey } from './attempts';
+import type { LoopUnit } from '../../../core/engine/loop-types';
+import { delegationDefinition } from '../../../core/definition/delegation';
+import { runUsage } from '../../../core/engine/usage';
 
 interface Hooks {
   done(seqs: number[]): void;
   parent?: ParentLink;
-  /** Reports a child run that could not start as the step's failure. */
-  childFailed(report: { stepId: string; attempt: number; error: StepError }): Promise<void>;
+  /** Reports a child run that could not start as the step's (or the tool call's) failure. */
+  childFailed(report: { stepId: string; attempt: number; unit?: LoopUnit; error: StepError }): Promise<void>;
 }
 
 type Pending = { seq: number; entry: OutboxCommand }[];
@@ -93,21 +97,28 @@ export async function carryOut(
   const { dispatches, children, waits, stopWaits, approvals, mirrors, finishes } = sortOut(pending);
   if (dispatches.length) {
     const messages = dispatches.map(({ entry }) => ({
-      body: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt } satisfies StepMessage,
+      body: {
+        runId: state.runId,
+        stepId: entry.stepId,
+        attempt: entry.attempt,
+        ...(entry.unit ? { unit: entry.unit } : {}),
+      } satisfies StepMessage,
       contentType: 'json' as const,
     }));
     for (let i = 0; i < messages.length; i += 100) await env.STEPS.sendBatch(messages.slice(i, i + 100));
     hooks.done(dispatches.map((p) => p.seq));
   }
   for (const { seq, entry } of children) {
+    const unit = entry.unit ? `:${entry.unit.turn}:${entry.unit.callId}` : '';
     try {
       await startRun(env, tenantId, {
         workflow: entry.workflow,
         version: entry.version,
         input: (entry.input ?? {}) as Record<string, unknown>,
         trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId },
-        idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}`,
-        parent: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt },
+        idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}${unit}`,
+        parent: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt, ...(entry.unit ? { unit: entry.unit } : {}) },
+        ...(entry.agent ? { definition: delegationDefinition(entry.agent) } : {}),
       });
     } catch (err) {
       if (!(err instanceof BatonError)) throw err;
@@ -115,6 +126,7 @@ export async function carryOut(
       await hooks.childFailed({
         stepId: entry.stepId,
         attempt: entry.attempt,
+        ...(entry.unit ? { unit: entry.unit } : {}),
         error: { code: err.code, message: `sub-workflow ${entry.workflow}: ${err.message}`, retryable: false },
       });
       continue;
@@ -145,9 +157,25 @@ export async function carryOut(
   }
 }
 
-/** Hands a finished sub-workflow's output (or failure) to the parent run's waiting step. */
+/** Hands a finished sub-workflow's output (or failure) to the parent run's waiting step (or tool call). */
 async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState): Promise<void> {
   const stub = env.RUNS.get(env.RUNS.idFromName(parent.runId));
+  if (parent.unit?.callId) {
+    const { turn, callId } = parent.unit;
+    const error = state.error ?? { code: 'child_failed' as const, message: 'the child run did not complete', retryable: false };
+    await stub.report({
+      stepId: parent.stepId,
+      attempt: parent.attempt,
+      unit: parent.unit,
+      turn,
+      callId,
+      outcome:
+        state.status === 'completed'
+          ? { ok: true, output: state.output ?? null, usage: runUsage(state) }
+          : { ok: false, error: { ...error, message: `${state.workflow} run ${state.runId} ${state.status}: ${error.message}`, retryable: false } },
+    });
+    return;
+  }
   if (state.status === 'completed') {
     await stub.report({
       stepId: parent.stepId,
@@ -183,7 +211,7 @@ export function outboxOf(commands: Command[], laneKeys: Set<string>): OutboxComm
   for (const c of commands) {
     switch (c.type) {
       case 'DispatchStep':
-        if (!laneKeys.has(`${c.stepId}#${c.attempt}`)) outbox.push(c);
+        if (!laneKeys.has(refKey(c))) outbox.push(c);
         break;
       case 'StartChildRun':
       case 'WaitForEvent':

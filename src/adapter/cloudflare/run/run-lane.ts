@@ -1,4 +1,4 @@
-import type { AttemptRef, Claim, Report } from './attempts';
+import { refKey, type AttemptRef, type Claim, type Report } from './attempts';
 
 /**
  * While the lane executes an attempt, the alarm wakes the object at least this often, ms. Should
@@ -43,7 +43,8 @@ export class RunLane {
 
   /** Executes a claimed attempt in the background, then reports it. */
   take(claim: Claim): void {
-    const current = { ref: { stepId: claim.stepId, attempt: claim.attempt }, abort: new AbortController() };
+    const ref: AttemptRef = { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}) };
+    const current = { ref, abort: new AbortController() };
     this.current = current;
     this.watchUntil = Date.now() + LANE_WATCH_MS;
     const work = (async () => {
@@ -57,7 +58,7 @@ export class RunLane {
       await this.report(report);
     })().catch((err) =>
       console.error(
-        `attempt ${claim.stepId}#${claim.attempt}: not executed or not reported; its timeout will retry it`,
+        `attempt ${refKey(claim)}: not executed or not reported; its timeout will retry it`,
         err,
       ),
     );

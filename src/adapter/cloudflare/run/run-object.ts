@@ -16,10 +16,12 @@ import {
 import type { AppEnv } from '../env';
 import type { Decision } from '../../../schemas/steps';
 import type { ParentLink } from '../../../ports';
-import { executeAttempt, hostFor, reportOf } from './execute-attempt';
+import { executeAttempt, hostFor } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
 import type { OutboxCommand } from './outbox-command';
-import { claimable, inFlight, type AttemptRef, type Claim, type Report } from './attempts';
+import { claimable, inFlight, refKey, type AttemptRef, type Claim, type Report, type StepLoopKeys } from './attempts';
+import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
+import type { LoopUnit } from '../../../core/engine/loop-types';
 import { RunAlarm } from './run-alarm';
 import { RunLane } from './run-lane';
 import { RunMirror } from './run-mirror';
@@ -142,13 +144,12 @@ export class RunObject extends DurableObject<AppEnv> {
       const state = this.store.state();
       if (!state) return attempts.map(() => null);
       const open = attempts.filter(
-        (a, i) =>
-          claimable(state, a) && attempts.findIndex((b) => b.stepId === a.stepId && b.attempt === a.attempt) === i,
+        (a, i) => claimable(state, a) && attempts.findIndex((b) => refKey(b) === refKey(a)) === i,
       );
       if (open.length)
         await this.apply(
           state,
-          open.map((a) => ({ type: 'StepStarted', ...a })),
+          open.map((a) => ({ type: 'StepStarted', stepId: a.stepId, attempt: a.attempt, ...(a.unit ? { unit: a.unit } : {}) })),
         );
       const now = this.store.state()!;
       return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
@@ -225,6 +226,7 @@ export class RunObject extends DurableObject<AppEnv> {
     decision: Decision;
     comment?: string;
     by: string;
+    toolCall?: LoopUnit;
   }): Promise<{ counted: boolean; stepStatus: string | null }> {
     const result = await this.serial(async () => {
       const state = this.store.state();
@@ -237,6 +239,7 @@ export class RunObject extends DurableObject<AppEnv> {
           decision: d.decision,
           comment: d.comment,
           by: d.by,
+          ...(d.toolCall ? { toolCall: d.toolCall } : {}),
         },
       ]);
       return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
@@ -274,31 +277,40 @@ export class RunObject extends DurableObject<AppEnv> {
   /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
   private async execute(claim: Claim, signal: AbortSignal): Promise<Report> {
     const { runId } = this.store.state()!;
-    const { result, provider } = await executeAttempt(
-      this.env,
-      runId,
-      claim,
-      hostFor(this.env, claim.tenantId),
-      (p) => this.ctx.waitUntil(p),
-      signal,
-    );
-    return reportOf(claim, result, provider);
+    return executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p), signal);
   }
 
-  private claimOf(state: RunState, { stepId, attempt }: AttemptRef): Claim {
+  private claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef): Claim {
     const step = state.steps[stepId]!;
     const node = nodeOf(state, stepId);
     const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+    // The attempt's timeout bounds a whole agent loop: each unit gets what is left of it.
     const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - Date.now());
+    const def = node.step;
+    const stepLoop: StepLoopKeys | undefined =
+      'agent' in def
+        ? {
+            tools: def.tools,
+            output_schema: def.output_schema,
+            max_turns: def.max_turns,
+            max_tool_calls: def.max_tool_calls,
+          }
+        : undefined;
+    const loop = unit ? loopOf(state, stepId) : undefined;
+    const call = unit?.callId ? callOf(turnOf(loop, unit.turn), unit.callId) : undefined;
     return {
       stepId,
       attempt,
+      ...(unit ? { unit } : {}),
       tenantId: this.tenantId(),
       workflow: state.workflow,
       kind: node.kind as DispatchKind,
       agent: agentOf(state, stepId),
       input: step.input,
       timeoutMs,
+      ...(stepLoop ? { stepLoop } : {}),
+      ...(loop ? { loop } : {}),
+      ...(call ? { call } : {}),
     };
   }
 
@@ -329,10 +341,15 @@ export class RunObject extends DurableObject<AppEnv> {
         dispatches = decided
           .filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep')
           .slice(0, this.lane.capacity);
-        return dispatches.map(({ stepId, attempt }) => ({ type: 'StepStarted', stepId, attempt }));
+        return dispatches.map(({ stepId, attempt, unit }) => ({
+          type: 'StepStarted',
+          stepId,
+          attempt,
+          ...(unit ? { unit } : {}),
+        }));
       },
     );
-    const laneKeys = new Set(dispatches.map((d) => `${d.stepId}#${d.attempt}`));
+    const laneKeys = new Set(dispatches.map(refKey));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status)
       return { changed: false };
@@ -343,7 +360,11 @@ export class RunObject extends DurableObject<AppEnv> {
       changed,
       commands,
       outbox,
-      dispatches[0] && { stepId: dispatches[0].stepId, attempt: dispatches[0].attempt },
+      dispatches[0] && {
+        stepId: dispatches[0].stepId,
+        attempt: dispatches[0].attempt,
+        ...(dispatches[0].unit ? { unit: dispatches[0].unit } : {}),
+      },
     );
     this.outbox.committed(outbox);
     this.watchers.notify(next.status);
@@ -360,15 +381,11 @@ export class RunObject extends DurableObject<AppEnv> {
       parent: this.store.get<ParentLink>('parent'),
       childFailed: (report) =>
         this.serial(async () => {
-          await this.apply(this.store.state()!, [
-            {
-              type: 'StepFailed',
-              stepId: report.stepId,
-              attempt: report.attempt,
-              error: report.error,
-              provider: 'workflow',
-            },
-          ]);
+          const { stepId, attempt, unit, error } = report;
+          const event: RunEvent = unit?.callId
+            ? { type: 'ToolCallEnded', stepId, attempt, turn: unit.turn, callId: unit.callId, outcome: { ok: false, error } }
+            : { type: 'StepFailed', stepId, attempt, error, provider: 'workflow' };
+          await this.apply(this.store.state()!, [event]);
         }),
     });
   }

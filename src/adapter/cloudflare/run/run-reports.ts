@@ -1,9 +1,13 @@
 import type { RunEvent } from '../../../core/engine/index';
 import type { Report } from './attempts';
 
-/** The engine event of an attempt's outcome. */
+/** The engine event of an attempt's (or a loop unit's) outcome. */
 export function eventOf(report: Report): RunEvent {
-  const { stepId, attempt, usage, provider } = report;
+  const { stepId, attempt } = report;
+  if ('callId' in report)
+    return { type: 'ToolCallEnded', stepId, attempt, turn: report.turn, callId: report.callId, outcome: report.outcome };
+  if ('turn' in report) return { type: 'TurnEnded', stepId, attempt, turn: report.turn, outcome: report.outcome };
+  const { usage, provider } = report;
   return report.ok
     ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
     : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };

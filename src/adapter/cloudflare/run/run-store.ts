@@ -1,6 +1,7 @@
 import type { Command, RunState, StepState } from '../../../core/engine/index';
 import { outboxCommandOf, type OutboxCommand } from './outbox-command';
 import { RunTimers } from './run-timers';
+import type { AttemptRef } from './attempts';
 
 /**
  * The RunObject's SQLite storage: the run (one row) and each step instance (one row each, so large
@@ -68,7 +69,7 @@ export class RunStore {
     changedSteps: string[],
     commands: Command[],
     outbox: OutboxCommand[],
-    lane?: { stepId: string; attempt: number },
+    lane?: AttemptRef,
   ): void {
     this.storage.transactionSync(() => {
       if (lane) this.put('lane', lane);
