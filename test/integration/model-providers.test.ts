@@ -217,5 +217,13 @@ describe('anthropicModel against an Anthropic-compatible server', () => {
     expect(noVersion.status).toBe(400);
     expect((await fetch(url, { method: 'POST', body: '{oops', headers: { 'x-api-key': 'k' } })).status).toBe(400);
     expect(await log(name)).toEqual([]);
+    for (const turns of [[42], [{ tool_calls: 'x' }], [{ status: 'busy' }], [{}]]) {
+      const put = await fetch(`${env.TEST_AGENT_URL}/model/scripts/bad%zz`, {
+        method: 'PUT',
+        body: JSON.stringify({ turns }),
+      });
+      expect(put.status).toBe(400);
+    }
+    expect((await fetch(`${env.TEST_AGENT_URL}/model/log/bad%zz`)).status).toBe(200);
   });
 });

@@ -90,3 +90,27 @@ export function anthropicProblem(
   if (pending.size) return bad('the last assistant message has tool_use blocks without results');
   return undefined;
 }
+
+/** Why a scripted turn cannot be played (model-server.ts `Turn`), or undefined. */
+export function turnProblem(turn: unknown, i: number): string | undefined {
+  if (!turn || typeof turn !== 'object' || Array.isArray(turn)) return `turns[${i}]: expected an object`;
+  const t = turn as Record<string, unknown>;
+  if (!['tool_calls', 'content', 'status', 'raw'].some((key) => key in t))
+    return `turns[${i}]: expected tool_calls, content, status or raw`;
+  if ('status' in t && !(Number.isInteger(t.status) && (t.status as number) >= 200 && (t.status as number) <= 599))
+    return `turns[${i}].status: expected an HTTP status`;
+  if ('raw' in t && typeof t.raw !== 'string') return `turns[${i}].raw: expected a string`;
+  if ('tool_calls' in t) {
+    const calls = t.tool_calls;
+    if (!Array.isArray(calls) || calls.some((c) => !c || typeof c !== 'object' || typeof c.name !== 'string'))
+      return `turns[${i}].tool_calls: expected [{ name, arguments? }]`;
+  }
+  const fail = t.fail as Record<string, unknown> | undefined;
+  if (
+    fail !== undefined &&
+    (typeof fail !== 'object' || !Number.isInteger(fail?.status) || !Number.isInteger(fail?.times))
+  )
+    return `turns[${i}].fail: expected { status, times, retryAfter? }`;
+  if (t.delayMs !== undefined && typeof t.delayMs !== 'number') return `turns[${i}].delayMs: expected a number`;
+  return undefined;
+}

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { anthropicProblem, openAiProblem } from './model-checks';
+import { anthropicProblem, openAiProblem, turnProblem } from './model-checks';
 
 /**
  * Scripted model servers for the tests (Node, on the agent server's port), speaking enough of the
@@ -66,7 +66,7 @@ export function handleModel(req: IncomingMessage, res: ServerResponse, body: str
   const url = (req.url ?? '').split('?')[0] ?? '';
   if (body.length > MAX_BODY_CHARS) return send(413, { error: { message: 'request body too large' } });
   if (req.method === 'GET' && url.startsWith('/model/log/'))
-    return send(200, scripts.get(decodeURIComponent(url.slice('/model/log/'.length)))?.log ?? []);
+    return send(200, scripts.get(nameIn(url, '/model/log/'))?.log ?? []);
   let parsed: unknown;
   try {
     parsed = JSON.parse(body || 'null');
@@ -77,7 +77,9 @@ export function handleModel(req: IncomingMessage, res: ServerResponse, body: str
     const turns = (parsed as { turns?: unknown })?.turns;
     if (!Array.isArray(turns) || turns.length === 0 || turns.length > MAX_TURNS)
       return send(400, { error: { message: `expected { turns: [1..${MAX_TURNS} turns] }` } });
-    scripts.set(decodeURIComponent(url.slice('/model/scripts/'.length)), { turns, log: [], failed: new Map() });
+    const problem = turns.map(turnProblem).find(Boolean);
+    if (problem) return send(400, { error: { message: problem } });
+    scripts.set(nameIn(url, '/model/scripts/'), { turns, log: [], failed: new Map() });
     return send(200, { turns: turns.length });
   }
   if (req.method !== 'POST') return send(404, { error: { message: 'unknown model route' } });
@@ -121,6 +123,16 @@ export function handleModel(req: IncomingMessage, res: ServerResponse, body: str
     );
   if (turn.delayMs) setTimeout(answer, Math.min(turn.delayMs, 600_000));
   else answer();
+}
+
+/** The script name after `prefix` in a path (as sent when it does not decode). */
+function nameIn(url: string, prefix: string): string {
+  const raw = url.slice(prefix.length);
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 function logEntry(

@@ -72,7 +72,10 @@ interface RawToolCall {
   function?: { name?: unknown; arguments?: unknown };
 }
 
-/** The conversation in Chat Completions messages: one `tool` message per tool result. */
+/**
+ * The conversation in Chat Completions messages: one `tool` message per tool result. The API has no
+ * error flag on a tool message, so an error result is its content alone (the loop words it as one).
+ */
 export function toOpenAi(messages: ChatMessage[]): Record<string, unknown>[] {
   return messages.flatMap((m): Record<string, unknown>[] => {
     if (m.role === 'user') return [{ role: 'user', content: m.text }];
