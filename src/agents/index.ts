@@ -1,9 +1,10 @@
-import { z } from 'zod';
 import type { AgentRecord } from '../schemas/agent';
 import type { AgentProvider } from '../schemas/enums';
+import { anthropicProvider } from './anthropic';
 import { builtinProvider } from './builtin';
 import { httpProvider } from './http';
 import { openAiProvider } from './openai';
+import { providerThrew } from './provider-bug';
 import type { AgentHost, AgentRequest, AgentResult, Provider } from './types';
 
 export type { AgentHost, AgentRequest, AgentResult } from './types';
@@ -11,7 +12,7 @@ export type { AgentHost, AgentRequest, AgentResult } from './types';
 const PROVIDERS: Record<AgentProvider, Provider> = {
   http: httpProvider,
   openai: openAiProvider,
-  anthropic: openAiProvider, // replaced by the Anthropic Messages provider (issue 16, in progress)
+  anthropic: anthropicProvider,
   builtin: builtinProvider,
 };
 
@@ -23,13 +24,6 @@ export async function callAgent(agent: AgentRecord, request: AgentRequest, host:
   try {
     return await PROVIDERS[agent.provider](agent, request, host);
   } catch (err) {
-    const why =
-      err instanceof z.ZodError
-        ? `invalid config: ${z.prettifyError(err).replace(/\s*\n\s*/g, ' ')}`
-        : (err as Error).message;
-    return {
-      ok: false,
-      error: { code: 'agent_error', message: `${agent.provider} agent ${agent.name}: ${why}`, retryable: false },
-    };
+    return { ok: false, error: providerThrew(agent, err) };
   }
 }
