@@ -1,10 +1,17 @@
 import { toText } from '../core/expressions';
-import type { AgentLoop, LoopSettings, LoopTool, ToolCallRecord, ToolOutcome, TurnOutcome } from '../core/engine/loop-types';
+import type {
+  AgentLoop,
+  LoopSettings,
+  LoopTool,
+  ToolCallRecord,
+  ToolOutcome,
+  TurnOutcome,
+} from '../core/engine/loop-types';
 import type { AgentRecord } from '../schemas/agent';
 import type { StepError } from '../schemas/errors';
 import { DEFAULT_MAX_TOOL_CALLS, DEFAULT_MAX_TURNS, type ToolSpec } from '../schemas/tools';
 import type { ChatMessage, ModelProvider, ModelRequest, ModelTool, ToolResultMessage } from './model/types';
-import { checkAnswer } from './structured-output';
+import { checkAnswer } from '../lib/structured-output';
 import type { AgentHost } from './types';
 
 /**
@@ -168,8 +175,17 @@ export async function runToolCall(
   if (!tool)
     return {
       ok: false,
-      error: { code: 'tool_error', message: `the tool ${call.name} is no longer offered by the agent`, retryable: false },
+      error: {
+        code: 'tool_error',
+        message: `the tool ${call.name} is no longer offered by the agent`,
+        retryable: false,
+      },
     };
   const idempotencyKey = `${req.runId}:${req.stepId}:${req.attempt}:${turn}:${call.id}`;
-  return deps.callTool(tool, call.arguments, { host: env.host, signal: req.signal, idempotencyKey, timeoutMs: req.timeoutMs });
+  return deps.callTool(tool, call.arguments, {
+    host: env.host,
+    signal: req.signal,
+    idempotencyKey,
+    timeoutMs: req.timeoutMs,
+  });
 }

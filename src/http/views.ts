@@ -1,4 +1,7 @@
 import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../core/engine';
+import type { SharedStep } from '../core/engine/types';
+import { runUsage, stepUsage } from '../core/engine/usage';
+import { turnViews } from './turn-views';
 import { iso } from '../adapter/cloudflare/d1/client';
 import type { MessageRow } from '../adapter/cloudflare/d1/messages';
 import type { RunRow } from '../adapter/cloudflare/d1/runs';
@@ -26,6 +29,7 @@ export function runView(state: RunState): Run {
     endedAt: iso(state.endedAt),
     stepsDone: done,
     stepsTotal: total,
+    usage: runUsage(state) ?? null,
     steps: orderedKeys(state).map((key) => {
       const step = state.steps[key]!;
       const node = nodeOf(state, key);
@@ -46,6 +50,7 @@ export function runView(state: RunState): Run {
         output: step.output ?? null,
         error: step.error ?? null,
         ...(step.skipReason ? { skipReason: step.skipReason } : {}),
+        ...loopFields(step),
         history: step.attempts.map((a) => ({
           attempt: a.attempt,
           status: a.status,
@@ -59,6 +64,13 @@ export function runView(state: RunState): Run {
       };
     }),
   };
+}
+
+/** An agent step's transcript (the latest attempt that looped) and its usage summed over every attempt. */
+function loopFields(step: SharedStep): Pick<Run['steps'][number], 'turns' | 'usage'> {
+  const looped = [...step.attempts].reverse().find((a) => a.loop);
+  const usage = stepUsage(step);
+  return { ...(looped?.loop ? { turns: turnViews(looped.loop) } : {}), ...(usage ? { usage } : {}) };
 }
 
 /** A run's list entry, from its D1 mirror. */

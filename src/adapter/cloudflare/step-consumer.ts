@@ -48,7 +48,11 @@ async function runAttempts(
   let claims: (Claim | null)[];
   try {
     claims = (await stub.claimMany(
-      messages.map((m) => ({ stepId: m.body.stepId, attempt: m.body.attempt, ...(m.body.unit ? { unit: m.body.unit } : {}) })),
+      messages.map((m) => ({
+        stepId: m.body.stepId,
+        attempt: m.body.attempt,
+        ...(m.body.unit ? { unit: m.body.unit } : {}),
+      })),
     )) as (Claim | null)[];
   } catch (err) {
     for (const msg of messages) retryLater(msg, err);

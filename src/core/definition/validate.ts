@@ -1,3 +1,5 @@
+import { schemaProblem } from '../../lib/structured-output';
+import type { ToolSpec } from '../../schemas/tools';
 import { z } from 'zod';
 import { PLANNED_TRIGGER_KINDS, WorkflowDefinition, WorkflowFields } from '../../schemas/definition';
 import type { Issue } from '../../schemas/errors';
@@ -43,15 +45,14 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const def = parsed.data;
   const { plan, issues } = buildPlan(def);
-  if (scope.agents) {
-    for (const node of plan.nodes) {
-      if ('agent' in node.step && !scope.agents.has(node.step.agent)) {
-        issues.push({
-          path: `${node.path}.agent`,
-          message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}`,
-        });
-      }
-    }
+  for (const node of plan.nodes) {
+    if (!('agent' in node.step)) continue;
+    if (scope.agents && !scope.agents.has(node.step.agent))
+      issues.push({
+        path: `${node.path}.agent`,
+        message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}`,
+      });
+    issues.push(...loopIssues(node.step, node.path, scope.agents));
   }
   def.triggers.forEach((t, i) => {
     if ('webhook' in t) {
@@ -90,6 +91,38 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
   if (issues.length === 0) return { ok: true, definition: def, plan };
   return { ok: false, issues: issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })) };
+}
+
+/**
+ * An agent step's loop keys: `agent` tools name registered agents, `output_schema` compiles, and
+ * templates of `http` tools and approval messages parse (they read `args`, known only at call time).
+ */
+function loopIssues(
+  step: { tools?: ToolSpec[]; output_schema?: Record<string, unknown> },
+  path: string,
+  agents?: ReadonlySet<string>,
+): Issue[] {
+  const issues: Issue[] = [];
+  if (step.output_schema) {
+    const problem = schemaProblem(step.output_schema);
+    if (problem) issues.push({ path: `${path}.output_schema`, message: `not a usable JSON Schema: ${problem}` });
+  }
+  (step.tools ?? []).forEach((tool, i) => {
+    const at = `${path}.tools[${i}]`;
+    if ('agent' in tool && agents && !agents.has(tool.agent))
+      issues.push({
+        path: `${at}.agent`,
+        message: `unknown agent '${tool.agent}'; register it with PUT /api/agents/${tool.agent}`,
+      });
+    if ('http' in tool)
+      issues.push(
+        ...scanTemplates({ url: tool.http.url, headers: tool.http.headers, body: tool.http.body }, `${at}.http`)
+          .problems,
+      );
+    if (tool.needs_approval?.message)
+      issues.push(...scanTemplates(tool.needs_approval.message, `${at}.needs_approval.message`).problems);
+  });
+  return issues;
 }
 
 /** Checks one raw step (and its nested steps) against its kind's schema, at its own path. */

@@ -5,16 +5,7 @@ import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
 import { attemptFailed, failStep } from './failure';
 import { contextOf, nodeOf } from './instances';
 import { DEFAULT_STEP_TIMEOUT_MS, REDISPATCH_AFTER_MS, succeed } from './leaf';
-import {
-  callOf,
-  callSettled,
-  closeToolApprovals,
-  loopOf,
-  loopUsage,
-  markOwned,
-  ownLoop,
-  turnOf,
-} from './loop-state';
+import { callOf, callSettled, closeToolApprovals, loopOf, loopUsage, markOwned, ownLoop, turnOf } from './loop-state';
 import type { AgentLoop, LoopTool, LoopUnit, ToolCallRecord, TurnRecord } from './loop-types';
 import { own } from './steps';
 import { cancelTimer, setTimer } from './timers';
@@ -58,7 +49,12 @@ export function unitStarted(state: RunState, e: Ev<'StepStarted'>, clock: Clock,
  * retried per the step's retry policy, then fails the step.
  * @returns whether the step ended (the caller advances the run).
  */
-export async function turnEnded(state: RunState, e: Ev<'TurnEnded'>, clock: Clock, commands: Command[]): Promise<boolean> {
+export async function turnEnded(
+  state: RunState,
+  e: Ev<'TurnEnded'>,
+  clock: Clock,
+  commands: Command[],
+): Promise<boolean> {
   const key = e.stepId;
   if (!loopCurrent(state, key, e.attempt)) return false;
   const existing = loopOf(state, key);
@@ -77,7 +73,13 @@ export async function turnEnded(state: RunState, e: Ev<'TurnEnded'>, clock: Cloc
   }
   const attempt = own(state, key).attempts.at(-1)!;
   if (!existing) {
-    const first: TurnRecord = { turn: 1, status: 'running', tries: 1, dispatchedAt: attempt.dispatchedAt, toolCalls: [] };
+    const first: TurnRecord = {
+      turn: 1,
+      status: 'running',
+      tries: 1,
+      dispatchedAt: attempt.dispatchedAt,
+      toolCalls: [],
+    };
     if (attempt.startedAt !== undefined) first.startedAt = attempt.startedAt;
     attempt.loop = { settings: outcome.settings, turns: [first] };
     markOwned(attempt);
@@ -102,7 +104,10 @@ export async function turnEnded(state: RunState, e: Ev<'TurnEnded'>, clock: Cloc
         key,
         {
           code: 'invalid_output',
-          message: `the answer does not match output_schema${repaired ? ' after a repair turn' : ''}: ${paths}`.slice(0, 1000),
+          message: `the answer does not match output_schema${repaired ? ' after a repair turn' : ''}: ${paths}`.slice(
+            0,
+            1000,
+          ),
           retryable: false,
           details: { issues: reply.invalid },
         },
@@ -166,7 +171,11 @@ async function startToolCalls(
       Object.assign(call, {
         status: 'failed',
         endedAt: clock.now,
-        error: { code: 'tool_error', message: `there is no tool named '${call.name}'; the tools are: ${names}`, retryable: false },
+        error: {
+          code: 'tool_error',
+          message: `there is no tool named '${call.name}'; the tools are: ${names}`,
+          retryable: false,
+        },
       });
     } else if (tool.approval) await requestApproval(state, key, e.attempt, turn, call, tool, clock, commands);
     else startCall(state, key, e.attempt, turn, call, tool, clock, commands);
@@ -219,7 +228,14 @@ function timeLeftMs(state: RunState, key: string, clock: Clock): number {
   return Math.max(1, state.steps[key]!.attempts.at(-1)!.dispatchedAt + budget - clock.now);
 }
 
-function dispatchUnit(state: RunState, key: string, attempt: number, unit: LoopUnit, clock: Clock, commands: Command[]) {
+function dispatchUnit(
+  state: RunState,
+  key: string,
+  attempt: number,
+  unit: LoopUnit,
+  clock: Clock,
+  commands: Command[],
+) {
   const timeoutMs = timeLeftMs(state, key, clock);
   commands.push({ type: 'DispatchStep', stepId: key, attempt, kind: 'agent', timeoutMs, unit });
   if (timeoutMs > REDISPATCH_AFTER_MS)
@@ -280,7 +296,8 @@ export function toolCallEnded(state: RunState, e: Ev<'ToolCallEnded'>, clock: Cl
   const call = callOf(ownLoop(state, key).turns.at(-1), e.callId)!;
   const { outcome } = e;
   if (outcome.usage) call.usage = outcome.usage;
-  if (outcome.ok) Object.assign(call, { status: 'succeeded', output: outcome.output, endedAt: clock.now, error: undefined });
+  if (outcome.ok)
+    Object.assign(call, { status: 'succeeded', output: outcome.output, endedAt: clock.now, error: undefined });
   else Object.assign(call, { status: 'failed', error: outcome.error, endedAt: clock.now });
   call.startedAt ??= clock.now;
   return afterCallChange(state, key, clock, commands);
@@ -306,7 +323,13 @@ function unitFailed(
   }
   Object.assign(record, { status: 'failed', endedAt: clock.now, error });
   const tries = record.tries > 1 ? ` (after ${record.tries} tries)` : '';
-  return failAttempt(state, key, { ...error, message: `turn ${unit.turn}: ${error.message}${tries}`, retryable: false }, clock, commands);
+  return failAttempt(
+    state,
+    key,
+    { ...error, message: `turn ${unit.turn}: ${error.message}${tries}`, retryable: false },
+    clock,
+    commands,
+  );
 }
 
 /** A unit's retry or unclaimed timer. @returns whether it changed the state. */
@@ -385,7 +408,12 @@ async function requestApproval(
  * say who rejected it and why, so the loop goes on. Assignees, `api` and `timeout` may decide.
  * @returns whether the decision counted.
  */
-export function toolApprovalDecided(state: RunState, e: Ev<'ApprovalDecided'>, clock: Clock, commands: Command[]): boolean {
+export function toolApprovalDecided(
+  state: RunState,
+  e: Ev<'ApprovalDecided'>,
+  clock: Clock,
+  commands: Command[],
+): boolean {
   const unit = e.toolCall!;
   if (!loopCurrent(state, e.stepId, e.attempt) || !unit.callId) return false;
   const seen = callOf(turnOf(loopOf(state, e.stepId), unit.turn), unit.callId);

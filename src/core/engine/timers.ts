@@ -15,10 +15,23 @@ export function setTimer(
   at: number,
   unit?: LoopUnit,
 ): void {
-  const timer: Timer = { id: timerId(kind, stepId, attempt, unit), kind, stepId, attempt, at, ...(unit ? { unit } : {}) };
+  const timer: Timer = {
+    id: timerId(kind, stepId, attempt, unit),
+    kind,
+    stepId,
+    attempt,
+    at,
+    ...(unit ? { unit } : {}),
+  };
   commands.push({ type: 'SetTimer', timer });
 }
 
-export function cancelTimer(commands: Command[], kind: Timer['kind'], stepId: string, attempt: number, unit?: LoopUnit): void {
+export function cancelTimer(
+  commands: Command[],
+  kind: Timer['kind'],
+  stepId: string,
+  attempt: number,
+  unit?: LoopUnit,
+): void {
   commands.push({ type: 'CancelTimer', timerId: timerId(kind, stepId, attempt, unit) });
 }

@@ -72,7 +72,10 @@ async function executeAgent(
   if (!agent)
     return reportOf(
       claim,
-      { ok: false, error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false } },
+      {
+        ok: false,
+        error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false },
+      },
       'none',
     );
   const toolEnv: ToolEnv = {
@@ -94,7 +97,14 @@ async function executeAgent(
   // A tool call is the tool's business, not the agent's: its circuit is not involved.
   if (claim.unit?.callId && claim.call) {
     const outcome = await runToolCall(LOOP_DEPS, agent, claim.call, claim.unit.turn, unit, toolEnv);
-    return { stepId: claim.stepId, attempt: claim.attempt, unit: claim.unit, turn: claim.unit.turn, callId: claim.call.id, outcome };
+    return {
+      stepId: claim.stepId,
+      attempt: claim.attempt,
+      unit: claim.unit,
+      turn: claim.unit.turn,
+      callId: claim.call.id,
+      outcome,
+    };
   }
   const turn = claim.unit?.turn ?? 1;
   const turnReport = (outcome: TurnOutcome): Report =>
@@ -104,7 +114,14 @@ async function executeAgent(
       : { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}), turn, outcome };
   const gated = await throughCircuit(ctx, claim.tenantId, agent, timeout, async () => {
     if (!MODEL_PROVIDERS.has(agent.provider)) {
-      const request = { runId: ctx.runId, stepId: claim.stepId, attempt: claim.attempt, idempotencyKey, input: claim.input, signal };
+      const request = {
+        runId: ctx.runId,
+        stepId: claim.stepId,
+        attempt: claim.attempt,
+        idempotencyKey,
+        input: claim.input,
+        signal,
+      };
       const result = await callAgent(agent, request, ctx.host);
       return { report: reportOf(claim, result, agent.provider), healthy: result.ok || !result.error.retryable };
     }

@@ -117,7 +117,12 @@ export async function carryOut(
         input: (entry.input ?? {}) as Record<string, unknown>,
         trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId },
         idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}${unit}`,
-        parent: { runId: state.runId, stepId: entry.stepId, attempt: entry.attempt, ...(entry.unit ? { unit: entry.unit } : {}) },
+        parent: {
+          runId: state.runId,
+          stepId: entry.stepId,
+          attempt: entry.attempt,
+          ...(entry.unit ? { unit: entry.unit } : {}),
+        },
         ...(entry.agent ? { definition: delegationDefinition(entry.agent) } : {}),
       });
     } catch (err) {
@@ -162,7 +167,11 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
   const stub = env.RUNS.get(env.RUNS.idFromName(parent.runId));
   if (parent.unit?.callId) {
     const { turn, callId } = parent.unit;
-    const error = state.error ?? { code: 'child_failed' as const, message: 'the child run did not complete', retryable: false };
+    const error = state.error ?? {
+      code: 'child_failed' as const,
+      message: 'the child run did not complete',
+      retryable: false,
+    };
     await stub.report({
       stepId: parent.stepId,
       attempt: parent.attempt,
@@ -172,7 +181,14 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
       outcome:
         state.status === 'completed'
           ? { ok: true, output: state.output ?? null, usage: runUsage(state) }
-          : { ok: false, error: { ...error, message: `${state.workflow} run ${state.runId} ${state.status}: ${error.message}`, retryable: false } },
+          : {
+              ok: false,
+              error: {
+                ...error,
+                message: `${state.workflow} run ${state.runId} ${state.status}: ${error.message}`,
+                retryable: false,
+              },
+            },
     });
     return;
   }

@@ -43,7 +43,11 @@ export class RunLane {
 
   /** Executes a claimed attempt in the background, then reports it. */
   take(claim: Claim): void {
-    const ref: AttemptRef = { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}) };
+    const ref: AttemptRef = {
+      stepId: claim.stepId,
+      attempt: claim.attempt,
+      ...(claim.unit ? { unit: claim.unit } : {}),
+    };
     const current = { ref, abort: new AbortController() };
     this.current = current;
     this.watchUntil = Date.now() + LANE_WATCH_MS;
@@ -57,10 +61,7 @@ export class RunLane {
       }
       await this.report(report);
     })().catch((err) =>
-      console.error(
-        `attempt ${refKey(claim)}: not executed or not reported; its timeout will retry it`,
-        err,
-      ),
+      console.error(`attempt ${refKey(claim)}: not executed or not reported; its timeout will retry it`, err),
     );
     this.keepAlive(work);
   }

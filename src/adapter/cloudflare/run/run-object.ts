@@ -149,7 +149,12 @@ export class RunObject extends DurableObject<AppEnv> {
       if (open.length)
         await this.apply(
           state,
-          open.map((a) => ({ type: 'StepStarted', stepId: a.stepId, attempt: a.attempt, ...(a.unit ? { unit: a.unit } : {}) })),
+          open.map((a) => ({
+            type: 'StepStarted',
+            stepId: a.stepId,
+            attempt: a.attempt,
+            ...(a.unit ? { unit: a.unit } : {}),
+          })),
         );
       const now = this.store.state()!;
       return attempts.map((a) => (open.includes(a) ? this.claimOf(now, a) : null));
@@ -277,7 +282,14 @@ export class RunObject extends DurableObject<AppEnv> {
   /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
   private async execute(claim: Claim, signal: AbortSignal): Promise<Report> {
     const { runId } = this.store.state()!;
-    return executeAttempt(this.env, runId, claim, hostFor(this.env, claim.tenantId), (p) => this.ctx.waitUntil(p), signal);
+    return executeAttempt(
+      this.env,
+      runId,
+      claim,
+      hostFor(this.env, claim.tenantId),
+      (p) => this.ctx.waitUntil(p),
+      signal,
+    );
   }
 
   private claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef): Claim {
@@ -383,7 +395,14 @@ export class RunObject extends DurableObject<AppEnv> {
         this.serial(async () => {
           const { stepId, attempt, unit, error } = report;
           const event: RunEvent = unit?.callId
-            ? { type: 'ToolCallEnded', stepId, attempt, turn: unit.turn, callId: unit.callId, outcome: { ok: false, error } }
+            ? {
+                type: 'ToolCallEnded',
+                stepId,
+                attempt,
+                turn: unit.turn,
+                callId: unit.callId,
+                outcome: { ok: false, error },
+              }
             : { type: 'StepFailed', stepId, attempt, error, provider: 'workflow' };
           await this.apply(this.store.state()!, [event]);
         }),

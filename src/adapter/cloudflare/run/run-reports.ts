@@ -5,7 +5,14 @@ import type { Report } from './attempts';
 export function eventOf(report: Report): RunEvent {
   const { stepId, attempt } = report;
   if ('callId' in report)
-    return { type: 'ToolCallEnded', stepId, attempt, turn: report.turn, callId: report.callId, outcome: report.outcome };
+    return {
+      type: 'ToolCallEnded',
+      stepId,
+      attempt,
+      turn: report.turn,
+      callId: report.callId,
+      outcome: report.outcome,
+    };
   if ('turn' in report) return { type: 'TurnEnded', stepId, attempt, turn: report.turn, outcome: report.outcome };
   const { usage, provider } = report;
   return report.ok
