@@ -1,3 +1,5 @@
+import type { Usage } from './types';
+
 /** A time for tables: local date and time to the second; '—' when absent. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -56,7 +58,7 @@ export function formatCost(usd: number | null | undefined): string {
 const count = new Intl.NumberFormat('en-US');
 
 /** Token counts of a usage: `1,200 in / 35 out`; '—' when neither is known. */
-export function formatTokens(usage: { inputTokens?: number; outputTokens?: number } | null | undefined): string {
+export function formatTokens(usage: Usage | null | undefined): string {
   const known = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? count.format(n) : '?');
   if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return '—';
   return `${known(usage.inputTokens)} in / ${known(usage.outputTokens)} out`;

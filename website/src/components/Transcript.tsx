@@ -3,7 +3,7 @@ import { asText, clipText, isLong, previewLine } from '../clip';
 import { elapsed, formatCost, formatDuration, formatTime, formatTokens, shortId } from '../format';
 import type { Step, StepError, ToolCallApproval, ToolCallView, TurnView } from '../types';
 import { stepUsage } from '../usage';
-import { Status } from './ui';
+import { Status } from './Status';
 
 // Everything here comes from models and tools: shown as text (React escapes it), never as HTML.
 
