@@ -239,6 +239,7 @@ describe('dashboard', () => {
     );
     const repair = transcript.getByRole('article', { name: 'Repair turn 4' });
     expect(await repair.innerText()).toContain('/category: must be string');
+    await timeline.scrollIntoViewIfNeeded();
     await shot('run-transcript');
     await page.unrouteAll();
   });

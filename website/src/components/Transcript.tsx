@@ -153,15 +153,17 @@ function ErrorLine({ error }: { error: StepError | null }) {
 /** A labelled text: shown whole when short, collapsed under a one-line preview when long, cut when huge. */
 function TextBlock({ label, text }: { label: string; text: string }) {
   const shown = clipText(text);
+  const long = isLong(text);
+  // A long text scrolls in its box: focusable, so the keyboard can scroll it (WCAG 2.1.1).
   const body = (
-    <pre>
+    <pre tabIndex={long ? 0 : undefined}>
       {shown.text}
       {shown.cut ? `\n… ${shown.cut} more characters not shown` : ''}
     </pre>
   );
   return (
     <figure className="pre text-block" aria-label={label}>
-      {isLong(text) ? (
+      {long ? (
         <details>
           <summary>
             <strong>{label}</strong>{' '}
