@@ -1,5 +1,5 @@
 // The dashboard in real headless Chromium against the Worker under `wrangler dev`: sign in, a
-// just-finished run and its timeline, an approval decided from the inbox, a workflow's graph and
+// just-finished run and its timeline, an agent step's transcript, an approval decided from the inbox, a workflow's graph and
 // editor, the builder, and the registry pages; no page errors anywhere.
 import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
 import { DEMO_WORKFLOW_YAML, demoAgentBodies } from '../../src/demo/demo';
 import { mimeProblems } from '../support/mime-check';
+import AGENT_LOOP_RUN from '../website/fixtures/agent-loop-run.json';
 import { callApi } from './api';
 import { accessibilityViolations, launchBrowser, watchedPage } from './browser';
 
@@ -200,6 +201,47 @@ describe('dashboard', () => {
     });
     await page.getByRole('heading', { level: 1, name: /failed/ }).waitFor();
     expect(await page.getByRole('button', { name: 'Restart from failed step' }).isEnabled()).toBe(true);
+  });
+
+  it("shows an agent step's turns and tool calls as bars in its timeline row and as a transcript", async () => {
+    // A captured run answer (the API's shape, checked against its schema in test/website): the page is
+    // the real dashboard; only this run's two reads are answered from the fixture.
+    const run = AGENT_LOOP_RUN;
+    await page.route(`**/api/runs/${run.id}`, (route) => route.fulfill({ json: run }));
+    await page.route(`**/api/runs/${run.id}/messages`, (route) => route.fulfill({ json: [] }));
+    await page.goto(`${server.url}/runs/${run.id}`);
+    await page.getByRole('heading', { level: 1, name: /completed/ }).waitFor();
+    const timeline = page.getByRole('figure', { name: /timeline/i });
+    await timeline.getByRole('img', { name: 'tool echo (mcp): succeeded, 1.0 s' }).waitFor();
+    expect(await timeline.getByRole('img', { name: /^tool / }).count()).toBe(4);
+    expect(await timeline.getByRole('img', { name: /^(repair )?turn / }).count()).toBe(4);
+    expect(
+      await timeline.getByRole('img', { name: 'tool publish (workflow): rejected by lead@example.com, 2.0 s' }).count(),
+    ).toBe(1);
+    await timeline.getByRole('button', { name: 'classify' }).click();
+
+    const transcript = page.getByRole('region', { name: 'Transcript of step classify' });
+    await transcript.waitFor();
+    expect(await transcript.innerText()).toContain('4 model turns, 4 tool calls · 6,500 in / 135 out tokens · $0.0168');
+    const first = transcript.getByRole('article', { name: 'Turn 1' });
+    expect(await first.innerText()).toContain('I will look this up. <img src=x onerror="window.__pwned=1">');
+    expect(await transcript.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    const fetchCall = first.getByRole('article', { name: 'Tool call fetch_page' });
+    const output = fetchCall.getByRole('figure', { name: 'Output' });
+    expect(await output.getByText('Line 40:').isVisible()).toBe(false); // long: collapsed
+    await output.getByText('Output', { exact: true }).click();
+    await output.getByText('Line 40:').waitFor();
+    const delegated = transcript.getByRole('article', { name: 'Tool call summarize' });
+    expect(await delegated.innerText()).toMatch(/approved by lead@example\.com on .+: .?Go ahead\./);
+    expect(await delegated.getByRole('link', { name: /Child run/ }).getAttribute('href')).toBe(
+      '/runs/run_01JDASHCHILD0000000SUMMARY',
+    );
+    const repair = transcript.getByRole('article', { name: 'Repair turn 4' });
+    expect(await repair.innerText()).toContain('/category: must be string');
+    await timeline.scrollIntoViewIfNeeded();
+    await shot('run-transcript');
+    await page.unrouteAll();
   });
 
   it('shows a definition error at its line, and draws parallel blocks, switches and loops in the graph', async () => {
@@ -406,7 +448,7 @@ describe('dashboard', () => {
   });
 
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
-    expect(Object.keys(a11y)).toHaveLength(10);
+    expect(Object.keys(a11y)).toHaveLength(11);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 

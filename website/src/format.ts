@@ -1,3 +1,5 @@
+import type { Usage } from './types';
+
 /** A time for tables: local date and time to the second; '—' when absent. */
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';
@@ -45,4 +47,19 @@ export function show(value: unknown): string {
 /** A run id's short form for tables and headings: its random tail (ids are `run_<time><random>`). */
 export function shortId(id: string): string {
   return id.slice(-8);
+}
+
+/** A cost in USD to 4 decimals (`$0.0123`, `$12.5000`); '—' when unknown. */
+export function formatCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
+  return `$${usd.toFixed(4)}`;
+}
+
+const count = new Intl.NumberFormat('en-US');
+
+/** Token counts of a usage: `1,200 in / 35 out`; '—' when neither is known. */
+export function formatTokens(usage: Usage | null | undefined): string {
+  const known = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? count.format(n) : '?');
+  if (!usage || (usage.inputTokens === undefined && usage.outputTokens === undefined)) return '—';
+  return `${known(usage.inputTokens)} in / ${known(usage.outputTokens)} out`;
 }

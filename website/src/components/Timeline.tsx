@@ -1,4 +1,5 @@
 import { formatDuration } from '../format';
+import { loopMarks } from '../loop-layout';
 import type { Attempt, Run, Step } from '../types';
 
 interface Bar {
@@ -51,9 +52,32 @@ function depthOf(run: Run, step: Step): number {
   return depth;
 }
 
+/** The turns and tool calls of an agent step's current attempt, drawn inside that attempt's bar. */
+function LoopMarks({ bar, now }: { bar: Bar; now: number }) {
+  return loopMarks(bar.step.turns ?? [], bar.queuedFrom, bar.to, now).map((m) => (
+    <span
+      key={m.key}
+      role="img"
+      aria-label={m.label}
+      title={m.label}
+      className={`mark mark-${m.kind} mark-${m.status}`}
+      style={{
+        left: `${m.left.toFixed(3)}%`,
+        width: `${m.width.toFixed(3)}%`,
+        ...(m.kind === 'tool' ? { top: `${13 + m.lane * 5}px` } : {}),
+      }}
+    />
+  ));
+}
+
+/** Whether a bar is the one of the step's current attempt (its turns are that attempt's). */
+const isCurrent = (b: Bar) => !b.attempt || b.attempt.attempt === b.step.history.at(-1)?.attempt;
+
 /**
  * A Gantt chart of a run's step attempts: one row per step, retries side by side in their row,
- * parallel branches stacked in their own rows; the pale part of a bar is time spent queued.
+ * parallel branches stacked in their own rows; the pale part of a bar is time spent queued. An
+ * agent step that looped shows its model turns (top strip) and tool calls (thin bars below, parallel
+ * calls stacked) inside the bar of its current attempt.
  */
 export function Timeline({
   run,
@@ -90,7 +114,7 @@ export function Timeline({
             >
               {step.id}
             </button>
-            <div className="timeline-track">
+            <div className={`timeline-track${step.turns?.length ? ' loop' : ''}`}>
               {bars
                 .filter((b) => b.step === step)
                 .map((b, i) => (
@@ -107,6 +131,7 @@ export function Timeline({
                     {b.attempt && step.history.length > 1 ? (
                       <span className="attempt-no">{b.attempt.attempt}</span>
                     ) : null}
+                    {(step.turns?.length ?? 0) > 0 && isCurrent(b) ? <LoopMarks bar={b} now={now} /> : null}
                   </span>
                 ))}
             </div>

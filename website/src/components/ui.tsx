@@ -3,10 +3,7 @@ import { useEffect, useState, type ReactNode } from 'react';
 import { markdownToHtml } from '../../../src/core/markdown';
 import type { ApiError } from '../api';
 
-/** A run, step or message status as a coloured badge; the text is the status itself. */
-export function Status({ value }: { value: string }) {
-  return <span className={`badge badge-${value}`}>{value.replace(/_/g, ' ')}</span>;
-}
+export { Status } from './Status';
 
 /**
  * Untrusted Markdown (agent output, approval messages): rendered by the same renderer as the

@@ -2,23 +2,14 @@ import { useState } from 'react';
 import { Link } from 'wouter';
 import { api, type ApiError } from '../api';
 import { Timeline } from '../components/Timeline';
+import { Transcript } from '../components/Transcript';
 import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../components/ui';
-import { elapsed, formatDuration, formatTime, formatUsd, shortId, show } from '../format';
+import { elapsed, formatCost, formatDuration, formatTime, formatTokens, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
 import { stepProgress } from '../../../src/core/engine/progress';
 import { isEndedRunStatus } from '../../../src/schemas/enum-values';
 import type { MessageDetail, Run, Step } from '../types';
-
-/** Tokens and cost of a list of attempts' usage. */
-function usageOf(steps: Step[]) {
-  let tokens = 0;
-  let cost = 0;
-  for (const a of steps.flatMap((s) => s.history)) {
-    tokens += (a.usage?.inputTokens ?? 0) + (a.usage?.outputTokens ?? 0);
-    cost += a.usage?.costUsd ?? 0;
-  }
-  return { tokens, cost };
-}
+import { runUsage, stepUsage } from '../usage';
 
 /** One run: controls, the timeline, the selected step's detail, and its emails; kept live by the RunObject's notices. */
 export function RunDetailPage({ id }: { id: string }) {
@@ -45,7 +36,7 @@ export function RunDetailPage({ id }: { id: string }) {
     }
   };
   const ended = isEndedRunStatus(data.status);
-  const { tokens, cost } = usageOf(data.steps);
+  const usage = runUsage(data);
   const progress = stepProgress(data.steps);
   return (
     <>
@@ -95,9 +86,9 @@ export function RunDetailPage({ id }: { id: string }) {
           {progress.done} / {progress.total} done
         </dd>
         <dt>Tokens</dt>
-        <dd>{tokens || '—'}</dd>
+        <dd>{formatTokens(usage)}</dd>
         <dt>Cost</dt>
-        <dd>{formatUsd(cost)}</dd>
+        <dd>{formatCost(usage?.costUsd)}</dd>
         {data.id && (
           <>
             <dt>Run id</dt>
@@ -128,7 +119,7 @@ export function RunDetailPage({ id }: { id: string }) {
 }
 
 function StepDetail({ step }: { step: Step }) {
-  const { tokens, cost } = usageOf([step]);
+  const usage = stepUsage(step);
   return (
     <section className="step-detail" aria-label={`Step ${step.id}`}>
       <h2>
@@ -142,9 +133,9 @@ function StepDetail({ step }: { step: Step }) {
         <dt>Duration</dt>
         <dd>{formatDuration(elapsed(step.startedAt, step.endedAt))}</dd>
         <dt>Tokens</dt>
-        <dd>{tokens || '—'}</dd>
+        <dd>{formatTokens(usage)}</dd>
         <dt>Cost</dt>
-        <dd>{formatUsd(cost)}</dd>
+        <dd>{formatCost(usage?.costUsd)}</dd>
       </dl>
       {step.skipReason && <p className="muted">Skipped: {step.skipReason}</p>}
       {step.error && (
@@ -186,8 +177,8 @@ function StepDetail({ step }: { step: Step }) {
                 </td>
                 <td>{formatDuration(elapsed(a.dispatchedAt, a.startedAt))}</td>
                 <td>{formatDuration(elapsed(a.startedAt, a.endedAt))}</td>
-                <td>{a.usage ? (a.usage.inputTokens ?? 0) + (a.usage.outputTokens ?? 0) : '—'}</td>
-                <td>{formatUsd(a.usage?.costUsd)}</td>
+                <td>{formatTokens(a.usage)}</td>
+                <td>{formatCost(a.usage?.costUsd)}</td>
                 <td>{a.provider ?? '—'}</td>
                 <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
               </tr>
@@ -195,6 +186,7 @@ function StepDetail({ step }: { step: Step }) {
           </tbody>
         </table>
       )}
+      <Transcript step={step} />
     </section>
   );
 }
