@@ -71,6 +71,14 @@ describe('mcp tools (server-everything)', () => {
     });
   });
 
+  it('a long-running operation (2 s, answered over SSE) completes', async () => {
+    const tools = await resolved({
+      mcp: { server: env.TEST_EVERYTHING_URL, allow: ['trigger-long-running-operation'] },
+    });
+    const outcome = await callTool(tools[0] as ResolvedTool, { duration: 2, steps: 2 }, ctx(countingHost(), 10_000));
+    expect(outcome).toEqual({ ok: true, output: 'Long running operation completed. Duration: 2 seconds, Steps: 2.' });
+  });
+
   it('keeps only the allowed tools, and names an allowed tool the server does not list', async () => {
     const tools = await resolved({ mcp: { server: env.TEST_EVERYTHING_URL, allow: ['get-sum', 'echo'] } });
     expect(tools.map((t) => t.model.name)).toEqual(['get-sum', 'echo']);
