@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { UNIT_TESTS } from './vitest.unit.config';
 
-/** A free TCP port on 127.0.0.1 for the test agents (test/node/global-setup.ts listens on it). */
+/** A free TCP port on 127.0.0.1 for a test server (test/node/global-setup.ts starts them). */
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer()
@@ -17,6 +17,8 @@ async function freePort(): Promise<number> {
 }
 
 process.env.BATON_TEST_AGENT_PORT ??= String(await freePort());
+/** The MCP reference server (@modelcontextprotocol/server-everything, Streamable HTTP at /mcp). */
+process.env.BATON_TEST_EVERYTHING_PORT ??= String(await freePort());
 
 export default defineConfig({
   plugins: [
@@ -32,6 +34,7 @@ export default defineConfig({
           STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
           LLM_KEY: 'sk-test-key',
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
+          TEST_EVERYTHING_URL: `http://127.0.0.1:${process.env.BATON_TEST_EVERYTHING_PORT}/mcp`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
           EMAIL_FIXTURES: await readFixtures('./test/fixtures/email/', '.eml', 'base64'),
           WORKFLOW_FIXTURES: await readFixtures('./test/fixtures/workflows/', '.yaml', 'utf8'),

@@ -9,6 +9,8 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       /** Base URL of the HTTP test agents (test/node/agent-server.ts). */
       TEST_AGENT_URL: string;
+      /** Streamable HTTP URL of the MCP reference server (@modelcontextprotocol/server-everything). */
+      TEST_EVERYTHING_URL: string;
       /** Email fixtures, base64, by file name. */
       EMAIL_FIXTURES: Record<string, string>;
       /** Workflow fixtures (test/fixtures/workflows), YAML text by file name. */

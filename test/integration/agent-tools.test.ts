@@ -1,0 +1,286 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import type { ModelTool } from '../../src/agents/model/types';
+import {
+  boundToolOutput,
+  callTool,
+  MAX_TOOL_OUTPUT,
+  type ResolvedTool,
+  resolveTools,
+  type ToolEnv,
+} from '../../src/agents/tools';
+import type { AgentHost } from '../../src/agents/types';
+import { ToolSpec } from '../../src/schemas/tools';
+
+/**
+ * Agent tools against real servers: the MCP reference server (server-everything, TEST_EVERYTHING_URL),
+ * the stateful test MCP server (TEST_AGENT_URL/mcp/<name>) and the HTTP test agents.
+ */
+
+/** A host whose fetch counts the requests it sends. */
+function countingHost(): AgentHost & { requests: string[] } {
+  const requests: string[] = [];
+  return {
+    requests,
+    fetch: (input, init) => {
+      requests.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    },
+    secret: async () => undefined,
+  };
+}
+
+const toolEnv = (host: AgentHost = countingHost(), extra: Partial<ToolEnv> = {}): ToolEnv => ({
+  host,
+  signal: new AbortController().signal,
+  ...extra,
+});
+const specs = (...raw: unknown[]) => raw.map((s) => ToolSpec.parse(s));
+const ctx = (host: AgentHost = countingHost(), timeoutMs?: number) => ({
+  host,
+  signal: new AbortController().signal,
+  idempotencyKey: `run-1:ask:1:2:call-${Math.random().toString(36).slice(2)}`,
+  timeoutMs,
+});
+
+async function resolved(...raw: unknown[]): Promise<ResolvedTool[]> {
+  const result = await resolveTools(specs(...raw), toolEnv());
+  if (!result.ok) throw new Error(`resolveTools: ${result.error.message}`);
+  return result.tools;
+}
+const named = (tools: ResolvedTool[], name: string) => {
+  const tool = tools.find((t) => t.model.name === name);
+  if (!tool) throw new Error(`no tool ${name} among ${tools.map((t) => t.model.name).join(', ')}`);
+  return tool;
+};
+
+describe('mcp tools (server-everything)', () => {
+  it('lists the server tools with their schemas, and calls echo and get-sum', async () => {
+    const tools = await resolved({ mcp: { server: env.TEST_EVERYTHING_URL } });
+    const names = tools.map((t) => t.model.name);
+    expect(names).toEqual(expect.arrayContaining(['echo', 'get-sum', 'trigger-long-running-operation']));
+    const echo = named(tools, 'echo');
+    expect(echo.loop).toEqual({ kind: 'mcp' });
+    expect(echo.mcpName).toBe('echo');
+    expect(echo.model.description).toBe('Echoes back the input string');
+    expect(echo.model.parameters).toMatchObject({ type: 'object', properties: { message: { type: 'string' } } });
+    expect(await callTool(echo, { message: 'hello tools' }, ctx())).toEqual({ ok: true, output: 'Echo: hello tools' });
+    expect(await callTool(named(tools, 'get-sum'), { a: 2, b: 3 }, ctx())).toEqual({
+      ok: true,
+      output: 'The sum of 2 and 3 is 5.',
+    });
+  });
+
+  it('a long-running operation (2 s, answered over SSE) completes', async () => {
+    const tools = await resolved({
+      mcp: { server: env.TEST_EVERYTHING_URL, allow: ['trigger-long-running-operation'] },
+    });
+    const outcome = await callTool(tools[0] as ResolvedTool, { duration: 2, steps: 2 }, ctx(countingHost(), 10_000));
+    expect(outcome).toEqual({ ok: true, output: 'Long running operation completed. Duration: 2 seconds, Steps: 2.' });
+  });
+
+  it('keeps only the allowed tools, and names an allowed tool the server does not list', async () => {
+    const tools = await resolved({ mcp: { server: env.TEST_EVERYTHING_URL, allow: ['get-sum', 'echo'] } });
+    expect(tools.map((t) => t.model.name)).toEqual(['get-sum', 'echo']);
+    const missing = await resolveTools(
+      specs({ mcp: { server: env.TEST_EVERYTHING_URL, allow: ['echo', 'launch-rockets'] } }),
+      toolEnv(),
+    );
+    expect(missing).toMatchObject({ ok: false, error: { code: 'agent_error', retryable: false } });
+    expect(!missing.ok && missing.error.message).toMatch(/tools\[0\]\.mcp\.allow: .*'launch-rockets'/);
+    expect(!missing.ok && missing.error.message).not.toMatch(/'echo'/);
+  });
+
+  it('lists a server once per cache: the second resolve sends nothing', async () => {
+    const cache = new Map<string, ModelTool[]>();
+    const host = countingHost();
+    const spec = specs({ mcp: { server: env.TEST_EVERYTHING_URL, allow: ['echo'] } });
+    expect((await resolveTools(spec, toolEnv(host, { cache }))).ok).toBe(true);
+    const sent = host.requests.length;
+    expect(sent).toBeGreaterThan(0);
+    const again = await resolveTools(spec, toolEnv(host, { cache }));
+    expect(again.ok && again.tools.map((t) => t.model.name)).toEqual(['echo']);
+    expect(host.requests.length).toBe(sent);
+    // Other headers are another key: listed again.
+    const withHeaders = specs({ mcp: { server: env.TEST_EVERYTHING_URL, headers: { 'x-team': 'a' } } });
+    expect((await resolveTools(withHeaders, toolEnv(host, { cache }))).ok).toBe(true);
+    expect(host.requests.length).toBeGreaterThan(sent);
+    expect([...cache.keys()].join()).not.toContain('x-team');
+  });
+
+  it('a server that cannot be reached fails the listing, retryable', async () => {
+    const result = await resolveTools(specs({ mcp: { server: 'http://127.0.0.1:9/mcp' } }), toolEnv());
+    expect(result).toMatchObject({ ok: false, error: { code: 'network_error', retryable: true } });
+  });
+
+  it('arguments that are not an object are a tool_error the model reads, and nothing is sent', async () => {
+    const echo = named(await resolved({ mcp: { server: env.TEST_EVERYTHING_URL, allow: ['echo'] } }), 'echo');
+    const host = countingHost();
+    expect(await callTool(echo, 'not json', ctx(host))).toMatchObject({
+      ok: false,
+      error: { code: 'tool_error', retryable: false },
+    });
+    expect(host.requests).toEqual([]);
+  });
+});
+
+describe('mcp tools (test server)', () => {
+  it('a tool result with isError is a tool_error, not retryable', async () => {
+    const fail = named(await resolved({ mcp: { server: `${env.TEST_AGENT_URL}/mcp/tools-fail` } }), 'fail');
+    const outcome = await callTool(fail, {}, ctx());
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'tool_error', retryable: false } });
+    expect(!outcome.ok && outcome.error.message).toBe('fail: disk full');
+  });
+
+  it('a call longer than 60 s succeeds when timeoutMs allows it, in one session', async () => {
+    const sleep = named(await resolved({ mcp: { server: `${env.TEST_AGENT_URL}/mcp/tools-long` } }), 'sleep');
+    expect(await callTool(sleep, { ms: 61_000 }, ctx(countingHost(), 70_000))).toEqual({
+      ok: true,
+      output: 'slept 61000 ms',
+    });
+    const stats = await (await fetch(`${env.TEST_AGENT_URL}/mcp-stats/tools-long`)).json();
+    // One session for the listing, one for the call; both ended.
+    expect(stats).toEqual({ sessions: 2, deletes: 2, calls: { sleep: 1 } });
+  }, 90_000);
+});
+
+describe('resolving', () => {
+  it('two tools of one name fail, naming both', async () => {
+    const result = await resolveTools(
+      specs(
+        { mcp: { server: env.TEST_EVERYTHING_URL, allow: ['echo'] } },
+        { http: { name: 'echo', description: 'Echo over HTTP', url: `${env.TEST_AGENT_URL}/data/orders` } },
+      ),
+      toolEnv(),
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'agent_error', retryable: false } });
+    expect(!result.ok && result.error.message).toBe(
+      `two tools are named 'echo': tools[0] (mcp ${env.TEST_EVERYTHING_URL}) and tools[1] (http)`,
+    );
+  });
+
+  it('agent, workflow and http tools, with approvals on the loop', async () => {
+    const approval = { assignees: ['ops@example.com'], message: 'Run {{ tool }}?' };
+    const result = await resolveTools(
+      specs(
+        { agent: 'researcher', needs_approval: approval },
+        { agent: 'writer' },
+        { agent: 'critic', description: 'Finds the weak spots' },
+        { workflow: 'send-report', version: 3 },
+        { http: { name: 'orders', description: 'Lists orders', url: `${env.TEST_AGENT_URL}/data/orders` } },
+      ),
+      toolEnv(countingHost(), { describeAgent: async (name) => (name === 'researcher' ? 'Digs up sources' : null) }),
+    );
+    if (!result.ok) throw new Error(result.error.message);
+    const [researcher, writer, critic, workflow, orders] = result.tools;
+    expect(researcher?.model).toEqual({
+      name: 'researcher',
+      description: 'Digs up sources',
+      parameters: {
+        type: 'object',
+        properties: { input: { type: 'string', description: expect.any(String) } },
+        required: ['input'],
+      },
+    });
+    expect(researcher?.loop).toEqual({ kind: 'agent', target: 'researcher', approval });
+    expect(writer?.model.description).toBe('Delegate to agent writer');
+    expect(critic?.model.description).toBe('Finds the weak spots');
+    expect(workflow?.model).toMatchObject({ name: 'send-report', parameters: { type: 'object' } });
+    expect(workflow?.loop).toEqual({ kind: 'workflow', target: 'send-report', version: 3 });
+    expect(orders?.model).toEqual({
+      name: 'orders',
+      description: 'Lists orders',
+      parameters: { type: 'object', properties: {} },
+    });
+    expect(orders?.loop).toEqual({ kind: 'http' });
+    expect(await callTool(researcher as ResolvedTool, { input: 'x' }, ctx())).toMatchObject({
+      ok: false,
+      error: { code: 'internal_error' },
+    });
+  });
+});
+
+describe('http tools', () => {
+  const http = (fields: Record<string, unknown>) =>
+    resolved({ http: { name: 'tool', description: 'A tool', ...fields } }).then((tools) => tools[0] as ResolvedTool);
+
+  it('renders the arguments into the URL and the body, and saves what the model asked', async () => {
+    const save = await http({
+      method: 'POST',
+      url: `${env.TEST_AGENT_URL}/save/{{ args.name }}`,
+      body: { text: '{{ args.text }}', n: '{{ args.n }}' },
+    });
+    expect(await callTool(save, { name: 'note-7', text: 'hi there', n: 7 }, ctx())).toEqual({
+      ok: true,
+      output: { saved: true },
+    });
+    const saved = (await (await fetch(`${env.TEST_AGENT_URL}/saved`)).json()) as Record<string, string>;
+    expect(JSON.parse(saved['note-7'] ?? 'null')).toEqual({ text: 'hi there', n: 7 });
+  });
+
+  it('sends the call idempotency key', async () => {
+    const tag = await http({
+      method: 'POST',
+      url: `${env.TEST_AGENT_URL}/agents/tag/{{ args.label }}`,
+      body: { input: '{{ args.text }}' },
+    });
+    const call = ctx();
+    const outcome = await callTool(tag, { label: 'tool-key', text: 'ping' }, call);
+    expect(outcome).toMatchObject({ ok: true, output: { output: 'tool-key: ping' } });
+    const received = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as {
+      url: string;
+      headers: Record<string, string>;
+    }[];
+    expect(received.find((r) => r.url === '/agents/tag/tool-key')?.headers['idempotency-key']).toBe(
+      call.idempotencyKey,
+    );
+  });
+
+  it('schemes [https:] refuse an http: URL before any request', async () => {
+    const fetchTool = await http({ url: '{{ args.url }}', schemes: ['https:'] });
+    const host = countingHost();
+    const outcome = await callTool(fetchTool, { url: `${env.TEST_AGENT_URL}/data/orders` }, ctx(host));
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'url_not_allowed', retryable: false } });
+    expect(!outcome.ok && outcome.error.message).toMatch(/scheme 'http:' is not allowed .*only https:/);
+    expect(host.requests).toEqual([]);
+    const metadata = await callTool(fetchTool, { url: 'https://169.254.169.254/latest/' }, ctx(host));
+    expect(metadata).toMatchObject({ ok: false, error: { code: 'url_not_allowed' } });
+    expect(host.requests).toEqual([]);
+  });
+
+  it('reads at most max_bytes and says where it cut', async () => {
+    const orders = await http({ url: `${env.TEST_AGENT_URL}/data/orders`, max_bytes: 10 });
+    expect(await callTool(orders, {}, ctx())).toEqual({ ok: true, output: '[{"id":1,"\n[… cut at 10 bytes]' });
+    const whole = await http({ url: `${env.TEST_AGENT_URL}/data/orders` });
+    expect(await callTool(whole, {}, ctx())).toMatchObject({ ok: true, output: [{ id: 1 }, { id: 2 }, { id: 3 }] });
+  });
+
+  it('a non-2xx answer is classified (503 retryable, 404 not)', async () => {
+    const status = await http({ method: 'POST', url: `${env.TEST_AGENT_URL}/agents/status/{{ args.code }}` });
+    expect(await callTool(status, { code: 503 }, ctx())).toMatchObject({
+      ok: false,
+      error: { code: 'agent_error', retryable: true, message: expect.stringContaining('HTTP 503') },
+    });
+    expect(await callTool(status, { code: 404 }, ctx())).toMatchObject({ ok: false, error: { retryable: false } });
+  });
+
+  it('a template that fails is an expression_error naming the tool', async () => {
+    const bad = await http({ url: `${env.TEST_AGENT_URL}/save/{{ args.( }}` });
+    const outcome = await callTool(bad, {}, ctx());
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'expression_error', retryable: false } });
+    expect(!outcome.ok && outcome.error.message).toContain('tool tool');
+  });
+});
+
+describe('boundToolOutput', () => {
+  it('cuts long text and long JSON with a note, and keeps small values', () => {
+    const long = 'x'.repeat(MAX_TOOL_OUTPUT + 500);
+    expect(boundToolOutput(long)).toBe(`${'x'.repeat(MAX_TOOL_OUTPUT)}\n[… cut at ${MAX_TOOL_OUTPUT} characters]`);
+    const big = { rows: Array.from({ length: 4000 }, (_, i) => ({ i })) };
+    const cut = boundToolOutput(big) as string;
+    expect(typeof cut).toBe('string');
+    expect(cut.endsWith(`[… cut at ${MAX_TOOL_OUTPUT} characters]`)).toBe(true);
+    expect(boundToolOutput({ a: 1 })).toEqual({ a: 1 });
+    expect(boundToolOutput(undefined)).toBeNull();
+  });
+});
