@@ -1,7 +1,10 @@
 import { env } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LogEntry, Turn } from '../node/model-server';
 import { api, putAgent, putWorkflow, startRun, waitForRun, type RunBody } from '../support/helpers';
+
+/** A scripted turn of test/node/model-server.ts (a Node file: its types are not visible here). */
+type Turn = { tool_calls: { name: string; arguments?: unknown }[] } | { content: string };
+type LogEntry = { idempotencyKey?: string; messages: unknown[]; response_format?: unknown };
 
 /** Registers a script on the scripted model server; the agent's `model` names it. */
 async function script(name: string, turns: Turn[]): Promise<void> {
