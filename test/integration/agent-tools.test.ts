@@ -2,6 +2,7 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ModelTool } from '../../src/agents/model/types';
 import { boundToolOutput, callTool, MAX_TOOL_OUTPUT, type ResolvedTool, resolveTools } from '../../src/agents/tools';
+import type { AgentHost } from '../../src/agents/types';
 import { countingHost, ctx, named, resolved, specs, toolEnv } from '../support/tools';
 
 /**
@@ -85,6 +86,28 @@ describe('mcp tools (test server)', () => {
     const outcome = await callTool(fail, {}, ctx());
     expect(outcome).toMatchObject({ ok: false, error: { code: 'tool_error', retryable: false } });
     expect(!outcome.ok && outcome.error.message).toBe('fail: disk full');
+  });
+
+  it('an answer past 8 MiB ends the listing with a tool_error, and the session is still ended', async () => {
+    // A stand-in for a hostile server: the real answers of tools/list, padded with 9 MiB of blanks (still JSON).
+    const host = countingHost();
+    const padding: AgentHost = {
+      ...host,
+      fetch: async (input, init) => {
+        const response = await host.fetch(input, init);
+        if (!String(init?.body ?? '').includes('tools/list')) return response;
+        const { status, headers } = response;
+        return new Response((await response.text()) + ' '.repeat(9 * 1024 * 1024), { status, headers });
+      },
+    };
+    const result = await resolveTools(
+      specs({ mcp: { server: `${env.TEST_AGENT_URL}/mcp/tools-big` } }),
+      toolEnv(padding),
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'tool_error', retryable: false } });
+    expect(!result.ok && result.error.message).toContain('answered more than 8388608 bytes');
+    const stats = await (await fetch(`${env.TEST_AGENT_URL}/mcp-stats/tools-big`)).json();
+    expect(stats).toEqual({ sessions: 1, deletes: 1, calls: {} });
   });
 
   it('a call longer than 60 s succeeds when timeoutMs allows it, in one session', async () => {
