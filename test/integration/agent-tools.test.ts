@@ -147,7 +147,12 @@ describe('resolving', () => {
         { workflow: 'send-report', version: 3 },
         { http: { name: 'orders', description: 'Lists orders', url: `${env.TEST_AGENT_URL}/data/orders` } },
       ),
-      toolEnv(countingHost(), { describeAgent: async (name) => (name === 'researcher' ? 'Digs up sources' : null) }),
+      toolEnv(countingHost(), {
+        describeAgent: async (name) => {
+          if (name === 'writer') throw new Error('D1 is down');
+          return name === 'researcher' ? 'Digs up sources' : null;
+        },
+      }),
     );
     if (!result.ok) throw new Error(result.error.message);
     const [researcher, writer, critic, workflow, orders] = result.tools;
