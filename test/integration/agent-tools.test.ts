@@ -1,58 +1,14 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import type { ModelTool } from '../../src/agents/model/types';
-import {
-  boundToolOutput,
-  callTool,
-  MAX_TOOL_OUTPUT,
-  type ResolvedTool,
-  resolveTools,
-  type ToolEnv,
-} from '../../src/agents/tools';
+import { boundToolOutput, callTool, MAX_TOOL_OUTPUT, type ResolvedTool, resolveTools } from '../../src/agents/tools';
 import type { AgentHost } from '../../src/agents/types';
-import { ToolSpec } from '../../src/schemas/tools';
+import { countingHost, ctx, named, resolved, specs, toolEnv } from '../support/tools';
 
 /**
  * Agent tools against real servers: the MCP reference server (server-everything, TEST_EVERYTHING_URL),
- * the stateful test MCP server (TEST_AGENT_URL/mcp/<name>) and the HTTP test agents.
+ * the stateful test MCP server (TEST_AGENT_URL/mcp/<name>); http tools in agent-tools-http.test.ts.
  */
-
-/** A host whose fetch counts the requests it sends. */
-function countingHost(): AgentHost & { requests: string[] } {
-  const requests: string[] = [];
-  return {
-    requests,
-    fetch: (input, init) => {
-      requests.push(String(input instanceof Request ? input.url : input));
-      return fetch(input, init);
-    },
-    secret: async () => undefined,
-  };
-}
-
-const toolEnv = (host: AgentHost = countingHost(), extra: Partial<ToolEnv> = {}): ToolEnv => ({
-  host,
-  signal: new AbortController().signal,
-  ...extra,
-});
-const specs = (...raw: unknown[]) => raw.map((s) => ToolSpec.parse(s));
-const ctx = (host: AgentHost = countingHost(), timeoutMs?: number) => ({
-  host,
-  signal: new AbortController().signal,
-  idempotencyKey: `run-1:ask:1:2:call-${Math.random().toString(36).slice(2)}`,
-  timeoutMs,
-});
-
-async function resolved(...raw: unknown[]): Promise<ResolvedTool[]> {
-  const result = await resolveTools(specs(...raw), toolEnv());
-  if (!result.ok) throw new Error(`resolveTools: ${result.error.message}`);
-  return result.tools;
-}
-const named = (tools: ResolvedTool[], name: string) => {
-  const tool = tools.find((t) => t.model.name === name);
-  if (!tool) throw new Error(`no tool ${name} among ${tools.map((t) => t.model.name).join(', ')}`);
-  return tool;
-};
 
 describe('mcp tools (server-everything)', () => {
   it('lists the server tools with their schemas, and calls echo and get-sum', async () => {
@@ -132,6 +88,28 @@ describe('mcp tools (test server)', () => {
     expect(!outcome.ok && outcome.error.message).toBe('fail: disk full');
   });
 
+  it('an answer past 8 MiB ends the listing with a tool_error, and the session is still ended', async () => {
+    // A stand-in for a hostile server: the real answers of tools/list, padded with 9 MiB of blanks (still JSON).
+    const host = countingHost();
+    const padding: AgentHost = {
+      ...host,
+      fetch: async (input, init) => {
+        const response = await host.fetch(input, init);
+        if (!String(init?.body ?? '').includes('tools/list')) return response;
+        const { status, headers } = response;
+        return new Response((await response.text()) + ' '.repeat(9 * 1024 * 1024), { status, headers });
+      },
+    };
+    const result = await resolveTools(
+      specs({ mcp: { server: `${env.TEST_AGENT_URL}/mcp/tools-big` } }),
+      toolEnv(padding),
+    );
+    expect(result).toMatchObject({ ok: false, error: { code: 'tool_error', retryable: false } });
+    expect(!result.ok && result.error.message).toContain('answered more than 8388608 bytes');
+    const stats = await (await fetch(`${env.TEST_AGENT_URL}/mcp-stats/tools-big`)).json();
+    expect(stats).toEqual({ sessions: 1, deletes: 1, calls: {} });
+  });
+
   it('a call longer than 60 s succeeds when timeoutMs allows it, in one session', async () => {
     const sleep = named(await resolved({ mcp: { server: `${env.TEST_AGENT_URL}/mcp/tools-long` } }), 'sleep');
     expect(await callTool(sleep, { ms: 61_000 }, ctx(countingHost(), 70_000))).toEqual({
@@ -169,7 +147,12 @@ describe('resolving', () => {
         { workflow: 'send-report', version: 3 },
         { http: { name: 'orders', description: 'Lists orders', url: `${env.TEST_AGENT_URL}/data/orders` } },
       ),
-      toolEnv(countingHost(), { describeAgent: async (name) => (name === 'researcher' ? 'Digs up sources' : null) }),
+      toolEnv(countingHost(), {
+        describeAgent: async (name) => {
+          if (name === 'writer') throw new Error('D1 is down');
+          return name === 'researcher' ? 'Digs up sources' : null;
+        },
+      }),
     );
     if (!result.ok) throw new Error(result.error.message);
     const [researcher, writer, critic, workflow, orders] = result.tools;
@@ -197,78 +180,6 @@ describe('resolving', () => {
       ok: false,
       error: { code: 'internal_error' },
     });
-  });
-});
-
-describe('http tools', () => {
-  const http = (fields: Record<string, unknown>) =>
-    resolved({ http: { name: 'tool', description: 'A tool', ...fields } }).then((tools) => tools[0] as ResolvedTool);
-
-  it('renders the arguments into the URL and the body, and saves what the model asked', async () => {
-    const save = await http({
-      method: 'POST',
-      url: `${env.TEST_AGENT_URL}/save/{{ args.name }}`,
-      body: { text: '{{ args.text }}', n: '{{ args.n }}' },
-    });
-    expect(await callTool(save, { name: 'note-7', text: 'hi there', n: 7 }, ctx())).toEqual({
-      ok: true,
-      output: { saved: true },
-    });
-    const saved = (await (await fetch(`${env.TEST_AGENT_URL}/saved`)).json()) as Record<string, string>;
-    expect(JSON.parse(saved['note-7'] ?? 'null')).toEqual({ text: 'hi there', n: 7 });
-  });
-
-  it('sends the call idempotency key', async () => {
-    const tag = await http({
-      method: 'POST',
-      url: `${env.TEST_AGENT_URL}/agents/tag/{{ args.label }}`,
-      body: { input: '{{ args.text }}' },
-    });
-    const call = ctx();
-    const outcome = await callTool(tag, { label: 'tool-key', text: 'ping' }, call);
-    expect(outcome).toMatchObject({ ok: true, output: { output: 'tool-key: ping' } });
-    const received = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as {
-      url: string;
-      headers: Record<string, string>;
-    }[];
-    expect(received.find((r) => r.url === '/agents/tag/tool-key')?.headers['idempotency-key']).toBe(
-      call.idempotencyKey,
-    );
-  });
-
-  it('schemes [https:] refuse an http: URL before any request', async () => {
-    const fetchTool = await http({ url: '{{ args.url }}', schemes: ['https:'] });
-    const host = countingHost();
-    const outcome = await callTool(fetchTool, { url: `${env.TEST_AGENT_URL}/data/orders` }, ctx(host));
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'url_not_allowed', retryable: false } });
-    expect(!outcome.ok && outcome.error.message).toMatch(/scheme 'http:' is not allowed .*only https:/);
-    expect(host.requests).toEqual([]);
-    const metadata = await callTool(fetchTool, { url: 'https://169.254.169.254/latest/' }, ctx(host));
-    expect(metadata).toMatchObject({ ok: false, error: { code: 'url_not_allowed' } });
-    expect(host.requests).toEqual([]);
-  });
-
-  it('reads at most max_bytes and says where it cut', async () => {
-    const orders = await http({ url: `${env.TEST_AGENT_URL}/data/orders`, max_bytes: 10 });
-    expect(await callTool(orders, {}, ctx())).toEqual({ ok: true, output: '[{"id":1,"\n[… cut at 10 bytes]' });
-    const whole = await http({ url: `${env.TEST_AGENT_URL}/data/orders` });
-    expect(await callTool(whole, {}, ctx())).toMatchObject({ ok: true, output: [{ id: 1 }, { id: 2 }, { id: 3 }] });
-  });
-
-  it('a non-2xx answer is classified (503 retryable, 404 not)', async () => {
-    const status = await http({ method: 'POST', url: `${env.TEST_AGENT_URL}/agents/status/{{ args.code }}` });
-    expect(await callTool(status, { code: 503 }, ctx())).toMatchObject({
-      ok: false,
-      error: { code: 'agent_error', retryable: true, message: expect.stringContaining('HTTP 503') },
-    });
-    expect(await callTool(status, { code: 404 }, ctx())).toMatchObject({ ok: false, error: { retryable: false } });
-  });
-
-  it('a template that fails is an expression_error naming the tool', async () => {
-    const bad = await http({ url: `${env.TEST_AGENT_URL}/save/{{ args.( }}` });
-    const outcome = await callTool(bad, {}, ctx());
-    expect(outcome).toMatchObject({ ok: false, error: { code: 'expression_error', retryable: false } });
-    expect(!outcome.ok && outcome.error.message).toContain('tool tool');
   });
 });
 

@@ -38,13 +38,17 @@ export interface McpSession {
   callTool(name: string, args: Record<string, unknown>): Promise<CallToolResult>;
 }
 
+/** Largest answer of an MCP server read for one request (a JSON body or one SSE stream), bytes. */
+export const MAX_MCP_RESPONSE_BYTES = 8 * 1024 * 1024;
+
 /** A session's result, or why it failed (classified once). */
 export type McpOutcome<T> = { ok: true; value: T } | { ok: false; error: StepError };
 
 /**
  * Opens a session (`initialize`), runs `use`, and ends the session in any case (`DELETE`, then
  * `close`). Never throws: a refused URL, transport failures and JSON-RPC errors come back classified
- * by {@link mcpFailure}, with `label` (the tool, or `tools/list`) in their messages.
+ * by {@link mcpFailure}, with `label` (the tool, or `tools/list`) in their messages; an answer over
+ * {@link MAX_MCP_RESPONSE_BYTES} ends the session's requests with a `tool_error` (not retryable).
  */
 export async function withMcpSession<T>(
   options: McpSessionOptions,
@@ -53,14 +57,17 @@ export async function withMcpSession<T>(
 ): Promise<McpOutcome<T>> {
   const refused = urlRefused(options.field ?? 'mcp.server', options.server);
   if (refused) return refused;
-  const { signal, timeoutMs } = options;
+  const { timeoutMs } = options;
+  // Ends the session's requests when an answer grows past its bound, as the attempt's timeout does.
+  const oversized = new AbortController();
+  const signal = AbortSignal.any([options.signal, oversized.signal]);
   const client = new Client(
     { name: 'baton', version: '0.1.0' },
     { jsonSchemaValidator: new CfWorkerJsonSchemaValidator() },
   );
   const transport = new StreamableHTTPClientTransport(new URL(options.server), {
     requestInit: { headers: options.headers ?? {} },
-    fetch: (u, init) => options.host.fetch(u, init),
+    fetch: async (u, init) => bounded(await options.host.fetch(u, init), () => oversized.abort()),
   });
   const deadline = timeoutMs ? Date.now() + timeoutMs : undefined;
   const limits = (): RequestOptions => {
@@ -77,7 +84,16 @@ export async function withMcpSession<T>(
     await client.connect(transport, limits());
     return { ok: true, value: await use(session) };
   } catch (err) {
-    return { ok: false, error: mcpFailure(err, signal, label) };
+    if (oversized.signal.aborted && !options.signal.aborted)
+      return {
+        ok: false,
+        error: {
+          code: 'tool_error',
+          message: `${label}: the MCP server answered more than ${MAX_MCP_RESPONSE_BYTES} bytes`.slice(0, 500),
+          retryable: false,
+        },
+      };
+    return { ok: false, error: mcpFailure(err, options.signal, label) };
   } finally {
     await endSession(client, transport);
   }
@@ -110,6 +126,25 @@ export function mcpCallOutcome(name: string, result: CallToolResult): McpOutcome
   if (!result.isError) return { ok: true, value: output };
   const text = typeof output === 'string' ? output : JSON.stringify(output);
   return { ok: false, error: { code: 'tool_error', message: `${name}: ${text}`.slice(0, 500), retryable: false } };
+}
+
+/** The response with its body cut off (errored) past {@link MAX_MCP_RESPONSE_BYTES}, calling `onExceeded` then. */
+function bounded(response: Response, onExceeded: () => void): Response {
+  if (!response.body) return response;
+  let bytes = 0;
+  const counter = new TransformStream<Uint8Array, Uint8Array>({
+    transform(chunk, controller) {
+      bytes += chunk.byteLength;
+      if (bytes > MAX_MCP_RESPONSE_BYTES) {
+        onExceeded();
+        controller.error(new Error(`an answer of more than ${MAX_MCP_RESPONSE_BYTES} bytes`));
+        return;
+      }
+      controller.enqueue(chunk);
+    },
+  });
+  const { status, statusText, headers } = response;
+  return new Response(response.body.pipeThrough(counter), { status, statusText, headers });
 }
 
 /** At most this long for the server to answer the session's `DELETE`, ms. */

@@ -68,7 +68,8 @@ async function resolveOne(spec: ToolSpec, env: ToolEnv, where: string): Promise<
   }
   if ('agent' in spec) {
     const name = spec.agent;
-    const description = spec.description ?? (await env.describeAgent?.(name)) ?? `Delegate to agent ${name}`;
+    const described = spec.description ?? (await env.describeAgent?.(name)?.catch(() => null));
+    const description = described ?? `Delegate to agent ${name}`;
     const parameters = {
       type: 'object',
       properties: { input: { type: 'string', description: `What to ask agent ${name}: the task and what it needs` } },
