@@ -22,6 +22,7 @@ const WORDS: Record<string, Decision> = {
  * Reads a decision from a reply (issue: approvals by email): quoted text and signatures are
  * stripped by email-reply-parser; the first non-empty line must be `approve`, `reject` or
  * `request changes` (any case, trailing punctuation allowed); the lines after it are the comment.
+ * The comment may also follow on the same line after a colon or a dash (`reject: not this one`).
  * @returns null when the first line is not a decision.
  */
 export function parseDecisionReply(text: string): { decision: Decision; comment: string } | null {
@@ -29,22 +30,26 @@ export function parseDecisionReply(text: string): { decision: Decision; comment:
   const lines = visible.split('\n');
   const first = lines.findIndex((l) => l.trim() !== '');
   if (first < 0) return null;
-  const decision =
-    WORDS[
-      lines[first]!.trim()
-        .toLowerCase()
-        .replace(/[\s.!,:;]+$/, '')
-        .replace(/\s+/g, ' ')
-    ];
-  return decision
-    ? {
-        decision,
-        comment: lines
-          .slice(first + 1)
-          .join('\n')
-          .trim(),
-      }
-    : null;
+  const line = lines[first]!.trim();
+  const rest = lines
+    .slice(first + 1)
+    .join('\n')
+    .trim();
+  const decision = WORDS[wordOf(line)];
+  if (decision) return { decision, comment: rest };
+  // `reject: not this one` — the word, a colon or a dash, and the comment on the same line.
+  const inline = /^([a-z ]+?)\s*[:\u2013\u2014-]\s*(\S.*)$/i.exec(line);
+  const said = inline ? WORDS[wordOf(inline[1]!)] : undefined;
+  if (!said) return null;
+  return { decision: said, comment: [inline![2]!.trim(), rest].filter(Boolean).join('\n') };
+}
+
+/** A decision line as WORDS spells it: lower case, single spaces, no trailing punctuation. */
+function wordOf(line: string): string {
+  return line
+    .toLowerCase()
+    .replace(/[\s.!,:;]+$/, '')
+    .replace(/\s+/g, ' ');
 }
 
 /** How many Message-IDs of `References` are looked at (the newest), so a long header costs little. */

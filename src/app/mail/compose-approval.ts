@@ -86,7 +86,8 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
   const domain = mail.from.split('@')[1] ?? 'baton.local';
   const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, mail.nonce);
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
-  const subject = `${prefix}: ${mail.workflow} / ${approval.stepId}`;
+  const what = approval.toolCall ? `${approval.stepId} calls ${approval.toolCall.tool}` : approval.stepId;
+  const subject = `${prefix}: ${mail.workflow} / ${what}`;
   const raw = composeMime({
     from: mail.from,
     fromName: `${mail.workflow} (Baton)`,
