@@ -178,3 +178,23 @@ steps:
     expect(body.error.details.issues[0]!.path).toBe('steps[0].tools[0].agent');
   });
 });
+
+describe('a long MCP tool call', () => {
+  it('an MCP tool that takes longer than 60 s succeeds when the step timeout allows it', async () => {
+    await script('long-call', [{ tool_calls: [{ name: 'sleep', arguments: { ms: 61_000 } }] }, { content: 'woke up' }]);
+    await putAgent('long-call', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/model/openai/v1`, model: 'long-call', apiKeySecret: 'LLM_KEY' },
+      tools: [{ mcp: { server: `${env.TEST_AGENT_URL}/mcp/loop-long`, allow: ['sleep'] } }],
+    });
+    await putWorkflow(
+      'long-call',
+      'name: long-call\nsteps: [ { id: nap, agent: long-call, input: go, timeout: 90s } ]',
+    );
+    const run = await waitForRun(await startRun('long-call'), 85_000);
+    expect(run.status).toBe('completed');
+    expect(run.steps[0]!.turns![0]!.toolCalls[0]).toMatchObject({ status: 'succeeded', output: 'slept 61000 ms' });
+    const stats = await (await fetch(`${env.TEST_AGENT_URL}/mcp-stats/loop-long`)).json();
+    expect(stats).toMatchObject({ calls: { sleep: 1 } });
+  }, 90_000);
+});
