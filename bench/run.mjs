@@ -385,18 +385,24 @@ async function main() {
       const kept = JSON.parse(readFileSync(file, 'utf8'));
       for (const name of Object.keys(scenarios).filter((n) => results[n]))
         kept[name] = Array.isArray(results[name]) ? results[name] : { ...results[name], machine };
-      writeFileSync(file, `${JSON.stringify(kept, null, 2)}\n`);
+      writeResults(file, kept);
       console.log(`agent calls served: ${agentCalls}; BENCH_MERGE set, ${[...only].join(', ')} merged into ${file}`);
     } else if (only)
       console.log(`agent calls served: ${agentCalls}; BENCH_ONLY set, bench/results.json left as it was`);
     else {
-      writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+      writeResults(file, results);
       console.log(`agent calls served: ${agentCalls}; results in bench/results.json`);
     }
   } finally {
     dev.kill('SIGTERM');
     agents.close();
   }
+}
+
+/** Writes results.json as the linter formats it (biome keeps short number lists on one line). */
+function writeResults(file, results) {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  spawnSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', file], { cwd: root, stdio: 'ignore' });
 }
 
 function round(x) {
