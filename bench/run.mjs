@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { root, sleep } from '../scripts/lib.mjs';
+import { handleModel, TOOL_CALLS, toolsScenario } from './tools.mjs';
 
 const PORT = Number(process.env.BENCH_PORT || 8795);
 const BASE = `http://127.0.0.1:${PORT}`;
@@ -14,16 +15,26 @@ const persist = join(root, '.wrangler', 'bench-state');
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const env = { ...process.env, WRANGLER_SEND_METRICS: 'false' };
 const config = join(root, 'bench', 'wrangler.toml');
-/** `BENCH_ONLY=sequential,fanout npm run bench` runs some scenarios (results.json is then not written). */
+/**
+ * `BENCH_ONLY=sequential,fanout npm run bench` runs some scenarios (results.json is then not written,
+ * unless `BENCH_MERGE=1`: then their entries replace theirs in it, each with its own `machine`).
+ */
 const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const merge = process.env.BENCH_MERGE === '1';
 const wanted = (name) => !only || only.has(name);
 
-/** Agents on 127.0.0.1: /zero answers at once, /slow/<ms> after ms. Counts calls. */
+/**
+ * Agents on 127.0.0.1: /zero answers at once, /slow/<ms> after ms; counts those calls. /model/… is
+ * the scripted model of the tools scenario (bench/tools.mjs). Bodies are read up to 2 MiB.
+ */
 let agentCalls = 0;
 const agents = createServer((req, res) => {
   let body = '';
-  req.on('data', (c) => (body += c));
+  req.on('data', (c) => {
+    if (body.length <= 2 * 1024 * 1024) body += c;
+  });
   req.on('end', () => {
+    if (req.url?.startsWith('/model/')) return handleModel(req, res, body);
     agentCalls++;
     const input = body ? JSON.parse(body).input : null;
     const answer = () => {
@@ -266,6 +277,9 @@ const scenarios = {
     return out;
   },
 
+  /** One agent step making 20 `http` tool calls (one per model turn) vs the same loop in-process. */
+  tools: () => toolsScenario({ api, putWorkflow, startRun, waitRun, runMs, agentUrl: AGENT, served: () => agentCalls }),
+
   /** Wall time by chain length. */
   async scaling() {
     const points = [];
@@ -327,11 +341,12 @@ async function main() {
     });
     const results = {};
     for (const [name, scenario] of Object.entries(scenarios)) if (wanted(name)) results[name] = await scenario();
-    results.machine = {
+    const machine = {
       cores: (await import('node:os')).cpus().length,
       date: new Date().toISOString().slice(0, 10),
       node: process.version,
     };
+    results.machine = machine;
     const rows = {
       sequential: (r) => ({
         'sequential ms/step (Baton | CF Workflows | in-process)': `${r.baton_ms_per_step} | ${r.cf_workflows_ms_per_step} | ${r.inprocess_ms_per_step}`,
@@ -352,6 +367,9 @@ async function main() {
           .map(([n, b]) => `${n} ${b.status} ${b.wall_ms} (${b.health_max_ms})`)
           .join(', ')}`,
       }),
+      tools: (r) => ({
+        [`${TOOL_CALLS} tool calls: ms (Baton | in-process) | overhead ms/call | ratio`]: `${r.baton_ms} | ${r.inprocess_ms} | ${r.overhead_ms_per_tool_call} | ${r.ratio}`,
+      }),
       scaling: (r) => ({ 'scaling (steps: ms)': r.map((s) => `${s.steps}: ${s.ms}`).join(', ') }),
     };
     console.table(
@@ -362,15 +380,29 @@ async function main() {
           .map((n) => rows[n](results[n])),
       ),
     );
-    if (only) console.log(`agent calls served: ${agentCalls}; BENCH_ONLY set, bench/results.json left as it was`);
+    const file = join(root, 'bench', 'results.json');
+    if (only && merge) {
+      const kept = JSON.parse(readFileSync(file, 'utf8'));
+      for (const name of Object.keys(scenarios).filter((n) => results[n]))
+        kept[name] = Array.isArray(results[name]) ? results[name] : { ...results[name], machine };
+      writeResults(file, kept);
+      console.log(`agent calls served: ${agentCalls}; BENCH_MERGE set, ${[...only].join(', ')} merged into ${file}`);
+    } else if (only)
+      console.log(`agent calls served: ${agentCalls}; BENCH_ONLY set, bench/results.json left as it was`);
     else {
-      writeFileSync(join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+      writeResults(file, results);
       console.log(`agent calls served: ${agentCalls}; results in bench/results.json`);
     }
   } finally {
     dev.kill('SIGTERM');
     agents.close();
   }
+}
+
+/** Writes results.json as the linter formats it (biome keeps short number lists on one line). */
+function writeResults(file, results) {
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  spawnSync(join(root, 'node_modules', '.bin', 'biome'), ['format', '--write', file], { cwd: root, stdio: 'ignore' });
 }
 
 function round(x) {
