@@ -92,3 +92,11 @@ export function closeToolApprovals(state: RunState, key: string, commands: Comma
     call.approval = { ...call.approval, status: 'rejected', decidedBy: 'system', comment: 'the attempt ended' };
   }
 }
+
+/** True when the attempt is the step's current one and its loop goes on (running, or waiting on approvals). */
+export function loopCurrent(state: RunState, key: string, attempt: number): boolean {
+  const step = state.steps[key];
+  const last = step?.attempts.at(-1);
+  if (!step || step.attempt !== attempt || last?.status !== 'running') return false;
+  return step.status === 'running' || (step.status === 'waiting' && !!last.loop);
+}

@@ -1,4 +1,12 @@
-import type { DispatchKind, RunState, Usage } from '../../../core/engine/index';
+import { durationMs } from '../../../core/definition/index';
+import {
+  agentOf,
+  DEFAULT_STEP_TIMEOUT_MS,
+  nodeOf,
+  type DispatchKind,
+  type RunState,
+  type Usage,
+} from '../../../core/engine/index';
 import { loopCurrent } from '../../../core/engine/agent-loop';
 import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
 import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
@@ -74,4 +82,44 @@ export function claimable(state: RunState, ref: AttemptRef): boolean {
   if (!inFlight(state, ref)) return false;
   if (ref.unit) return unitRecord(state, ref)!.startedAt === undefined;
   return state.steps[ref.stepId]!.attempts.at(-1)!.startedAt === undefined;
+}
+
+/**
+ * The claim of an attempt (or of a unit of its agent loop) as its executor gets it: the rendered
+ * input, the time left of the step's timeout (which bounds a whole loop), and for loops the step's
+ * loop keys, the loop so far and the tool call.
+ * @param now epoch ms
+ */
+export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, tenantId: string, now: number): Claim {
+  const step = state.steps[stepId]!;
+  const node = nodeOf(state, stepId);
+  const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  // The attempt's timeout bounds a whole agent loop: each unit gets what is left of it.
+  const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - now);
+  const def = node.step;
+  const stepLoop: StepLoopKeys | undefined =
+    'agent' in def
+      ? {
+          tools: def.tools,
+          output_schema: def.output_schema,
+          max_turns: def.max_turns,
+          max_tool_calls: def.max_tool_calls,
+        }
+      : undefined;
+  const loop = unit ? loopOf(state, stepId) : undefined;
+  const call = unit?.callId ? callOf(turnOf(loop, unit.turn), unit.callId) : undefined;
+  return {
+    stepId,
+    attempt,
+    ...(unit ? { unit } : {}),
+    tenantId,
+    workflow: state.workflow,
+    kind: node.kind as DispatchKind,
+    agent: agentOf(state, stepId),
+    input: step.input,
+    timeoutMs,
+    ...(stepLoop ? { stepLoop } : {}),
+    ...(loop ? { loop } : {}),
+    ...(call ? { call } : {}),
+  };
 }

@@ -1,14 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
-import { durationMs } from '../../../core/definition/index';
 import {
-  DEFAULT_STEP_TIMEOUT_MS,
-  agentOf,
   changedSteps,
   decideAll,
   initialState,
-  nodeOf,
   type Command,
-  type DispatchKind,
   type NewRun,
   type RunEvent,
   type RunState,
@@ -19,8 +14,7 @@ import type { ParentLink } from '../../../ports';
 import { executeAttempt, hostFor } from './execute-attempt';
 import { carryOut, outboxOf } from './outbox';
 import type { OutboxCommand } from './outbox-command';
-import { claimable, inFlight, refKey, type AttemptRef, type Claim, type Report, type StepLoopKeys } from './attempts';
-import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
+import { claimable, claimOf, inFlight, refKey, type AttemptRef, type Claim, type Report } from './attempts';
 import type { LoopUnit } from '../../../core/engine/loop-types';
 import { RunAlarm } from './run-alarm';
 import { RunLane } from './run-lane';
@@ -292,38 +286,8 @@ export class RunObject extends DurableObject<AppEnv> {
     );
   }
 
-  private claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef): Claim {
-    const step = state.steps[stepId]!;
-    const node = nodeOf(state, stepId);
-    const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
-    // The attempt's timeout bounds a whole agent loop: each unit gets what is left of it.
-    const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - Date.now());
-    const def = node.step;
-    const stepLoop: StepLoopKeys | undefined =
-      'agent' in def
-        ? {
-            tools: def.tools,
-            output_schema: def.output_schema,
-            max_turns: def.max_turns,
-            max_tool_calls: def.max_tool_calls,
-          }
-        : undefined;
-    const loop = unit ? loopOf(state, stepId) : undefined;
-    const call = unit?.callId ? callOf(turnOf(loop, unit.turn), unit.callId) : undefined;
-    return {
-      stepId,
-      attempt,
-      ...(unit ? { unit } : {}),
-      tenantId: this.tenantId(),
-      workflow: state.workflow,
-      kind: node.kind as DispatchKind,
-      agent: agentOf(state, stepId),
-      input: step.input,
-      timeoutMs,
-      ...(stepLoop ? { stepLoop } : {}),
-      ...(loop ? { loop } : {}),
-      ...(call ? { call } : {}),
-    };
+  private claimOf(state: RunState, ref: AttemptRef): Claim {
+    return claimOf(state, ref, this.tenantId(), Date.now());
   }
 
   private tenantId(): string {
