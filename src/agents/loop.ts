@@ -67,8 +67,14 @@ export interface StepLoop {
 
 /** The loop keys in force: the agent's tools plus the step's; the step's schema and limits win. */
 export function loopKeysOf(agent: AgentRecord, step: StepLoop = {}) {
+  // A step may repeat a tool of its agent: the same spec is offered once.
+  const seen = new Set<string>();
+  const tools = [...(agent.tools ?? []), ...(step.tools ?? [])].filter((spec) => {
+    const key = JSON.stringify(spec);
+    return !seen.has(key) && !!seen.add(key);
+  });
   return {
-    tools: [...(agent.tools ?? []), ...(step.tools ?? [])],
+    tools,
     outputSchema: step.output_schema ?? agent.output_schema,
     maxTurns: step.max_turns ?? agent.max_turns ?? DEFAULT_MAX_TURNS,
     maxToolCalls: step.max_tool_calls ?? agent.max_tool_calls ?? DEFAULT_MAX_TOOL_CALLS,

@@ -27,9 +27,15 @@ export const ToolApproval = z.strictObject({
 });
 export type ToolApproval = z.infer<typeof ToolApproval>;
 
-/** A JSON Schema object (draft 2020-12), bounded in size where it is registered. */
+/** Largest JSON Schema (tool parameters, output_schema) accepted, characters of JSON. */
+export const MAX_JSON_SCHEMA_CHARS = 32_000;
+
+/** A JSON Schema object (draft 2020-12), at most {@link MAX_JSON_SCHEMA_CHARS} of JSON. */
 export const JsonSchemaObject = z
   .record(z.string(), z.unknown())
+  .refine((schema) => (JSON.stringify(schema)?.length ?? 0) <= MAX_JSON_SCHEMA_CHARS, {
+    error: `a JSON Schema of at most ${MAX_JSON_SCHEMA_CHARS} characters of JSON`,
+  })
   .describe('A JSON Schema (https://json-schema.org/draft/2020-12)');
 
 const approvalField = { needs_approval: ToolApproval.optional() };

@@ -94,21 +94,24 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
 }
 
 /**
- * An agent step's loop keys: `agent` tools name registered agents, `output_schema` compiles, and
- * templates of `http` tools and approval messages parse (they read `args`, known only at call time).
+ * An agent's or agent step's loop keys: `agent` tools name registered agents, `output_schema`
+ * compiles, and templates of `http` tools and approval messages parse (they read `args`, known
+ * only at call time).
+ * @param path where the keys are (`steps[0]`), or '' for an agent record's top level.
  */
-function loopIssues(
+export function loopIssues(
   step: { tools?: ToolSpec[]; output_schema?: Record<string, unknown> },
   path: string,
   agents?: ReadonlySet<string>,
 ): Issue[] {
   const issues: Issue[] = [];
+  const under = (key: string) => (path ? `${path}.${key}` : key);
   if (step.output_schema) {
     const problem = schemaProblem(step.output_schema);
-    if (problem) issues.push({ path: `${path}.output_schema`, message: `not a usable JSON Schema: ${problem}` });
+    if (problem) issues.push({ path: under('output_schema'), message: `not a usable JSON Schema: ${problem}` });
   }
   (step.tools ?? []).forEach((tool, i) => {
-    const at = `${path}.tools[${i}]`;
+    const at = under(`tools[${i}]`);
     if ('agent' in tool && agents && !agents.has(tool.agent))
       issues.push({
         path: `${at}.agent`,

@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
-import { getAgent, listAgents, putAgent } from '../../adapter/cloudflare/d1/agents';
+import { agentNames, getAgent, listAgents, putAgent } from '../../adapter/cloudflare/d1/agents';
+import { loopIssues } from '../../core/definition/validate';
 import { statsByAgent } from '../../adapter/cloudflare/d1/agent-stats';
 import { database } from '../../adapter/cloudflare/d1/client';
 import { AgentBody } from '../../schemas/agent';
@@ -25,8 +26,18 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
+    const db = database(c.env.DB);
+    if ('tools' in body || 'output_schema' in body) {
+      const issues = loopIssues(
+        body,
+        '',
+        new Set([...(await agentNames(db, c.var.tenantId)), c.req.valid('param').name]),
+      );
+      if (issues.length)
+        throw new BatonError('bad_request', `invalid agent: ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+    }
     const { agent, created } = await putAgent(
-      database(c.env.DB),
+      db,
       c.var.tenantId,
       { name: c.req.valid('param').name, ...body, config: body.config as Record<string, unknown> },
       new Date().toISOString(),

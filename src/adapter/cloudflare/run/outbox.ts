@@ -16,6 +16,9 @@ import type { LoopUnit } from '../../../core/engine/loop-types';
 import { delegationDefinition } from '../../../core/definition/delegation';
 import { runUsage } from '../../../core/engine/usage';
 
+/** Sub-workflow runs and agent delegations nest at most this deep (an agent that delegates to itself stops here). */
+export const MAX_CHILD_DEPTH = 8;
+
 interface Hooks {
   done(seqs: number[]): void;
   parent?: ParentLink;
@@ -110,12 +113,27 @@ export async function carryOut(
   }
   for (const { seq, entry } of children) {
     const unit = entry.unit ? `:${entry.unit.turn}:${entry.unit.callId}` : '';
+    const depth = (typeof state.trigger.depth === 'number' ? state.trigger.depth : 0) + 1;
+    if (depth > MAX_CHILD_DEPTH) {
+      hooks.done([seq]);
+      await hooks.childFailed({
+        stepId: entry.stepId,
+        attempt: entry.attempt,
+        ...(entry.unit ? { unit: entry.unit } : {}),
+        error: {
+          code: 'limit_exceeded',
+          message: `${entry.agent ? `delegation to ${entry.agent}` : `sub-workflow ${entry.workflow}`}: runs nest at most ${MAX_CHILD_DEPTH} deep`,
+          retryable: false,
+        },
+      });
+      continue;
+    }
     try {
       await startRun(env, tenantId, {
         workflow: entry.workflow,
         version: entry.version,
         input: (entry.input ?? {}) as Record<string, unknown>,
-        trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId },
+        trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId, depth },
         idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}${unit}`,
         parent: {
           runId: state.runId,
