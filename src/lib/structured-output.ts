@@ -26,7 +26,16 @@ export function checkAnswer(
   } catch (err) {
     return { ok: false, issues: [{ path: '', message: `the answer is not JSON: ${(err as Error).message}` }] };
   }
-  const result = new Validator(schema as Schema, '2020-12', false).validate(value);
+  let result: ReturnType<Validator['validate']>;
+  try {
+    result = new Validator(schema as Schema, '2020-12', false).validate(value);
+  } catch (err) {
+    // A schema the validator cannot apply to this value (e.g. an unresolved $ref deep inside).
+    return {
+      ok: false,
+      issues: [{ path: '', message: `output_schema could not be applied: ${(err as Error).message}` }],
+    };
+  }
   if (result.valid) return { ok: true, output: value };
   const errors = result.errors.filter(
     (e, i) => !result.errors.some((other, j) => j !== i && other.keywordLocation.startsWith(`${e.keywordLocation}/`)),

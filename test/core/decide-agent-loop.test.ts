@@ -253,3 +253,88 @@ describe('agent loop: approvals and child runs', () => {
     });
   });
 });
+
+describe('agent loop: what review found', () => {
+  const gated = settings({ tools: { deploy: { kind: 'http', approval: { assignees: ['lead@example.com'] } } } });
+  const timeoutOf = (commands: Command[][]) =>
+    commands
+      .flat()
+      .flatMap((c) => (c.type === 'SetTimer' && c.timer.kind === 'step_timeout' ? [c.timer] : []))
+      .at(-1)!;
+
+  it('a loop waiting on a tool approval fails at its step timeout, for good (not waiting forever, not redone)', async () => {
+    const ask = turn(1, { toolCalls: [{ id: 'd1', name: 'deploy', arguments: {} }] }, gated);
+    const { state, all } = await play(stateOf(WF), [...started, ask]);
+    const fired = await play(state, [{ type: 'TimerFired', timer: timeoutOf(all) }], 700_000);
+    const step = fired.state.steps.a!;
+    expect(step.status).toBe('failed');
+    expect(step.error).toMatchObject({ code: 'timeout', retryable: false });
+    expect(step.attempts).toHaveLength(1);
+    expect(fired.last.find((c) => c.type === 'CloseApproval')).toMatchObject({ status: 'cancelled' });
+    expect(fired.state.status).toBe('failed');
+  });
+
+  it('once a loop started, a report of the attempt as a whole changes nothing', async () => {
+    const first = await play(stateOf(WF), [
+      ...started,
+      turn(1, { toolCalls: [{ id: 'c1', name: 'search', arguments: {} }] }),
+    ]);
+    const late = await decide(
+      deepFreeze(first.state),
+      { type: 'StepFailed', stepId: 'a', attempt: 1, error: { code: 'rate_limited', message: '429', retryable: true } },
+      clock(5000),
+    );
+    expect(late.commands).toEqual([]);
+    expect(late.state.steps.a!.status).toBe('running');
+  });
+
+  it('tool calls asked for in the last allowed turn are not made', async () => {
+    const s = settings({ maxTurns: 1 });
+    const { state, last } = await play(stateOf(WF), [
+      ...started,
+      turn(1, { toolCalls: [{ id: 'c1', name: 'search', arguments: {} }] }, s),
+    ]);
+    expect(dispatches(last)).toEqual([]);
+    expect(state.steps.a!.error).toMatchObject({ code: 'limit_exceeded' });
+  });
+
+  it('usage of a failed try counts', async () => {
+    const first = await play(stateOf(WF), [
+      ...started,
+      turn(1, { toolCalls: [{ id: 'c1', name: 'search', arguments: {} }] }),
+    ]);
+    const failed: RunEvent = {
+      type: 'TurnEnded',
+      stepId: 'a',
+      attempt: 1,
+      turn: 2,
+      outcome: {
+        ok: false,
+        error: { code: 'agent_bad_response', message: 'bad', retryable: false },
+        usage: { inputTokens: 999 },
+      },
+    };
+    const { state } = await play(first.state, [toolOk(1, 'c1', 'x'), failed]);
+    expect(state.steps.a!.attempts[0]!.usage).toEqual({ inputTokens: 999 });
+  });
+
+  it('generated call ids never collide with the ids the model gave', async () => {
+    const calls = [
+      { id: 'bad id', name: 'search', arguments: {} },
+      { id: 'call_1_0', name: 'search', arguments: {} },
+    ];
+    const { state } = await play(stateOf(WF), [...started, turn(1, { toolCalls: calls })]);
+    const ids = state.steps.a!.attempts[0]!.loop!.turns[0]!.toolCalls.map((c) => c.id);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('a transcript past its budget stops the loop with limit_exceeded', async () => {
+    const first = await play(stateOf(WF), [
+      ...started,
+      turn(1, { toolCalls: [{ id: 'c1', name: 'search', arguments: {} }] }),
+    ]);
+    const { state } = await play(first.state, [toolOk(1, 'c1', 'x'.repeat(700_000))]);
+    expect(state.steps.a!.error).toMatchObject({ code: 'limit_exceeded' });
+    expect(state.steps.a!.error!.message).toContain('transcript');
+  });
+});

@@ -86,6 +86,9 @@ describe.each(['openai', 'anthropic'] as const)('an agent loop through the %s pr
     expect(JSON.stringify(echo!.output)).toContain('ping');
     expect(save).toMatchObject({ kind: 'http', status: 'succeeded', arguments: { text: 'remember this' } });
     expect(helper).toMatchObject({ kind: 'agent', status: 'succeeded', output: 'helper says: summary' });
+    const child = await waitForRun(helper!.childRunId!);
+    expect(child).toMatchObject({ status: 'completed', workflow: expect.stringMatching(/^agent-helper-/), version: 0 });
+    expect(Date.parse(helper!.endedAt!)).toBeGreaterThan(Date.parse(helper!.startedAt!));
     const saved = (await (await fetch(`${env.TEST_AGENT_URL}/saved`)).json()) as Record<string, string>;
     expect(Object.entries(saved).find(([k]) => k.startsWith('note-'))?.[1]).toContain('remember this');
   });
@@ -197,4 +200,45 @@ describe('a long MCP tool call', () => {
     const stats = await (await fetch(`${env.TEST_AGENT_URL}/mcp-stats/loop-long`)).json();
     expect(stats).toMatchObject({ calls: { sleep: 1 } });
   }, 90_000);
+});
+
+describe('delegation bounds', () => {
+  it('an agent that delegates to itself stops at the nesting limit; the refusal is a tool result and every level answers', async () => {
+    await script('selfie', [
+      { tool_calls: [{ name: 'selfie', arguments: { input: 'again' } }] },
+      { content: 'gave up' },
+    ]);
+    await putAgent('selfie', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/model/openai/v1`, model: 'selfie', apiKeySecret: 'LLM_KEY' },
+      tools: [{ agent: 'selfie' }],
+    });
+    await putWorkflow('selfie', 'name: selfie\nsteps: [ { id: s, agent: selfie, input: go } ]');
+    const run = await waitForRun(await startRun('selfie'), 40_000);
+    expect(run).toMatchObject({ status: 'completed', output: 'gave up' });
+    let id = run.steps[0]!.turns![0]!.toolCalls[0]!.childRunId;
+    let depth = 0;
+    let deepest = run;
+    while (id) {
+      deepest = await waitForRun(id);
+      depth += 1;
+      id = deepest.steps[0]!.turns![0]!.toolCalls[0]!.childRunId;
+    }
+    expect(depth).toBe(8);
+    expect(deepest.steps[0]!.turns![0]!.toolCalls[0]).toMatchObject({
+      status: 'failed',
+      error: { code: 'limit_exceeded' },
+    });
+  }, 45_000);
+
+  it('tools on a step whose agent is not a model fail the step, saying why', async () => {
+    await putAgent('plain-echo', { provider: 'builtin', config: { tool: 'echo' } });
+    await putWorkflow(
+      'plain-tools',
+      `name: plain-tools\nsteps: [ { id: p, agent: plain-echo, input: x, tools: [ { mcp: { server: "${env.TEST_EVERYTHING_URL}" } } ] } ]`,
+    );
+    const run = await waitForRun(await startRun('plain-tools'));
+    expect(run.status).toBe('failed');
+    expect(run.steps[0]!.error!.message).toContain('is not a model');
+  });
 });

@@ -4,12 +4,12 @@ import { attemptFailed } from './failure';
 import { nodeOf } from './instances';
 import { succeed } from './leaf';
 import { requestApproval } from './loop-approvals';
-import { callOf, loopCurrent, loopOf, loopUsage, markOwned, ownLoop, turnOf } from './loop-state';
+import { addUsage, callOf, loopCurrent, loopOf, loopUsage, markOwned, ownLoop, turnOf } from './loop-state';
 import type { LoopUnit, TurnRecord } from './loop-types';
 import { afterCallChange, dispatchUnit, failAttempt, nextTurn, startCall } from './loop-units';
 import { own } from './steps';
 import { cancelTimer, setTimer } from './timers';
-import type { Clock, Command, RunEvent, RunState, Timer } from './types';
+import type { Clock, Command, RunEvent, RunState, Timer, Usage } from './types';
 
 export { loopCurrent } from './loop-state';
 export { toolApprovalDecided } from './loop-approvals';
@@ -63,7 +63,7 @@ export async function turnEnded(
       cancelTimer(commands, 'unclaimed', key, e.attempt);
       return true;
     }
-    return unitFailed(state, key, { turn: e.turn }, outcome.error, clock, commands);
+    return unitFailed(state, key, { turn: e.turn }, outcome.error, clock, commands, outcome.usage);
   }
   const attempt = own(state, key).attempts.at(-1)!;
   if (!existing) {
@@ -85,9 +85,12 @@ export async function turnEnded(
   turn.startedAt ??= clock.now;
   if (outcome.provider) turn.provider = attempt.provider = outcome.provider;
   if (reply.model) turn.model = reply.model;
-  if (reply.usage) turn.usage = reply.usage;
+  turn.usage = addUsage(turn.usage, reply.usage);
   if (reply.text) turn.text = reply.text;
-  if (reply.toolCalls.length) return startToolCalls(state, key, e, clock, commands);
+  if (reply.toolCalls.length) {
+    startToolCalls(state, key, e, clock, commands);
+    return overBudget(state, key, clock, commands);
+  }
   if (reply.invalid?.length && loop.settings.structured) {
     turn.invalid = reply.invalid;
     const repaired = loop.turns.some((t) => t.repairOf);
@@ -122,8 +125,8 @@ export async function turnEnded(
 
 /** A tool call id the engine can use in keys: the model's when it is short and plain, else a stable one. */
 function callIdOf(id: string, turn: number, index: number, taken: Set<string>): string {
-  const plain = /^[A-Za-z0-9_-]{1,64}$/.test(id) && !taken.has(id);
-  const chosen = plain ? id : `call_${turn}_${index}`;
+  let chosen = /^[A-Za-z0-9_-]{1,64}$/.test(id) && !taken.has(id) ? id : `call_${turn}_${index}`;
+  for (let n = 2; taken.has(chosen); n++) chosen = `call_${turn}_${index}_${n}`;
   taken.add(chosen);
   return chosen;
 }
@@ -149,10 +152,15 @@ async function startToolCalls(
     tries: 0,
   }));
   const made = loop.turns.reduce((n, t) => n + t.toolCalls.length, 0);
-  if (made > loop.settings.maxToolCalls) {
+  const { maxTurns, maxToolCalls } = loop.settings;
+  // In the last allowed turn no turn could read the results: the calls are not made at all.
+  const last = turn.turn >= maxTurns;
+  if (made > maxToolCalls || last) {
     const error: StepError = {
       code: 'limit_exceeded',
-      message: `the agent asked for ${made} tool calls; max_tool_calls is ${loop.settings.maxToolCalls}`,
+      message: last
+        ? `the agent asked for tools in its last allowed turn; it did not answer within max_turns (${maxTurns}) model turns`
+        : `the agent asked for ${made} tool calls; max_tool_calls is ${maxToolCalls}`,
       retryable: false,
     };
     for (const call of turn.toolCalls) Object.assign(call, { status: 'failed', error });
@@ -187,15 +195,18 @@ export function toolCallEnded(state: RunState, e: Ev<'ToolCallEnded'>, clock: Cl
   cancelTimer(commands, 'unclaimed', key, e.attempt, unit);
   if (!e.outcome.ok && e.outcome.error.retryable) {
     const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
-    if (seen.tries < policy.max_attempts) return unitFailed(state, key, unit, e.outcome.error, clock, commands);
+    if (seen.tries < policy.max_attempts)
+      return unitFailed(state, key, unit, e.outcome.error, clock, commands, e.outcome.usage);
   }
   const call = callOf(ownLoop(state, key).turns.at(-1), e.callId)!;
   const { outcome } = e;
-  if (outcome.usage) call.usage = outcome.usage;
+  call.usage = addUsage(call.usage, outcome.usage);
+  if (outcome.childRunId) call.childRunId = outcome.childRunId;
   if (outcome.ok)
     Object.assign(call, { status: 'succeeded', output: outcome.output, endedAt: clock.now, error: undefined });
   else Object.assign(call, { status: 'failed', error: outcome.error, endedAt: clock.now });
   call.startedAt ??= clock.now;
+  if (overBudget(state, key, clock, commands)) return true;
   return afterCallChange(state, key, clock, commands);
 }
 
@@ -207,10 +218,13 @@ function unitFailed(
   error: StepError,
   clock: Clock,
   commands: Command[],
+  usage?: Usage,
 ): boolean {
   const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
   const turn = ownLoop(state, key).turns.at(-1)!;
   const record = unit.callId ? callOf(turn, unit.callId)! : turn;
+  // A failed try may have been paid for: its usage counts.
+  record.usage = addUsage(record.usage, usage);
   if (error.retryable && record.tries < policy.max_attempts) {
     const at = clock.now + Math.max(nextDelay(policy, record.tries, clock.random()), error.retryAfterMs ?? 0);
     Object.assign(record, { retryAt: at, error });
@@ -253,4 +267,29 @@ export function unitTimer(state: RunState, timer: Timer, clock: Clock, commands:
     dispatchUnit(state, timer.stepId, timer.attempt, unit, clock, commands);
   }
   return true;
+}
+
+/**
+ * Most characters of JSON one loop's transcript may take: it lives in the step's storage row (at
+ * most 2 MB, text may take 3 bytes a character), so a loop whose tools answer a lot stops here.
+ */
+export const MAX_TRANSCRIPT_CHARS = 600_000;
+
+/** Fails the attempt with `limit_exceeded` when its transcript outgrew {@link MAX_TRANSCRIPT_CHARS}. @returns whether it did. */
+function overBudget(state: RunState, key: string, clock: Clock, commands: Command[]): boolean {
+  const loop = loopOf(state, key);
+  if (!loop || state.steps[key]!.attempts.at(-1)!.status !== 'running') return false;
+  const size = JSON.stringify(loop.turns).length;
+  if (size <= MAX_TRANSCRIPT_CHARS) return false;
+  return failAttempt(
+    state,
+    key,
+    {
+      code: 'limit_exceeded',
+      message: `the agent's transcript grew to ${size} characters; at most ${MAX_TRANSCRIPT_CHARS} are kept per attempt`,
+      retryable: false,
+    },
+    clock,
+    commands,
+  );
 }

@@ -87,6 +87,15 @@ function isCurrent(state: RunState, key: string, attempt: number): boolean {
   return loopCurrent(state, key, attempt);
 }
 
+/**
+ * True when `attempt` is in flight as one call (not an agent loop): a report of the attempt as a
+ * whole, or its claim, means nothing once its first turn started a loop (the loop's units report).
+ */
+function plainCurrent(state: RunState, key: string, attempt: number): boolean {
+  const step = state.steps[key];
+  return isCurrent(state, key, attempt) && step?.status === 'running' && !step.attempts.at(-1)!.loop;
+}
+
 const handlers: Handlers = {
   RunStarted: async (state, _event, clock, commands) => {
     if (state.status !== 'queued') return;
@@ -99,7 +108,7 @@ const handlers: Handlers = {
 
   StepStarted: (state, event, clock, commands) => {
     if (event.unit) return void unitStarted(state, event, clock, commands);
-    if (!isCurrent(state, event.stepId, event.attempt)) return;
+    if (!plainCurrent(state, event.stepId, event.attempt)) return;
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
     const step = own(state, event.stepId);
     step.attempts.at(-1)!.startedAt ??= clock.now;
@@ -107,7 +116,7 @@ const handlers: Handlers = {
   },
 
   StepSucceeded: async (state, event, clock, commands) => {
-    if (!isCurrent(state, event.stepId, event.attempt)) return;
+    if (!plainCurrent(state, event.stepId, event.attempt)) return;
     const attempt = own(state, event.stepId).attempts.at(-1)!;
     Object.assign(attempt, { usage: event.usage, provider: event.provider });
     attempt.startedAt ??= clock.now;
@@ -131,7 +140,7 @@ const handlers: Handlers = {
   },
 
   StepFailed: async (state, event, clock, commands) => {
-    if (!isCurrent(state, event.stepId, event.attempt)) return;
+    if (!plainCurrent(state, event.stepId, event.attempt)) return;
     Object.assign(own(state, event.stepId).attempts.at(-1)!, { usage: event.usage, provider: event.provider });
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);
@@ -159,10 +168,19 @@ const handlers: Handlers = {
       case 'step_timeout': {
         if (!isCurrent(state, timer.stepId, timer.attempt)) return;
         const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
+        // An agent loop past its timeout is not started again: a new attempt would redo (and pay
+        // for) every finished turn and tool call.
+        const looped = !!step!.attempts.at(-1)!.loop;
         attemptFailed(
           state,
           timer.stepId,
-          { code: 'timeout', message: `attempt ${timer.attempt} timed out after ${elapsed} ms`, retryable: true },
+          {
+            code: 'timeout',
+            message: looped
+              ? `the agent loop did not finish within the step timeout (${elapsed} ms)`
+              : `attempt ${timer.attempt} timed out after ${elapsed} ms`,
+            retryable: !looped,
+          },
           clock,
           commands,
         );
@@ -173,7 +191,7 @@ const handlers: Handlers = {
         if (!approvalTimer(state, timer, clock, commands)) return;
         break;
       case 'unclaimed':
-        if (isCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined)
+        if (plainCurrent(state, timer.stepId, timer.attempt) && step!.attempts.at(-1)!.startedAt === undefined)
           redispatch(state, timer.stepId, clock, commands);
         return;
       case 'retry':

@@ -131,6 +131,7 @@ export function attemptFailed(state: RunState, key: string, error: StepError, cl
   if (last.loop) last.usage = loopUsage(last.loop);
   const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
   if (error.retryable && step.attempt < policy.max_attempts) {
+    step.status = 'running'; // an agent loop may have been waiting on a tool approval
     const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
     setTimer(commands, 'retry', key, step.attempt, clock.now + delay);
     return;

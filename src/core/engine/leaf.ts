@@ -42,6 +42,12 @@ export function dispatch(state: RunState, key: string, clock: Clock, commands: C
   step.status = 'running';
   step.startedAt ??= clock.now;
   step.attempt += 1;
+  // Only the latest loop's transcript is kept (a step's storage row is bounded); its usage stays.
+  const last = step.attempts.at(-1);
+  if (last?.loop) {
+    const { loop: _dropped, ...kept } = last;
+    step.attempts[step.attempts.length - 1] = kept;
+  }
   step.attempts.push({ attempt: step.attempt, status: 'running', dispatchedAt: clock.now });
   const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
   if ('workflow' in def) {

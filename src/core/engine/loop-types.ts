@@ -129,4 +129,10 @@ export type TurnOutcome =
   | { ok: false; error: StepError; usage?: Usage; provider?: string };
 
 /** A tool call's outcome, as reported. A failed call is a result the model reads, not the step's failure. */
-export type ToolOutcome = { ok: true; output: unknown; usage?: Usage } | { ok: false; error: StepError; usage?: Usage };
+export type ToolOutcome = (
+  | { ok: true; output: unknown; usage?: Usage }
+  | { ok: false; error: StepError; usage?: Usage }
+) & {
+  /** For `agent` and `workflow` tools: the child run that answered. */
+  childRunId?: string;
+};

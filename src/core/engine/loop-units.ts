@@ -27,6 +27,7 @@ export function startCall(
   delete call.retryAt;
   const unit: LoopUnit = { turn: turn.turn, callId: call.id };
   if (tool.kind === 'agent' || tool.kind === 'workflow') {
+    call.startedAt = clock.now; // a child run starts when the outbox carries it out; no claim follows
     const args = call.arguments;
     const input =
       tool.kind === 'agent'

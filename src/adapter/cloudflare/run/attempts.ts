@@ -68,8 +68,10 @@ function unitRecord(state: RunState, { stepId, unit }: AttemptRef) {
 export function inFlight(state: RunState, ref: AttemptRef): boolean {
   if (!ref.unit) {
     const step = state.steps[ref.stepId];
+    // Once its first turn started a loop, the attempt as a whole is no longer executed: its units are.
+    const last = step?.attempts.at(-1);
     return (
-      !!step && step.status === 'running' && step.attempt === ref.attempt && step.attempts.at(-1)?.status === 'running'
+      !!step && step.status === 'running' && step.attempt === ref.attempt && last?.status === 'running' && !last.loop
     );
   }
   if (!loopCurrent(state, ref.stepId, ref.attempt)) return false;
@@ -106,8 +108,9 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
           max_tool_calls: def.max_tool_calls,
         }
       : undefined;
-  const loop = unit ? loopOf(state, stepId) : undefined;
-  const call = unit?.callId ? callOf(turnOf(loop, unit.turn), unit.callId) : undefined;
+  // A model turn reads the transcript; a tool call needs only its own call.
+  const loop = unit && !unit.callId ? loopOf(state, stepId) : undefined;
+  const call = unit?.callId ? callOf(turnOf(loopOf(state, stepId), unit.turn), unit.callId) : undefined;
   return {
     stepId,
     attempt,

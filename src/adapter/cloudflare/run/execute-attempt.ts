@@ -96,7 +96,8 @@ async function executeAgent(
   };
   // A tool call is the tool's business, not the agent's: its circuit is not involved.
   if (claim.unit?.callId && claim.call) {
-    const outcome = await runToolCall(LOOP_DEPS, agent, claim.call, claim.unit.turn, unit, toolEnv);
+    const call = claim.call;
+    const outcome = await unexpected(() => runToolCall(LOOP_DEPS, agent, call, claim.unit!.turn, unit, toolEnv));
     return {
       stepId: claim.stepId,
       attempt: claim.attempt,
@@ -114,6 +115,15 @@ async function executeAgent(
       : { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}), turn, outcome };
   const gated = await throughCircuit(ctx, claim.tenantId, agent, timeout, async () => {
     if (!MODEL_PROVIDERS.has(agent.provider)) {
+      const keys = claim.stepLoop ?? {};
+      if (keys.tools?.length || keys.output_schema) {
+        const error: StepError = {
+          code: 'agent_error',
+          message: `agent ${agent.name} (provider ${agent.provider}) is not a model: tools and output_schema need an openai or anthropic agent`,
+          retryable: false,
+        };
+        return { report: reportOf(claim, { ok: false, error }, agent.provider), healthy: true };
+      }
       const request = {
         runId: ctx.runId,
         stepId: claim.stepId,
@@ -125,7 +135,7 @@ async function executeAgent(
       const result = await callAgent(agent, request, ctx.host);
       return { report: reportOf(claim, result, agent.provider), healthy: result.ok || !result.error.retryable };
     }
-    const outcome = await runModelTurn(LOOP_DEPS, agent, turn, unit, toolEnv);
+    const outcome = await unexpected(() => runModelTurn(LOOP_DEPS, agent, turn, unit, toolEnv));
     return { report: turnReport(outcome), healthy: outcome.ok || !outcome.error.retryable };
   });
   if ('report' in gated) return gated.report;
@@ -170,4 +180,24 @@ export function reportOf(claim: Claim, result: AgentResult, provider: string): R
   return result.ok
     ? { ...ref, ok: true, output: result.output, usage: result.usage, provider }
     : { ...ref, ok: false, error: result.error, usage: result.usage, provider };
+}
+
+/**
+ * A unit of a loop whose code threw (a bug, or a library that throws where it should not): a
+ * non-retryable `internal_error` the loop records, instead of a unit left unreported.
+ */
+async function unexpected<T>(unit: () => Promise<T>): Promise<T | { ok: false; error: StepError }> {
+  try {
+    return await unit();
+  } catch (err) {
+    console.error('agent loop unit failed unexpectedly', err);
+    return {
+      ok: false,
+      error: {
+        code: 'internal_error',
+        message: `unexpected: ${(err as Error)?.message ?? err}`.slice(0, 500),
+        retryable: false,
+      },
+    };
+  }
 }

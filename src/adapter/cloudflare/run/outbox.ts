@@ -15,6 +15,7 @@ import { refKey } from './attempts';
 import type { LoopUnit } from '../../../core/engine/loop-types';
 import { delegationDefinition } from '../../../core/definition/delegation';
 import { runUsage } from '../../../core/engine/usage';
+import { boundToolOutput } from '../../../agents/tools/index';
 
 /** Sub-workflow runs and agent delegations nest at most this deep (an agent that delegates to itself stops here). */
 export const MAX_CHILD_DEPTH = 8;
@@ -198,7 +199,7 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
       callId,
       outcome:
         state.status === 'completed'
-          ? { ok: true, output: state.output ?? null, usage: runUsage(state) }
+          ? { ok: true, output: boundToolOutput(state.output ?? null), usage: runUsage(state), childRunId: state.runId }
           : {
               ok: false,
               error: {
@@ -206,6 +207,8 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
                 message: `${state.workflow} run ${state.runId} ${state.status}: ${error.message}`,
                 retryable: false,
               },
+              usage: runUsage(state),
+              childRunId: state.runId,
             },
     });
     return;
