@@ -82,6 +82,31 @@ describe('http tools', () => {
     expect(host.requests).toEqual([`${env.TEST_AGENT_URL}/data/orders`]);
   });
 
+  it("a redirect to another origin does not carry the tool's headers or credentials", async () => {
+    const sent: { url: string; headers: Headers }[] = [];
+    const other = env.TEST_AGENT_URL.replace('127.0.0.1', 'localhost');
+    const host: AgentHost = {
+      ...countingHost(),
+      fetch: (input, init) => {
+        const url = String(input);
+        sent.push({ url, headers: new Headers(init?.headers) });
+        if (url.endsWith('/hop/away'))
+          return Promise.resolve(new Response(null, { status: 302, headers: { location: `${other}/data/orders` } }));
+        return fetch(input, init);
+      },
+    };
+    const hop = await http({
+      url: `${env.TEST_AGENT_URL}/hop/away`,
+      headers: { authorization: 'Bearer s3cret', 'x-key': 'k' },
+    });
+    expect(await callTool(hop, {}, ctx(host))).toMatchObject({ ok: true, output: [{ id: 1 }, { id: 2 }, { id: 3 }] });
+    expect(sent.map((r) => r.url)).toEqual([`${env.TEST_AGENT_URL}/hop/away`, `${other}/data/orders`]);
+    expect(sent[0]!.headers.get('authorization')).toBe('Bearer s3cret');
+    expect(sent[1]!.headers.get('authorization')).toBeNull();
+    expect(sent[1]!.headers.get('x-key')).toBeNull();
+    expect(sent[1]!.headers.get('idempotency-key')).toBe(sent[0]!.headers.get('idempotency-key'));
+  });
+
   it('reads at most max_bytes and says where it cut', async () => {
     const orders = await http({ url: `${env.TEST_AGENT_URL}/data/orders`, max_bytes: 10 });
     expect(await callTool(orders, {}, ctx())).toEqual({ ok: true, output: '[{"id":1,"\n[… cut at 10 bytes]' });

@@ -69,7 +69,17 @@ export async function callHttpTool(config: HttpToolConfig, args: unknown, ctx: T
     if (response.status >= 300 && response.status < 400 && location) {
       await response.body?.cancel().catch(() => undefined);
       if (hop >= MAX_TOOL_REDIRECTS) return fail('tool_error', `${where}: more than ${MAX_TOOL_REDIRECTS} redirects`);
-      target = new URL(location, target).toString();
+      let next: URL;
+      try {
+        next = new URL(location, target);
+      } catch {
+        return fail('tool_error', `${where}: the redirect's Location '${location.slice(0, 200)}' is not a URL`);
+      }
+      // The tool's own headers (credentials among them) go only to the origin it names.
+      if (next.origin !== new URL(target).origin)
+        for (const name of [...Object.keys(config.headers ?? {}), 'authorization', 'cookie'])
+          headers.delete(name);
+      target = next.toString();
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
         method = 'GET';
         body = undefined;
