@@ -54,6 +54,38 @@ export const DEMO_AGENTS = {
   },
 } as const;
 
+/**
+ * Largest body the demo's `fetch_url` tool reads, bytes. A model reads at most 16 000 characters of
+ * a tool result (src/agents/tools/bounds.ts), so 15 000 bytes plus the cut note always fit.
+ */
+export const DEMO_FETCH_MAX_BYTES = 15_000;
+
+/**
+ * The tool the `research` agent gets when a model serves it: a GET of any `https:` URL the model
+ * names, read up to {@link DEMO_FETCH_MAX_BYTES} (the outbound URL policy applies to each hop, and a
+ * redirect to `http:` is refused). It needs no account, so it works wherever the Worker runs.
+ */
+export const DEMO_FETCH_TOOL = {
+  http: {
+    name: 'fetch_url',
+    description: `Reads a public web page or document: GET of an https:// URL. Answers the body as text (JSON parsed), at most ${DEMO_FETCH_MAX_BYTES} bytes; a longer body is cut and says so.`,
+    parameters: {
+      type: 'object',
+      properties: { url: { type: 'string', description: 'The https:// URL to read' } },
+      required: ['url'],
+      additionalProperties: false,
+    },
+    method: 'GET',
+    url: '{{ args.url }}',
+    schemes: ['https:'],
+    max_bytes: DEMO_FETCH_MAX_BYTES,
+  },
+} as const;
+
+/** What the `research` agent is told about its tool when it has one. */
+const FETCH_HINT =
+  ' You can read web pages with the fetch_url tool (https only): fetch the few pages that matter, cite the URLs you read, and say when a page could not be read.';
+
 /** Settings of an OpenAI-compatible endpoint, from `.dev.vars`. */
 export interface ModelSettings {
   baseUrl?: string;
@@ -63,7 +95,8 @@ export interface ModelSettings {
 
 /**
  * The `PUT /api/agents/:name` bodies of the demo agents: `openai` when an endpoint and model are
- * configured, else the offline `builtin` tools.
+ * configured (`research` then also gets {@link DEMO_FETCH_TOOL}), else the offline `builtin` tools,
+ * which have no tools and say they are offline.
  */
 export function demoAgentBodies(settings: ModelSettings): Record<string, unknown> {
   const useModel = !!(settings.baseUrl && settings.model);
@@ -77,9 +110,10 @@ export function demoAgentBodies(settings: ModelSettings): Record<string, unknown
           config: {
             baseUrl: settings.baseUrl,
             model: settings.model,
-            system: agent.system,
+            system: name === 'research' ? agent.system + FETCH_HINT : agent.system,
             ...(settings.apiKey ? { apiKeySecret: 'OPENAI_API_KEY' } : {}),
           },
+          ...(name === 'research' ? { tools: [DEMO_FETCH_TOOL] } : {}),
         }
       : {
           provider: 'builtin',

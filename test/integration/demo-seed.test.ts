@@ -78,6 +78,16 @@ describe('the demo seed (POST /api/demo, what npm start calls) writes only what 
       ['research', 'openai', 'm-1'],
       ['summarize', 'openai', 'm-1'],
     ]);
+    // The switched research agent gets the fetch tool (issue 16, item 7); the others get no tools.
+    const loops = await env.DB.prepare('SELECT name, loop FROM agents WHERE tenant_id = ? ORDER BY name')
+      .bind(tenant)
+      .all<{ name: string; loop: string | null }>();
+    expect(loops.results.map((r) => [r.name, r.loop && JSON.parse(r.loop).tools[0].http.name])).toEqual([
+      ['draft', null],
+      ['proofread', null],
+      ['research', 'fetch_url'],
+      ['summarize', null],
+    ]);
     // Once switched, a later start with another model leaves them alone: only the offline seed's exact record is switched.
     expect(
       (await seedDemo(db, tenant, { baseUrl: 'https://llm.example.com/v1', model: 'm-2' }, '2026-01-03T00:00:00.000Z'))

@@ -142,8 +142,9 @@ export async function createAgentIfAbsent(
 }
 
 /**
- * Replaces an agent only while it is exactly `expected` (provider, description, capabilities and
- * config, compared in the one `UPDATE` statement), so a change made by anyone since is kept.
+ * Replaces an agent only while it is exactly `expected` (provider, description, capabilities,
+ * config and loop keys, compared in the one `UPDATE` statement), so a change made by anyone since
+ * is kept. The loop keys (`tools`, …) are replaced with `next`'s.
  * @returns whether the agent was replaced.
  */
 export async function replaceAgentIfUnchanged(
@@ -153,6 +154,7 @@ export async function replaceAgentIfUnchanged(
   next: AgentFields,
   now: string,
 ): Promise<boolean> {
+  const expectedLoop = loopOf(expected);
   const rows = await db
     .update(agents)
     .set({
@@ -160,6 +162,7 @@ export async function replaceAgentIfUnchanged(
       description: next.description ?? null,
       capabilities: next.capabilities,
       config: next.config,
+      loop: loopOf(next),
       updatedAt: now,
     })
     .where(
@@ -170,6 +173,7 @@ export async function replaceAgentIfUnchanged(
         expected.description === undefined ? isNull(agents.description) : eq(agents.description, expected.description),
         eq(agents.capabilities, expected.capabilities),
         eq(agents.config, expected.config),
+        expectedLoop === null ? isNull(agents.loop) : eq(agents.loop, expectedLoop),
       ),
     )
     .returning({ name: agents.name });
