@@ -212,6 +212,20 @@ describe('agent loop: approvals and child runs', () => {
     expect(dispatches(last)).toEqual([]);
   });
 
+  it('an approval message template reads the arguments (rendered before the decision ends)', async () => {
+    const withMessage = settings({
+      tools: {
+        deploy: { kind: 'http', approval: { assignees: ['lead@example.com'], message: 'Deploy to {{ args.env }}?' } },
+      },
+    });
+    const { state, last } = await play(stateOf(WF), [
+      ...started,
+      turn(1, { toolCalls: [{ id: 'd1', name: 'deploy', arguments: { env: 'prod' } }] }, withMessage),
+    ]);
+    expect(last.find((c) => c.type === 'RequestApproval')).toMatchObject({ approval: { message: 'Deploy to prod?' } });
+    expect(state.status).toBe('waiting');
+  });
+
   it('reject: the call result names who rejected and why, and the loop goes on', async () => {
     const { state, last } = await play(stateOf(WF), [
       ...started,

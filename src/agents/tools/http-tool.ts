@@ -77,8 +77,7 @@ export async function callHttpTool(config: HttpToolConfig, args: unknown, ctx: T
       }
       // The tool's own headers (credentials among them) go only to the origin it names.
       if (next.origin !== new URL(target).origin)
-        for (const name of [...Object.keys(config.headers ?? {}), 'authorization', 'cookie'])
-          headers.delete(name);
+        for (const name of [...Object.keys(config.headers ?? {}), 'authorization', 'cookie']) headers.delete(name);
       target = next.toString();
       if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST')) {
         method = 'GET';

@@ -88,7 +88,7 @@ export async function turnEnded(
   turn.usage = addUsage(turn.usage, reply.usage);
   if (reply.text) turn.text = reply.text;
   if (reply.toolCalls.length) {
-    startToolCalls(state, key, e, clock, commands);
+    await startToolCalls(state, key, e, clock, commands);
     return overBudget(state, key, clock, commands);
   }
   if (reply.invalid?.length && loop.settings.structured) {
