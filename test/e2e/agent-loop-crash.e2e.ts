@@ -1,6 +1,6 @@
-// kill -9 of the whole local runtime while an agent loop's 3 s tool call is in flight, then a
-// restart on the same state: the run completes; no finished unit (model turn or tool call) is made
-// again, and the unfinished tool call is made again under its own idempotency key.
+// kill -9 of the whole local runtime while an agent loop's two parallel 3 s tool calls are in
+// flight, then a restart on the same state: the run completes; no finished unit (model turn or tool
+// call) is made again, and each unfinished tool call is made again under its own idempotency key.
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevServer } from '../../scripts/dev-server.mjs';
@@ -24,7 +24,12 @@ beforeAll(async () => {
   agents = await startAgentServer(0);
   base = `http://127.0.0.1:${(agents.address() as { port: number }).port}`;
   const turns = [
-    { tool_calls: [{ name: 'slow_tool', arguments: { what: 'a' } }] },
+    {
+      tool_calls: [
+        { name: 'slow_tool', arguments: { what: 'a' } },
+        { name: 'slow_tool', arguments: { what: 'b' } },
+      ],
+    },
     { tool_calls: [{ name: 'fast_tool', arguments: { what: 'b' } }] },
     { content: 'done after the crash' },
   ];
@@ -61,32 +66,39 @@ describe('kill -9 while a tool call is in flight', () => {
       method: 'POST',
       body: '{}',
     });
-    for (let i = 0; i < 200 && !(await received()).some((r) => r.url === '/agents/slow/3000'); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    await first.kill(); // the slow tool call answers only 3 s after it was made
+    const slowCalls = async () => (await received()).filter((r) => r.url === '/agents/slow/3000').length;
+    for (let i = 0; i < 200 && (await slowCalls()) < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    await first.kill(); // the slow tool calls answer only 3 s after they were made
     const atKill = await received();
-    expect(atKill.map((r) => r.url)).toEqual(['/agents/slow/3000']);
+    expect(atKill.map((r) => r.url)).toEqual(['/agents/slow/3000', '/agents/slow/3000']);
     expect(await modelLog()).toHaveLength(1);
 
     server = await startDevServer({ vars: { ADMIN_TOKEN: TOKEN }, persist: first.persist });
-    let run:
-      | { status: string; output: unknown; steps: { turns?: { toolCalls: { status: string }[] }[] }[] }
-      | undefined;
+    type Run = { status: string; output: unknown; steps: { turns?: { toolCalls: { status: string }[] }[] }[] };
+    const url = server.url;
+    let run: Run | undefined;
     for (const started = Date.now(); Date.now() - started < 60_000; await new Promise((r) => setTimeout(r, 250))) {
-      run = await call(server.url, `/runs/${runId}`);
-      if (run.status === 'completed' || run.status === 'failed') break;
+      const now: Run = await call(url, `/runs/${runId}`);
+      run = now;
+      if (now.status === 'completed' || now.status === 'failed') break;
     }
     expect(run).toMatchObject({ status: 'completed', output: 'done after the crash' });
-    expect(run!.steps[0]!.turns!.flatMap((t) => t.toolCalls.map((c) => c.status))).toEqual(['succeeded', 'succeeded']);
+    expect(run!.steps[0]!.turns!.flatMap((t) => t.toolCalls.map((c) => c.status))).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
 
     const models = (await modelLog()).map((m) => m.idempotencyKey);
     expect(models).toEqual([`${runId}:work:1:1:model`, `${runId}:work:1:2:model`, `${runId}:work:1:3:model`]);
     const tools = await received();
     const slow = tools.filter((r) => r.url === '/agents/slow/3000');
     const fast = tools.filter((r) => r.url === '/agents/tag/fast');
-    // The slow call died with the runtime and was made again, under the same key; the fast one once.
-    expect(new Set(slow.map((r) => r.headers['idempotency-key']))).toEqual(new Set([`${runId}:work:1:1:call_1_0`]));
-    expect(slow.length).toBeLessThanOrEqual(2);
+    // The slow calls died with the runtime and were made again, each under its own key; the fast one once.
+    const keys = slow.map((r) => r.headers['idempotency-key']);
+    expect(new Set(keys)).toEqual(new Set([`${runId}:work:1:1:call_1_0`, `${runId}:work:1:1:call_1_1`]));
+    expect(keys.filter((k) => k?.endsWith('call_1_0')).length).toBeLessThanOrEqual(2);
+    expect(keys.filter((k) => k?.endsWith('call_1_1')).length).toBeLessThanOrEqual(2);
     expect(fast.map((r) => r.headers['idempotency-key'])).toEqual([`${runId}:work:1:2:call_2_0`]);
   }, 180_000);
 });

@@ -19,8 +19,8 @@ export const LANE_WATCH_MS = 5_000;
  * {@link LANE_WATCH_MS} later: {@link nextWakeAt}).
  */
 export class RunLane {
-  /** The attempt in flight, or null when the lane is free. */
-  private current: { ref: AttemptRef; abort: AbortController } | null = null;
+  /** The attempt (or a turn's tool calls) in flight, or null when the lane is free. */
+  private current: { calls: { ref: AttemptRef; abort: AbortController; done: boolean }[] } | null = null;
   /** While an attempt is in flight, when the alarm must wake the object to watch it (epoch ms). */
   private watchUntil = 0;
 
@@ -41,29 +41,43 @@ export class RunLane {
     return this.current ? 0 : 1;
   }
 
-  /** Executes a claimed attempt in the background, then reports it. */
-  take(claim: Claim): void {
-    const ref: AttemptRef = {
-      stepId: claim.stepId,
-      attempt: claim.attempt,
-      ...(claim.unit ? { unit: claim.unit } : {}),
+  /**
+   * Executes claimed attempts in the background and reports each as it ends: one attempt, or the
+   * tool calls of one agent turn side by side (at most {@link MAX_LANE_CALLS}). The lane is free
+   * again once the last one ended, before that one is reported.
+   */
+  take(claims: Claim[]): void {
+    const job = {
+      calls: claims.map((claim) => ({
+        ref: { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}) },
+        abort: new AbortController(),
+        done: false,
+      })),
     };
-    const current = { ref, abort: new AbortController() };
-    this.current = current;
+    this.current = job;
     this.watchUntil = Date.now() + LANE_WATCH_MS;
-    const work = (async () => {
-      let report: Report;
-      try {
-        report = await this.execute(claim, current.abort.signal);
-      } finally {
-        // Free before reporting, so the decision on this report can hand the lane the next step.
-        this.current = null;
-      }
-      await this.report(report);
-    })().catch((err) =>
-      console.error(`attempt ${refKey(claim)}: not executed or not reported; its timeout will retry it`, err),
-    );
-    this.keepAlive(work);
+    claims.forEach((claim, i) => {
+      const call = job.calls[i]!;
+      const work = (async () => {
+        let report: Report;
+        try {
+          report = await this.execute(claim, call.abort.signal);
+        } finally {
+          call.done = true;
+          // Free before reporting the last one, so the decision on it can hand the lane the next step.
+          if (this.current === job && job.calls.every((c) => c.done)) this.current = null;
+        }
+        await this.report(report);
+      })().catch((err) =>
+        console.error(`attempt ${refKey(claim)}: not executed or not reported; its timeout will retry it`, err),
+      );
+      this.keepAlive(work);
+    });
+  }
+
+  /** What the lane executes now (recorded with each commit, so a new instance can resume it). */
+  refs(): AttemptRef[] {
+    return this.current?.calls.filter((c) => !c.done).map((c) => c.ref) ?? [];
   }
 
   /** When the alarm must wake the object while an attempt is in flight (epoch ms), or null when the lane is free. */
@@ -77,12 +91,15 @@ export class RunLane {
   }
 
   /**
-   * Aborts the call in flight when the run no longer waits for its attempt (the run was cancelled
-   * or failed, the step timed out or was cancelled): the lane is free for what comes next, and an
-   * abandoned agent call stops costing. Its late report would be ignored anyway.
+   * Aborts the calls in flight the run no longer waits for (the run was cancelled or failed, the
+   * step timed out or was cancelled): an abandoned agent call stops costing, and once none is left
+   * the lane is free for what comes next. Their late reports would be ignored anyway.
    */
   release(stillWanted: (ref: AttemptRef) => boolean): void {
-    if (this.current && !stillWanted(this.current.ref))
-      this.current.abort.abort(new Error('the run no longer waits for this attempt'));
+    for (const call of this.current?.calls ?? [])
+      if (!call.done && !stillWanted(call.ref)) call.abort.abort(new Error('the run no longer waits for this attempt'));
   }
 }
+
+/** Most tool calls of one turn the lane executes side by side (the six-connection limit, with room to spare). */
+export const MAX_LANE_CALLS = 5;

@@ -17,7 +17,7 @@ import type { OutboxCommand } from './outbox-command';
 import { claimable, claimOf, inFlight, refKey, type AttemptRef, type Claim, type Report } from './attempts';
 import type { LoopUnit } from '../../../core/engine/loop-types';
 import { RunAlarm } from './run-alarm';
-import { RunLane } from './run-lane';
+import { MAX_LANE_CALLS, RunLane } from './run-lane';
 import { RunMirror } from './run-mirror';
 import { OUTBOX_RETRY_MS, RunOutbox } from './run-outbox';
 import { PendingReports } from './run-reports';
@@ -79,12 +79,13 @@ export class RunObject extends DurableObject<AppEnv> {
    */
   private async resumeLane(): Promise<void> {
     const state = this.store.state();
-    const ref = this.store.get<AttemptRef>('lane');
-    if (!state || !ref || !inFlight(state, ref) || !this.lane.capacity) return;
-    console.warn(
-      `run ${state.runId}: attempt ${ref.stepId}#${ref.attempt} was in flight in a lost instance; executing it again`,
+    const stored = this.store.get<AttemptRef | AttemptRef[]>('lane');
+    const refs = (Array.isArray(stored) ? stored : stored ? [stored] : []).filter(
+      (ref) => state && inFlight(state, ref),
     );
-    this.lane.take(this.claimOf(state, ref));
+    if (!state || !refs.length || !this.lane.capacity) return;
+    console.warn(`run ${state.runId}: ${refs.map(refKey).join(', ')} in flight in a lost instance; executing again`);
+    this.lane.take(refs.map((ref) => this.claimOf(state, ref)));
     await this.wakeUp.arm();
   }
 
@@ -314,9 +315,10 @@ export class RunObject extends DurableObject<AppEnv> {
       events,
       { now: Date.now(), random: Math.random },
       (decided) => {
-        dispatches = decided
-          .filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep')
-          .slice(0, this.lane.capacity);
+        dispatches = laneJob(
+          decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep'),
+          this.lane.capacity,
+        );
         return dispatches.map(({ stepId, attempt, unit }) => ({
           type: 'StepStarted',
           stepId,
@@ -336,16 +338,14 @@ export class RunObject extends DurableObject<AppEnv> {
       changed,
       commands,
       outbox,
-      dispatches[0] && {
-        stepId: dispatches[0].stepId,
-        attempt: dispatches[0].attempt,
-        ...(dispatches[0].unit ? { unit: dispatches[0].unit } : {}),
-      },
+      dispatches.length
+        ? dispatches.map(({ stepId, attempt, unit }) => ({ stepId, attempt, ...(unit ? { unit } : {}) }))
+        : undefined,
     );
     this.outbox.committed(outbox);
     this.watchers.notify(next.status);
     this.lane.release((ref) => inFlight(next, ref));
-    for (const d of dispatches) this.lane.take(this.claimOf(next, d));
+    if (dispatches.length) this.lane.take(dispatches.map((d) => this.claimOf(next, d)));
     void this.wakeUp.arm();
     return { changed: true };
   }
@@ -372,4 +372,23 @@ export class RunObject extends DurableObject<AppEnv> {
         }),
     });
   }
+}
+
+type Dispatch = Extract<Command, { type: 'DispatchStep' }>;
+
+/**
+ * What a free lane takes of a decision's dispatches: the first one, and when it is a tool call of
+ * an agent turn, the turn's other tool calls with it (at most {@link MAX_LANE_CALLS}), so the
+ * object executes them side by side and a new instance resumes every one of them after a crash.
+ */
+function laneJob(dispatches: Dispatch[], capacity: number): Dispatch[] {
+  const first = dispatches[0];
+  if (!capacity || !first) return [];
+  if (!first.unit?.callId) return [first];
+  const sameTurn = (d: Dispatch) =>
+    d.stepId === first.stepId &&
+    d.attempt === first.attempt &&
+    d.unit?.callId !== undefined &&
+    d.unit.turn === first.unit!.turn;
+  return dispatches.filter(sameTurn).slice(0, MAX_LANE_CALLS);
 }

@@ -61,15 +61,15 @@ export class RunStore {
   /**
    * Persists a new state (the run's changing fields and the changed step rows), timers and outbox,
    * atomically. The fields fixed at start (definition, inputs, trigger…) are written once.
-   * @param lane the attempt this decision hands to the object's own lane, recorded as `lane` so a
-   * new instance finds it after a crash.
+   * @param lane the attempts (one, or a turn's tool calls) this decision hands to the object's own
+   * lane, recorded as `lane` so a new instance finds them after a crash.
    */
   commit(
     state: RunState,
     changedSteps: string[],
     commands: Command[],
     outbox: OutboxCommand[],
-    lane?: AttemptRef,
+    lane?: AttemptRef[],
   ): void {
     this.storage.transactionSync(() => {
       if (lane) this.put('lane', lane);
