@@ -2,21 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
 import type { LoopSettings, ModelReply } from '../../src/core/engine/loop-types';
 import { stateOf } from '../support/definitions';
-import { deepFreeze } from '../support/play';
+import { deepFreeze, play } from '../support/play';
 
 const clock = (now: number) => ({ now, random: () => 0.5 });
-
-async function play(state: RunState, events: RunEvent[], start = 1000) {
-  const all: Command[][] = [];
-  let now = start;
-  for (const event of events) {
-    const d = await decide(deepFreeze(state), event, clock(now));
-    state = d.state;
-    all.push(d.commands);
-    now += 100;
-  }
-  return { state, last: all.at(-1)!, all };
-}
 
 const WF = `name: loop
 steps:
@@ -278,7 +266,7 @@ describe('agent loop: what review found', () => {
 
   it('a loop waiting on a tool approval fails at its step timeout, for good (not waiting forever, not redone)', async () => {
     const ask = turn(1, { toolCalls: [{ id: 'd1', name: 'deploy', arguments: {} }] }, gated);
-    const { state, all } = await play(stateOf(WF), [...started, ask]);
+    const { state, commands: all } = await play(stateOf(WF), [...started, ask]);
     const fired = await play(state, [{ type: 'TimerFired', timer: timeoutOf(all) }], 700_000);
     const step = fired.state.steps.a!;
     expect(step.status).toBe('failed');

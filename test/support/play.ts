@@ -12,17 +12,17 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** Plays events on frozen states; returns the final state and the commands of each decision. */
-export async function play(state: RunState, events: RunEvent[]) {
+/** Plays events on frozen states, 100 ms apart from `start` (epoch ms); returns the final state, each decision's commands and the last one's. */
+export async function play(state: RunState, events: RunEvent[], start = 1000) {
   const all: Command[][] = [];
-  let now = 1000;
+  let now = start;
   for (const event of events) {
     const d = await decide(deepFreeze(state), event, { now, random: () => 0.5 });
     state = d.state;
     all.push(d.commands);
     now += 100;
   }
-  return { state, commands: all };
+  return { state, commands: all, last: all.at(-1)! };
 }
 
 export const ok = (stepId: string, output: unknown = stepId.toUpperCase(), attempt = 1): RunEvent => ({

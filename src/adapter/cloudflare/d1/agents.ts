@@ -82,24 +82,28 @@ export async function agentNames(db: Database, tenantId: string): Promise<Set<st
   return new Set(rows.map((r) => r.name));
 }
 
-/** Creates or replaces an agent. @returns the stored record and whether it was new. */
-export async function putAgent(
-  db: Database,
-  tenantId: string,
-  agent: Omit<AgentRecord, 'createdAt' | 'updatedAt'>,
-  now: string,
-): Promise<{ agent: AgentRecord; created: boolean }> {
-  const existing = await getAgent(db, tenantId, agent.name);
-  const values = {
-    tenantId,
-    name: agent.name,
+type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt'>;
+
+/** The columns an agent record is stored in, besides its key and times. */
+function columnsOf(agent: AgentFields) {
+  return {
     provider: agent.provider,
     description: agent.description ?? null,
     capabilities: agent.capabilities,
     config: agent.config,
     loop: loopOf(agent),
-    updatedAt: now,
   };
+}
+
+/** Creates or replaces an agent. @returns the stored record and whether it was new. */
+export async function putAgent(
+  db: Database,
+  tenantId: string,
+  agent: AgentFields,
+  now: string,
+): Promise<{ agent: AgentRecord; created: boolean }> {
+  const existing = await getAgent(db, tenantId, agent.name);
+  const values = { tenantId, name: agent.name, ...columnsOf(agent), updatedAt: now };
   const [row] = await db
     .insert(agents)
     .values({ ...values, createdAt: now })
@@ -108,8 +112,6 @@ export async function putAgent(
   cached.delete(`${tenantId}:${agent.name}`);
   return { agent: toRecord(row!), created: !existing };
 }
-
-type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt'>;
 
 /**
  * Creates an agent only when none of that name exists (`INSERT … ON CONFLICT DO NOTHING`, one
@@ -124,17 +126,7 @@ export async function createAgentIfAbsent(
 ): Promise<boolean> {
   const rows = await db
     .insert(agents)
-    .values({
-      tenantId,
-      name: agent.name,
-      provider: agent.provider,
-      description: agent.description ?? null,
-      capabilities: agent.capabilities,
-      config: agent.config,
-      loop: loopOf(agent),
-      createdAt: now,
-      updatedAt: now,
-    })
+    .values({ tenantId, name: agent.name, ...columnsOf(agent), createdAt: now, updatedAt: now })
     .onConflictDoNothing()
     .returning({ name: agents.name });
   cached.delete(`${tenantId}:${agent.name}`);
@@ -157,14 +149,7 @@ export async function replaceAgentIfUnchanged(
   const expectedLoop = loopOf(expected);
   const rows = await db
     .update(agents)
-    .set({
-      provider: next.provider,
-      description: next.description ?? null,
-      capabilities: next.capabilities,
-      config: next.config,
-      loop: loopOf(next),
-      updatedAt: now,
-    })
+    .set({ ...columnsOf(next), updatedAt: now })
     .where(
       and(
         eq(agents.tenantId, tenantId),
