@@ -295,4 +295,22 @@ describe('deep inputs and lost starts (issue 13, item 8)', () => {
     expect(await (await api(`/runs/${young}?steps=false`)).json()).toMatchObject({ status: 'queued' });
     expect(await sweepQueuedRuns(env, Date.now())).toEqual({ started: [], failed: [] });
   });
+
+  it('the sweeper starts a lost agent delegation (version 0, rebuilt from its trigger)', async () => {
+    const old = Date.now() - 20_000;
+    const id = newRunId(old);
+    await insertRun(database(env.DB), 'default', {
+      id,
+      workflowName: 'agent-tagger',
+      version: 0,
+      triggerType: 'api',
+      trigger: { type: 'api', agent: 'tagger', depth: 1 },
+      input: { input: 'delegated' },
+      idempotencyKey: null,
+      stepsTotal: 0,
+      createdAt: new Date(old).toISOString(),
+    });
+    expect((await sweepQueuedRuns(env, Date.now())).started).toContain(id);
+    expect(await waitForRun(id)).toMatchObject({ status: 'completed', output: 'T: delegated' });
+  });
 });

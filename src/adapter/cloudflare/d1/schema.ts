@@ -12,6 +12,7 @@ import {
   TriggerType,
 } from '../../../schemas/enums';
 import type { AgentLoop, ToolCallRef } from '../../../schemas/agent';
+import type { ParentLink } from '../../../ports';
 
 /**
  * D1 tables: the catalogue (workflows, versions, triggers, agents, secrets, API keys) and the index
@@ -142,7 +143,8 @@ export const runs = sqliteTable(
     error: text('error', { mode: 'json' }),
     idempotencyKey: text('idempotency_key'),
     /** A sub-workflow run's parent step `{ runId, stepId, attempt }`, so a lost start can be repeated exactly. */
-    parent: text('parent', { mode: 'json' }).$type<{ runId: string; stepId: string; attempt: number }>(),
+    /** For a child run: the parent's step (and tool call, for an agent's `agent` or `workflow` tool). */
+    parent: text('parent', { mode: 'json' }).$type<ParentLink>(),
     /** Debug mode (pause before every step), kept for the same reason. */
     debug: integer('debug', { mode: 'boolean' }).notNull().default(false),
     stepsTotal: integer('steps_total').notNull().default(0),

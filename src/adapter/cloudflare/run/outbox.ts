@@ -134,7 +134,13 @@ export async function carryOut(
         workflow: entry.workflow,
         version: entry.version,
         input: (entry.input ?? {}) as Record<string, unknown>,
-        trigger: { type: 'api', parentRunId: state.runId, parentStepId: entry.stepId, depth },
+        trigger: {
+          type: 'api',
+          parentRunId: state.runId,
+          parentStepId: entry.stepId,
+          depth,
+          ...(entry.agent ? { agent: entry.agent } : {}),
+        },
         idempotencyKey: `${state.runId}:${entry.stepId}:${entry.attempt}${unit}`,
         parent: {
           runId: state.runId,

@@ -1,3 +1,4 @@
+import { delegationDefinition } from '../../../core/definition/delegation';
 import type { TriggerInfo } from '../../../core/engine/index';
 import { runObjectStarterOf } from '../host';
 import { database, type Database } from '../d1/client';
@@ -64,7 +65,12 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
 
 /** Repeats a queued run's start from its D1 row. @returns why it cannot start, or null once started. */
 async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<string | null> {
-  const wf = await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
+  // An agent delegation (version 0) is not in the catalogue: its definition is rebuilt from its trigger.
+  const agent = row.version === 0 ? (row.trigger as { agent?: unknown }).agent : undefined;
+  const wf =
+    typeof agent === 'string'
+      ? { name: row.workflowName, version: 0, definition: delegationDefinition(agent) }
+      : await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
   if (!wf) return `workflow ${row.workflowName} version ${row.version} does not exist`;
   try {
     await starter.start({
@@ -88,16 +94,15 @@ async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<
 /** A failed sub-workflow start is its parent step's failure, as when the parent starts it (outbox). */
 async function tellParent(runs: AppEnv['RUNS'], row: RunRow, problem: string): Promise<void> {
   if (!row.parent) return;
-  const { runId, stepId, attempt } = row.parent;
-  await runs.get(runs.idFromName(runId)).report({
-    stepId,
-    attempt,
-    ok: false,
-    provider: 'workflow',
-    error: {
-      code: 'start_failed',
-      message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`,
-      retryable: false,
-    },
-  });
+  const { runId, stepId, attempt, unit } = row.parent;
+  const error = {
+    code: 'start_failed' as const,
+    message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`,
+    retryable: false,
+  };
+  const stub = runs.get(runs.idFromName(runId));
+  // A tool call's child run (an agent or workflow tool): the failure is that call's result.
+  if (unit?.callId)
+    await stub.report({ stepId, attempt, unit, turn: unit.turn, callId: unit.callId, outcome: { ok: false, error } });
+  else await stub.report({ stepId, attempt, ok: false, provider: 'workflow', error });
 }
