@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AgentName } from './definition';
-import { AgentProvider } from './enums';
+import { AgentName, PositiveDuration, RetryPolicy } from './definition';
+import { AgentProvider, AgentStatus } from './enums';
 import { OutboundUrl } from './outbound-url';
 import { notReservedSecret } from './secret-names';
 import { AgentLoopFields } from './tools';
@@ -57,10 +57,58 @@ export const AnthropicAgentConfig = z.strictObject({
 export const BuiltinTool = z.enum(['research', 'summarize', 'draft', 'proofread', 'echo']);
 export const BuiltinAgentConfig = z.strictObject({ tool: BuiltinTool });
 
-const common = {
-  description: z.string().optional(),
-  capabilities: z.array(z.string()).default([]),
+const Tag = z.string().min(1).max(64);
+
+/** What an agent can do, as selection and the planner read it. */
+export const AgentCapabilities = z.strictObject({
+  domain: Tag.optional().describe('The field it works in, e.g. marketing'),
+  skills: z.array(Tag).max(50).default([]).describe('What it does, e.g. summarize; steps select agents by skill'),
+  input_types: z.array(Tag).max(50).default([]).describe('What it takes, e.g. text, url'),
+  output_types: z.array(Tag).max(50).default([]).describe('What it gives, e.g. markdown, json'),
+});
+export type AgentCapabilities = z.infer<typeof AgentCapabilities>;
+
+/** `capabilities` as written: the object, or (as before the registry) a flat list of skills. */
+export const AgentCapabilitiesInput = z
+  .union([z.array(Tag).max(50), AgentCapabilities])
+  .default({ skills: [], input_types: [], output_types: [] })
+  .transform((c): AgentCapabilities => (Array.isArray(c) ? { skills: c, input_types: [], output_types: [] } : c));
+
+/** What a call of the agent costs, USD; an attempt costs usage × these prices plus `per_call`. */
+export const AgentPricing = z.strictObject({
+  input_per_mtok: z.number().nonnegative().max(10_000).optional().describe('USD per million input tokens'),
+  output_per_mtok: z.number().nonnegative().max(10_000).optional().describe('USD per million output tokens'),
+  per_call: z.number().nonnegative().max(10_000).optional().describe('USD per call'),
+});
+export type AgentPricing = z.infer<typeof AgentPricing>;
+
+/** The registry keys of every agent record (besides `provider` and `config`). */
+export const AgentRegistryFields = {
+  description: z.string().max(2_000).optional(),
+  capabilities: AgentCapabilitiesInput,
+  pricing: AgentPricing.optional(),
+  max_concurrency: z
+    .int()
+    .min(1)
+    .max(1_000)
+    .optional()
+    .describe('Most calls of this agent in flight at once, across all runs; more wait (reason agent_busy)'),
+  timeout: PositiveDuration.optional().describe('Per attempt, for steps that set none'),
+  retry: RetryPolicy.optional().describe('For steps that set none'),
+  status: AgentStatus.default('active'),
+  replaced_by: AgentName.optional().describe('Where calls go while this agent is offline'),
 };
+
+const common = AgentRegistryFields;
+
+/** The registry settings stored together: pricing, concurrency, timeout, retry, replacement. */
+export interface AgentRegistrySettings {
+  pricing?: AgentPricing;
+  max_concurrency?: number;
+  timeout?: string;
+  retry?: z.infer<typeof RetryPolicy>;
+  replaced_by?: string;
+}
 
 /** Body of `PUT /api/agents/:name`. Only model providers (`openai`, `anthropic`) loop over tools. */
 export const AgentBody = z.discriminatedUnion('provider', [
@@ -82,14 +130,22 @@ export interface ToolCallRef {
   tool: string;
 }
 
-/** An agent as stored and answered by the API. */
+/** An agent as stored and answered by the API: one immutable version of it. */
 export const AgentRecord = z.object({
   name: AgentName,
+  /** The version (1, 2, …): every change of the agent makes a new one. */
+  version: z.int().positive(),
   provider: AgentProvider,
   description: z.string().optional(),
-  capabilities: z.array(z.string()),
+  capabilities: AgentCapabilities,
   config: z.record(z.string(), z.unknown()),
   ...AgentLoopFields,
+  pricing: AgentPricing.optional(),
+  max_concurrency: z.int().positive().optional(),
+  timeout: PositiveDuration.optional(),
+  retry: RetryPolicy.optional(),
+  status: AgentStatus,
+  replaced_by: AgentName.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

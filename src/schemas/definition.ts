@@ -3,7 +3,11 @@ import { notReservedSecret } from './secret-names';
 import { PositiveDuration, Step, WorkflowName } from './steps';
 
 export {
+  AgentChoice,
   AgentName,
+  AgentRef,
+  AgentSelector,
+  parseAgentRef,
   Duration,
   Identifier,
   PositiveDuration,
@@ -129,6 +133,27 @@ export const InputSpec = z
   });
 export type InputSpec = z.infer<typeof InputSpec>;
 
+/**
+ * Cost limits of a workflow, USD: `usd` per run, `usd_per_day` for all its runs per UTC day. Before
+ * a step would start past a limit the run pauses and asks the workflow's `owners` to approve going
+ * on (`on_exceed: pause`, default), or fails with `budget_exceeded` (`on_exceed: fail`).
+ */
+export const Budget = z
+  .strictObject({
+    usd: z.number().positive().max(1_000_000).optional().describe('Most a run may cost, USD'),
+    usd_per_day: z
+      .number()
+      .positive()
+      .max(1_000_000)
+      .optional()
+      .describe("Most the workflow's runs may cost per UTC day together, USD"),
+    on_exceed: z.enum(['pause', 'fail']).default('pause'),
+  })
+  .refine((b) => b.usd !== undefined || b.usd_per_day !== undefined, {
+    message: 'a budget needs usd or usd_per_day',
+  });
+export type Budget = z.infer<typeof Budget>;
+
 /** Workflow-level fields; `steps` is validated step by step (see core/definition/validate). */
 export const WorkflowFields = {
   name: WorkflowName,
@@ -144,6 +169,12 @@ export const WorkflowFields = {
       'On cancel: `stop` (default) ends the run at once; `compensate` first runs the compensations of the steps that succeeded, as after a failure',
     ),
   output: z.unknown().optional().describe('The run output (templates allowed); default: the last step output'),
+  owners: z
+    .array(z.email())
+    .max(20)
+    .optional()
+    .describe('Addresses that own the workflow: they decide its budget approvals and get its alerts'),
+  budget: Budget.optional(),
 };
 
 export const WorkflowDefinition = z.strictObject({

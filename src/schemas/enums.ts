@@ -93,6 +93,11 @@ export const ErrorCode = z.enum([
   'tool_error',
   'invalid_output',
   'circuit_open',
+  // registry: no active agent has the skill a step selects by, the agent is offline with no
+  // replacement, the run (or the workflow's day) is past its budget
+  'no_agent',
+  'agent_offline',
+  'budget_exceeded',
   // engine outcomes: an approval rejected, a run past its timeout, a block over its limits, a
   // parallel block whose wait_for cannot be met, a sub-workflow that failed or did not start, a cancel
   'rejected',
@@ -108,6 +113,31 @@ export type ErrorCode = z.infer<typeof ErrorCode>;
 /** Agent providers (CONTRACT.md "Agents"). */
 export const AgentProvider = z.enum(['http', 'openai', 'anthropic', 'builtin']);
 export type AgentProvider = z.infer<typeof AgentProvider>;
+
+/**
+ * Lifecycle of an agent in the registry: `active` and `beta` are selectable, `deprecated` still
+ * runs but warns at registration, `offline` is refused at registration and its calls go to
+ * `replaced_by` (or fail with `agent_offline`).
+ */
+export const AgentStatus = z.enum(['active', 'beta', 'deprecated', 'offline']);
+export type AgentStatus = z.infer<typeof AgentStatus>;
+
+/** How a step that selects its agent by skill orders the candidates. */
+export const AgentPreference = z.enum(['cheapest', 'fastest', 'most_reliable']);
+export type AgentPreference = z.infer<typeof AgentPreference>;
+
+/** A run's priority where runs or attempts wait: 1 (lowest) to 10 (highest). */
+export const RunPriority = z.int().min(1).max(10);
+/** The priority of a run that names none. */
+export const DEFAULT_PRIORITY = 5;
+
+/**
+ * Lifecycle of a plan: `proposed` (valid, waiting for approve/reject), `invalid` (still failing
+ * validation after the repair turns), `approved` (saved as a workflow version and started),
+ * `rejected`, `failed` (the planner could not answer).
+ */
+export const PlanStatus = z.enum(['proposed', 'invalid', 'approved', 'rejected', 'failed']);
+export type PlanStatus = z.infer<typeof PlanStatus>;
 
 /** Roles of API tokens: `admin` may change things, `viewer` may only read. */
 export const Role = z.enum(['admin', 'viewer']);

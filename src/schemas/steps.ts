@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AgentName, WorkflowName } from './names';
+import { AgentPreference } from './enums';
+import { AgentRef, WorkflowName } from './names';
 import { OutboundUrlTemplate } from './outbound-url';
 import { AgentLoopFields } from './tools';
 
@@ -27,7 +28,24 @@ export const Identifier = z
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected letters, digits and _ (not starting with a digit)')
   .describe('A step id; templates read it as {{ <id>.output }}');
 
-export { AgentName, WorkflowName } from './names';
+export { AgentName, AgentRef, parseAgentRef, WorkflowName } from './names';
+
+/**
+ * An agent step that picks its agent at dispatch: among the active agents with `skill` (and
+ * `domain`) whose circuit is closed, ordered by `prefer` (ties by name); with `fallback` (default),
+ * a retryable failure after the agent's retries, or an open circuit, moves on to the next one.
+ */
+export const AgentSelector = z.strictObject({
+  skill: z.string().min(1).max(64),
+  domain: z.string().min(1).max(64).optional(),
+  prefer: AgentPreference.default('cheapest'),
+  fallback: z.boolean().default(true),
+});
+export type AgentSelector = z.infer<typeof AgentSelector>;
+
+/** What an agent step calls: a registered agent (`name`, `name@N`) or a selection by skill. */
+export const AgentChoice = z.union([AgentRef, AgentSelector]);
+export type AgentChoice = z.infer<typeof AgentChoice>;
 
 /** Retry policy of a step; `max_attempts` counts the first attempt. */
 export const RetryPolicy = z.strictObject({
@@ -62,7 +80,7 @@ const common = {
 /** Leaf kinds: the ones an attempt executes (and a `compensate:` may use). */
 function leafKinds() {
   return {
-    agent: { agent: AgentName, input: TemplateValue.optional(), ...AgentLoopFields },
+    agent: { agent: AgentChoice, input: TemplateValue.optional(), ...AgentLoopFields },
     http: {
       http: z.strictObject({
         method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD']).default('POST'),

@@ -26,8 +26,10 @@ export function agent(
   const route = provider === 'openai' ? '/model/openai/v1' : '/model/anthropic';
   return {
     name: `${provider}-${script}`,
+    version: 1,
     provider,
-    capabilities: [],
+    status: 'active',
+    capabilities: { skills: [], input_types: [], output_types: [] },
     config: {
       baseUrl: `${env.TEST_AGENT_URL}${route}`,
       model: script,

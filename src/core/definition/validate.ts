@@ -1,7 +1,7 @@
 import { schemaProblem } from '../../lib/structured-output';
 import type { ToolSpec } from '../../schemas/tools';
 import { z } from 'zod';
-import { PLANNED_TRIGGER_KINDS, WorkflowDefinition, WorkflowFields } from '../../schemas/definition';
+import { parseAgentRef, PLANNED_TRIGGER_KINDS, WorkflowDefinition, WorkflowFields } from '../../schemas/definition';
 import type { Issue } from '../../schemas/errors';
 import { PLANNED_STEP_KINDS, SHALLOW_KINDS, STEP_KINDS, kindOf } from '../../schemas/steps';
 import { scanTemplates } from '../expressions';
@@ -47,10 +47,11 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   const { plan, issues } = buildPlan(def);
   for (const node of plan.nodes) {
     if (!('agent' in node.step)) continue;
-    if (scope.agents && !scope.agents.has(node.step.agent))
+    const ref = typeof node.step.agent === 'string' ? parseAgentRef(node.step.agent) : null;
+    if (ref && scope.agents && !scope.agents.has(ref.name))
       issues.push({
         path: `${node.path}.agent`,
-        message: `unknown agent '${node.step.agent}'; register it with PUT /api/agents/${node.step.agent}`,
+        message: `unknown agent '${ref.name}'; register it with PUT /api/agents/${ref.name}`,
       });
     issues.push(...loopIssues(node.step, node.path, scope.agents));
   }

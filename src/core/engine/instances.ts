@@ -1,5 +1,5 @@
 import { isEndedRunStatus } from '../../schemas/enums';
-import type { WorkflowDefinition } from '../../schemas/definition';
+import { parseAgentRef, type WorkflowDefinition } from '../../schemas/definition';
 import { buildPlan, type Plan, type PlanNode } from '../definition/plan';
 import { namesReadBy, type RunContext } from '../expressions';
 import { putStep } from './steps';
@@ -119,10 +119,12 @@ export function contextOf(state: RunState, key = ''): RunContext {
   return context;
 }
 
-/** The agent a step instance calls, or null for other kinds. */
+/** The agent a step instance calls (its name; for a selection, the one its latest attempt chose), or null for other kinds. */
 export function agentOf(state: RunState, key: string): string | null {
   const step = nodeOf(state, key).step;
-  return 'agent' in step ? step.agent : null;
+  if (!('agent' in step)) return null;
+  if (typeof step.agent === 'string') return parseAgentRef(step.agent).name;
+  return state.steps[key]?.attempts.at(-1)?.agent ?? null;
 }
 
 /** Instance keys in the order steps are written (iterations in order), for views. */

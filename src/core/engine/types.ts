@@ -33,6 +33,20 @@ export interface Attempt {
   provider?: string;
   /** An agent attempt that looped over tools: its model turns and tool calls. */
   loop?: AgentLoop;
+  /** Agent steps: the agent that served the attempt (for a selection, the one chosen). */
+  agent?: string;
+  /** A step that selects its agent by skill: how this attempt's agent was chosen. */
+  selection?: AgentSelection;
+}
+
+/** How a step that selects by skill chose an attempt's agent. */
+export interface AgentSelection {
+  /** The agent chosen. */
+  agent: string;
+  /** Why, in words (e.g. `cheapest of 3 with skill summarize: $0.0010 per call`). */
+  reason: string;
+  /** Every candidate at the time, best first. */
+  candidates: string[];
 }
 
 /**
@@ -110,6 +124,10 @@ export interface RunState {
   restarts?: number;
   /** Debug mode: the run pauses before each step; `allow` is how many may start before the next pause. */
   debug?: { allow: number };
+  /** The agent versions the run calls (name → version), pinned when it started; absent for older runs. */
+  agents?: Readonly<Record<string, number>>;
+  /** 1 (lowest) to 10; default 5: the order in which waiting runs and attempts go on. */
+  priority?: number;
 }
 
 /** A timer in the RunObject's storage; the Durable Object alarm is set to the earliest `at` (epoch ms). */

@@ -1,6 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
-import type { AgentLoop, AgentRecord } from '../../../schemas/agent';
+import type { AgentCapabilities, AgentLoop, AgentRecord, AgentRegistrySettings } from '../../../schemas/agent';
 import type { Database } from './client';
 import { agents } from './schema';
 
@@ -22,14 +22,36 @@ function loopOf(agent: AgentLoop): AgentLoop | null {
   return Object.keys(loop).length ? loop : null;
 }
 
+/** Capabilities as stored: rows written before the registry hold a flat list of skills. */
+function capabilitiesOf(stored: Row['capabilities']): AgentCapabilities {
+  return Array.isArray(stored) ? { skills: stored, input_types: [], output_types: [] } : stored;
+}
+
+/** The registry settings of an agent as stored: null when none is set. */
+function settingsOf(agent: AgentRegistrySettings): AgentRegistrySettings | null {
+  const settings = Object.fromEntries(
+    Object.entries({
+      pricing: agent.pricing,
+      max_concurrency: agent.max_concurrency,
+      timeout: agent.timeout,
+      retry: agent.retry,
+      replaced_by: agent.replaced_by,
+    }).filter(([, v]) => v !== undefined),
+  );
+  return Object.keys(settings).length ? settings : null;
+}
+
 function toRecord(row: Row): AgentRecord {
   return {
     name: row.name,
+    version: row.version,
     provider: row.provider,
     description: row.description ?? undefined,
-    capabilities: row.capabilities,
+    capabilities: capabilitiesOf(row.capabilities),
     config: row.config,
     ...loopFields(row.loop),
+    ...(row.settings ?? {}),
+    status: row.status,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
@@ -82,7 +104,7 @@ export async function agentNames(db: Database, tenantId: string): Promise<Set<st
   return new Set(rows.map((r) => r.name));
 }
 
-type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt'>;
+type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt' | 'version'>;
 
 /** The columns an agent record is stored in, besides its key and times. */
 function columnsOf(agent: AgentFields) {
@@ -92,6 +114,8 @@ function columnsOf(agent: AgentFields) {
     capabilities: agent.capabilities,
     config: agent.config,
     loop: loopOf(agent),
+    status: agent.status,
+    settings: settingsOf(agent),
   };
 }
 

@@ -1,6 +1,8 @@
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
   AgentProvider,
+  AgentStatus,
+  PlanStatus,
   ApprovalStatus,
   DeliveryStatus,
   MessageDirection,
@@ -11,7 +13,7 @@ import {
   AttemptStatus,
   TriggerType,
 } from '../../../schemas/enums';
-import type { AgentLoop, ToolCallRef } from '../../../schemas/agent';
+import type { AgentCapabilities, AgentLoop, AgentRegistrySettings, ToolCallRef } from '../../../schemas/agent';
 import type { ParentLink } from '../../../ports';
 
 /**
@@ -102,14 +104,36 @@ export const agents = sqliteTable(
     name: text('name').notNull(),
     provider: text('provider', { enum: values(AgentProvider) }).notNull(),
     description: text('description'),
-    capabilities: text('capabilities', { mode: 'json' }).$type<string[]>().notNull(),
+    /** The capabilities object; rows written before the registry hold a flat list of skills. */
+    capabilities: text('capabilities', { mode: 'json' }).$type<AgentCapabilities | string[]>().notNull(),
     config: text('config', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     /** The agent's loop keys (`tools`, `output_schema`, `max_turns`, `max_tool_calls`), or null. */
     loop: text('loop', { mode: 'json' }).$type<AgentLoop>(),
+    /** The current version (the newest row of `agent_versions`). */
+    version: integer('version').notNull().default(1),
+    status: text('status', { enum: values(AgentStatus) })
+      .notNull()
+      .default('active'),
+    /** pricing, max_concurrency, timeout, retry, replaced_by; null when none is set. */
+    settings: text('settings', { mode: 'json' }).$type<AgentRegistrySettings>(),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] }), index('agents_status').on(t.tenantId, t.status)],
+);
+
+/** Every version of every agent, immutable: a run calls the versions current when it started. */
+export const agentVersions = sqliteTable(
+  'agent_versions',
+  {
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    version: integer('version').notNull(),
+    /** The whole record of this version (provider, config, capabilities, loop keys, settings), JSON. */
+    record: text('record', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name, t.version] })],
 );
 
 export const secrets = sqliteTable(
@@ -147,6 +171,10 @@ export const runs = sqliteTable(
     parent: text('parent', { mode: 'json' }).$type<ParentLink>(),
     /** Debug mode (pause before every step), kept for the same reason. */
     debug: integer('debug', { mode: 'boolean' }).notNull().default(false),
+    /** 1 (lowest) to 10: the order in which waiting runs and attempts go on. */
+    priority: integer('priority').notNull().default(5),
+    /** The agent versions pinned at start (name → version), kept so a lost start is repeated exactly. */
+    agents: text('agents', { mode: 'json' }).$type<Record<string, number>>(),
     stepsTotal: integer('steps_total').notNull().default(0),
     stepsDone: integer('steps_done').notNull().default(0),
     createdAt: createdAt(),
@@ -179,6 +207,8 @@ export const stepAttempts = sqliteTable(
     inputTokens: integer('input_tokens'),
     outputTokens: integer('output_tokens'),
     costUsd: real('cost_usd'),
+    /** For a step that selects its agent by skill: what was chosen and why. */
+    selection: text('selection', { mode: 'json' }),
     dispatchedAt: text('dispatched_at').notNull(),
     startedAt: text('started_at'),
     endedAt: text('ended_at'),
@@ -254,6 +284,10 @@ export const approvals = sqliteTable(
     round: integer('round').notNull(),
     /** For the approval of an agent's tool call: which call (turn, call id, tool name); null for approval steps. */
     toolCall: text('tool_call', { mode: 'json' }).$type<ToolCallRef>(),
+    /** What is asked: an approval step (`step`), an agent's tool call (`tool`), going past a budget (`budget`). */
+    kind: text('kind', { enum: ['step', 'tool', 'budget'] })
+      .notNull()
+      .default('step'),
     workflowName: text('workflow_name').notNull(),
     message: text('message').notNull(),
     options: text('options', { mode: 'json' }).$type<string[]>().notNull(),
@@ -326,4 +360,37 @@ export const webhookBodies = sqliteTable(
     seenAt: text('seen_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.workflowName, t.bodyHash] }), index('webhook_bodies_seen').on(t.seenAt)],
+);
+
+/** Plans: workflows a planner agent proposed for a task described in words (`POST /api/plan`, `plan@`). */
+export const plans = sqliteTable(
+  'plans',
+  {
+    id: text('id').primaryKey(),
+    tenantId: tenantId(),
+    status: text('status', { enum: values(PlanStatus) }).notNull(),
+    task: text('task').notNull(),
+    /** `{ max_usd?, max_steps? }`. */
+    constraints: text('constraints', { mode: 'json' }),
+    /** The planner agent's name. */
+    planner: text('planner').notNull(),
+    /** The proposed definition (validated), or the last invalid one. */
+    definition: text('definition', { mode: 'json' }),
+    /** Validation problems of the last proposal (`[{ path, message }]`), when it did not validate. */
+    problems: text('problems', { mode: 'json' }),
+    /** Steps, DAG, critical path, estimated duration (ms) and cost (USD). */
+    estimate: text('estimate', { mode: 'json' }),
+    /** Feedback texts given by replies, oldest first. */
+    feedback: text('feedback', { mode: 'json' }).$type<string[]>(),
+    /** The requester's address, for a plan asked for by email. */
+    requester: text('requester'),
+    /** The email thread of the plan: the request's Message-ID, subject and references. */
+    thread: text('thread', { mode: 'json' }),
+    workflowName: text('workflow_name'),
+    workflowVersion: integer('workflow_version'),
+    runId: text('run_id'),
+    createdAt: createdAt(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [index('plans_tenant_created').on(t.tenantId, t.createdAt, t.id)],
 );
