@@ -1,6 +1,6 @@
 import type { WorkflowDefinition } from '../../schemas/definition';
 import { enterList } from './instances';
-import type { RunState, TriggerInfo } from './types';
+import type { PinnedAgent, RunState, TriggerInfo } from './types';
 
 /** Fields needed to create the state of a new run. */
 export interface NewRun {
@@ -14,6 +14,10 @@ export interface NewRun {
   createdAt: number;
   /** Debug mode: pause before every step. */
   debug?: boolean;
+  /** The agents pinned at start (see {@link RunState.agents}). */
+  agents?: Record<string, PinnedAgent>;
+  /** 1–10, default 5. */
+  priority?: number;
 }
 
 /** The state of a run that has not started: every top-level step `pending`. */

@@ -8,7 +8,7 @@ import type {
   TriggerType,
 } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
-import type { Decision as Choice } from '../../schemas/steps';
+import type { Decision as Choice, RetryPolicy } from '../../schemas/steps';
 import type { AgentLoop, LoopUnit, ToolOutcome, TurnOutcome } from './loop-types';
 import type { ToolCallRef } from '../../schemas/agent';
 
@@ -37,6 +37,14 @@ export interface Attempt {
   agent?: string;
   /** A step that selects its agent by skill: how this attempt's agent was chosen. */
   selection?: AgentSelection;
+}
+
+/** An agent as a run pinned it at start: the version it calls, and the defaults it gives steps that set none. */
+export interface PinnedAgent {
+  version: number;
+  /** The agent's `timeout` (a duration such as `30s`). */
+  timeout?: string;
+  retry?: RetryPolicy;
 }
 
 /** How a step that selects by skill chose an attempt's agent. */
@@ -124,8 +132,8 @@ export interface RunState {
   restarts?: number;
   /** Debug mode: the run pauses before each step; `allow` is how many may start before the next pause. */
   debug?: { allow: number };
-  /** The agent versions the run calls (name → version), pinned when it started; absent for older runs. */
-  agents?: Readonly<Record<string, number>>;
+  /** The agents the run calls (by name), pinned when it started: their versions and step defaults; absent for older runs. */
+  agents?: Readonly<Record<string, PinnedAgent>>;
   /** 1 (lowest) to 10; default 5: the order in which waiting runs and attempts go on. */
   priority?: number;
 }

@@ -15,6 +15,7 @@ import {
 } from '../../../schemas/enums';
 import type { AgentCapabilities, AgentLoop, AgentRegistrySettings, ToolCallRef } from '../../../schemas/agent';
 import type { ParentLink } from '../../../ports';
+import type { PinnedAgent } from '../../../core/engine/index';
 
 /**
  * D1 tables: the catalogue (workflows, versions, triggers, agents, secrets, API keys) and the index
@@ -173,8 +174,8 @@ export const runs = sqliteTable(
     debug: integer('debug', { mode: 'boolean' }).notNull().default(false),
     /** 1 (lowest) to 10: the order in which waiting runs and attempts go on. */
     priority: integer('priority').notNull().default(5),
-    /** The agent versions pinned at start (name → version), kept so a lost start is repeated exactly. */
-    agents: text('agents', { mode: 'json' }).$type<Record<string, number>>(),
+    /** The agents pinned at start (name → version and step defaults), kept so a lost start is repeated exactly. */
+    agents: text('agents', { mode: 'json' }).$type<Record<string, PinnedAgent>>(),
     stepsTotal: integer('steps_total').notNull().default(0),
     stepsDone: integer('steps_done').notNull().default(0),
     createdAt: createdAt(),

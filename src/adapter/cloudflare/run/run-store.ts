@@ -73,9 +73,10 @@ export class RunStore {
   ): void {
     this.storage.transactionSync(() => {
       if (lane) this.put('lane', lane);
-      const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, ...meta } = state;
+      const { steps, runId, workflow, version, definition, inputs, trigger, createdAt, agents, priority, ...meta } =
+        state;
       if (!this.fixedStored)
-        this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt });
+        this.put('run:fixed', { runId, workflow, version, definition, inputs, trigger, createdAt, agents, priority });
       this.put('run', meta);
       for (const key of changedSteps) {
         this.sql.exec(
