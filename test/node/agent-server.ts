@@ -13,6 +13,10 @@ import { handleModel } from './model-server';
  *   them, by input, step and attempt), `how` = `503` (Retry-After: 0) or `reset` (the socket is
  *   destroyed without an answer); the others answer like tag
  * - `POST /agents/slow/:ms`    → answers after ms
+ * - `POST /agents/cost/:usd`   → like tag, reporting `usage.costUsd` = usd
+ * - `POST /agents/held/:group/:ms` → answers after ms; `GET /held/:group` says how many calls of the
+ *   group were open at most at the same time (`max`), how many came (`calls`) and in which order
+ *   (`order`: the inputs as they arrived)
  * - `POST /agents/stall/:ms`   → sends 200 and the headers at once, the body only after ms
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
@@ -26,6 +30,7 @@ export function startAgentServer(port: number): Promise<Server> {
   const received: unknown[] = [];
   const attempts = new Map<string, number>();
   const saved = new Map<string, string>();
+  const held = new Map<string, { open: number; max: number; calls: number; order: unknown[] }>();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
@@ -36,6 +41,11 @@ export function startAgentServer(port: number): Promise<Server> {
       };
       if (req.method === 'GET' && req.url === '/received') return send(200, received);
       if (req.method === 'GET' && req.url === '/saved') return send(200, Object.fromEntries(saved));
+      if (req.method === 'GET' && req.url?.startsWith('/held/'))
+        return send(
+          200,
+          held.get(decodeURIComponent(req.url.slice('/held/'.length))) ?? { open: 0, max: 0, calls: 0, order: [] },
+        );
       if (req.method === 'GET' && req.url === '/mcp-files') return send(200, Object.fromEntries(mcpFiles));
       if (req.method === 'GET' && req.url === '/data/orders')
         return send(200, [
@@ -97,6 +107,24 @@ export function startAgentServer(port: number): Promise<Server> {
       }
       if (kind === 'status') return send(Number(arg), { error: `status ${arg}` });
       if (kind === 'slow') return void setTimeout(() => ok('slow'), Number(arg));
+      if (kind === 'cost')
+        return send(200, {
+          output: `cost: ${input}`,
+          usage: { inputTokens: input.length, outputTokens: 10, costUsd: Number(arg) },
+        });
+      if (kind === 'held') {
+        const group = decodeURIComponent(arg);
+        const g = held.get(group) ?? { open: 0, max: 0, calls: 0, order: [] };
+        held.set(group, g);
+        g.open += 1;
+        g.calls += 1;
+        g.max = Math.max(g.max, g.open);
+        g.order.push(parsed.input);
+        return void setTimeout(() => {
+          g.open -= 1;
+          ok(`held ${group}`);
+        }, Number(how));
+      }
       if (kind === 'stall') {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.write('{"output": ');
