@@ -60,6 +60,8 @@ export function runView(state: RunState): Run {
           error: a.error ?? null,
           usage: a.usage ?? null,
           provider: a.provider ?? null,
+          ...(a.agent ? { agent: a.agent } : {}),
+          ...(a.selection ? { selection: a.selection } : {}),
         })),
       };
     }),

@@ -1,7 +1,7 @@
 import type { StepError } from '../../schemas/errors';
-import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
+import { nextDelay } from '../policy/retry';
+import { retryPolicyOf } from './agent-defaults';
 import { attemptFailed } from './failure';
-import { nodeOf } from './instances';
 import { succeed } from './leaf';
 import { requestApproval } from './loop-approvals';
 import { addUsage, callOf, loopCurrent, loopOf, loopUsage, markOwned, ownLoop, turnOf } from './loop-state';
@@ -194,7 +194,7 @@ export function toolCallEnded(state: RunState, e: Ev<'ToolCallEnded'>, clock: Cl
   const unit = { turn: e.turn, callId: e.callId };
   cancelTimer(commands, 'unclaimed', key, e.attempt, unit);
   if (!e.outcome.ok && e.outcome.error.retryable) {
-    const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
+    const policy = retryPolicyOf(state, key);
     if (seen.tries < policy.max_attempts)
       return unitFailed(state, key, unit, e.outcome.error, clock, commands, e.outcome.usage);
   }
@@ -220,7 +220,7 @@ function unitFailed(
   commands: Command[],
   usage?: Usage,
 ): boolean {
-  const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
+  const policy = retryPolicyOf(state, key);
   const turn = ownLoop(state, key).turns.at(-1)!;
   const record = unit.callId ? callOf(turn, unit.callId)! : turn;
   // A failed try may have been paid for: its usage counts.

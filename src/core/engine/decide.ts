@@ -7,6 +7,7 @@ import { attemptFailed, failRun, failStep } from './failure';
 import { loopCurrent, toolApprovalDecided, toolCallEnded, turnEnded, unitStarted, unitTimer } from './agent-loop';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
+import { noteAgent } from './selection';
 import { beginDecision, own, ownedSteps } from './steps';
 import { cancelTimer, setTimer } from './timers';
 import { unreachable } from '../unreachable';
@@ -117,6 +118,7 @@ const handlers: Handlers = {
 
   StepSucceeded: async (state, event, clock, commands) => {
     if (!plainCurrent(state, event.stepId, event.attempt)) return;
+    noteAgent(state, event.stepId, event);
     const attempt = own(state, event.stepId).attempts.at(-1)!;
     Object.assign(attempt, { usage: event.usage, provider: event.provider });
     attempt.startedAt ??= clock.now;
@@ -129,6 +131,7 @@ const handlers: Handlers = {
   // A loop's step may end, or start or stop waiting on approvals: the run is advanced after each.
   TurnEnded: async (state, event, clock, commands) => {
     if (!isCurrent(state, event.stepId, event.attempt)) return;
+    noteAgent(state, event.stepId, event);
     await turnEnded(state, event, clock, commands);
     await advance(state, clock, commands);
   },
@@ -141,6 +144,7 @@ const handlers: Handlers = {
 
   StepFailed: async (state, event, clock, commands) => {
     if (!plainCurrent(state, event.stepId, event.attempt)) return;
+    noteAgent(state, event.stepId, event);
     Object.assign(own(state, event.stepId).attempts.at(-1)!, { usage: event.usage, provider: event.provider });
     cancelTimer(commands, 'step_timeout', event.stepId, event.attempt);
     cancelTimer(commands, 'unclaimed', event.stepId, event.attempt);

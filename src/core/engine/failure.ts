@@ -2,7 +2,9 @@ import type { StepError } from '../../schemas/errors';
 import { approvalId, isTerminal, nodeOf, parentKey, parseKey, planOf } from './instances';
 import { own } from './steps';
 import { cancelTimer, setTimer } from './timers';
-import { DEFAULT_RETRY, nextDelay } from '../policy/retry';
+import { nextDelay } from '../policy/retry';
+import { retryPolicyOf } from './agent-defaults';
+import { fallbackAfter } from './selection';
 import { closeToolApprovals, loopUsage } from './loop-state';
 import type { Clock, Command, RunState } from './types';
 
@@ -129,13 +131,38 @@ export function attemptFailed(state: RunState, key: string, error: StepError, cl
   const last = step.attempts.at(-1)!;
   Object.assign(last, { status: 'failed', endedAt: clock.now, error });
   if (last.loop) last.usage = loopUsage(last.loop);
-  const policy = nodeOf(state, key).step.retry ?? DEFAULT_RETRY;
-  if (error.retryable && step.attempt < policy.max_attempts) {
+  const fallback = fallbackAfter(state, key, error);
+  if (fallback.kind === 'none') {
+    failStep(state, key, fallback.error, clock, commands);
+    return;
+  }
+  const policy = retryPolicyOf(state, key);
+  const again =
+    fallback.kind === 'next' ||
+    fallback.kind === 'same' ||
+    (fallback.kind === 'plain' && error.retryable && step.attempt < policy.max_attempts);
+  if (again) {
     step.status = 'running'; // an agent loop may have been waiting on a tool approval
-    const delay = Math.max(nextDelay(policy, step.attempt, clock.random()), error.retryAfterMs ?? 0);
+    // The next candidate is called at once; the same agent again after its backoff.
+    const delay =
+      fallback.kind === 'next'
+        ? 0
+        : Math.max(
+            nextDelay(policy, attemptsOf(step, last.agent, fallback.kind), clock.random()),
+            error.retryAfterMs ?? 0,
+          );
     setTimer(commands, 'retry', key, step.attempt, clock.now + delay);
     return;
   }
   const final = step.attempt > 1 ? { ...error, message: `${error.message} (after ${step.attempt} attempts)` } : error;
   failStep(state, key, final, clock, commands);
+}
+
+/** The attempt number the backoff counts from: the step's, or (for a selecting step) its agent's own attempts. */
+function attemptsOf(
+  step: { attempt: number; attempts: readonly { agent?: string }[] },
+  agent: string | undefined,
+  kind: string,
+): number {
+  return kind === 'same' ? step.attempts.filter((a) => a.agent === agent).length : step.attempt;
 }

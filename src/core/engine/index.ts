@@ -12,6 +12,8 @@ export {
   planOf,
 } from './instances';
 export { DEFAULT_STEP_TIMEOUT_MS } from './leaf';
+export { retryPolicyOf, stepTimeoutMs } from './agent-defaults';
+export { selectionRequest, type SelectionRequest } from './selection';
 export { MAX_STEP_INSTANCES } from './blocks';
 export { timerId } from './timers';
 export { stepProgress, type Progress, type ProgressStep } from './progress';
@@ -28,6 +30,7 @@ export type {
   PinnedAgent,
   RunEvent,
   RunState,
+  Served,
   StepState,
   Timer,
   TriggerInfo,

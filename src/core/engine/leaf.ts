@@ -1,13 +1,14 @@
 import type { Step } from '../../schemas/steps';
+import { parseAgentRef } from '../../schemas/definition';
 import { durationMs } from '../definition/duration';
 import { render } from '../expressions';
+import { stepTimeoutMs } from './agent-defaults';
 import { contextOf, nodeOf } from './instances';
 import { own } from './steps';
 import { setTimer } from './timers';
 import type { Clock, Command, RunState } from './types';
 
-/** Default per-attempt timeout when a step sets none: 10 minutes. */
-export const DEFAULT_STEP_TIMEOUT_MS = 600_000;
+export { DEFAULT_STEP_TIMEOUT_MS } from './agent-defaults';
 
 /**
  * A dispatched attempt that no consumer claimed within this time is sent to the Queue again (the
@@ -48,8 +49,13 @@ export function dispatch(state: RunState, key: string, clock: Clock, commands: C
     const { loop: _dropped, ...kept } = last;
     step.attempts[step.attempts.length - 1] = kept;
   }
-  step.attempts.push({ attempt: step.attempt, status: 'running', dispatchedAt: clock.now });
-  const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  step.attempts.push({
+    attempt: step.attempt,
+    status: 'running',
+    dispatchedAt: clock.now,
+    ...('agent' in def && typeof def.agent === 'string' ? { agent: parseAgentRef(def.agent).name } : {}),
+  });
+  const timeoutMs = stepTimeoutMs(state, key);
   if ('workflow' in def) {
     commands.push({
       type: 'StartChildRun',
@@ -74,7 +80,7 @@ export function redispatch(state: RunState, key: string, clock: Clock, commands:
   const step = state.steps[key]!;
   const def = nodeOf(state, key).step;
   const kind = 'agent' in def ? 'agent' : 'http' in def ? 'http' : 'mcp';
-  const timeoutMs = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  const timeoutMs = stepTimeoutMs(state, key);
   commands.push({ type: 'DispatchStep', stepId: key, attempt: step.attempt, kind, timeoutMs });
   setTimer(commands, 'unclaimed', key, step.attempt, clock.now + REDISPATCH_AFTER_MS);
 }

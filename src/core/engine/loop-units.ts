@@ -1,8 +1,7 @@
 import type { StepError } from '../../schemas/errors';
-import { durationMs } from '../definition/duration';
 import { failStep } from './failure';
-import { nodeOf } from './instances';
-import { DEFAULT_STEP_TIMEOUT_MS, REDISPATCH_AFTER_MS } from './leaf';
+import { REDISPATCH_AFTER_MS } from './leaf';
+import { stepTimeoutMs } from './agent-defaults';
 import { callSettled, closeToolApprovals, loopUsage, ownLoop } from './loop-state';
 import type { LoopTool, LoopUnit, ToolCallRecord, TurnRecord } from './loop-types';
 import { own } from './steps';
@@ -52,8 +51,7 @@ export function startCall(
 
 /** The time left of the attempt's (the whole loop's) timeout, ms. */
 export function timeLeftMs(state: RunState, key: string, clock: Clock): number {
-  const def = nodeOf(state, key).step;
-  const budget = def.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  const budget = stepTimeoutMs(state, key);
   return Math.max(1, state.steps[key]!.attempts.at(-1)!.dispatchedAt + budget - clock.now);
 }
 

@@ -158,14 +158,34 @@ export interface Timer {
   unit?: LoopUnit;
 }
 
+/** Which agent served an attempt, as its first report says (a selection, an offline agent's replacement). */
+export interface Served {
+  agent?: string;
+  selection?: AgentSelection;
+}
+
 /** Inputs to `decide`. `stepId` is a step instance key. */
 export type RunEvent =
   | { type: 'RunStarted' }
   | { type: 'StepStarted'; stepId: string; attempt: number; unit?: LoopUnit }
-  | { type: 'TurnEnded'; stepId: string; attempt: number; turn: number; outcome: TurnOutcome }
+  | ({ type: 'TurnEnded'; stepId: string; attempt: number; turn: number; outcome: TurnOutcome } & Served)
   | { type: 'ToolCallEnded'; stepId: string; attempt: number; turn: number; callId: string; outcome: ToolOutcome }
-  | { type: 'StepSucceeded'; stepId: string; attempt: number; output: unknown; usage?: Usage; provider?: string }
-  | { type: 'StepFailed'; stepId: string; attempt: number; error: StepError; usage?: Usage; provider?: string }
+  | ({
+      type: 'StepSucceeded';
+      stepId: string;
+      attempt: number;
+      output: unknown;
+      usage?: Usage;
+      provider?: string;
+    } & Served)
+  | ({
+      type: 'StepFailed';
+      stepId: string;
+      attempt: number;
+      error: StepError;
+      usage?: Usage;
+      provider?: string;
+    } & Served)
   | { type: 'TimerFired'; timer: Timer }
   | { type: 'EventReceived'; eventType: string; data: unknown }
   | {

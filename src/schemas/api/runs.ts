@@ -6,6 +6,15 @@ import { STEP_KINDS } from '../steps';
 /* Runs, their steps and attempts. */
 
 /** One attempt of a step. */
+/** How a step that selects its agent by skill chose an attempt's agent. */
+export const AgentSelectionView = z
+  .object({
+    agent: z.string(),
+    reason: z.string().describe('Why, in words: the preference, the figure, candidates skipped or spent'),
+    candidates: z.array(z.string()).describe('Every candidate at the time, best first'),
+  })
+  .openapi('AgentSelection');
+
 export const Attempt = z
   .object({
     attempt: z.number().int(),
@@ -16,6 +25,8 @@ export const Attempt = z
     error: orNull(StepError),
     usage: orNull(Usage),
     provider: z.string().nullable(),
+    agent: z.string().optional().describe('Agent steps: the agent that served the attempt'),
+    selection: AgentSelectionView.optional().describe('A step that selects by skill: how the agent was chosen'),
   })
   .openapi('Attempt');
 export type Attempt = z.infer<typeof Attempt>;

@@ -1,10 +1,12 @@
-import { durationMs } from '../../../core/definition/index';
 import {
   agentOf,
-  DEFAULT_STEP_TIMEOUT_MS,
   nodeOf,
+  selectionRequest,
+  stepTimeoutMs,
   type DispatchKind,
   type RunState,
+  type SelectionRequest,
+  type Served,
   type Usage,
 } from '../../../core/engine/index';
 import { loopCurrent } from '../../../core/engine/agent-loop';
@@ -44,13 +46,15 @@ export interface Claim extends AttemptRef {
   loop?: AgentLoop;
   /** A tool-call unit: the call. */
   call?: ToolCallRecord;
+  /** A step that selects its agent by skill: what to select (the executor picks `agent`). */
+  selection?: SelectionRequest;
 }
 
 /** What a consumer (or a child run) reports after an attempt or a unit of its loop. */
 export type Report =
-  | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
-  | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string })
-  | (AttemptRef & { turn: number; outcome: TurnOutcome })
+  | (AttemptRef & Served & { ok: true; output: unknown; usage?: Usage; provider?: string })
+  | (AttemptRef & Served & { ok: false; error: StepError; usage?: Usage; provider?: string })
+  | (AttemptRef & Served & { turn: number; outcome: TurnOutcome })
   | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome });
 
 /** The key of an attempt or unit in sets and logs: `step#attempt` or `step#attempt:turn:call`. */
@@ -95,7 +99,7 @@ export function claimable(state: RunState, ref: AttemptRef): boolean {
 export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, tenantId: string, now: number): Claim {
   const step = state.steps[stepId]!;
   const node = nodeOf(state, stepId);
-  const budget = node.step.timeout ? durationMs(node.step.timeout) : DEFAULT_STEP_TIMEOUT_MS;
+  const budget = stepTimeoutMs(state, stepId);
   // The attempt's timeout bounds a whole agent loop: each unit gets what is left of it.
   const timeoutMs = Math.max(1, step.attempts.at(-1)!.dispatchedAt + budget - now);
   const def = node.step;
@@ -110,6 +114,8 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
       : undefined;
   // A model turn reads the transcript; a tool call needs only its own call.
   const loop = unit && !unit.callId ? loopOf(state, stepId) : undefined;
+  // Only the attempt's first call picks its agent; later turns go to the agent the first one chose.
+  const selection = unit ? undefined : selectionRequest(state, stepId);
   const call = unit?.callId ? callOf(turnOf(loopOf(state, stepId), unit.turn), unit.callId) : undefined;
   return {
     stepId,
@@ -124,5 +130,6 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
     ...(stepLoop ? { stepLoop } : {}),
     ...(loop ? { loop } : {}),
     ...(call ? { call } : {}),
+    ...(selection ? { selection } : {}),
   };
 }

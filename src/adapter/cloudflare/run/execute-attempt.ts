@@ -8,6 +8,7 @@ import { getAgentForStep } from '../d1/agents';
 import { secretOf, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
+import { selectAgent } from '../agent-select';
 import { LOOP_DEPS } from '../loop-deps';
 import { toolListCache } from '../tool-cache';
 import type { Claim, Report } from './attempts';
@@ -68,6 +69,12 @@ async function executeAgent(
   timeout: AbortSignal,
 ): Promise<Report> {
   const db = database(ctx.env.DB);
+  if (claim.selection) {
+    const chosen = await selectAgent(ctx.env, db, claim.tenantId, claim.selection);
+    if ('error' in chosen) return reportOf(claim, { ok: false, error: chosen.error }, 'none');
+    const report = await callChosen(ctx, claim, chosen.agent, idempotencyKey, signal, timeout);
+    return { ...report, agent: chosen.agent.name, selection: chosen.selection };
+  }
   const agent = claim.agent ? await getAgentForStep(db, claim.tenantId, claim.agent) : null;
   if (!agent)
     return reportOf(
@@ -78,6 +85,19 @@ async function executeAgent(
       },
       'none',
     );
+  return callChosen(ctx, claim, agent, idempotencyKey, signal, timeout);
+}
+
+/** Calls the agent an attempt (or a unit of its loop) goes to. */
+async function callChosen(
+  ctx: Context,
+  claim: Claim,
+  agent: AgentRecord,
+  idempotencyKey: string,
+  signal: AbortSignal,
+  timeout: AbortSignal,
+): Promise<Report> {
+  const db = database(ctx.env.DB);
   const toolEnv: ToolEnv = {
     host: ctx.host,
     signal,

@@ -1,11 +1,11 @@
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   nodeOf,
+  stepTimeoutMs,
   type Command,
   type DispatchKind,
   type RunState,
 } from '../../../core/engine/index';
-import { durationMs } from '../../../core/definition/index';
 
 /** The D1 mirror of the run and of the step instances a commit changed. */
 export interface Mirror {
@@ -59,10 +59,9 @@ function dispatchOf(state: RunState | undefined, stepId: string): { kind: Dispat
   } catch {
     node = undefined; // carrying out a dispatch needs only its step and attempt
   }
-  const def = node?.step;
   return {
     kind: (node?.kind ?? 'agent') as DispatchKind,
-    timeoutMs: def?.timeout ? durationMs(def.timeout) : DEFAULT_STEP_TIMEOUT_MS,
+    timeoutMs: node && state ? stepTimeoutMs(state, stepId) : DEFAULT_STEP_TIMEOUT_MS,
   };
 }
 

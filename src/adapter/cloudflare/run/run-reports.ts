@@ -13,11 +13,16 @@ export function eventOf(report: Report): RunEvent {
       callId: report.callId,
       outcome: report.outcome,
     };
-  if ('turn' in report) return { type: 'TurnEnded', stepId, attempt, turn: report.turn, outcome: report.outcome };
+  const served = {
+    ...(report.agent ? { agent: report.agent } : {}),
+    ...(report.selection ? { selection: report.selection } : {}),
+  };
+  if ('turn' in report)
+    return { type: 'TurnEnded', stepId, attempt, turn: report.turn, outcome: report.outcome, ...served };
   const { usage, provider } = report;
   return report.ok
-    ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider }
-    : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider };
+    ? { type: 'StepSucceeded', stepId, attempt, output: report.output, usage, provider, ...served }
+    : { type: 'StepFailed', stepId, attempt, error: report.error, usage, provider, ...served };
 }
 
 /**
