@@ -164,6 +164,7 @@ function StepDetail({ step }: { step: Step }) {
               <th>Duration</th>
               <th>Tokens</th>
               <th>Cost</th>
+              <th>Agent</th>
               <th>Provider</th>
               <th>Error</th>
             </tr>
@@ -179,6 +180,15 @@ function StepDetail({ step }: { step: Step }) {
                 <td>{formatDuration(elapsed(a.startedAt, a.endedAt))}</td>
                 <td>{formatTokens(a.usage)}</td>
                 <td>{formatCost(a.usage?.costUsd)}</td>
+                <td>
+                  {a.agent ?? '—'}
+                  {a.selection && (
+                    <small className="muted" title={`candidates: ${a.selection.candidates.join(', ')}`}>
+                      {' '}
+                      — chosen: {a.selection.reason}
+                    </small>
+                  )}
+                </td>
                 <td>{a.provider ?? '—'}</td>
                 <td>{a.error ? `${a.error.code}: ${a.error.message}` : ''}</td>
               </tr>
