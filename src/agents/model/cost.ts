@@ -40,19 +40,28 @@ function isCount(value: unknown): value is number {
  * cost the agent reported (`costUsd` of an http agent) or the provider's `pricePerMillionTokens`.
  * @param called false for a call that never reached the agent (no usage, a failure): it costs nothing.
  */
-export function pricedUsage(usage: Usage | undefined, pricing: AgentPricing | undefined, called = true): Usage | undefined {
+export function pricedUsage(
+  usage: Usage | undefined,
+  pricing: AgentPricing | undefined,
+  called = true,
+): Usage | undefined {
   if (!pricing || (!called && !usage)) return usage;
   const tokens = isCount(usage?.inputTokens) || isCount(usage?.outputTokens);
   if (!tokens && pricing.per_call === undefined) return usage;
   const input = isCount(usage?.inputTokens) ? usage.inputTokens : 0;
   const output = isCount(usage?.outputTokens) ? usage.outputTokens : 0;
   const costUsd =
-    (input * (pricing.input_per_mtok ?? 0)) / 1e6 + (output * (pricing.output_per_mtok ?? 0)) / 1e6 + (pricing.per_call ?? 0);
+    (input * (pricing.input_per_mtok ?? 0)) / 1e6 +
+    (output * (pricing.output_per_mtok ?? 0)) / 1e6 +
+    (pricing.per_call ?? 0);
   return { ...usage, costUsd };
 }
 
 /** An agent call's result (or a model turn's outcome) with its usage priced by {@link pricedUsage}. */
-export function withPricedUsage<T extends { ok: boolean; usage?: Usage }>(result: T, pricing: AgentPricing | undefined): T {
+export function withPricedUsage<T extends { ok: boolean; usage?: Usage }>(
+  result: T,
+  pricing: AgentPricing | undefined,
+): T {
   if (!pricing) return result;
   const usage = pricedUsage(result.usage, pricing, result.ok);
   return usage ? { ...result, usage } : result;
