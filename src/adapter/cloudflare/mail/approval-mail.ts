@@ -116,7 +116,11 @@ async function closeRound(
   const requester = triggerEmail(state);
   if (!requester || entry.status === 'cancelled') return;
   const what = entry.status.replace('_', ' ');
-  const text = `The approval "${entry.stepId}" of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
+  const which =
+    state.budget?.waiting?.approvalId === entry.approvalId || entry.approvalId.includes(':budget:')
+      ? `budget approval (step "${entry.stepId}" waited)`
+      : `approval "${entry.stepId}"`;
+  const text = `The ${which} of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
   await sendRecorded(env, tenantId, {
     dedupeId: `approval-note:${entry.approvalId}`,
     runId: state.runId,
