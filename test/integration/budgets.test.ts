@@ -119,6 +119,18 @@ describe('budget per run', () => {
   });
 });
 
+describe('cost from the registry pricing', () => {
+  it("an agent's pricing sets each attempt's cost, over what it reports, and counts against the budget", async () => {
+    await putAgent('priced', { ...httpAgent('cost/0.5'), pricing: { per_call: 0.01, input_per_mtok: 0 } });
+    const yaml = THREE('budget-priced', '{ usd: 0.025, on_exceed: fail }').replaceAll('agent: penny', 'agent: priced');
+    await putWorkflow('budget-priced', yaml);
+    const run = await waitForRun(await startRun('budget-priced'));
+    expect(run.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(run.usage?.costUsd).toBeCloseTo(0.02);
+    expect(run.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'cancelled']);
+  });
+});
+
 describe('budget per UTC day', () => {
   it("counts the workflow's other runs today: the second run stops once the day's spend passes the budget", async () => {
     const yaml = `name: budget-day
