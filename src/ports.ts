@@ -131,6 +131,8 @@ export interface ApprovalVote {
   by: string;
   /** For the approval of an agent's tool call: which call. */
   toolCall?: LoopUnit;
+  /** For a budget approval (`approvals.kind = 'budget'`): `stepId` is the step that waits, `round` the approval's number. */
+  budget?: true;
 }
 
 /** Commands to a running run. */
@@ -156,6 +158,8 @@ export interface ApprovalRecord {
   status: ApprovalStatus;
   /** For the approval of an agent's tool call: which call; null for approval steps. */
   toolCall?: ToolCallRef | null;
+  /** What is asked: an approval step, a tool call, or going past a budget (absent: a step). */
+  kind?: 'step' | 'tool' | 'budget';
 }
 
 /** The approval rounds and the audit log. */

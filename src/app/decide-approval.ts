@@ -49,6 +49,7 @@ export async function decideApproval(
     stepId: approval.stepId,
     round: approval.round,
     ...(approval.toolCall ? { toolCall: { turn: approval.toolCall.turn, callId: approval.toolCall.callId } } : {}),
+    ...(approval.kind === 'budget' ? { budget: true as const } : {}),
     decision: d.decision,
     comment: d.comment?.trim() || undefined,
     by,

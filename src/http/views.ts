@@ -30,6 +30,7 @@ export function runView(state: RunState): Run {
     stepsDone: done,
     stepsTotal: total,
     usage: runUsage(state) ?? null,
+    ...budgetWaitOf(state),
     steps: orderedKeys(state).map((key) => {
       const step = state.steps[key]!;
       const node = nodeOf(state, key);
@@ -120,4 +121,12 @@ export function messageSummary(row: MessageRow): Message {
 /** A recorded email with its threading headers and raw source, as `GET /api/runs/:id/messages` answers it. */
 export function messageDetail(row: MessageRow): MessageDetail {
   return { ...messageSummary(row), inReplyTo: row.inReplyTo, references: row.references, raw: row.raw };
+}
+
+/** A run paused for its budget: `pausedFor: 'budget'` and what waits on which approval. */
+function budgetWaitOf(state: RunState): Pick<Run, 'pausedFor' | 'budgetWait'> {
+  const wait = state.budget?.waiting;
+  if (!wait || state.status !== 'paused') return {};
+  const { approvalId, stepId, scope, spentUsd, limitUsd } = wait;
+  return { pausedFor: 'budget', budgetWait: { approvalId, stepId, scope, spentUsd, limitUsd } };
 }

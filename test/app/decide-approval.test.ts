@@ -94,3 +94,33 @@ describe('decideApproval (use case on in-memory ports)', () => {
     expect(h.auditLog[0]).toMatchObject({ actor: 'api', action: 'approval.reject' });
   });
 });
+
+describe('decideApproval of a budget approval', () => {
+  it('tells the run it is the budget approval (kind budget)', async () => {
+    const h = memoryHost();
+    h.approvals.push({
+      id: 'run_b:budget:1',
+      runId: 'run_b',
+      stepId: 'three',
+      round: 1,
+      workflowName: 'pr',
+      options: ['approve', 'reject'],
+      assignees: ['owner@example.com'],
+      status: 'pending',
+      kind: 'budget',
+    });
+    h.voteAnswer = { counted: true, stepStatus: 'running' };
+    await decideApproval(h.ports, 't1', {
+      id: 'run_b:budget:1',
+      decision: 'approve',
+      by: 'owner@example.com',
+      channel: 'email',
+    });
+    expect(h.votes).toEqual([
+      {
+        runId: 'run_b',
+        vote: { stepId: 'three', round: 1, decision: 'approve', by: 'owner@example.com', budget: true },
+      },
+    ]);
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, usageOf } from '../../src/agents/model/cost';
+import { costOf, pricedTurn, pricedUsage, usageOf, withPricedUsage } from '../../src/agents/model/cost';
 
 describe('costOf: USD of a model call from prices per million tokens', () => {
   it('prices input and output tokens separately', () => {
@@ -21,5 +21,30 @@ describe('usageOf: a provider usage with its cost', () => {
     expect(usageOf(100, 20)).toEqual({ inputTokens: 100, outputTokens: 20 });
     expect(usageOf('100', -1, { input: 3, output: 15 })).toBeUndefined();
     expect(usageOf(Number.NaN, 7)).toEqual({ outputTokens: 7 });
+  });
+});
+
+describe('pricedUsage (registry pricing)', () => {
+  const pricing = { input_per_mtok: 3, output_per_mtok: 15, per_call: 0.001 };
+  it('prices tokens and the call, over what the agent reported', () => {
+    expect(pricedUsage({ inputTokens: 1000, outputTokens: 2000, costUsd: 9 }, pricing)?.costUsd).toBeCloseTo(
+      0.003 + 0.03 + 0.001,
+    );
+  });
+  it('a priced call without usage costs per_call; a failure that never reached the agent costs nothing', () => {
+    expect(pricedUsage(undefined, { per_call: 0.01 })).toEqual({ costUsd: 0.01 });
+    expect(pricedUsage(undefined, { per_call: 0.01 }, false)).toBeUndefined();
+    expect(withPricedUsage({ ok: false, usage: undefined }, { per_call: 0.01 }).usage).toBeUndefined();
+  });
+  it('without pricing, or with token prices and no counts, keeps the reported cost', () => {
+    expect(pricedUsage({ costUsd: 0.01 }, undefined)).toEqual({ costUsd: 0.01 });
+    expect(pricedUsage({ costUsd: 0.01 }, { input_per_mtok: 3 })).toEqual({ costUsd: 0.01 });
+  });
+  it('prices a model turn (its reply usage)', () => {
+    const turn = pricedTurn(
+      { ok: true, reply: { text: 'x', toolCalls: [], usage: { inputTokens: 1e6 } }, settings: {} as never },
+      { input_per_mtok: 2 },
+    );
+    expect(turn.ok && turn.reply.usage?.costUsd).toBe(2);
   });
 });

@@ -87,7 +87,9 @@ export async function composeApprovalEmail(mail: ApprovalMail): Promise<Composed
   const messageId = await approvalMessageId(mail.signingKey, approval.id, domain, mail.nonce);
   const prefix = kind === 'request' ? 'Approval needed' : 'Reminder: approval needed';
   const what = approval.toolCall ? `${approval.stepId} calls ${approval.toolCall.tool}` : approval.stepId;
-  const subject = `${prefix}: ${mail.workflow} / ${what}`;
+  const subject = approval.budget
+    ? `${kind === 'request' ? 'Budget approval needed' : 'Reminder: budget approval needed'}: ${mail.workflow}`
+    : `${prefix}: ${mail.workflow} / ${what}`;
   const raw = composeMime({
     from: mail.from,
     fromName: `${mail.workflow} (Baton)`,

@@ -6,6 +6,7 @@ import { dispatch, renderLeafInput, startWaiting } from './leaf';
 import { failRun, failStep } from './failure';
 import { settleBlocks, startBlock } from './blocks';
 import { advanceCompensation } from './compensation';
+import { budgetStops } from './budget';
 import { own } from './steps';
 import type { SkipReason } from '../../schemas/enums';
 import type { Clock, Command, RunState, StepState } from './types';
@@ -90,6 +91,7 @@ async function start(state: RunState, key: string, clock: Clock, commands: Comma
     if (node.kind === 'approval') return await startApproval(state, key, clock, commands);
     if (node.kind === 'parallel' || node.kind === 'switch' || node.kind === 'foreach')
       return await startBlock(state, key, clock, commands);
+    if (budgetStops(state, key, clock, commands)) return; // over budget: the run paused or failed
     const input = await renderLeafInput(state, key, node.step, node.path, clock);
     own(state, key).input = input;
     dispatch(state, key, clock, commands);

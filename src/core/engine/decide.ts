@@ -3,6 +3,7 @@ import { evaluateCondition, ExpressionError } from '../expressions';
 import { advance } from './advance';
 import { approvalTimer, takeDecision } from './approval';
 import { cancel, pause, restart, resume } from './control';
+import { budgetDecided, resumeBudget, settleBudget, spendRead } from './budget';
 import { attemptFailed, failRun, failStep } from './failure';
 import { loopCurrent, toolApprovalDecided, toolCallEnded, turnEnded, unitStarted, unitTimer } from './agent-loop';
 import { contextOf, isRunTerminal, nodeOf } from './instances';
@@ -57,6 +58,7 @@ export async function decideAll(
   };
   await apply(events);
   if (followUp) await apply(followUp(commands));
+  settleBudget(next, commands);
   return { state: next, commands };
 }
 
@@ -234,12 +236,21 @@ const handlers: Handlers = {
       if (toolApprovalDecided(state, event, clock, commands)) await advance(state, clock, commands);
       return;
     }
+    if (event.budget) {
+      if (budgetDecided(state, event, clock, commands)) await advance(state, clock, commands);
+      return;
+    }
     if (takeDecision(state, event, clock, commands)) await advance(state, clock, commands);
   },
 
+  BudgetSpendRead: (state, event) => spendRead(state, event),
+
   RestartRequested: (state, _event, clock, commands) => restart(state, clock, commands),
   PauseRequested: (state) => pause(state),
-  ResumeRequested: (state, _event, clock, commands) => resume(state, clock, commands),
+  ResumeRequested: (state, _event, clock, commands) => {
+    resumeBudget(state, clock, commands); // a resume on a budget pause approves it
+    return resume(state, clock, commands);
+  },
   CancelRequested: (state, event, clock, commands) =>
     cancel(state, event.reason ?? 'cancelled on request', clock, commands),
 

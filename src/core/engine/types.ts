@@ -136,6 +136,32 @@ export interface RunState {
   agents?: Readonly<Record<string, PinnedAgent>>;
   /** 1 (lowest) to 10; default 5: the order in which waiting runs and attempts go on. */
   priority?: number;
+  /** The definition's `budget`: approvals granted, the host's reading of the day's spend, a pause (engine/budget.ts). */
+  budget?: BudgetState;
+}
+
+/** Which limit of a workflow's `budget` a check is about: `usd` (the run) or `usd_per_day` (the UTC day). */
+export type BudgetScope = 'run' | 'day';
+
+/** What a budget check found, and what a budget approval asks about. Amounts in USD. */
+export interface BudgetAsk {
+  spentUsd: number;
+  limitUsd: number;
+  scope: BudgetScope;
+}
+
+/** A run's budget bookkeeping (see engine/budget.ts). */
+export interface BudgetState {
+  /** Budget approvals granted for `usd`: each lets the run spend one more `usd`. */
+  runGrants?: number;
+  /** Budget approvals granted for `usd_per_day`, for the UTC day `day` (YYYY-MM-DD). */
+  dayGrants?: { day: string; grants: number };
+  /** What the workflow's other runs spent on `day` (UTC), as the host last read it, USD. */
+  others?: { day: string; usd: number };
+  /** Budget approvals asked so far (the `<n>` of `<runId>:budget:<n>`). */
+  asked?: number;
+  /** While the run is paused for its budget: the approval, and the step that waits. */
+  waiting?: BudgetAsk & { approvalId: string; stepId: string; round: number };
 }
 
 /** A timer in the RunObject's storage; the Durable Object alarm is set to the earliest `at` (epoch ms). */
@@ -197,7 +223,11 @@ export type RunEvent =
       by: string;
       /** For the approval of an agent's tool call: which call. */
       toolCall?: LoopUnit;
+      /** For a budget approval (`<runId>:budget:<n>`; `stepId` is the step that waits, `attempt` is `n`). */
+      budget?: true;
     }
+  /** The host's reading of what the workflow's other runs spent on the UTC `day` (for `budget.usd_per_day`), USD. */
+  | { type: 'BudgetSpendRead'; day: string; othersUsd: number }
   | { type: 'RestartRequested' }
   | { type: 'PauseRequested' }
   | { type: 'ResumeRequested' }
@@ -253,6 +283,8 @@ export interface ApprovalRequest {
   deadlineAt: number | null;
   /** For the approval of an agent's tool call: which call (`round` is then the step's attempt). */
   toolCall?: ToolCallRef;
+  /** For a budget approval: what was spent against which limit. */
+  budget?: BudgetAsk;
 }
 
 export type { ApprovalStatus };

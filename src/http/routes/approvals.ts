@@ -19,6 +19,7 @@ function approvalView(row: ApprovalRow): Approval {
     runId: row.runId,
     stepId: row.stepId,
     round: row.round,
+    kind: row.kind,
     workflow: row.workflowName,
     message: row.message,
     options: row.options,

@@ -12,6 +12,7 @@ import { startRun } from '../../adapter/cloudflare/triggers/start-run';
 import { Plan, RunStarted, WorkflowList, WorkflowRegistered, WorkflowVersion } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
+import { workflowUsage } from '../../adapter/cloudflare/d1/workflow-spend';
 import { registerWorkflow } from '../register-workflow';
 
 /** Largest definition accepted, bytes: parsing costs about 5 µs a byte, so this bounds it to ~1 s. */
@@ -130,8 +131,11 @@ workflowRoutes.openapi(
     const db = database(c.env.DB);
     const { name } = c.req.valid('param');
     const wf = await requireVersion(db, c.var.tenantId, name, c.req.valid('query').version);
-    const versions = await listVersions(db, c.var.tenantId, name);
-    return c.json({ ...wf, versions }, 200);
+    const [versions, usage] = await Promise.all([
+      listVersions(db, c.var.tenantId, name),
+      workflowUsage(db, c.var.tenantId, name),
+    ]);
+    return c.json({ ...wf, versions, usage }, 200);
   },
 );
 workflowRoutes.openapi(

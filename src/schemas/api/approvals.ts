@@ -12,6 +12,9 @@ export const Approval = z
     runId: z.string(),
     stepId: z.string(),
     round: z.number().int(),
+    kind: z
+      .enum(['step', 'tool', 'budget'])
+      .describe("What is asked: an approval step, an agent's tool call, or going past the workflow's budget"),
     workflow: z.string(),
     message: z.string(),
     options: z.array(z.string()),

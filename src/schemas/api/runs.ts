@@ -158,11 +158,27 @@ export const RunHead = z
 export type RunHead = z.infer<typeof RunHead>;
 
 /** One run with its steps (`GET /api/runs/{id}`); `steps` is empty before the run starts. */
+/** A run paused for its budget: the approval that decides, the step that waits, spend and limit (USD). */
+export const BudgetWait = z
+  .object({
+    approvalId: z.string(),
+    stepId: z.string().describe('The step that waits to start'),
+    scope: z.enum(['run', 'day']).describe('run: budget.usd; day: budget.usd_per_day (UTC day)'),
+    spentUsd: z.number(),
+    limitUsd: z.number(),
+  })
+  .openapi('BudgetWait');
+
 export const Run = z
   .object({
     ...RunHead.shape,
     steps: z.array(Step),
     usage: orNull(Usage).optional().describe('Usage and cost summed over every step'),
+    pausedFor: z
+      .enum(['budget'])
+      .optional()
+      .describe("Why a paused run waits, when not by request: 'budget' (see budgetWait)"),
+    budgetWait: BudgetWait.optional(),
   })
   .openapi('Run');
 export type Run = z.infer<typeof Run>;

@@ -16,6 +16,16 @@ export const WorkflowSummary = z
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
 export const WorkflowList = z.object({ workflows: z.array(WorkflowSummary) }).openapi('WorkflowList');
 
+/** Usage summed over every run of a workflow (all versions), from the attempts recorded in D1. */
+export const WorkflowUsage = z
+  .object({
+    runs: z.number().int(),
+    costUsd: z.number().describe('USD'),
+    inputTokens: z.number().int(),
+    outputTokens: z.number().int(),
+  })
+  .openapi('WorkflowUsage');
+
 /** One version of a workflow with its definition (normalised: defaults applied) and the list of versions. */
 export const WorkflowVersion = z
   .object({
@@ -30,6 +40,7 @@ export const WorkflowVersion = z
     sourceFormat: z.enum(['yaml', 'json']),
     createdAt: Iso,
     versions: z.array(z.object({ version: z.number().int(), createdAt: Iso, hash: z.string() })),
+    usage: WorkflowUsage,
   })
   .openapi('WorkflowVersion');
 export type WorkflowVersion = z.infer<typeof WorkflowVersion>;

@@ -3,6 +3,7 @@ import { Link } from 'wouter';
 import { api, type ApiError } from '../api';
 import { Timeline } from '../components/Timeline';
 import { Transcript } from '../components/Transcript';
+import { BudgetPause } from '../components/BudgetPause';
 import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../components/ui';
 import { elapsed, formatCost, formatDuration, formatTime, formatTokens, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
@@ -101,6 +102,8 @@ export function RunDetailPage({ id }: { id: string }) {
           Failed at <strong>{data.error.stepId}</strong>: {data.error.message} ({data.error.code})
         </p>
       )}
+      {/* Budget pause (issue 17): its own block */}
+      <BudgetPause run={data} onDecided={run.reload} />
       <Timeline run={data} selected={selected?.id ?? null} onSelect={setChosen} />
       {selected && <StepDetail step={selected} />}
       {data.output !== null && data.output !== undefined && (

@@ -21,6 +21,7 @@ export async function insertApproval(
       stepId: a.stepId,
       round: a.round,
       toolCall: a.toolCall ?? null,
+      kind: a.budget ? 'budget' : a.toolCall ? 'tool' : 'step',
       workflowName,
       message: a.message,
       options: a.options,

@@ -1,5 +1,5 @@
 import type { ApprovalRequest, RunState } from '../../../core/engine/index';
-import { audit, closeApproval, getApproval, insertApproval } from '../d1/approvals';
+import { audit, closeApproval, getApproval, insertApproval, type ApprovalRow } from '../d1/approvals';
 import { database } from '../d1/client';
 import { linkSigningKey, publicUrl, type AppEnv } from '../env';
 import { composeApprovalEmail } from '../../../app/mail/compose-approval';
@@ -90,9 +90,11 @@ export async function carryOutApproval(
       await mailRound(env, tenantId, state, approval, 'reminder', entry.to);
       return;
     }
-    case 'CloseApproval':
-      if (await getApproval(db, tenantId, entry.approvalId)) await closeRound(env, tenantId, state, entry);
+    case 'CloseApproval': {
+      const row = await getApproval(db, tenantId, entry.approvalId);
+      if (row) await closeRound(env, tenantId, state, entry, row.kind);
       return;
+    }
     default:
       unreachable(entry, 'approval command');
   }
@@ -104,6 +106,7 @@ async function closeRound(
   tenantId: string,
   state: RunState,
   entry: Extract<OutboxCommand, { type: 'CloseApproval' }>,
+  kind: ApprovalRow['kind'],
 ): Promise<void> {
   const db = database(env.DB);
   if (!(await closeApproval(db, entry.approvalId, entry))) return;
@@ -116,7 +119,8 @@ async function closeRound(
   const requester = triggerEmail(state);
   if (!requester || entry.status === 'cancelled') return;
   const what = entry.status.replace('_', ' ');
-  const text = `The approval "${entry.stepId}" of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
+  const which = kind === 'budget' ? `budget approval (step "${entry.stepId}" waited)` : `approval "${entry.stepId}"`;
+  const text = `The ${which} of ${state.workflow} was ${what === 'changes requested' ? 'answered with changes requested' : what} by ${entry.decidedBy}${entry.comment ? `:\n\n${entry.comment}` : '.'}\n\nRun id: ${state.runId}`;
   await sendRecorded(env, tenantId, {
     dedupeId: `approval-note:${entry.approvalId}`,
     runId: state.runId,

@@ -11,6 +11,7 @@ import { CircuitGate } from '../circuit-gate';
 import { selectAgent } from '../agent-select';
 import { LOOP_DEPS } from '../loop-deps';
 import { toolListCache } from '../tool-cache';
+import { pricedTurn, withPricedUsage } from '../../../agents/model/cost';
 import type { Claim, Report } from './attempts';
 import type { TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
@@ -152,10 +153,13 @@ async function callChosen(
         input: claim.input,
         signal,
       };
-      const result = await callAgent(agent, request, ctx.host);
+      const result = withPricedUsage(await callAgent(agent, request, ctx.host), agent.pricing);
       return { report: reportOf(claim, result, agent.provider), healthy: result.ok || !result.error.retryable };
     }
-    const outcome = await unexpected(() => runModelTurn(LOOP_DEPS, agent, turn, unit, toolEnv));
+    const outcome = pricedTurn(
+      await unexpected(() => runModelTurn(LOOP_DEPS, agent, turn, unit, toolEnv)),
+      agent.pricing,
+    );
     return { report: turnReport(outcome), healthy: outcome.ok || !outcome.error.retryable };
   });
   if ('report' in gated) return gated.report;

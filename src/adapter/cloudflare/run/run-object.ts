@@ -24,6 +24,7 @@ import { PendingReports } from './run-reports';
 import { RunStore } from './run-store';
 import type { RunTimers } from './run-timers';
 import { RunWatchers } from './run-watchers';
+import { DaySpend } from './day-spend';
 
 export type { AttemptRef, Claim, Report } from './attempts';
 export { LANE_WATCH_MS } from './run-lane';
@@ -52,6 +53,7 @@ export class RunObject extends DurableObject<AppEnv> {
   private readonly watchers: RunWatchers;
   private readonly lane: RunLane;
   private readonly wakeUp: RunAlarm;
+  private readonly daySpend = new DaySpend(this.env.DB, () => this.tenantId());
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -227,6 +229,7 @@ export class RunObject extends DurableObject<AppEnv> {
     comment?: string;
     by: string;
     toolCall?: LoopUnit;
+    budget?: true;
   }): Promise<{ counted: boolean; stepStatus: string | null }> {
     const result = await this.serial(async () => {
       const state = this.store.state();
@@ -240,6 +243,7 @@ export class RunObject extends DurableObject<AppEnv> {
           comment: d.comment,
           by: d.by,
           ...(d.toolCall ? { toolCall: d.toolCall } : {}),
+          ...(d.budget ? { budget: true as const } : {}),
         },
       ]);
       return { counted: changed, stepStatus: this.store.state()!.steps[d.stepId]?.status ?? null };
@@ -308,6 +312,8 @@ export class RunObject extends DurableObject<AppEnv> {
    * @returns whether the run changed.
    */
   private async apply(state: RunState, events: RunEvent[], isNew = false): Promise<{ changed: boolean }> {
+    const spend = await this.daySpend.event(state, Date.now()); // budget.usd_per_day: the other runs' spend today
+    if (spend) events = [spend, ...events];
     let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
     // The lane's attempt is recorded as started in the same decision (one copy of the state).
     const { state: next, commands } = await decideAll(
