@@ -99,7 +99,7 @@ describe('decideApproval of a budget approval', () => {
   it('tells the run it is the budget approval (kind budget)', async () => {
     const h = memoryHost();
     h.approvals.push({
-      id: 'run_b:budget:1',
+      id: 'run_b:run-budget:1',
       runId: 'run_b',
       stepId: 'three',
       round: 1,
@@ -111,7 +111,7 @@ describe('decideApproval of a budget approval', () => {
     });
     h.voteAnswer = { counted: true, stepStatus: 'running' };
     await decideApproval(h.ports, 't1', {
-      id: 'run_b:budget:1',
+      id: 'run_b:run-budget:1',
       decision: 'approve',
       by: 'owner@example.com',
       channel: 'email',

@@ -34,7 +34,7 @@ describe('budget per run', () => {
     expect(status(state)).toMatchObject({ a: 'succeeded', b: 'succeeded', c: 'pending' });
     const [ask] = of(commands[2]!, 'RequestApproval');
     expect(ask!.approval).toMatchObject({
-      id: 'run_1:budget:1',
+      id: 'run_1:run-budget:1',
       stepId: 'c',
       round: 1,
       assignees: ['boss@example.com'],
@@ -60,7 +60,7 @@ describe('budget per run', () => {
     expect(of(commands[3]!, 'CloseApproval')).toEqual([
       {
         type: 'CloseApproval',
-        approvalId: 'run_1:budget:1',
+        approvalId: 'run_1:run-budget:1',
         stepId: 'c',
         status: 'approved',
         decidedBy: 'boss@example.com',
@@ -158,7 +158,7 @@ describe('budget per run', () => {
     ]);
     expect(state.status).toBe('cancelled');
     expect(of(last, 'CloseApproval')).toEqual([
-      { type: 'CloseApproval', approvalId: 'run_1:budget:1', stepId: 'c', status: 'cancelled' },
+      { type: 'CloseApproval', approvalId: 'run_1:run-budget:1', stepId: 'c', status: 'cancelled' },
     ]);
   });
 });

@@ -45,12 +45,12 @@ describe('budget per run', () => {
       return run.status === 'paused' ? run : undefined;
     });
     expect(paused.pausedFor).toBe('budget');
-    expect(paused.budgetWait).toMatchObject({ approvalId: `${runId}:budget:1`, stepId: 'three', scope: 'run' });
+    expect(paused.budgetWait).toMatchObject({ approvalId: `${runId}:run-budget:1`, stepId: 'three', scope: 'run' });
     expect(paused.budgetWait!.spentUsd).toBeCloseTo(0.02);
     expect(paused.steps.map((s) => s.status)).toEqual(['succeeded', 'succeeded', 'pending']);
 
     const approvals = (await (await api('/approvals?status=pending')).json()) as { id: string; kind: string }[];
-    expect(approvals.find((a) => a.id === `${runId}:budget:1`)).toMatchObject({ kind: 'budget' });
+    expect(approvals.find((a) => a.id === `${runId}:run-budget:1`)).toMatchObject({ kind: 'budget' });
 
     const recorded = await eventually(async () => {
       const list = (await (await api(`/runs/${runId}/messages`)).json()) as RecordedMessage[];
@@ -80,7 +80,7 @@ describe('budget per run', () => {
     const run = await waitForRun(runId);
     expect(run.status).toBe('completed');
     expect(run.usage?.costUsd).toBeCloseTo(0.03);
-    const closed = (await (await api(`/approvals/${encodeURIComponent(`${runId}:budget:1`)}`)).json()) as {
+    const closed = (await (await api(`/approvals/${encodeURIComponent(`${runId}:run-budget:1`)}`)).json()) as {
       status: string;
       decidedBy: string;
     };
@@ -98,7 +98,7 @@ describe('budget per run', () => {
     await putWorkflow('budget-reject', THREE('budget-reject', '{ usd: 0.025 }'));
     const runId = await startRun('budget-reject');
     await eventually(async () => ((await runOf(runId)).status === 'paused' ? true : undefined));
-    const res = await api(`/approvals/${encodeURIComponent(`${runId}:budget:1`)}`, {
+    const res = await api(`/approvals/${encodeURIComponent(`${runId}:run-budget:1`)}`, {
       method: 'POST',
       body: JSON.stringify({ decision: 'reject', comment: 'too much' }),
     });

@@ -16,7 +16,7 @@ import type { BudgetAsk, BudgetState, Clock, Command, RunEvent, RunState } from 
  *
  * Over the limit, `on_exceed: fail` (or `pause` without `owners`) fails the run with
  * `budget_exceeded`; `pause` pauses it (status `paused`) and asks the owners for a budget approval
- * `<runId>:budget:<n>` (quorum 1, no deadline). Approving grants one more budget of that scope
+ * `<runId>:run-budget:<n>` (quorum 1, no deadline). Approving grants one more budget of that scope
  * (for the run: its limit becomes `usd × (1 + approvals)`; for the day: the same, this run, that
  * UTC day) and the run goes on; rejecting fails it with `budget_exceeded`. `POST /api/runs/:id/resume`
  * on a budget pause counts as an approval by `api`.
@@ -116,7 +116,7 @@ export function budgetStops(state: RunState, key: string, clock: Clock, commands
     return true;
   }
   const round = (state.budget?.asked ?? 0) + 1;
-  const approvalId = `${state.runId}:budget:${round}`;
+  const approvalId = `${state.runId}:run-budget:${round}`;
   state.budget = { ...state.budget, asked: round, waiting: { ...ask, approvalId, stepId: key, round } };
   state.status = 'paused';
   commands.push({

@@ -158,7 +158,7 @@ export interface BudgetState {
   dayGrants?: { day: string; grants: number };
   /** What the workflow's other runs spent on `day` (UTC), as the host last read it, USD. */
   others?: { day: string; usd: number };
-  /** Budget approvals asked so far (the `<n>` of `<runId>:budget:<n>`). */
+  /** Budget approvals asked so far (the `<n>` of `<runId>:run-budget:<n>`). */
   asked?: number;
   /** While the run is paused for its budget: the approval, and the step that waits. */
   waiting?: BudgetAsk & { approvalId: string; stepId: string; round: number };
@@ -223,7 +223,7 @@ export type RunEvent =
       by: string;
       /** For the approval of an agent's tool call: which call. */
       toolCall?: LoopUnit;
-      /** For a budget approval (`<runId>:budget:<n>`; `stepId` is the step that waits, `attempt` is `n`). */
+      /** For a budget approval (`<runId>:run-budget:<n>`; `stepId` is the step that waits, `attempt` is `n`). */
       budget?: true;
     }
   /** The host's reading of what the workflow's other runs spent on the UTC `day` (for `budget.usd_per_day`), USD. */
