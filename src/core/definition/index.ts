@@ -4,3 +4,4 @@ export { buildPlan, ancestorsInList, descendants, childLists, stepKind, type Pla
 export { visibleNames } from './visibility';
 export { durationMs } from './duration';
 export { formatPath } from './path';
+export { agentRefsOf, definitionUses, registryIssues, servesSelection, type AgentScope, type RegisteredAgent } from './agent-refs';

@@ -5,6 +5,7 @@ import { runMcpStep, type McpStepInput } from '../../../agents/mcp-step';
 import { MODEL_PROVIDERS, type AgentRecord } from '../../../schemas/agent';
 import { database } from '../d1/client';
 import { getAgentForStep } from '../d1/agents';
+import { resolveAgent } from '../agent-resolve';
 import { secretOf, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
@@ -68,16 +69,11 @@ async function executeAgent(
   timeout: AbortSignal,
 ): Promise<Report> {
   const db = database(ctx.env.DB);
-  const agent = claim.agent ? await getAgentForStep(db, claim.tenantId, claim.agent) : null;
-  if (!agent)
-    return reportOf(
-      claim,
-      {
-        ok: false,
-        error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false },
-      },
-      'none',
-    );
+  const found = claim.agent
+    ? await resolveAgent(db, claim.tenantId, claim.agent, claim.agentVersion, claim.pinned)
+    : { error: { code: 'agent_not_found' as const, message: 'the step names no agent', retryable: false } };
+  if ('error' in found) return reportOf(claim, { ok: false, error: found.error }, 'none');
+  const agent = found.agent;
   const toolEnv: ToolEnv = {
     host: ctx.host,
     signal,
