@@ -106,7 +106,8 @@ export function memoryHost(): MemoryHost {
     },
     agents: {
       names: async () => new Set(h.agents),
-      catalog: async () => new Map([...h.agents].map((name) => [name, { version: 1, status: 'active' as const, skills: [] }])),
+      catalog: async () =>
+        new Map([...h.agents].map((name) => [name, { version: 1, status: 'active' as const, skills: [] }])),
       pinned: async () => Object.fromEntries([...h.agents].map((name) => [name, { version: 1 }])),
     },
     runs: {

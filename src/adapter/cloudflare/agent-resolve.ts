@@ -44,7 +44,10 @@ export async function resolveAgent(
     const next = latest.replaced_by;
     if (!next) return failure('agent_offline', `agent '${current}'${via} is offline and names no replaced_by`);
     if (seen.includes(next))
-      return failure('agent_offline', `agent '${name}' is offline and its replacements loop (${[...seen, next].join(' → ')})`);
+      return failure(
+        'agent_offline',
+        `agent '${name}' is offline and its replacements loop (${[...seen, next].join(' → ')})`,
+      );
     if (seen.length > MAX_REPLACEMENT_HOPS)
       return failure(
         'agent_offline',

@@ -72,24 +72,38 @@ export function registryIssues(node: PlanNode, agents: AgentScope): { issues: Is
   return { issues, warnings };
 }
 
+/** The agents a definition uses: the names it calls (`agent:`, agent tools) and its selections by skill. */
+export interface AgentUses {
+  names: ReadonlySet<string>;
+  selections: readonly Pick<AgentSelector, 'skill' | 'domain'>[];
+}
+
+/** Collects {@link AgentUses} over every step of a definition (blocks and compensations included). */
+export function agentUsesOf(def: WorkflowDefinition): AgentUses {
+  const names = new Set<string>();
+  const selections: Pick<AgentSelector, 'skill' | 'domain'>[] = [];
+  for (const node of buildPlan(def).plan.nodes) {
+    const { refs, selector } = agentRefsOf(node);
+    for (const r of refs) names.add(r.name);
+    if (selector) selections.push(selector.selector);
+  }
+  return { names, selections };
+}
+
 /**
- * Whether a definition uses an agent: names it (`agent:` or an agent tool, with or without `@N`)
- * or, with `bySkill`, selects by a skill (and domain) it has.
+ * Whether a definition's {@link AgentUses} include an agent: it names it or, with `bySkill`,
+ * selects by a skill it has (and its domain, when the selection names one).
  */
-export function definitionUses(
-  def: WorkflowDefinition,
+export function usesAgent(
+  uses: AgentUses,
   name: string,
   bySkill?: Pick<RegisteredAgent, 'skills' | 'domain'>,
 ): boolean {
-  const { plan } = buildPlan(def);
-  return plan.nodes.some((node) => {
-    const { refs, selector } = agentRefsOf(node);
-    if (refs.some((r) => r.name === name)) return true;
-    return (
-      !!selector &&
-      !!bySkill &&
-      bySkill.skills.includes(selector.selector.skill) &&
-      (selector.selector.domain === undefined || bySkill.domain === selector.selector.domain)
-    );
-  });
+  if (uses.names.has(name)) return true;
+  return (
+    !!bySkill &&
+    uses.selections.some(
+      (s) => bySkill.skills.includes(s.skill) && (s.domain === undefined || bySkill.domain === s.domain),
+    )
+  );
 }

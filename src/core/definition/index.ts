@@ -4,4 +4,13 @@ export { buildPlan, ancestorsInList, descendants, childLists, stepKind, type Pla
 export { visibleNames } from './visibility';
 export { durationMs } from './duration';
 export { formatPath } from './path';
-export { agentRefsOf, definitionUses, registryIssues, servesSelection, type AgentScope, type RegisteredAgent } from './agent-refs';
+export {
+  agentRefsOf,
+  agentUsesOf,
+  usesAgent,
+  registryIssues,
+  servesSelection,
+  type AgentScope,
+  type AgentUses,
+  type RegisteredAgent,
+} from './agent-refs';

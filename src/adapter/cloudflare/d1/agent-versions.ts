@@ -127,7 +127,10 @@ export async function agentCatalog(db: Database, tenantId: string): Promise<Map<
       const caps: { skills?: string[]; domain?: string } = Array.isArray(r.capabilities)
         ? { skills: r.capabilities }
         : r.capabilities;
-      return [r.name, definedOnly({ version: r.version, status: r.status, skills: caps.skills ?? [], domain: caps.domain })];
+      return [
+        r.name,
+        definedOnly({ version: r.version, status: r.status, skills: caps.skills ?? [], domain: caps.domain }),
+      ];
     }) as [string, RegisteredAgent][],
   );
 }

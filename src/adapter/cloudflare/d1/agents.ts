@@ -3,14 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import { BatonError } from '../../../core/errors';
 import type { AgentCapabilities, AgentRecord } from '../../../schemas/agent';
-import {
-  contentOf,
-  definedOnly,
-  forgetAgentVersions,
-  loopOf,
-  settingsOf,
-  type AgentFields,
-} from './agent-versions';
+import { contentOf, definedOnly, forgetAgentVersions, loopOf, settingsOf, type AgentFields } from './agent-versions';
 import { isUniqueViolation, type Database } from './client';
 import { agents, agentVersions } from './schema';
 
@@ -85,7 +78,6 @@ export async function agentNames(db: Database, tenantId: string): Promise<Set<st
   const rows = await db.select({ name: agents.name }).from(agents).where(eq(agents.tenantId, tenantId));
   return new Set(rows.map((r) => r.name));
 }
-
 
 /** The columns an agent record is stored in, besides its key, version and times. */
 function columnsOf(agent: AgentFields) {
