@@ -149,6 +149,16 @@ describe('deprecated and offline agents', () => {
     expect(body.error.details.issues.map((i) => i.path)).toEqual(['steps[0].agent']);
   });
 
+  it('refuses a replaced_by that is unknown or the agent itself', async () => {
+    for (const replaced_by of ['no-such-agent', 'self-replacing']) {
+      const res = await api('/agents/self-replacing', json({ ...httpAgent('tag/s'), status: 'offline', replaced_by }));
+      expect(res.status).toBe(400);
+      expect(
+        ((await res.json()) as { error: { details: { issues: { path: string }[] } } }).error.details.issues,
+      ).toEqual([expect.objectContaining({ path: 'replaced_by' })]);
+    }
+  });
+
   it("a pinned run's calls go to replaced_by once its agent is offline, else fail agent_offline", async () => {
     await putAgent('retiring', httpAgent('tag/retiring'));
     await putAgent('successor', httpAgent('tag/successor'));

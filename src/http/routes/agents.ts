@@ -37,7 +37,20 @@ agentRoutes.openapi(
   }),
   async (c) => {
     const body = c.req.valid('json');
+    const { name } = c.req.valid('param');
     const db = database(c.env.DB);
+    if (body.replaced_by !== undefined) {
+      const problem =
+        body.replaced_by === name
+          ? 'an agent cannot replace itself'
+          : (await agentNames(db, c.var.tenantId)).has(body.replaced_by)
+            ? null
+            : `unknown agent '${body.replaced_by}'; register it first`;
+      if (problem)
+        throw new BatonError('bad_request', `invalid agent: replaced_by: ${problem}`, {
+          issues: [{ path: 'replaced_by', message: problem }],
+        });
+    }
     if ('tools' in body || 'output_schema' in body) {
       const issues = loopIssues(
         body,
