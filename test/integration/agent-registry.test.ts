@@ -1,5 +1,9 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
+import { database } from '../../src/adapter/cloudflare/d1/client';
+import { insertRun } from '../../src/adapter/cloudflare/d1/runs';
+import { newRunId } from '../../src/adapter/cloudflare/triggers/start-run';
+import { sweepQueuedRuns } from '../../src/adapter/cloudflare/triggers/sweep-runs';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';
 
 // The agent registry: versions, pinning, search, deprecation/offline, deletion (issue 17 item 1).
@@ -67,6 +71,39 @@ describe('agent versions', () => {
     expect(await receivedBy(one)).toEqual(['/agents/tag/v1']);
     const run = (await (await api(`/runs/${after}`)).json()) as { output: unknown };
     expect(run.output).toBe('v2: go');
+  });
+
+  it('concurrent changes each make their own version, numbered without gaps', async () => {
+    await putAgent('raced', httpAgent('tag/r0'));
+    const answers = await Promise.all(
+      ['r1', 'r2', 'r3'].map((tag) => api('/agents/raced', json(httpAgent(`tag/${tag}`)))),
+    );
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    const list = (await (await api('/agents/raced/versions')).json()) as { versions: { version: number }[] };
+    expect(list.versions.map((v) => v.version)).toEqual([4, 3, 2, 1]);
+  });
+
+  it('the start sweeper starts a lost run with the agents its row pinned', async () => {
+    await putAgent('swept', httpAgent('tag/v1'));
+    await putWorkflow('swept-wf', 'name: swept-wf\nsteps: [ { id: call, agent: swept, input: go } ]');
+    await putAgent('swept', httpAgent('tag/v2'));
+    const old = Date.now() - 20_000;
+    const id = newRunId(old);
+    await insertRun(database(env.DB), 'default', {
+      id,
+      workflowName: 'swept-wf',
+      version: 1,
+      triggerType: 'api',
+      trigger: { type: 'api' },
+      input: {},
+      idempotencyKey: null,
+      stepsTotal: 0,
+      createdAt: new Date(old).toISOString(),
+      agents: { swept: { version: 1 } },
+    });
+    expect((await sweepQueuedRuns(env, Date.now())).started).toContain(id);
+    expect((await waitForRun(id)).status).toBe('completed');
+    expect(await receivedBy(id)).toEqual(['/agents/tag/v1']);
   });
 
   it('refuses an unknown version at registration, with its path', async () => {
