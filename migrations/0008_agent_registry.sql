@@ -35,4 +35,13 @@ CREATE INDEX `agents_status` ON `agents` (`tenant_id`,`status`);--> statement-br
 ALTER TABLE `approvals` ADD `kind` text DEFAULT 'step' NOT NULL;--> statement-breakpoint
 ALTER TABLE `runs` ADD `priority` integer DEFAULT 5 NOT NULL;--> statement-breakpoint
 ALTER TABLE `runs` ADD `agents` text;--> statement-breakpoint
-ALTER TABLE `step_attempts` ADD `selection` text;
+ALTER TABLE `step_attempts` ADD `selection` text;--> statement-breakpoint
+-- Backfill: an agent registered before versions is its own v1.
+INSERT INTO `agent_versions` (`tenant_id`, `name`, `version`, `record`, `created_at`)
+SELECT `tenant_id`, `name`, `version`,
+  json_patch(json_patch(json_patch(
+    json_object('provider', `provider`, 'capabilities', json(`capabilities`), 'config', json(`config`), 'status', `status`),
+    CASE WHEN `description` IS NULL THEN '{}' ELSE json_object('description', `description`) END),
+    coalesce(`loop`, '{}')), coalesce(`settings`, '{}')),
+  `updated_at`
+FROM `agents` WHERE true ON CONFLICT DO NOTHING;

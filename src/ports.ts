@@ -7,7 +7,8 @@
  */
 import type { LoopUnit } from './core/engine/loop-types';
 import type { ToolCallRef } from './schemas/agent';
-import type { NewRun } from './core/engine';
+import type { NewRun, PinnedAgent } from './core/engine';
+import type { RegisteredAgent } from './core/definition';
 import type { WorkflowDefinition } from './schemas/definition';
 import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
 import type { Decision } from './schemas/steps';
@@ -85,6 +86,10 @@ export interface WorkflowRepository {
 /** The tenant's agents. */
 export interface AgentRegistry {
   /** The names of the tenant's registered agents. */ names(tenantId: string): Promise<Set<string>>;
+  /** The tenant's agents by name (version, status, skills), for definition validation. */
+  catalog(tenantId: string): Promise<Map<string, RegisteredAgent>>;
+  /** The tenant's agents as a run pins them at start: current version, `timeout`, `retry` (one read). */
+  pinned(tenantId: string): Promise<Record<string, PinnedAgent>>;
 }
 
 /** A queued run as recorded before its RunObject starts. `createdAt` is ISO-8601 UTC. */
@@ -100,6 +105,8 @@ export interface NewRunRecord {
   createdAt: string;
   parent?: ParentLink | null;
   debug?: boolean;
+  /** The agents pinned at start (name → version, step defaults), kept so a lost start is repeated exactly. */
+  agents?: Record<string, PinnedAgent> | null;
 }
 
 /** The run records (the D1 mirror). */
@@ -289,6 +296,7 @@ export interface MailSettings {
 /** What starting a run needs. */
 export interface StartRunPorts {
   workflows: WorkflowCatalog;
+  agents: AgentRegistry;
   runs: RunRepository;
   runStarter: RunStarter;
   clock: Clock;

@@ -3,6 +3,7 @@ import { BatonError } from '../core/errors';
 import { sha256Hex } from '../lib/hash';
 import type { RegisterWorkflowPorts } from '../ports';
 import type { WorkflowDefinition } from '../schemas/definition';
+import type { Issue } from '../schemas/errors';
 
 /**
  * Parses and validates a definition (YAML or JSON text) against the tenant's agents and email
@@ -15,6 +16,20 @@ export async function checkDefinition(
   text: string,
   expectedName?: string,
 ): Promise<WorkflowDefinition> {
+  return (await checkDefinitionWarned(ports, tenantId, text, expectedName)).definition;
+}
+
+/**
+ * {@link checkDefinition}, with the warnings registration answers: deprecated agents, selections
+ * no active agent serves now (`[{ path, message }]`).
+ * @throws {BatonError} `invalid_definition` with `details.issues: [{ path, message }]`.
+ */
+export async function checkDefinitionWarned(
+  ports: Omit<RegisterWorkflowPorts, 'clock'>,
+  tenantId: string,
+  text: string,
+  expectedName?: string,
+): Promise<{ definition: WorkflowDefinition; warnings: Issue[] }> {
   const parsed = parseDefinitionText(text);
   const invalid = (issues: { path: string; message: string }[]) =>
     new BatonError(
@@ -23,7 +38,7 @@ export async function checkDefinition(
       { issues },
     );
   if ('issues' in parsed) throw invalid(parsed.issues);
-  const result = validateDefinition(parsed.value, { agents: await ports.agents.names(tenantId) });
+  const result = validateDefinition(parsed.value, { agents: await ports.agents.catalog(tenantId) });
   if (!result.ok) throw invalid(result.issues);
   const def = result.definition;
   if (expectedName && def.name !== expectedName)
@@ -45,7 +60,7 @@ export async function checkDefinition(
       : [],
   );
   if (issues.length) throw invalid(issues);
-  return def;
+  return { definition: def, warnings: result.warnings };
 }
 
 /**
@@ -53,7 +68,7 @@ export async function checkDefinition(
  * (re-sending the latest definition unchanged stores nothing and answers its version).
  * Concurrent registrations of one name are safe: see `saveVersion`.
  * @throws {BatonError} `invalid_definition`, `conflict`.
- * @returns the name, version and whether a version was created.
+ * @returns the name, version, whether a version was created, and the warnings (empty when none).
  */
 export async function registerWorkflow(
   ports: RegisterWorkflowPorts,
@@ -61,8 +76,13 @@ export async function registerWorkflow(
   text: string,
   format: 'yaml' | 'json',
   mode: { create: true } | { name: string },
-): Promise<{ name: string; version: number; created: boolean }> {
-  const def = await checkDefinition(ports, tenantId, text, 'name' in mode ? mode.name : undefined);
+): Promise<{ name: string; version: number; created: boolean; warnings: Issue[] }> {
+  const { definition: def, warnings } = await checkDefinitionWarned(
+    ports,
+    tenantId,
+    text,
+    'name' in mode ? mode.name : undefined,
+  );
   const hash = await sha256Hex(JSON.stringify(def));
   const input = { name: def.name, source: text, sourceFormat: format, definition: def, hash };
   const { version, created } = await ports.workflowStore.saveVersion(
@@ -71,5 +91,5 @@ export async function registerWorkflow(
     new Date(ports.clock.now()).toISOString(),
     'create' in mode ? 'create' : 'version',
   );
-  return { name: def.name, version, created };
+  return { name: def.name, version, created, warnings };
 }

@@ -42,7 +42,8 @@ export function runIdOf(now: number, uuid: string): string {
 const TRIGGER_ENVELOPE_DEPTH = 2;
 
 /**
- * Records a queued run and starts its RunObject. Idempotent by `idempotencyKey`. The run record
+ * Records a queued run and starts its RunObject, with the tenant's agents pinned (their current
+ * versions, timeouts and retries). Idempotent by `idempotencyKey`. The run record
  * is the commitment: when the object fails to start (`startError`), the run stays queued and the
  * start sweeper (src/triggers/sweep-runs.ts) starts or fails it within a minute.
  * @throws {BatonError} `not_found` for an unknown workflow or version, `bad_request` for invalid
@@ -72,6 +73,8 @@ export async function startRun(
     throw new BatonError('bad_request', 'the run input does not match the workflow inputs', {
       issues: resolved.issues,
     });
+  // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
+  const agents = await ports.agents.pinned(tenantId);
   const now = ports.clock.now();
   const { id, created } = await ports.runs.insert(tenantId, {
     id: runIdOf(now, ports.ids.uuid()),
@@ -85,6 +88,7 @@ export async function startRun(
     createdAt: new Date(now).toISOString(),
     parent: request.parent ?? null,
     debug: request.debug ?? false,
+    agents,
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   try {
@@ -99,6 +103,7 @@ export async function startRun(
       createdAt: now,
       parent: request.parent,
       debug: request.debug,
+      agents,
     });
   } catch (err) {
     const startError = err instanceof Error ? err.message : String(err);

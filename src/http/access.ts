@@ -30,6 +30,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/agents': ANY,
   'GET /api/agents/:name': ANY,
   'PUT /api/agents/:name': ADMIN,
+  'DELETE /api/agents/:name': ADMIN,
+  'GET /api/agents/:name/versions': ANY,
   'POST /api/events': ADMIN,
   'GET /api/approvals': ANY,
   'GET /api/approvals/:id': ANY,

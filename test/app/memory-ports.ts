@@ -104,7 +104,12 @@ export function memoryHost(): MemoryHost {
         return { version, created: true };
       },
     },
-    agents: { names: async () => new Set(h.agents) },
+    agents: {
+      names: async () => new Set(h.agents),
+      catalog: async () =>
+        new Map([...h.agents].map((name) => [name, { version: 1, status: 'active' as const, skills: [] }])),
+      pinned: async () => Object.fromEntries([...h.agents].map((name) => [name, { version: 1 }])),
+    },
     runs: {
       insert: async (_t, run) => {
         const holder = run.idempotencyKey ? h.runs.find((r) => r.idempotencyKey === run.idempotencyKey) : undefined;

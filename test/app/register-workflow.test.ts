@@ -26,15 +26,17 @@ describe('registerWorkflow (use case on in-memory ports)', () => {
       name: 'triage',
       version: 1,
       created: true,
+      warnings: [],
     });
     expect(await registerWorkflow(h.ports, 't1', VALID, 'yaml', { name: 'triage' })).toEqual({
       name: 'triage',
       version: 1,
       created: false,
+      warnings: [],
     });
     expect(
       await registerWorkflow(h.ports, 't1', `${VALID}\ndescription: sorts mail`, 'yaml', { name: 'triage' }),
-    ).toEqual({ name: 'triage', version: 2, created: true });
+    ).toEqual({ name: 'triage', version: 2, created: true, warnings: [] });
     expect(h.versions.map((v) => [v.version, v.sourceFormat, v.createdAt])).toEqual([
       [1, 'yaml', '2026-01-01T00:00:00.000Z'],
       [2, 'yaml', '2026-01-01T00:00:00.000Z'],

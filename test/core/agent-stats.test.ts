@@ -37,6 +37,8 @@ describe('agentStats', () => {
       p50Ms: 100,
       p95Ms: 1000,
       costUsd: 0.03,
+      costPerCallUsd: 0.03 / 4,
+      throughputPerHour: null,
       inputTokens: 60,
       outputTokens: 30,
     });

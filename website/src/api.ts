@@ -84,3 +84,24 @@ function safeJson(text: string): unknown {
 export function tokenProtocol(token: string): string {
   return `bearer.${toBase64Url(new TextEncoder().encode(token))}`;
 }
+
+/** Filters of the Agents page, as `GET /api/agents` takes them (empty ones are left out). */
+export interface AgentFilters {
+  skill: string;
+  domain: string;
+  status: string;
+  q: string;
+}
+
+/** The `GET /api/agents` path for filters, with health (circuit, stats over `hours`, dependants). */
+export function agentsPath(filters: AgentFilters, hours = 24): string {
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v.trim() !== ''));
+  query.set('include', 'health');
+  query.set('hours', String(hours));
+  return `/agents?${query}`;
+}
+
+/** The `GET /api/agents/:name/versions` path (newest first). */
+export function agentVersionsPath(name: string): string {
+  return `/agents/${encodeURIComponent(name)}/versions`;
+}

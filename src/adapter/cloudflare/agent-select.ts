@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { MAX_CANDIDATES, type SelectionRequest } from '../../core/engine/selection';
 import { rankCandidates, selectionReason, type Candidate } from '../../core/policy/selection';
 import type { AgentStats } from '../../core/policy/agent-stats';
-import type { AgentSelection } from '../../core/engine/index';
+import type { AgentSelection, PinnedAgent } from '../../core/engine/index';
 import type { AgentRecord } from '../../schemas/agent';
 import type { StepError } from '../../schemas/errors';
 import type { Database } from './d1/client';
@@ -58,10 +58,15 @@ function expectedCost(agent: AgentRecord, stats: AgentStats | undefined): number
 }
 
 /** The candidates of a selection, best first: active agents with the skill (and domain), not excluded. */
-function candidatesOf(registry: Registry, request: SelectionRequest): { agent: AgentRecord; candidate: Candidate }[] {
+function candidatesOf(
+  registry: Registry,
+  request: SelectionRequest,
+  pinned: Readonly<Record<string, PinnedAgent>> | undefined,
+): { agent: AgentRecord; candidate: Candidate }[] {
   const eligible = registry.agents.filter(
     (a) =>
       a.status === 'active' &&
+      (pinned === undefined || Object.hasOwn(pinned, a.name)) &&
       a.capabilities.skills.includes(request.skill) &&
       (request.domain === undefined || a.capabilities.domain === request.domain) &&
       !request.exclude.includes(a.name),
@@ -87,15 +92,18 @@ function candidatesOf(registry: Registry, request: SelectionRequest): { agent: A
  * (and domain), not excluded, ordered by the preference (ties by name), the first whose circuit is
  * not open — the previous attempt's agent first while it has retries left (`keep`). When every
  * circuit is open the best is chosen anyway (its circuit answers `circuit_open`, so the step moves on).
- * @returns the agent and how it was chosen, or the `no_agent` failure (not retryable).
+ * A run that pinned the registry at start (`pinned`) chooses only among the agents it pinned; the
+ * caller resolves the chosen one's pinned version.
+ * @returns the agent's name and how it was chosen, or the `no_agent` failure (not retryable).
  */
 export async function selectAgent(
   env: AppEnv,
   db: Database,
   tenantId: string,
   request: SelectionRequest,
-): Promise<{ agent: AgentRecord; selection: AgentSelection } | { error: StepError }> {
-  const ranked = candidatesOf(await registryOf(db, tenantId), request);
+  pinned?: Readonly<Record<string, PinnedAgent>>,
+): Promise<{ name: string; selection: AgentSelection } | { error: StepError }> {
+  const ranked = candidatesOf(await registryOf(db, tenantId), request, pinned);
   if (!ranked.length) {
     const where = request.domain ? ` in domain ${request.domain}` : '';
     const tried = request.exclude.length ? ` besides ${request.exclude.join(', ')}, which failed` : '';
@@ -130,5 +138,5 @@ export async function selectAgent(
       : selectionReason(chosen.candidate, request.prefer, names.length, request.skill);
   if (skipped) reason += `; ${skipped} with an open circuit skipped`;
   if (request.exclude.length) reason += `; after ${request.exclude.join(', ')} failed`;
-  return { agent: chosen.agent, selection: { agent: chosen.agent.name, reason, candidates: names } };
+  return { name: chosen.agent.name, selection: { agent: chosen.agent.name, reason, candidates: names } };
 }

@@ -3,6 +3,7 @@ import type { Database } from './d1/client';
 import { d1Repositories } from './d1/repositories';
 import type { RegisterWorkflowPorts } from '../../ports';
 import type { WorkflowDefinition } from '../../schemas/definition';
+import type { Issue } from '../../schemas/errors';
 
 /** The register-workflow ports over D1 and the host clock. */
 function registerPorts(db: Database): RegisterWorkflowPorts {
@@ -33,6 +34,6 @@ export function registerWorkflow(
   text: string,
   format: 'yaml' | 'json',
   mode: { create: true } | { name: string },
-): Promise<{ name: string; version: number; created: boolean }> {
+): Promise<{ name: string; version: number; created: boolean; warnings: Issue[] }> {
   return registerOn(registerPorts(db), tenantId, text, format, mode);
 }

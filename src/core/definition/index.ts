@@ -4,3 +4,13 @@ export { buildPlan, ancestorsInList, descendants, childLists, stepKind, type Pla
 export { visibleNames } from './visibility';
 export { durationMs } from './duration';
 export { formatPath } from './path';
+export {
+  agentRefsOf,
+  agentUsesOf,
+  usesAgent,
+  registryIssues,
+  servesSelection,
+  type AgentScope,
+  type AgentUses,
+  type RegisteredAgent,
+} from './agent-refs';

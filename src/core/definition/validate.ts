@@ -10,17 +10,25 @@ import { parseSchedule } from '../schedule';
 import { approvalIssues, approvalReaders } from './approvals';
 import { buildPlan, childLists, type Plan } from './plan';
 import { visibleNames } from './visibility';
+import { registryIssues, type AgentScope } from './agent-refs';
 
 /** Names every template may read besides step ids. */
 export const CONTEXT_ROOTS = new Set(['inputs', 'trigger', 'vars']);
 
 /** What registration needs to know about the world; absent parts are not checked. */
 export interface ValidationScope {
-  /** Registered agent names; an unknown `agent:` is an error when given. */
-  agents?: ReadonlySet<string>;
+  /**
+   * Registered agents: an unknown `agent:` is an error when given. With registry entries (a map)
+   * also an offline agent or unknown `@N` (errors), a deprecated agent and a selection no active
+   * agent serves (warnings); see {@link registryIssues}.
+   */
+  agents?: AgentScope;
 }
 
-export type Validated = { ok: true; definition: WorkflowDefinition; plan: Plan } | { ok: false; issues: Issue[] };
+/** A valid definition comes with its plan and the warnings registration answers (`[{ path, message }]`). */
+export type Validated =
+  | { ok: true; definition: WorkflowDefinition; plan: Plan; warnings: Issue[] }
+  | { ok: false; issues: Issue[] };
 
 const ShallowWorkflow = z.strictObject({
   ...WorkflowFields,
@@ -45,7 +53,13 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   if (!parsed.success) return { ok: false, issues: zodIssues(parsed.error) };
   const def = parsed.data;
   const { plan, issues } = buildPlan(def);
+  const warnings: Issue[] = [];
   for (const node of plan.nodes) {
+    if (scope.agents) {
+      const found = registryIssues(node, scope.agents);
+      issues.push(...found.issues);
+      warnings.push(...found.warnings);
+    }
     if (!('agent' in node.step)) continue;
     const ref = typeof node.step.agent === 'string' ? parseAgentRef(node.step.agent) : null;
     if (ref && scope.agents && !scope.agents.has(ref.name))
@@ -90,7 +104,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
   });
   if (issues.length === 0) issues.push(...approvalIssues(plan));
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
-  if (issues.length === 0) return { ok: true, definition: def, plan };
+  if (issues.length === 0) return { ok: true, definition: def, plan, warnings };
   return { ok: false, issues: issues.sort((a, b) => a.path.localeCompare(b.path, 'en', { numeric: true })) };
 }
 
@@ -103,7 +117,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
 export function loopIssues(
   step: { tools?: ToolSpec[]; output_schema?: Record<string, unknown> },
   path: string,
-  agents?: ReadonlySet<string>,
+  agents?: AgentScope,
 ): Issue[] {
   const issues: Issue[] = [];
   const under = (key: string) => (path ? `${path}.${key}` : key);

@@ -20,6 +20,10 @@ export interface AgentStats {
   p95Ms: number | null;
   /** Total cost reported by the provider, USD. */
   costUsd: number;
+  /** costUsd / calls, USD; null without calls. */
+  costPerCallUsd: number | null;
+  /** Ended calls per hour over the window (calls / window hours); null when no window is given. */
+  throughputPerHour: number | null;
   inputTokens: number;
   outputTokens: number;
 }
@@ -35,19 +39,25 @@ export function percentile(values: readonly number[], p: number): number | null 
   return sorted[Math.min(rank, sorted.length) - 1]!;
 }
 
-/** Folds an agent's attempts into its calls, success rate, latency percentiles, tokens and cost. */
-export function agentStats(samples: readonly AttemptSample[]): AgentStats {
+/**
+ * Folds an agent's attempts into its calls, success rate, latency percentiles, throughput, tokens and cost.
+ * @param windowHours the length of the window the samples come from, hours (> 0), for `throughputPerHour`.
+ */
+export function agentStats(samples: readonly AttemptSample[], windowHours?: number): AgentStats {
   const ended = samples.filter((s) => s.status === 'succeeded' || s.status === 'failed' || s.status === 'timed_out');
   const succeeded = ended.filter((s) => s.status === 'succeeded').length;
   const durations = ended.flatMap((s) => (s.durationMs === null ? [] : [s.durationMs]));
   const sum = (pick: (s: AttemptSample) => number | null) => samples.reduce((total, s) => total + (pick(s) ?? 0), 0);
+  const costUsd = sum((s) => s.costUsd);
   return {
     calls: ended.length,
     succeeded,
     successRate: ended.length ? succeeded / ended.length : null,
     p50Ms: percentile(durations, 50),
     p95Ms: percentile(durations, 95),
-    costUsd: sum((s) => s.costUsd),
+    costUsd,
+    costPerCallUsd: ended.length ? costUsd / ended.length : null,
+    throughputPerHour: windowHours && windowHours > 0 ? ended.length / windowHours : null,
     inputTokens: sum((s) => s.inputTokens),
     outputTokens: sum((s) => s.outputTokens),
   };

@@ -67,10 +67,10 @@ workflowRoutes.openapi(
   }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
-    const { name, version } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, {
+    const { name, version, warnings } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, {
       create: true,
     });
-    return c.json({ name, version }, 201);
+    return c.json({ name, version, ...(warnings.length ? { warnings } : {}) }, 201);
   },
 );
 workflowRoutes.openapi(
@@ -88,10 +88,14 @@ workflowRoutes.openapi(
   }),
   async (c) => {
     const { text, format } = await readDefinition(c.req);
-    const { name, version, created } = await registerWorkflow(database(c.env.DB), c.var.tenantId, text, format, {
-      name: c.req.valid('param').name,
-    });
-    return c.json({ name, version }, created ? 201 : 200);
+    const { name, version, created, warnings } = await registerWorkflow(
+      database(c.env.DB),
+      c.var.tenantId,
+      text,
+      format,
+      { name: c.req.valid('param').name },
+    );
+    return c.json({ name, version, ...(warnings.length ? { warnings } : {}) }, created ? 201 : 200);
   },
 );
 workflowRoutes.openapi(

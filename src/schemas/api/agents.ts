@@ -15,7 +15,7 @@ export const Circuit = z
     openedAt: IsoOrNull,
   })
   .openapi('Circuit');
-/** An agent's attempts over a window: success rate 0–1, latency percentiles (ms), tokens, cost (USD). */
+/** An agent's attempts over a window: calls, success rate 0–1, latency percentiles (ms), calls per hour, tokens, cost (USD, total and per call). */
 export const AgentStats = z
   .object({
     calls: z.number(),
@@ -24,14 +24,30 @@ export const AgentStats = z
     p50Ms: z.number().nullable(),
     p95Ms: z.number().nullable(),
     costUsd: z.number(),
+    costPerCallUsd: z.number().nullable(),
+    throughputPerHour: z.number().nullable(),
     inputTokens: z.number(),
     outputTokens: z.number(),
   })
   .openapi('AgentStats');
 export type AgentStats = z.infer<typeof AgentStats>;
-export const AgentWithCircuit = z.object({ ...AgentRecord.shape, circuit: Circuit }).openapi('AgentWithCircuit');
+const dependants = z
+  .number()
+  .int()
+  .describe("How many workflows' latest version use the agent: name it, or select by a skill it has");
+/** One agent with its circuit, the statistics of its recent attempts and its dependants. */
+export const AgentWithCircuit = z
+  .object({ ...AgentRecord.shape, circuit: Circuit, stats: AgentStats, dependants })
+  .openapi('AgentWithCircuit');
 export const AgentHealth = z
-  .object({ ...AgentRecord.shape, circuit: Circuit.optional(), stats: AgentStats.optional() })
+  .object({
+    ...AgentRecord.shape,
+    circuit: Circuit.optional(),
+    stats: AgentStats.optional(),
+    dependants: dependants.optional(),
+  })
   .openapi('AgentHealth');
+/** Every version of an agent, newest first. */
+export const AgentVersionList = z.object({ versions: z.array(AgentRecord) }).openapi('AgentVersionList');
 export type Agent = z.infer<typeof AgentHealth>;
 export const AgentList = z.object({ agents: z.array(AgentHealth) }).openapi('AgentList');

@@ -44,8 +44,13 @@ export const WorkflowVersion = z
   })
   .openapi('WorkflowVersion');
 export type WorkflowVersion = z.infer<typeof WorkflowVersion>;
+/** A registered version; `warnings` (deprecated agents, selections no active agent serves) only when there are some. */
 export const WorkflowRegistered = z
-  .object({ name: z.string(), version: z.number().int() })
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    warnings: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
   .openapi('WorkflowRegistered');
 
 /** A workflow's DAG, parallel groups and critical path, with estimated durations (ms). */

@@ -8,9 +8,15 @@ const MAX_SAMPLES = 20_000;
 
 /**
  * Per-agent statistics of the attempts dispatched since `since` (ISO-8601), from the D1 mirror.
+ * @param windowHours the window's length, hours, for the throughput (absent: `throughputPerHour` null).
  * @returns a map from agent name to its statistics; agents without attempts are absent.
  */
-export async function statsByAgent(db: Database, tenantId: string, since: string): Promise<Map<string, AgentStats>> {
+export async function statsByAgent(
+  db: Database,
+  tenantId: string,
+  since: string,
+  windowHours?: number,
+): Promise<Map<string, AgentStats>> {
   const rows = await db
     .select({
       agent: stepAttempts.agent,
@@ -39,5 +45,5 @@ export async function statsByAgent(db: Database, tenantId: string, since: string
     });
     byAgent.set(row.agent!, samples);
   }
-  return new Map([...byAgent].map(([name, samples]) => [name, agentStats(samples)]));
+  return new Map([...byAgent].map(([name, samples]) => [name, agentStats(samples, windowHours)]));
 }

@@ -1,44 +1,19 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import equal from 'fast-deep-equal';
+import { and, eq } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
-import type { AgentCapabilities, AgentLoop, AgentRecord, AgentRegistrySettings } from '../../../schemas/agent';
-import type { Database } from './client';
-import { agents } from './schema';
+import { BatonError } from '../../../core/errors';
+import type { AgentCapabilities, AgentRecord } from '../../../schemas/agent';
+import { contentOf, definedOnly, forgetAgentVersions, loopOf, settingsOf, type AgentFields } from './agent-versions';
+import { isUniqueViolation, type Database } from './client';
+import { agents, agentVersions } from './schema';
+
+export type { AgentFields } from './agent-versions';
 
 type Row = typeof agents.$inferSelect;
-
-/** The stored loop keys without the unset ones (the API answers only what was set). */
-function loopFields(loop: AgentLoop | null): AgentLoop {
-  return Object.fromEntries(Object.entries(loop ?? {}).filter(([, v]) => v !== undefined));
-}
-
-/** The loop keys of an agent as stored: null when it has none. */
-function loopOf(agent: AgentLoop): AgentLoop | null {
-  const loop = loopFields({
-    tools: agent.tools,
-    output_schema: agent.output_schema,
-    max_turns: agent.max_turns,
-    max_tool_calls: agent.max_tool_calls,
-  });
-  return Object.keys(loop).length ? loop : null;
-}
 
 /** Capabilities as stored: rows written before the registry hold a flat list of skills. */
 function capabilitiesOf(stored: Row['capabilities']): AgentCapabilities {
   return Array.isArray(stored) ? { skills: stored, input_types: [], output_types: [] } : stored;
-}
-
-/** The registry settings of an agent as stored: null when none is set. */
-function settingsOf(agent: AgentRegistrySettings): AgentRegistrySettings | null {
-  const settings = Object.fromEntries(
-    Object.entries({
-      pricing: agent.pricing,
-      max_concurrency: agent.max_concurrency,
-      timeout: agent.timeout,
-      retry: agent.retry,
-      replaced_by: agent.replaced_by,
-    }).filter(([, v]) => v !== undefined),
-  );
-  return Object.keys(settings).length ? settings : null;
 }
 
 function toRecord(row: Row): AgentRecord {
@@ -49,7 +24,7 @@ function toRecord(row: Row): AgentRecord {
     description: row.description ?? undefined,
     capabilities: capabilitiesOf(row.capabilities),
     config: row.config,
-    ...loopFields(row.loop),
+    ...definedOnly(row.loop),
     ...(row.settings ?? {}),
     status: row.status,
     createdAt: row.createdAt,
@@ -104,9 +79,7 @@ export async function agentNames(db: Database, tenantId: string): Promise<Set<st
   return new Set(rows.map((r) => r.name));
 }
 
-type AgentFields = Omit<AgentRecord, 'createdAt' | 'updatedAt' | 'version'>;
-
-/** The columns an agent record is stored in, besides its key and times. */
+/** The columns an agent record is stored in, besides its key, version and times. */
 function columnsOf(agent: AgentFields) {
   return {
     provider: agent.provider,
@@ -119,27 +92,89 @@ function columnsOf(agent: AgentFields) {
   };
 }
 
-/** Creates or replaces an agent. @returns the stored record and whether it was new. */
+/** Whether a write would change nothing: the same content, whatever the key order. */
+function sameContent(a: AgentFields | AgentRecord, b: AgentFields | AgentRecord): boolean {
+  return equal(JSON.parse(JSON.stringify(contentOf(a))), JSON.parse(JSON.stringify(contentOf(b))));
+}
+
+/**
+ * Writes `agent` as the version after `current` (v1 when there is none), atomically: the
+ * `agent_versions` row (its primary key refuses a number taken by a concurrent write) and the
+ * `agents` row (compare-and-swap on the version it replaces).
+ * @returns the new record, or null when a concurrent write took that version first.
+ */
+async function writeVersion(
+  db: Database,
+  tenantId: string,
+  agent: AgentFields,
+  current: AgentRecord | null,
+  now: string,
+): Promise<AgentRecord | null> {
+  const version = (current?.version ?? 0) + 1;
+  const key = and(eq(agents.tenantId, tenantId), eq(agents.name, agent.name));
+  const row = { ...columnsOf(agent), version, updatedAt: now };
+  const write = current
+    ? db
+        .update(agents)
+        .set(row)
+        .where(and(key, eq(agents.version, current.version)))
+        .returning()
+    : db
+        .insert(agents)
+        .values({ tenantId, name: agent.name, ...row, createdAt: now })
+        .returning();
+  const record = JSON.parse(JSON.stringify(contentOf(agent))) as Record<string, unknown>;
+  try {
+    const [written] = await db.batch([
+      write,
+      db.insert(agentVersions).values({ tenantId, name: agent.name, version, record, createdAt: now }),
+    ]);
+    cached.delete(`${tenantId}:${agent.name}`);
+    if (written[0]) return toRecord(written[0]);
+    // The agent was deleted meanwhile: take back the lone version row.
+    await db
+      .delete(agentVersions)
+      .where(
+        and(
+          eq(agentVersions.tenantId, tenantId),
+          eq(agentVersions.name, agent.name),
+          eq(agentVersions.version, version),
+        ),
+      );
+    return null;
+  } catch (err) {
+    if (isUniqueViolation(err)) return null;
+    throw err;
+  }
+}
+
+/** Attempts at a write that lose to concurrent writes before {@link putAgent} gives up. */
+const WRITE_TRIES = 3;
+
+/**
+ * Creates or changes an agent. A change makes a new immutable version (v1, v2 …) and bumps the
+ * record's `version`; a write identical to the current version changes nothing.
+ * @returns the current record, whether it was new, and whether a version was made.
+ * @throws {BatonError} `conflict` when concurrent writes kept winning.
+ */
 export async function putAgent(
   db: Database,
   tenantId: string,
   agent: AgentFields,
   now: string,
-): Promise<{ agent: AgentRecord; created: boolean }> {
-  const existing = await getAgent(db, tenantId, agent.name);
-  const values = { tenantId, name: agent.name, ...columnsOf(agent), updatedAt: now };
-  const [row] = await db
-    .insert(agents)
-    .values({ ...values, createdAt: now })
-    .onConflictDoUpdate({ target: [agents.tenantId, agents.name], set: values })
-    .returning();
-  cached.delete(`${tenantId}:${agent.name}`);
-  return { agent: toRecord(row!), created: !existing };
+): Promise<{ agent: AgentRecord; created: boolean; changed: boolean }> {
+  for (let i = 0; i < WRITE_TRIES; i++) {
+    const current = await getAgent(db, tenantId, agent.name);
+    if (current && sameContent(current, agent)) return { agent: current, created: false, changed: false };
+    const written = await writeVersion(db, tenantId, agent, current, now);
+    if (written) return { agent: written, created: !current, changed: true };
+  }
+  throw new BatonError('conflict', `agent ${agent.name} is being changed concurrently; try again`);
 }
 
 /**
- * Creates an agent only when none of that name exists (`INSERT … ON CONFLICT DO NOTHING`, one
- * statement): an existing record, whoever wrote it and whenever, is left as it is.
+ * Creates an agent (v1) only when none of that name exists, in one atomic batch: an existing
+ * record, whoever wrote it and whenever, is left as it is.
  * @returns whether the agent was created.
  */
 export async function createAgentIfAbsent(
@@ -148,19 +183,13 @@ export async function createAgentIfAbsent(
   agent: AgentFields,
   now: string,
 ): Promise<boolean> {
-  const rows = await db
-    .insert(agents)
-    .values({ tenantId, name: agent.name, ...columnsOf(agent), createdAt: now, updatedAt: now })
-    .onConflictDoNothing()
-    .returning({ name: agents.name });
-  cached.delete(`${tenantId}:${agent.name}`);
-  return rows.length > 0;
+  return (await writeVersion(db, tenantId, agent, null, now)) !== null;
 }
 
 /**
- * Replaces an agent only while it is exactly `expected` (provider, description, capabilities,
- * config and loop keys, compared in the one `UPDATE` statement), so a change made by anyone since
- * is kept. The loop keys (`tools`, …) are replaced with `next`'s.
+ * Replaces an agent (a new version) only while its current version is exactly `expected` (all
+ * its content compared), so a change made by anyone since is kept: the write is a compare-and-swap
+ * on the version it read.
  * @returns whether the agent was replaced.
  */
 export async function replaceAgentIfUnchanged(
@@ -170,22 +199,21 @@ export async function replaceAgentIfUnchanged(
   next: AgentFields,
   now: string,
 ): Promise<boolean> {
-  const expectedLoop = loopOf(expected);
-  const rows = await db
-    .update(agents)
-    .set({ ...columnsOf(next), updatedAt: now })
-    .where(
-      and(
-        eq(agents.tenantId, tenantId),
-        eq(agents.name, expected.name),
-        eq(agents.provider, expected.provider),
-        expected.description === undefined ? isNull(agents.description) : eq(agents.description, expected.description),
-        eq(agents.capabilities, expected.capabilities),
-        eq(agents.config, expected.config),
-        expectedLoop === null ? isNull(agents.loop) : eq(agents.loop, expectedLoop),
-      ),
-    )
-    .returning({ name: agents.name });
-  cached.delete(`${tenantId}:${expected.name}`);
-  return rows.length > 0;
+  const current = await getAgent(db, tenantId, expected.name);
+  if (!current || !sameContent(current, expected)) return false;
+  return (await writeVersion(db, tenantId, next, current, now)) !== null;
+}
+
+/** Deletes an agent and all its versions (one batch). @returns whether it existed. */
+export async function deleteAgent(db: Database, tenantId: string, name: string): Promise<boolean> {
+  const [deleted] = await db.batch([
+    db
+      .delete(agents)
+      .where(and(eq(agents.tenantId, tenantId), eq(agents.name, name)))
+      .returning({ name: agents.name }),
+    db.delete(agentVersions).where(and(eq(agentVersions.tenantId, tenantId), eq(agentVersions.name, name))),
+  ]);
+  cached.delete(`${tenantId}:${name}`);
+  forgetAgentVersions(tenantId, name);
+  return deleted.length > 0;
 }

@@ -8,6 +8,7 @@ import type {
   WorkflowRepository,
 } from '../../../ports';
 import { agentNames } from './agents';
+import { agentCatalog, pinnedAgents } from './agent-versions';
 import { audit, getApproval, getApprovalById } from './approvals';
 import type { Database } from './client';
 import { claimWebhookBody, recordDelivery } from './deliveries';
@@ -37,7 +38,11 @@ export function d1Repositories(db: Database): D1Repositories {
       aliasesTakenByOthers: (tenantId, name, aliases) => aliasesTakenByOthers(db, tenantId, name, aliases),
       saveVersion: (tenantId, input, now, mode) => saveVersion(db, tenantId, input, now, mode),
     },
-    agents: { names: (tenantId) => agentNames(db, tenantId) },
+    agents: {
+      names: (tenantId) => agentNames(db, tenantId),
+      catalog: (tenantId) => agentCatalog(db, tenantId),
+      pinned: (tenantId) => pinnedAgents(db, tenantId),
+    },
     runs: {
       insert: (tenantId, run) => insertRun(db, tenantId, run),
       get: (tenantId, runId) => getRunRow(db, tenantId, runId),

@@ -4,6 +4,7 @@ import {
   selectionRequest,
   stepTimeoutMs,
   type DispatchKind,
+  type PinnedAgent,
   type RunState,
   type SelectionRequest,
   type Served,
@@ -13,6 +14,7 @@ import { loopCurrent } from '../../../core/engine/agent-loop';
 import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
 import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
+import { parseAgentRef } from '../../../schemas/names';
 import type { AgentLoopFields } from '../../../schemas/tools';
 import type { z } from 'zod';
 
@@ -36,6 +38,10 @@ export interface Claim extends AttemptRef {
   kind: DispatchKind;
   /** The agent's name, for `agent` steps. */
   agent: string | null;
+  /** The agent version to call: the step's `name@N`, else the run's pinned one; absent (older runs) = current. */
+  agentVersion?: number;
+  /** The run's pinned agents, for following an offline agent's `replaced_by` to its pinned version. */
+  pinned?: Readonly<Record<string, PinnedAgent>>;
   /** The rendered input: the agent input, or the `http:` / `mcp:` block. */
   input: unknown;
   /** Time left before the attempt's timeout, ms. */
@@ -117,6 +123,13 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
   // Only the attempt's first call picks its agent; later turns go to the agent the first one chose.
   const selection = unit ? undefined : selectionRequest(state, stepId);
   const call = unit?.callId ? callOf(turnOf(loopOf(state, stepId), unit.turn), unit.callId) : undefined;
+  const agent = agentOf(state, stepId);
+  const agentVersion =
+    'agent' in def && typeof def.agent === 'string' && parseAgentRef(def.agent).version !== undefined
+      ? parseAgentRef(def.agent).version
+      : agent
+        ? state.agents?.[agent]?.version
+        : undefined;
   return {
     stepId,
     attempt,
@@ -124,7 +137,9 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
     tenantId,
     workflow: state.workflow,
     kind: node.kind as DispatchKind,
-    agent: agentOf(state, stepId),
+    agent,
+    ...(agentVersion !== undefined ? { agentVersion } : {}),
+    ...((agent || selection) && state.agents ? { pinned: state.agents } : {}),
     input: step.input,
     timeoutMs,
     ...(stepLoop ? { stepLoop } : {}),

@@ -5,6 +5,7 @@ import { runMcpStep, type McpStepInput } from '../../../agents/mcp-step';
 import { MODEL_PROVIDERS, type AgentRecord } from '../../../schemas/agent';
 import { database } from '../d1/client';
 import { getAgentForStep } from '../d1/agents';
+import { resolveAgent } from '../agent-resolve';
 import { secretOf, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
@@ -71,22 +72,21 @@ async function executeAgent(
 ): Promise<Report> {
   const db = database(ctx.env.DB);
   if (claim.selection) {
-    const chosen = await selectAgent(ctx.env, db, claim.tenantId, claim.selection);
+    const chosen = await selectAgent(ctx.env, db, claim.tenantId, claim.selection, claim.pinned);
     if ('error' in chosen) return reportOf(claim, { ok: false, error: chosen.error }, 'none');
-    const report = await callChosen(ctx, claim, chosen.agent, idempotencyKey, signal, timeout);
-    return { ...report, agent: chosen.agent.name, selection: chosen.selection };
+    const pinned = claim.pinned?.[chosen.name]?.version;
+    const found = await resolveAgent(db, claim.tenantId, chosen.name, pinned, claim.pinned);
+    const served = { agent: 'agent' in found ? found.agent.name : chosen.name, selection: chosen.selection };
+    if ('error' in found) return { ...reportOf(claim, { ok: false, error: found.error }, 'none'), ...served };
+    return { ...(await callChosen(ctx, claim, found.agent, idempotencyKey, signal, timeout)), ...served };
   }
-  const agent = claim.agent ? await getAgentForStep(db, claim.tenantId, claim.agent) : null;
-  if (!agent)
-    return reportOf(
-      claim,
-      {
-        ok: false,
-        error: { code: 'agent_not_found', message: `agent '${claim.agent}' is not registered`, retryable: false },
-      },
-      'none',
-    );
-  return callChosen(ctx, claim, agent, idempotencyKey, signal, timeout);
+  const found = claim.agent
+    ? await resolveAgent(db, claim.tenantId, claim.agent, claim.agentVersion, claim.pinned)
+    : { error: { code: 'agent_not_found' as const, message: 'the step names no agent', retryable: false } };
+  if ('error' in found) return reportOf(claim, { ok: false, error: found.error }, 'none');
+  const report = await callChosen(ctx, claim, found.agent, idempotencyKey, signal, timeout);
+  // An offline agent's calls go to its replacement: the attempt names the agent that served it.
+  return found.agent.name !== claim.agent && !claim.unit ? { ...report, agent: found.agent.name } : report;
 }
 
 /** Calls the agent an attempt (or a unit of its loop) goes to. */

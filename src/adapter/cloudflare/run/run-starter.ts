@@ -29,9 +29,10 @@ export function runObjectStarter(runs: AppEnv['RUNS']): RunStarter {
 
 /** The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`), the host clock and `crypto.randomUUID`. */
 export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS'>): StartRunPorts {
-  const { workflows, runs } = d1Repositories(database(env.DB));
+  const { workflows, runs, agents } = d1Repositories(database(env.DB));
   return {
     workflows,
+    agents,
     runs,
     runStarter: runObjectStarter(env.RUNS),
     clock: { now: () => Date.now() },

@@ -84,6 +84,7 @@ async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<
       createdAt: Date.parse(row.createdAt),
       parent: row.parent ?? undefined,
       debug: row.debug,
+      ...(row.agents ? { agents: row.agents } : {}),
     });
     return null;
   } catch (err) {
