@@ -46,6 +46,7 @@ async function proposeRound(ports: PlanPorts, tenantId: string, plan: PlanRecord
     constraints: plan.constraints,
     planner: plan.planner,
     feedback: plan.feedback,
+    previous: plan.definition,
   });
 }
 

@@ -73,3 +73,11 @@ export function repairPrompt(issues: readonly Issue[]): string {
     'Answer with the whole corrected definition as JSON.',
   ].join('\n');
 }
+
+/** A re-planning turn: the requester's feedback on the previous proposal (quoted as a JSON string). */
+export function feedbackPrompt(feedback: string): string {
+  return [
+    `The requester answered this proposal with feedback (JSON string): ${JSON.stringify(feedback)}`,
+    'Answer with the whole revised definition as JSON, following the same rules.',
+  ].join('\n');
+}

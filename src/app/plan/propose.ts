@@ -2,11 +2,12 @@ import { checkAnswer } from '../../lib/structured-output';
 import type { PlanConstraints, PlanEstimate } from '../../schemas/api/plans';
 import type { WorkflowDefinition } from '../../schemas/definition';
 import type { Issue } from '../../schemas/errors';
+import { parseAgentRef } from '../../schemas/names';
 import { MAX_PLAN_DEFINITION_CHARS, planRuleIssues } from './check';
 import { estimatePlan } from './estimate';
 import type { PlannerMessage, PlanPorts } from './ports';
-import { plannerPrompt, repairPrompt } from './prompt';
-import { plannable } from './registry';
+import { feedbackPrompt, plannerPrompt, repairPrompt } from './prompt';
+import { plannable, type RegistryEntry } from './registry';
 
 /** Repair turns after the first answer (issue 17: up to two). */
 export const MAX_REPAIR_TURNS = 2;
@@ -26,6 +27,22 @@ export interface PlanningRound {
   constraints: PlanConstraints;
   planner: string;
   feedback: readonly string[];
+  /** The previous proposal, when re-planning with feedback: the model sees it and the newest feedback as a turn. */
+  previous?: unknown;
+}
+
+/** The opening of a planning conversation: the prompt, and when re-planning the previous proposal and the newest feedback. */
+function opening(round: PlanningRound, registry: RegistryEntry[]): PlannerMessage[] {
+  const base = { task: round.task, registry, constraints: round.constraints };
+  const newest = round.feedback.at(-1);
+  if (round.previous === undefined || round.previous === null || newest === undefined)
+    return [{ role: 'user', text: plannerPrompt({ ...base, feedback: round.feedback }) }];
+  const previous = typeof round.previous === 'string' ? round.previous : JSON.stringify(round.previous);
+  return [
+    { role: 'user', text: plannerPrompt({ ...base, feedback: round.feedback.slice(0, -1) }) },
+    { role: 'assistant', text: previous.slice(0, MAX_PLAN_DEFINITION_CHARS) },
+    { role: 'user', text: feedbackPrompt(newest) },
+  ];
 }
 
 /** The inputs every plan's workflow takes: the task text. */
@@ -65,13 +82,9 @@ export async function proposePlan(
   schema: Record<string, unknown>,
   round: PlanningRound,
 ): Promise<Proposal> {
-  const registry = plannable(await ports.registry(tenantId));
-  const messages: PlannerMessage[] = [
-    {
-      role: 'user',
-      text: plannerPrompt({ task: round.task, registry, constraints: round.constraints, feedback: round.feedback }),
-    },
-  ];
+  const own = parseAgentRef(round.planner).name;
+  const registry = plannable((await ports.registry(tenantId)).filter((e) => e.name !== own));
+  const messages = opening(round, registry);
   let last: { definition: unknown; problems: Issue[] } = { definition: null, problems: [] };
   for (let turn = 0; turn <= MAX_REPAIR_TURNS; turn++) {
     const key = `plan:${round.planId}:${round.round}:${turn}`;
