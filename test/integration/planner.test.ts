@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import PostalMime from 'postal-mime';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoAgentBodies } from '../../src/demo/demo';
-import { Plan, PlanList } from '../../src/schemas/api/plans';
+import { TaskPlan as Plan, TaskPlanList as PlanList } from '../../src/schemas/api/plans';
 import { api, checked, deliver, eventually, putAgent, rawEmail, replyOf, waitForRun } from '../support/helpers';
 
 /** Scripted answers of test/node/model-server.ts (a Node file: its types are not visible here). */

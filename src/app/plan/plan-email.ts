@@ -32,9 +32,12 @@ export interface PlanDesk {
 /** How many Message-IDs of `References` are looked at (the newest). */
 const MAX_REFERENCES_CHECKED = 50;
 
+/** Most characters of an email's text read for a task or feedback (the rest is quoted history or too long anyway). */
+const MAX_TEXT_READ = 64_000;
+
 /** The reply's text without quoted lines and signatures, trimmed. */
 function visibleText(text: string): string {
-  return new EmailReplyParser().read(text.replace(/\r\n/g, '\n')).getVisibleText().trim();
+  return new EmailReplyParser().read(text.slice(0, MAX_TEXT_READ).replace(/\r\n/g, '\n')).getVisibleText().trim();
 }
 
 function threadOf(mail: PlanEmail, sent: number, subject = mail.subject): PlanThread {
@@ -85,7 +88,7 @@ async function replyToPlan(
       reason: `plan_reply_not_requester: plan ${plan.id} was asked for by another address; ${mail.sender} decides nothing`,
     };
   const thread = threadOf(mail, plan.thread?.sent ?? 0, plan.thread?.subject ?? mail.subject);
-  const decision = parseDecisionReply(mail.text);
+  const decision = parseDecisionReply(mail.text.slice(0, MAX_TEXT_READ));
   try {
     if (decision?.decision === 'approve') {
       const approved = await approvePlan(ports, tenantId, plan.id, thread);

@@ -5,7 +5,7 @@ import { planPorts } from '../../adapter/cloudflare/plan/planner-ports';
 import type { PlanRecord } from '../../app/plan/ports';
 import { approvePlan, createPlan, rejectPlan } from '../../app/plan/plans';
 import { BatonError } from '../../core/errors';
-import { Plan, PlanList, PlanRequest } from '../../schemas/api/plans';
+import { PlanRequest, TaskPlan, TaskPlanList } from '../../schemas/api/plans';
 import { PlanStatus } from '../../schemas/enums';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
@@ -13,7 +13,7 @@ import { authErrors, jsonBody } from '../openapi';
 export const planRoutes = router();
 
 /** A plan as the API answers it. */
-export function planView(plan: PlanRecord): Plan {
+export function planView(plan: PlanRecord): TaskPlan {
   return {
     id: plan.id,
     status: plan.status,
@@ -45,7 +45,7 @@ planRoutes.openapi(
       'Plan a task: the planner agent proposes a workflow, Baton validates it (two repair turns) and estimates it',
     request: { body: { content: { 'application/json': { schema: PlanRequest } }, required: true } },
     responses: {
-      201: jsonBody(Plan, 'The stored plan: `proposed`, `invalid` (with `problems`) or `failed` (with `error`)'),
+      201: jsonBody(TaskPlan, 'The stored plan: `proposed`, `invalid` (with `problems`) or `failed` (with `error`)'),
       ...authErrors(400),
     },
   }),
@@ -73,7 +73,7 @@ planRoutes.openapi(
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
     },
-    responses: { 200: jsonBody(PlanList, 'A page of plans'), ...authErrors(400) },
+    responses: { 200: jsonBody(TaskPlanList, 'A page of plans'), ...authErrors(400) },
   }),
   async (c) => {
     const page = await listPlans(database(c.env.DB), c.var.tenantId, c.req.valid('query'));
@@ -88,7 +88,7 @@ planRoutes.openapi(
     operationId: 'getPlan',
     summary: 'One plan: its definition, steps, DAG, critical path and estimate',
     request: { params: idParam },
-    responses: { 200: jsonBody(Plan, 'The plan'), ...authErrors(404) },
+    responses: { 200: jsonBody(TaskPlan, 'The plan'), ...authErrors(404) },
   }),
   async (c) => {
     const { id } = c.req.valid('param');
@@ -106,7 +106,7 @@ planRoutes.openapi(
     summary: 'Approve a proposed plan: save it as a workflow version and run it',
     request: { params: idParam },
     responses: {
-      200: jsonBody(Plan, 'The approved plan with its workflow, version and runId'),
+      200: jsonBody(TaskPlan, 'The approved plan with its workflow, version and runId'),
       ...authErrors(400, 404, 409),
     },
   }),
@@ -123,7 +123,7 @@ planRoutes.openapi(
     operationId: 'rejectPlan',
     summary: 'Reject an open plan',
     request: { params: idParam },
-    responses: { 200: jsonBody(Plan, 'The rejected plan'), ...authErrors(404, 409) },
+    responses: { 200: jsonBody(TaskPlan, 'The rejected plan'), ...authErrors(404, 409) },
   }),
   async (c) => {
     const plan = await rejectPlan(planPorts(c.env), c.var.tenantId, c.req.valid('param').id);

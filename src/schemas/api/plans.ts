@@ -68,8 +68,8 @@ export const PlanEstimate = named(
 );
 export type PlanEstimate = z.infer<typeof PlanEstimate>;
 
-/** A plan as `GET /api/plans/:id` answers it. */
-export const Plan = named(
+/** A plan (a task's proposed workflow; not a workflow's execution `Plan`) as `GET /api/plans/:id` answers it. */
+export const TaskPlan = named(
   z.object({
     id: z.string(),
     status: PlanStatus,
@@ -88,9 +88,9 @@ export const Plan = named(
     createdAt: Iso,
     updatedAt: Iso,
   }),
-  'Plan',
+  'TaskPlan',
 );
-export type Plan = z.infer<typeof Plan>;
+export type TaskPlan = z.infer<typeof TaskPlan>;
 
 /** `GET /api/plans`: newest first. */
-export const PlanList = named(z.object({ plans: z.array(Plan), nextCursor: z.string().nullable() }), 'PlanList');
+export const TaskPlanList = named(z.object({ plans: z.array(TaskPlan), nextCursor: z.string().nullable() }), 'TaskPlanList');
