@@ -16,3 +16,17 @@ export function workflowJsonSchema(): Record<string, unknown> {
   };
   return cached;
 }
+
+let compact: Record<string, unknown> | undefined;
+
+/**
+ * The same schema with repeated parts written once under `$defs` (zod's `reused: 'ref'`), about a
+ * sixth of the size: what the planner agent gets as its structured-output format.
+ */
+export function compactWorkflowJsonSchema(): Record<string, unknown> {
+  compact ??= {
+    ...z.toJSONSchema(WorkflowDefinition, { io: 'input', unrepresentable: 'any', reused: 'ref' }),
+    title: 'Baton workflow definition',
+  };
+  return compact;
+}

@@ -2,7 +2,7 @@ import { BatonError } from '../../core/errors';
 import type { TriggerInfo } from '../../core/engine';
 import type { PlanConstraints } from '../../schemas/api/plans';
 import type { PlanStatus } from '../../schemas/enums';
-import { workflowJsonSchema } from '../../schemas/workflow-json-schema';
+import { compactWorkflowJsonSchema } from '../../schemas/workflow-json-schema';
 import { startRun } from '../start-run';
 import { sendPlanMail } from './plan-mail';
 import type { PlanPorts, PlanRecord, PlanThread } from './ports';
@@ -38,7 +38,7 @@ function plannerOf(ports: PlanPorts, asked?: string): string {
 }
 
 async function proposeRound(ports: PlanPorts, tenantId: string, plan: PlanRecord) {
-  return proposePlan(ports, tenantId, workflowJsonSchema(), {
+  return proposePlan(ports, tenantId, compactWorkflowJsonSchema(), {
     planId: plan.id,
     round: plan.feedback.length,
     workflowName: planWorkflowName(plan.id),

@@ -93,4 +93,7 @@ export const TaskPlan = named(
 export type TaskPlan = z.infer<typeof TaskPlan>;
 
 /** `GET /api/plans`: newest first. */
-export const TaskPlanList = named(z.object({ plans: z.array(TaskPlan), nextCursor: z.string().nullable() }), 'TaskPlanList');
+export const TaskPlanList = named(
+  z.object({ plans: z.array(TaskPlan), nextCursor: z.string().nullable() }),
+  'TaskPlanList',
+);

@@ -224,3 +224,14 @@ describe('planMailText', () => {
     expect(text).toContain('- steps[0].agent: unknown');
   });
 });
+
+describe('the schema the planner gets', () => {
+  it('is the workflow schema with repeated parts under $defs, small enough to send each turn', async () => {
+    const { compactWorkflowJsonSchema, workflowJsonSchema } = await import('../../../src/schemas/workflow-json-schema');
+    const compact = JSON.stringify(compactWorkflowJsonSchema());
+    expect(compact.length).toBeLessThan(40_000);
+    expect(compact.length).toBeLessThan(JSON.stringify(workflowJsonSchema()).length / 3);
+    expect(compactWorkflowJsonSchema()).toHaveProperty('$defs');
+    expect(compact).toContain('"steps"');
+  });
+});
