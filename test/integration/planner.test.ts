@@ -236,6 +236,35 @@ describe('POST /api/plan', () => {
     expect((await api(`/plans/${plan.id}/reject`, { method: 'POST' })).status).toBe(200);
   });
 
+  it('works with an anthropic planner (the schema in its system prompt) and pages plans newest first', async () => {
+    await putAgent('planner-claude', {
+      provider: 'anthropic',
+      config: {
+        baseUrl: `${env.TEST_AGENT_URL}/model/anthropic`,
+        model: 'planner-claude-model',
+        apiKeySecret: 'LLM_KEY',
+      },
+    });
+    await script('planner-claude-model', [{ content: THREE_STEPS }]);
+    const res = await api('/plan', { method: 'POST', body: JSON.stringify({ task: TASK, planner: 'planner-claude' }) });
+    const plan = checked<Plan>(Plan, await res.json(), 'POST /api/plan');
+    expect(plan.status).toBe('proposed');
+    expect(String((await logOf('planner-claude-model'))[0]!.system)).toContain('$defs');
+
+    const first = checked<{ plans: Plan[]; nextCursor: string | null }>(
+      PlanList,
+      await (await api('/plans?limit=1')).json(),
+      'GET /api/plans',
+    );
+    expect(first.plans[0]!.id).toBe(plan.id);
+    expect(first.nextCursor).toBeTruthy();
+    const next = (await (await api(`/plans?limit=1&cursor=${encodeURIComponent(first.nextCursor!)}`)).json()) as {
+      plans: Plan[];
+    };
+    expect(next.plans[0]!.id < plan.id).toBe(true);
+    expect((await api('/plans/plan_nope')).status).toBe(404);
+  });
+
   it('refuses a plan over max_steps or max_usd and a task that is too long', async () => {
     await putAgent('planner-big', plannerAgent('planner-big-model'));
     await script('planner-big-model', [{ content: FOUR_STEPS }]);
