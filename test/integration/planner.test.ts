@@ -7,7 +7,7 @@ import { api, checked, deliver, eventually, putAgent, rawEmail, replyOf, waitFor
 
 /** Scripted answers of test/node/model-server.ts (a Node file: its types are not visible here). */
 type Turn = { content: unknown };
-type LogEntry = { messages: { role: string; content: unknown }[]; response_format?: unknown };
+type LogEntry = { messages: { role: string; content: unknown }[]; response_format?: unknown; system?: unknown };
 
 async function script(name: string, turns: Turn[]): Promise<void> {
   const res = await fetch(`${env.TEST_AGENT_URL}/model/scripts/${name}`, {

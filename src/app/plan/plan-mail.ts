@@ -1,5 +1,7 @@
-import { replySubject } from '../mail/compose-reply';
+import { buildPlan } from '../../core/definition';
 import type { Mailer } from '../../ports';
+import type { WorkflowDefinition } from '../../schemas/definition';
+import { replySubject } from '../mail/compose-reply';
 import type { PlanRecord } from './ports';
 
 /** `1.2 s`, `850 ms`. */
@@ -10,6 +12,21 @@ function seconds(ms: number): string {
 /** `$0.0125`; `unknown` for null. */
 export function usd(value: number | null): string {
   return value === null ? 'unknown' : `$${value.toFixed(4)}`;
+}
+
+/** Longest step input shown in a plan email, characters. */
+const MAX_INPUT_SHOWN = 200;
+
+/** What each agent step is asked (its `input`, as written), by step id. */
+function inputsOf(definition: unknown): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!definition || typeof definition !== 'object') return out;
+  for (const node of buildPlan(definition as WorkflowDefinition).plan.nodes) {
+    if (!('agent' in node.step) || node.step.input === undefined) continue;
+    const input = typeof node.step.input === 'string' ? node.step.input : JSON.stringify(node.step.input);
+    out.set(node.id, input.length > MAX_INPUT_SHOWN ? `${input.slice(0, MAX_INPUT_SHOWN)}…` : input);
+  }
+  return out;
 }
 
 /** How to answer a plan email. */
@@ -34,10 +51,12 @@ export function planMailText(plan: PlanRecord): string {
       'Reply with more detail to try again, or "reject" to drop it.',
     ].join('\n');
   const e = plan.estimate;
-  const steps = e.steps.map(
-    (s, i) =>
-      `${i + 1}. ${s.id} (${s.agent ?? s.kind})${s.needs.length ? ` after ${s.needs.join(', ')}` : ''} · ~${seconds(s.estimateMs)} · ${usd(s.costUsd)}`,
-  );
+  const inputs = inputsOf(plan.definition);
+  const steps = e.steps.map((s, i) => {
+    const line = `${i + 1}. ${s.id} (${s.agent ?? s.kind})${s.needs.length ? ` after ${s.needs.join(', ')}` : ''} · ~${seconds(s.estimateMs)} · ${usd(s.costUsd)}`;
+    const input = inputs.get(s.id);
+    return input === undefined ? line : `${line}\n   input: ${JSON.stringify(input)}`;
+  });
   return [
     head,
     'Steps:',

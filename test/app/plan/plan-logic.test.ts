@@ -213,6 +213,13 @@ describe('planMailText', () => {
     expect(text).toContain('Critical path: research → both → end · ~9.0 s');
     expect(text).toContain('Estimated cost: $0.0210 per run (unknown for right)');
     expect(text).toContain('Reply "approve"');
+    expect(text).not.toContain('input:');
+    const withInput = validated(
+      'name: p\nsteps: [ { id: a, agent: research, input: "Look into {{ inputs.task }}" } ]',
+    ).definition;
+    expect(planMailText({ ...plan, definition: withInput, estimate: estimatePlan(withInput, REGISTRY) })).toContain(
+      '1. a (research) · ~4.0 s · $0.0100\n   input: "Look into {{ inputs.task }}"',
+    );
   });
   it('lists the problems of an invalid plan', () => {
     const text = planMailText({
