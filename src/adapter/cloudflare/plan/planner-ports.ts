@@ -28,8 +28,12 @@ export const STATS_WINDOW_MS = 7 * 24 * 3600_000;
 function plannerModel(env: PlanEnv, db: Database): PlannerModel {
   return {
     async ask(tenantId, planner, messages, schema, key) {
-      const agent = await getAgent(db, tenantId, parseAgentRef(planner).name);
+      const ref = parseAgentRef(planner);
+      const agent = await getAgent(db, tenantId, ref.name);
       if (!agent) return { ok: false, message: `the planner agent ${planner} is not registered` };
+      // The planner always runs the agent's current version: a pin to another one is refused, not ignored.
+      if (ref.version !== undefined && ref.version !== agent.version)
+        return { ok: false, message: `the planner ${planner}: only the current version (${ref.name}@${agent.version}) can plan` };
       const chat: ChatMessage[] = messages.map((m) =>
         m.role === 'user' ? { role: 'user', text: m.text } : { role: 'assistant', text: m.text, toolCalls: [] },
       );
