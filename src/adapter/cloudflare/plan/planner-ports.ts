@@ -33,7 +33,10 @@ function plannerModel(env: PlanEnv, db: Database): PlannerModel {
       if (!agent) return { ok: false, message: `the planner agent ${planner} is not registered` };
       // The planner always runs the agent's current version: a pin to another one is refused, not ignored.
       if (ref.version !== undefined && ref.version !== agent.version)
-        return { ok: false, message: `the planner ${planner}: only the current version (${ref.name}@${agent.version}) can plan` };
+        return {
+          ok: false,
+          message: `the planner ${planner}: only the current version (${ref.name}@${agent.version}) can plan`,
+        };
       const chat: ChatMessage[] = messages.map((m) =>
         m.role === 'user' ? { role: 'user', text: m.text } : { role: 'assistant', text: m.text, toolCalls: [] },
       );
