@@ -7,6 +7,7 @@ import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
 import { findAnsweredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { emailText } from './email-text';
 import { isOwnMail } from './own-mail';
+import type { PlanDesk } from './plan/plan-email';
 import { addressedReply } from './reply-address';
 import { startRun } from './start-run';
 
@@ -47,11 +48,12 @@ function decodeRaw(bytes: Uint8Array): string {
 /**
  * The `email()` trigger: parses with postal-mime, dedupes by Message-ID, ignores automatic mail,
  * takes replies to approval emails as decisions (found by the signed reply address they were sent
- * to, else by `In-Reply-To`/`References`: Baton's Message-ID or the delivered one), routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
+ * to, else by `In-Reply-To`/`References`: Baton's Message-ID or the delivered one), hands mail to the
+ * planner's alias to the plan desk, routes by alias, checks the allow-list and starts the workflow. Every message is recorded with
  * a status and reason; malformed input is recorded as rejected, never thrown.
  */
 export async function receiveEmail(
-  ports: ReceiveEmailPorts,
+  ports: ReceiveEmailPorts & { planDesk?: PlanDesk },
   message: InboundEmail,
   tenantId = 'default',
 ): Promise<InboundOutcome> {
@@ -146,6 +148,19 @@ export async function receiveEmail(
         text: emailText(email),
         messageId,
         references,
+        ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
+      });
+      return finish(outcome.status, outcome.reason, outcome.runId);
+    }
+    // The planner's alias (plan@): requests and replies to plan emails.
+    if (ports.planDesk && aliasOf(message.to) === ports.planDesk.alias) {
+      const outcome = await ports.planDesk.receive(tenantId, {
+        sender,
+        to,
+        subject: email.subject ?? '',
+        text: emailText(email),
+        messageId,
+        references: (email.references ?? '').split(/\s+/).filter(Boolean),
         ...(email.inReplyTo ? { inReplyTo: email.inReplyTo } : {}),
       });
       return finish(outcome.status, outcome.reason, outcome.runId);

@@ -41,6 +41,11 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/secrets': ANY,
   'PUT /api/secrets/:name': ADMIN,
   'POST /api/demo': ADMIN,
+  'POST /api/plan': ADMIN,
+  'GET /api/plans': ANY,
+  'GET /api/plans/:id': ANY,
+  'POST /api/plans/:id/approve': ADMIN,
+  'POST /api/plans/:id/reject': ADMIN,
 };
 
 /** `/api` routes answered without a token (registered before the bearer check). */

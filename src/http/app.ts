@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { BatonError } from '../core/errors';
 import { Health } from '../schemas/api';
-import { WorkflowDefinition } from '../schemas/definition';
+import { workflowJsonSchema } from '../schemas/workflow-json-schema';
 import type { HonoEnv } from './context';
 import { errorResponse } from './errors';
 import { authErrors, jsonBody } from './openapi';
@@ -16,17 +16,11 @@ import { approvalRoutes } from './routes/approvals';
 import { eventRoutes } from './routes/events';
 import { liveRoutes } from './routes/live';
 import { messageRoutes } from './routes/messages';
+import { planRoutes } from './routes/plans';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { workflowRoutes } from './routes/workflows';
-
-/** JSON Schema (draft 2020-12) of the workflow format, generated from the zod schema, for editors. */
-const workflowJsonSchema = {
-  ...z.toJSONSchema(WorkflowDefinition, { io: 'input', unrepresentable: 'any' }),
-  $id: 'https://baton.dev/schema/workflow.json',
-  title: 'Baton workflow definition',
-};
 
 /** The document's head; the paths and components come from the routes. */
 export const OPENAPI_CONFIG = {
@@ -73,7 +67,7 @@ export function createApp() {
       security: [],
       responses: { 200: jsonBody(z.record(z.string(), z.unknown()), 'The JSON Schema') },
     }),
-    (c) => c.json(workflowJsonSchema as Record<string, unknown>, 200),
+    (c) => c.json(workflowJsonSchema(), 200),
   );
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
@@ -90,6 +84,7 @@ export function createApp() {
     secretRoutes,
     liveRoutes,
     demoRoutes,
+    planRoutes,
   ])
     app.route('/api', routes);
   declareUndeclared(app);

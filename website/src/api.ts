@@ -105,3 +105,18 @@ export function agentsPath(filters: AgentFilters, hours = 24): string {
 export function agentVersionsPath(name: string): string {
   return `/agents/${encodeURIComponent(name)}/versions`;
 }
+
+/** A task plan (`/api/plans`), as the API answers it. */
+export type TaskPlan = import('zod').infer<typeof import('../../src/schemas/api/plans').TaskPlan>;
+
+/** The planner's calls: list, propose, approve (saves and runs the workflow), reject. */
+export const plans = {
+  list: (cursor?: string) =>
+    api<{ plans: TaskPlan[]; nextCursor: string | null }>(
+      `/plans?limit=50${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    ),
+  create: (task: string, constraints?: { max_usd?: number; max_steps?: number }) =>
+    api<TaskPlan>('/plan', { method: 'POST', json: { task, ...(constraints ? { constraints } : {}) } }),
+  approve: (id: string) => api<TaskPlan>(`/plans/${encodeURIComponent(id)}/approve`, { method: 'POST' }),
+  reject: (id: string) => api<TaskPlan>(`/plans/${encodeURIComponent(id)}/reject`, { method: 'POST' }),
+};

@@ -5,6 +5,7 @@ import { session, whenUnauthorized } from './api';
 import { AgentsPage } from './pages/Agents';
 import { ApprovalsPage } from './pages/Approvals';
 import { MessagesPage } from './pages/Messages';
+import { PlansPage } from './pages/Plans';
 import { RunDetailPage } from './pages/RunDetail';
 import { RunsPage } from './pages/Runs';
 import { SchedulesPage } from './pages/Schedules';
@@ -22,6 +23,7 @@ const WorkflowDetailPage = lazy(() =>
 const NAV = [
   ['/runs', 'Runs'],
   ['/approvals', 'Approvals'],
+  ['/plans', 'Plans'],
   ['/workflows', 'Workflows'],
   ['/builder', 'Builder'],
   ['/agents', 'Agents'],
@@ -56,6 +58,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <Route path="/runs" component={RunsPage} />
             <Route path="/runs/:id">{(p) => <RunDetailPage id={decodeURIComponent(p.id)} />}</Route>
             <Route path="/approvals" component={ApprovalsPage} />
+            <Route path="/plans" component={PlansPage} />
             <Route path="/workflows" component={WorkflowsPage} />
             <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
             <Route path="/builder" component={BuilderPage} />
