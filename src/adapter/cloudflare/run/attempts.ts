@@ -11,6 +11,7 @@ import { loopCurrent } from '../../../core/engine/agent-loop';
 import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
 import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
+import { DEFAULT_PRIORITY, type WaitReason } from '../../../schemas/enums';
 import type { AgentLoopFields } from '../../../schemas/tools';
 import type { z } from 'zod';
 
@@ -44,6 +45,9 @@ export interface Claim extends AttemptRef {
   loop?: AgentLoop;
   /** A tool-call unit: the call. */
   call?: ToolCallRecord;
+  /** The run's priority (1–10) and when the attempt was dispatched (epoch ms): its place where it waits for an agent slot. */
+  priority?: number;
+  dispatchedAt?: number;
 }
 
 /** What a consumer (or a child run) reports after an attempt or a unit of its loop. */
@@ -51,7 +55,9 @@ export type Report =
   | (AttemptRef & { ok: true; output: unknown; usage?: Usage; provider?: string })
   | (AttemptRef & { ok: false; error: StepError; usage?: Usage; provider?: string })
   | (AttemptRef & { turn: number; outcome: TurnOutcome })
-  | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome });
+  | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome })
+  /** The agent was not called: it has `max_concurrency` calls in flight; the attempt waits for a slot. */
+  | (AttemptRef & { deferred: WaitReason });
 
 /** The key of an attempt or unit in sets and logs: `step#attempt` or `step#attempt:turn:call`. */
 export function refKey({ stepId, attempt, unit }: AttemptRef): string {
@@ -124,5 +130,7 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
     ...(stepLoop ? { stepLoop } : {}),
     ...(loop ? { loop } : {}),
     ...(call ? { call } : {}),
+    priority: state.priority ?? DEFAULT_PRIORITY,
+    dispatchedAt: step.attempts.at(-1)!.dispatchedAt,
   };
 }

@@ -4,6 +4,14 @@ import type { Report } from './attempts';
 /** The engine event of an attempt's (or a loop unit's) outcome. */
 export function eventOf(report: Report): RunEvent {
   const { stepId, attempt } = report;
+  if ('deferred' in report)
+    return {
+      type: 'StepDeferred',
+      stepId,
+      attempt,
+      ...(report.unit ? { unit: report.unit } : {}),
+      reason: report.deferred,
+    };
   if ('callId' in report)
     return {
       type: 'ToolCallEnded',
