@@ -45,6 +45,8 @@ export interface StoredWorkflow {
 export interface EmailRoute {
   workflowName: string;
   allow?: string[];
+  /** The priority of the runs the trigger starts (1–10). */
+  priority?: number;
 }
 
 /** The registered workflows, read side. */
@@ -100,6 +102,8 @@ export interface NewRunRecord {
   createdAt: string;
   parent?: ParentLink | null;
   debug?: boolean;
+  /** 1 (lowest) to 10. */
+  priority?: number;
 }
 
 /** The run records (the D1 mirror). */

@@ -84,6 +84,7 @@ async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<
       createdAt: Date.parse(row.createdAt),
       parent: row.parent ?? undefined,
       debug: row.debug,
+      priority: row.priority,
     });
     return null;
   } catch (err) {
