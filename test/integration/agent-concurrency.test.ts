@@ -1,0 +1,125 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { api, eventually, putAgent, putWorkflow, waitForRun } from '../support/helpers';
+
+type Held = { max: number; calls: number; order: unknown[] };
+type StepView = { id: string; status: string; waitReason?: string };
+type RunView = { status: string; priority: number; steps: StepView[] };
+
+/** What the test agent measured of a group of calls: most at once, how many, in which order. */
+async function held(group: string): Promise<Held> {
+  return (await (await fetch(`${env.TEST_AGENT_URL}/held/${group}`)).json()) as Held;
+}
+
+async function start(workflow: string, label: string, priority?: number): Promise<string> {
+  const res = await api(`/workflows/${workflow}/runs`, {
+    method: 'POST',
+    body: JSON.stringify({ input: { label }, ...(priority ? { priority } : {}) }),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { runId: string }).runId;
+}
+
+async function view(runId: string): Promise<RunView> {
+  return (await (await api(`/runs/${runId}`)).json()) as RunView;
+}
+
+/** Waits until the run's step waits for its agent's slot, as the run API shows it. */
+function busy(runId: string): Promise<RunView> {
+  return eventually(async () => {
+    const run = await view(runId);
+    return run.steps.some((s) => s.status === 'waiting' && s.waitReason === 'agent_busy') ? run : undefined;
+  });
+}
+
+async function agentWithSlots(name: string, group: string, ms: number, max: number): Promise<void> {
+  await putAgent(name, {
+    provider: 'http',
+    max_concurrency: max,
+    config: { url: `${env.TEST_AGENT_URL}/agents/held/${group}/${ms}` },
+  });
+  await putWorkflow(
+    `wf-${name}`,
+    `name: wf-${name}
+inputs:
+  label: { type: string }
+steps:
+  - id: call
+    agent: ${name}
+    input: "{{ inputs.label }}"
+`,
+  );
+}
+
+describe('max_concurrency: a Durable Object per agent bounds its calls across runs', () => {
+  it('6 runs at once: the agent never sees more than 2 calls, waiting steps show agent_busy, all complete', async () => {
+    await agentWithSlots('held-six', 'six', 150, 2);
+    const ids = await Promise.all(['a', 'b', 'c', 'd', 'e', 'f'].map((l) => start('wf-held-six', l)));
+    const waiting = await Promise.any(ids.map(busy));
+    expect(waiting.status).toBe('waiting');
+    const runs = await Promise.all(ids.map((id) => waitForRun(id)));
+    expect(runs.map((r) => r.status)).toEqual(Array(6).fill('completed'));
+    const seen = await held('six');
+    expect(seen.calls).toBe(6);
+    expect(seen.max).toBeLessThanOrEqual(2);
+    expect(seen.max).toBe(2);
+    const slots = env.SLOTS.get(env.SLOTS.idFromName('default:held-six'));
+    await eventually(async () => ((await slots.status()).holding === 0 ? true : undefined));
+    expect(await slots.status()).toEqual({ max: 2, holding: 0, waiting: 0 });
+  });
+
+  it('with both slots held, waiting runs of priority 9 start before older ones of priority 1', async () => {
+    await agentWithSlots('held-prio', 'prio', 1200, 2);
+    const holders = await Promise.all(['h1', 'h2'].map((l) => start('wf-held-prio', l)));
+    await eventually(async () => ((await held('prio')).calls === 2 ? true : undefined));
+    const low = await Promise.all(['low1', 'low2'].map((l) => start('wf-held-prio', l, 1)));
+    await Promise.all(low.map(busy));
+    const high = await Promise.all(['high1', 'high2'].map((l) => start('wf-held-prio', l, 9)));
+    await Promise.all(high.map(busy));
+    // All four queued while the first two still held both slots.
+    expect((await held('prio')).calls).toBe(2);
+    expect((await view(high[0]!)).priority).toBe(9);
+    expect((await view(holders[0]!)).priority).toBe(5);
+    for (const id of [...holders, ...low, ...high]) expect((await waitForRun(id)).status).toBe('completed');
+    const seen = await held('prio');
+    expect(seen.max).toBe(2);
+    expect(seen.order.slice(0, 2).sort()).toEqual(['h1', 'h2']);
+    expect(seen.order.slice(2, 4).sort()).toEqual(['high1', 'high2']);
+    expect(seen.order.slice(4).sort()).toEqual(['low1', 'low2']);
+  });
+
+  it('a step that waits longer than its timeout fails timeout without calling the agent', async () => {
+    await putAgent('held-one', {
+      provider: 'http',
+      max_concurrency: 1,
+      config: { url: `${env.TEST_AGENT_URL}/agents/held/one/800` },
+    });
+    for (const [name, timeout] of [
+      ['wf-held-long', '10s'],
+      ['wf-held-short', '300ms'],
+    ])
+      await putWorkflow(
+        name!,
+        `name: ${name}
+inputs:
+  label: { type: string }
+steps:
+  - id: call
+    agent: held-one
+    input: "{{ inputs.label }}"
+    timeout: ${timeout}
+    retry: { max_attempts: 1 }
+`,
+      );
+    const first = await start('wf-held-long', 'first');
+    await eventually(async () => ((await held('one')).calls === 1 ? true : undefined));
+    const second = await start('wf-held-short', 'second');
+    await busy(second);
+    const late = (await waitForRun(second)) as unknown as { steps: { status: string; error: { code: string } }[] };
+    expect(late.steps[0]).toMatchObject({ status: 'failed', error: { code: 'timeout' } });
+    expect((await waitForRun(first)).status).toBe('completed');
+    expect((await waitForRun(await start('wf-held-long', 'third'))).status).toBe('completed');
+    // The waiter that timed out never called the agent; the slot went on to the next run.
+    expect((await held('one')).order).toEqual(['first', 'third']);
+  });
+});
