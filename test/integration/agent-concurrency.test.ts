@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, eventually, putAgent, putWorkflow, waitForRun } from '../support/helpers';
 
@@ -121,5 +121,44 @@ steps:
     expect((await waitForRun(await start('wf-held-long', 'third'))).status).toBe('completed');
     // The waiter that timed out never called the agent; the slot went on to the next run.
     expect((await held('one')).order).toEqual(['first', 'third']);
+  });
+});
+
+describe('run priority', () => {
+  it('is 1–10 on the start API (default 5) and set by a trigger', async () => {
+    await putAgent('prio-echo', { provider: 'builtin', config: { tool: 'echo' } });
+    await putWorkflow(
+      'wf-prio-hook',
+      `name: wf-prio-hook
+triggers:
+  - webhook: { signature: none, allow_unsigned: true, priority: 8 }
+steps:
+  - { id: a, agent: prio-echo, input: "{{ trigger.webhook.body.text }}" }
+`,
+    );
+    for (const priority of [0, 11, 2.5]) {
+      const res = await api('/workflows/wf-prio-hook/runs', { method: 'POST', body: JSON.stringify({ priority }) });
+      expect(res.status).toBe(400);
+    }
+    const hooked = await SELF.fetch('http://baton.test/hooks/wf-prio-hook', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'hi' }),
+    });
+    expect(hooked.status).toBe(202);
+    const { runId } = (await hooked.json()) as { runId: string };
+    expect(await waitForRun(runId)).toMatchObject({ status: 'completed', priority: 8 });
+    const plain = await waitForRun(await start('wf-prio-hook', 'x'));
+    expect(plain).toMatchObject({ priority: 5 });
+    const listed = (await (await api('/runs?workflow=wf-prio-hook')).json()) as { runs: { priority: number }[] };
+    expect(listed.runs.map((r) => r.priority).sort()).toEqual([5, 8]);
+    const refused = await api('/workflows', {
+      method: 'POST',
+      headers: { 'content-type': 'application/yaml' },
+      body: 'name: wf-prio-bad\ntriggers: [ { schedule: { cron: "* * * * *", priority: 11 } } ]\nsteps: [ { id: a, agent: prio-echo } ]',
+    });
+    expect(await refused.json()).toMatchObject({
+      error: { code: 'invalid_definition', details: { issues: [{ path: 'triggers[0].schedule.priority' }] } },
+    });
   });
 });
