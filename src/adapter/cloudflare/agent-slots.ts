@@ -10,6 +10,8 @@ export const GRANT_RETRY_MS = 100;
 export const GRANT_RETRY_MAX_MS = 5_000;
 /** Most attempts that may wait for one agent; more are refused (the attempt fails, retryable). */
 export const MAX_WAITING = 10_000;
+/** Most runs told of their grant at once, per alarm. */
+const TELLS_PER_ROUND = 50;
 /** The longest time an attempt is given (its time left is clamped to it), ms: a day. */
 const MAX_TIME_LEFT_MS = 86_400_000;
 
@@ -74,7 +76,7 @@ export class AgentSlots extends DurableObject<AppEnv> {
     const max = Math.max(1, Math.min(1_000, Math.floor(req.max) || 1));
     const timeLeft = Math.max(1, Math.min(MAX_TIME_LEFT_MS, Math.floor(req.timeLeftMs) || 1));
     const answer = this.ctx.storage.transactionSync((): SlotAnswer => {
-      this.ctx.storage.kv.put('max', max);
+      if (this.ctx.storage.kv.get<number>('max') !== max) this.ctx.storage.kv.put('max', max);
       this.reclaim(now);
       this.promote(now);
       const expiresAt = now + timeLeft + LEASE_MARGIN_MS;
@@ -137,7 +139,14 @@ export class AgentSlots extends DurableObject<AppEnv> {
       this.reclaim(now);
       this.promote(now);
     });
-    const due = this.sql.exec('SELECT lease, run_id, ref, tries FROM holders WHERE notify_at <= ?', now).toArray();
+    // The rest (if any) are told in the next round: the alarm is set again at once.
+    const due = this.sql
+      .exec(
+        'SELECT lease, run_id, ref, tries FROM holders WHERE notify_at <= ? ORDER BY notify_at LIMIT ?',
+        now,
+        TELLS_PER_ROUND,
+      )
+      .toArray();
     const answers = await Promise.all(due.map((row) => this.tell(row)));
     this.ctx.storage.transactionSync(() => {
       due.forEach((row, i) => {
