@@ -124,6 +124,47 @@ steps:
   });
 });
 
+describe('max_concurrency of a model agent with tools', () => {
+  it('each model turn takes a slot; its tool calls do not, so two loops run their tools side by side', async () => {
+    const script = await fetch(`${env.TEST_AGENT_URL}/model/scripts/slot-loop`, {
+      method: 'PUT',
+      body: JSON.stringify({
+        turns: [{ tool_calls: [{ name: 'wait_tool', arguments: { text: 'x' } }] }, { content: 'done' }],
+      }),
+    });
+    expect(script.ok).toBe(true);
+    await putAgent('slot-looper', {
+      provider: 'openai',
+      max_concurrency: 1,
+      config: { baseUrl: `${env.TEST_AGENT_URL}/model/openai/v1`, model: 'slot-loop', apiKeySecret: 'LLM_KEY' },
+      tools: [
+        {
+          http: {
+            name: 'wait_tool',
+            description: 'Waits',
+            parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] },
+            method: 'POST',
+            url: `${env.TEST_AGENT_URL}/agents/held/loop-tool/1000`,
+            body: { input: '{{ args.text }}' },
+          },
+        },
+      ],
+    });
+    await putWorkflow('wf-slot-loop', 'name: wf-slot-loop\nsteps: [ { id: work, agent: slot-looper, input: "go" } ]');
+    const ids = await Promise.all(['a', 'b'].map((l) => start('wf-slot-loop', l)));
+    const runs = await Promise.all(ids.map((id) => waitForRun(id)));
+    expect(runs.map((r) => [r.status, r.output])).toEqual([
+      ['completed', 'done'],
+      ['completed', 'done'],
+    ]);
+    // With the slot held through the whole loop, the second loop's tool could only start after the first loop ended.
+    expect(await held('loop-tool')).toMatchObject({ calls: 2, max: 2 });
+    const slots = env.SLOTS.get(env.SLOTS.idFromName('default:slot-looper'));
+    await eventually(async () => ((await slots.status()).holding === 0 ? true : undefined));
+    expect((await slots.status()).max).toBe(1); // the model turns went through the agent's slots
+  });
+});
+
 describe('run priority', () => {
   it('is 1–10 on the start API (default 5) and set by a trigger', async () => {
     await putAgent('prio-echo', { provider: 'builtin', config: { tool: 'echo' } });
