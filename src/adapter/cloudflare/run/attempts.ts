@@ -8,6 +8,7 @@ import {
   type Usage,
 } from '../../../core/engine/index';
 import { loopCurrent } from '../../../core/engine/agent-loop';
+import { waitsForSlot } from '../../../core/engine/slots';
 import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
 import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
@@ -87,7 +88,8 @@ export function inFlight(state: RunState, ref: AttemptRef): boolean {
 
 /** True when the attempt (or unit) is the step's current one, in flight and not yet claimed. */
 export function claimable(state: RunState, ref: AttemptRef): boolean {
-  if (!inFlight(state, ref)) return false;
+  // One waiting for its agent's slot is claimed only once the slot is granted (a duplicate delivery calls nothing).
+  if (!inFlight(state, ref) || waitsForSlot(state, ref)) return false;
   if (ref.unit) return unitRecord(state, ref)!.startedAt === undefined;
   return state.steps[ref.stepId]!.attempts.at(-1)!.startedAt === undefined;
 }
