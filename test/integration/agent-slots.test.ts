@@ -55,4 +55,17 @@ describe('AgentSlots: the slots of one agent', () => {
     await slots.release('next:call:1');
     expect(await slots.status()).toEqual({ max: 1, holding: 0, waiting: 0 });
   });
+
+  it('keeps its holders and waiters when the object is killed (storage, not memory)', async () => {
+    const slots = env.SLOTS.get(env.SLOTS.idFromName('default:slots-kill'));
+    await slots.acquire(request('k1', 5, 1));
+    await slots.acquire(request('k2', 5, 2));
+    // As after kill -9: the instance is gone, a new one starts from storage.
+    await Promise.resolve(runInDurableObject(slots, (_, state) => state.abort('simulated crash'))).catch(
+      () => undefined,
+    );
+    const again = env.SLOTS.get(env.SLOTS.idFromName('default:slots-kill'));
+    expect(await again.status()).toEqual({ max: 1, holding: 1, waiting: 1 });
+    expect(await again.acquire(request('k2', 5, 2))).toEqual({ queued: true, position: 1 });
+  });
 });
