@@ -15,6 +15,7 @@ interface __BaseEnv_Env {
 	OPENAI_MODEL: string;
 	RUNS: DurableObjectNamespace<import("./src/index").RunObject>;
 	CIRCUITS: DurableObjectNamespace<import("./src/index").AgentCircuit>;
+	SLOTS: DurableObjectNamespace<import("./src/index").AgentSlots>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

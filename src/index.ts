@@ -6,6 +6,7 @@ import { workerEntry } from './adapter/cloudflare/worker';
 import { createApp } from './http/app';
 
 export { AgentCircuit } from './adapter/cloudflare/agent-circuit';
+export { AgentSlots } from './adapter/cloudflare/agent-slots';
 export { RunObject } from './adapter/cloudflare/run/run-object';
 
 export default workerEntry(createApp());

@@ -46,6 +46,8 @@ export interface StoredWorkflow {
 export interface EmailRoute {
   workflowName: string;
   allow?: string[];
+  /** The priority of the runs the trigger starts (1–10). */
+  priority?: number;
 }
 
 /** The registered workflows, read side. */
@@ -107,6 +109,8 @@ export interface NewRunRecord {
   debug?: boolean;
   /** The agents pinned at start (name → version, step defaults), kept so a lost start is repeated exactly. */
   agents?: Record<string, PinnedAgent> | null;
+  /** 1 (lowest) to 10. */
+  priority?: number;
 }
 
 /** The run records (the D1 mirror). */

@@ -203,6 +203,7 @@ export async function receiveEmail(
         input: {},
         trigger,
         idempotencyKey: `email:${messageId}`,
+        priority: route.priority,
       });
       return finish('accepted', undefined, runId);
     } catch (err) {

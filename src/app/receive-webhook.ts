@@ -180,6 +180,7 @@ async function receive(
     input,
     trigger: { type: 'webhook', webhook: { ...context, deliveryId } },
     idempotencyKey: holder,
+    priority: spec.priority,
   });
   const reason = startError
     ? `the RunObject did not start (${startError}); the start sweeper starts or fails the run within a minute`

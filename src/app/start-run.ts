@@ -3,6 +3,7 @@ import { BatonError } from '../core/errors';
 import { MAX_JSON_DEPTH, tooDeepMessage, valueDeeperThan } from '../core/json-depth';
 import type { ParentLink, StartRunPorts } from '../ports';
 import type { WorkflowDefinition } from '../schemas/definition';
+import { DEFAULT_PRIORITY } from '../schemas/enums';
 import { resolveInputs } from './inputs';
 
 /** What a trigger asks for: "start workflow W (version V) with input I". */
@@ -18,6 +19,8 @@ export interface StartRunRequest {
   parent?: ParentLink;
   /** Debug mode: the run pauses before every step (resume starts one). */
   debug?: boolean;
+  /** 1 (lowest) to 10, default 5: where the run's attempts wait for a busy agent, higher first. */
+  priority?: number;
   /** A definition outside the catalogue (an agent delegation, version 0) instead of a stored version. */
   definition?: WorkflowDefinition;
 }
@@ -89,6 +92,7 @@ export async function startRun(
     parent: request.parent ?? null,
     debug: request.debug ?? false,
     agents,
+    priority: request.priority ?? DEFAULT_PRIORITY,
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   try {
@@ -104,6 +108,7 @@ export async function startRun(
       parent: request.parent,
       debug: request.debug,
       agents,
+      priority: request.priority ?? DEFAULT_PRIORITY,
     });
   } catch (err) {
     const startError = err instanceof Error ? err.message : String(err);

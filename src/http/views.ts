@@ -5,6 +5,7 @@ import { turnViews } from './turn-views';
 import { iso } from '../adapter/cloudflare/d1/client';
 import type { MessageRow } from '../adapter/cloudflare/d1/messages';
 import type { RunRow } from '../adapter/cloudflare/d1/runs';
+import { DEFAULT_PRIORITY } from '../schemas/enums';
 import type { Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
 
 /**
@@ -21,6 +22,7 @@ export function runView(state: RunState): Run {
     version: state.version,
     status: state.status,
     trigger: state.trigger,
+    priority: state.priority ?? DEFAULT_PRIORITY,
     input: state.inputs,
     output: state.output ?? null,
     error: state.error ?? null,
@@ -51,6 +53,7 @@ export function runView(state: RunState): Run {
         output: step.output ?? null,
         error: step.error ?? null,
         ...(step.skipReason ? { skipReason: step.skipReason } : {}),
+        ...waitFields(step),
         ...loopFields(step),
         history: step.attempts.map((a) => ({
           attempt: a.attempt,
@@ -69,6 +72,12 @@ export function runView(state: RunState): Run {
   };
 }
 
+/** A dispatched step that waits (for its agent's slot): why. */
+function waitFields(step: SharedStep): Pick<Run['steps'][number], 'waitReason'> {
+  const reason = step.status === 'waiting' ? step.attempts.at(-1)?.waitReason : undefined;
+  return reason ? { waitReason: reason } : {};
+}
+
 /** An agent step's transcript (the latest attempt that looped) and its usage summed over every attempt. */
 function loopFields(step: SharedStep): Pick<Run['steps'][number], 'turns' | 'usage'> {
   const looped = [...step.attempts].reverse().find((a) => a.loop);
@@ -84,6 +93,7 @@ export function runSummary(row: RunRow): RunSummary {
     version: row.version,
     status: row.status,
     trigger: { type: row.triggerType },
+    priority: row.priority,
     stepsDone: row.stepsDone,
     stepsTotal: row.stepsTotal,
     createdAt: row.createdAt,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { RunPriority } from './enums';
 import { notReservedSecret } from './secret-names';
 import { PositiveDuration, Step, WorkflowName } from './steps';
 
@@ -35,6 +36,7 @@ export const EmailTrigger = z.strictObject({
       .array(z.string().min(1))
       .optional()
       .describe('Sender address patterns such as *@example.com; when set, every other sender is refused'),
+    priority: RunPriority.optional().describe('1 (lowest) to 10, default 5: the priority of the runs it starts'),
   }),
 });
 /**
@@ -50,6 +52,7 @@ export const ScheduleTrigger = z.strictObject({
       .boolean()
       .default(false)
       .describe('Replay the minutes missed while the Worker was down (at most 100 runs)'),
+    priority: RunPriority.optional().describe('1 (lowest) to 10, default 5: the priority of the runs it starts'),
   }),
 });
 
@@ -91,6 +94,7 @@ export const WebhookTrigger = z.strictObject({
       .max(1_048_576)
       .default(262_144)
       .describe('Largest body accepted, bytes; larger ones answer 413'),
+    priority: RunPriority.optional().describe('1 (lowest) to 10, default 5: the priority of the runs it starts'),
   }),
 });
 

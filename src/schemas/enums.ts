@@ -126,6 +126,10 @@ export type AgentStatus = z.infer<typeof AgentStatus>;
 export const AgentPreference = z.enum(['cheapest', 'fastest', 'most_reliable']);
 export type AgentPreference = z.infer<typeof AgentPreference>;
 
+/** Why a step that was dispatched waits (status `waiting`): `agent_busy` — its agent has `max_concurrency` calls in flight. */
+export const WaitReason = z.enum(['agent_busy']);
+export type WaitReason = z.infer<typeof WaitReason>;
+
 /** A run's priority where runs or attempts wait: 1 (lowest) to 10 (highest). */
 export const RunPriority = z.int().min(1).max(10);
 /** The priority of a run that names none. */

@@ -42,6 +42,11 @@ export function circuitOf(env: AppEnv, tenantId: string, agent: string) {
   return env.CIRCUITS.get(env.CIRCUITS.idFromName(`${tenantId}:${agent}`));
 }
 
+/** The concurrency slots of an agent with `max_concurrency`: one AgentSlots object per tenant and agent name. */
+export function slotsOf(env: AppEnv, tenantId: string, agent: string) {
+  return env.SLOTS.get(env.SLOTS.idFromName(`${tenantId}:${agent}`));
+}
+
 /**
  * Resolves a secret a definition names (e.g. an agent's `apiKeySecret`) from the Worker's secrets
  * (`wrangler secret put`, `.dev.vars`). Baton's own credentials are never handed out.

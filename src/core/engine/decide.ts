@@ -11,6 +11,7 @@ import { dispatch, redispatch, succeed } from './leaf';
 import { noteAgent } from './selection';
 import { beginDecision, own, ownedSteps } from './steps';
 import { cancelTimer, setTimer } from './timers';
+import { slotGranted, stepDeferred, waitsForSlot } from './slots';
 import { unreachable } from '../unreachable';
 import type { Clock, Command, Decision, RunEvent, RunState } from './types';
 
@@ -154,6 +155,15 @@ const handlers: Handlers = {
     await advance(state, clock, commands);
   },
 
+  // An attempt waiting for its agent's slot (max_concurrency), and the slot becoming its.
+  StepDeferred: async (state, event, clock, commands) => {
+    if (stepDeferred(state, event)) await advance(state, clock, commands);
+  },
+
+  SlotGranted: async (state, event, clock, commands) => {
+    if (slotGranted(state, event, clock, commands)) await advance(state, clock, commands);
+  },
+
   TimerFired: async (state, { timer }, clock, commands) => {
     if (timer.unit) return void unitTimer(state, timer, clock, commands);
     const step = state.steps[timer.stepId];
@@ -172,7 +182,8 @@ const handlers: Handlers = {
         );
         break;
       case 'step_timeout': {
-        if (!isCurrent(state, timer.stepId, timer.attempt)) return;
+        // An attempt waiting for its agent's slot times out as one that runs.
+        if (!isCurrent(state, timer.stepId, timer.attempt) && !waitsForSlot(state, timer)) return;
         const elapsed = clock.now - step!.attempts.at(-1)!.dispatchedAt;
         // An agent loop past its timeout is not started again: a new attempt would redo (and pay
         // for) every finished turn and tool call.

@@ -15,7 +15,7 @@ export interface SelectionRequest {
   prefer: AgentSelector['prefer'];
   /** Agents this step is done with: their retries are spent, or their circuit was open. */
   exclude: string[];
-  /** The agent of the previous attempt, still within its retries: the attempt goes to it again. */
+  /** The agent of the previous attempt, still within its retries (or the one this attempt waited for a slot of): the attempt goes to it again. */
   keep?: string;
 }
 
@@ -47,9 +47,10 @@ export function selectionRequest(state: RunState, key: string): SelectionRequest
   const selector = selectorOf(state, key);
   if (!selector) return undefined;
   const step = state.steps[key]!;
-  const previous = step.attempts.length > 1 ? step.attempts.at(-2) : undefined;
+  // The attempt's own agent when it waited for that agent's slot, else the previous attempt's.
+  const previous = step.attempts.at(-1)?.agent ?? (step.attempts.length > 1 ? step.attempts.at(-2)?.agent : undefined);
   const exclude = selector.fallback ? spentAgents(state, key, step) : [];
-  const keep = previous?.agent && !exclude.includes(previous.agent) ? previous.agent : undefined;
+  const keep = previous && !exclude.includes(previous) ? previous : undefined;
   return {
     skill: selector.skill,
     ...(selector.domain ? { domain: selector.domain } : {}),

@@ -6,6 +6,7 @@ import type {
   SkipReason,
   StepStatus,
   TriggerType,
+  WaitReason,
 } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
 import type { Decision as Choice, RetryPolicy } from '../../schemas/steps';
@@ -37,6 +38,8 @@ export interface Attempt {
   agent?: string;
   /** A step that selects its agent by skill: how this attempt's agent was chosen. */
   selection?: AgentSelection;
+  /** While the attempt (or its loop's model turn) waits for its agent, why (the step is then `waiting`). */
+  waitReason?: WaitReason;
 }
 
 /** An agent as a run pinned it at start: the version it calls, and the defaults it gives steps that set none. */
@@ -212,6 +215,10 @@ export type RunEvent =
       usage?: Usage;
       provider?: string;
     } & Served)
+  /** The executor did not call the agent: it has `max_concurrency` calls in flight; the attempt waits for a slot. */
+  | ({ type: 'StepDeferred'; stepId: string; attempt: number; unit?: LoopUnit; reason: WaitReason } & Served)
+  /** The agent slot a deferred attempt waited for is its now: it is dispatched again. */
+  | { type: 'SlotGranted'; stepId: string; attempt: number; unit?: LoopUnit }
   | { type: 'TimerFired'; timer: Timer }
   | { type: 'EventReceived'; eventType: string; data: unknown }
   | {

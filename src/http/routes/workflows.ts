@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { HonoRequest } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { RunPriority } from '../../schemas/enums';
 import { BatonError } from '../../core/errors';
 import { buildPlan } from '../../core/definition';
 import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/json-depth';
@@ -182,6 +183,9 @@ workflowRoutes.openapi(
               idempotencyKey: z.string().max(200).optional(),
               version: z.number().int().positive().optional(),
               debug: z.boolean().optional().describe('Pause before every step; each resume runs one'),
+              priority: RunPriority.optional().describe(
+                '1 (lowest) to 10, default 5: where its attempts wait for a busy agent (max_concurrency), higher first',
+              ),
             }),
           },
         },
@@ -201,6 +205,7 @@ workflowRoutes.openapi(
       trigger: { type: 'api' },
       idempotencyKey: body.idempotencyKey,
       debug: body.debug,
+      priority: body.priority,
     });
     return c.json({ runId }, 202);
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AttemptStatus, RunStatus, SkipReason, StepStatus, TriggerType } from '../enums';
+import { AttemptStatus, RunPriority, RunStatus, SkipReason, StepStatus, TriggerType, WaitReason } from '../enums';
 import { orNull, Iso, IsoOrNull, StepError, Usage, Trigger } from './common';
 import { STEP_KINDS } from '../steps';
 
@@ -112,6 +112,9 @@ export const Step = z
     output: z.unknown(),
     error: orNull(StepError),
     skipReason: SkipReason.optional(),
+    waitReason: WaitReason.optional().describe(
+      'A `waiting` step that was dispatched: why it waits (`agent_busy`: its agent has max_concurrency calls in flight)',
+    ),
     history: z.array(Attempt),
     turns: z
       .array(TurnView)
@@ -132,6 +135,7 @@ export const RunSummary = z
     version: z.number().int(),
     status: RunStatus,
     trigger: z.object({ type: TriggerType }),
+    priority: RunPriority.describe('1 (lowest) to 10: where its attempts wait for a busy agent, higher go first'),
     stepsDone: z.number().int(),
     stepsTotal: z.number().int(),
     createdAt: Iso,

@@ -201,7 +201,7 @@ export interface StoredSchedule {
   tenantId: string;
   key: string;
   workflowName: string;
-  config: { cron: string; timezone: string; input: Record<string, unknown>; catch_up: boolean };
+  config: { cron: string; timezone: string; input: Record<string, unknown>; catch_up: boolean; priority?: number };
 }
 
 /** Every schedule trigger of every tenant (or of one). */
@@ -224,11 +224,11 @@ export async function findEmailRoute(
   db: Database,
   tenantId: string,
   alias: string,
-): Promise<{ workflowName: string; allow?: string[] } | null> {
+): Promise<{ workflowName: string; allow?: string[]; priority?: number } | null> {
   const row = await db.query.triggers.findFirst({
     where: and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), eq(triggers.key, alias)),
   });
   if (!row) return null;
-  const config = row.config as { allow?: string[] };
-  return { workflowName: row.workflowName, allow: config.allow };
+  const config = row.config as { allow?: string[]; priority?: number };
+  return { workflowName: row.workflowName, allow: config.allow, priority: config.priority };
 }

@@ -11,10 +11,12 @@ import {
   type Usage,
 } from '../../../core/engine/index';
 import { loopCurrent } from '../../../core/engine/agent-loop';
+import { waitsForSlot } from '../../../core/engine/slots';
 import { callOf, loopOf, turnOf } from '../../../core/engine/loop-state';
 import type { AgentLoop, LoopUnit, ToolCallRecord, ToolOutcome, TurnOutcome } from '../../../core/engine/loop-types';
 import type { StepError } from '../../../schemas/errors';
 import { parseAgentRef } from '../../../schemas/names';
+import { DEFAULT_PRIORITY, type WaitReason } from '../../../schemas/enums';
 import type { AgentLoopFields } from '../../../schemas/tools';
 import type { z } from 'zod';
 
@@ -54,6 +56,9 @@ export interface Claim extends AttemptRef {
   call?: ToolCallRecord;
   /** A step that selects its agent by skill: what to select (the executor picks `agent`). */
   selection?: SelectionRequest;
+  /** The run's priority (1–10) and when the attempt was dispatched (epoch ms): its place where it waits for an agent slot. */
+  priority?: number;
+  dispatchedAt?: number;
 }
 
 /** What a consumer (or a child run) reports after an attempt or a unit of its loop. */
@@ -61,7 +66,9 @@ export type Report =
   | (AttemptRef & Served & { ok: true; output: unknown; usage?: Usage; provider?: string })
   | (AttemptRef & Served & { ok: false; error: StepError; usage?: Usage; provider?: string })
   | (AttemptRef & Served & { turn: number; outcome: TurnOutcome })
-  | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome });
+  | (AttemptRef & { turn: number; callId: string; outcome: ToolOutcome })
+  /** The agent was not called: it has `max_concurrency` calls in flight; the attempt waits for a slot. */
+  | (AttemptRef & Served & { deferred: WaitReason });
 
 /** The key of an attempt or unit in sets and logs: `step#attempt` or `step#attempt:turn:call`. */
 export function refKey({ stepId, attempt, unit }: AttemptRef): string {
@@ -91,7 +98,8 @@ export function inFlight(state: RunState, ref: AttemptRef): boolean {
 
 /** True when the attempt (or unit) is the step's current one, in flight and not yet claimed. */
 export function claimable(state: RunState, ref: AttemptRef): boolean {
-  if (!inFlight(state, ref)) return false;
+  // One waiting for its agent's slot is claimed only once the slot is granted (a duplicate delivery calls nothing).
+  if (!inFlight(state, ref) || waitsForSlot(state, ref)) return false;
   if (ref.unit) return unitRecord(state, ref)!.startedAt === undefined;
   return state.steps[ref.stepId]!.attempts.at(-1)!.startedAt === undefined;
 }
@@ -146,5 +154,7 @@ export function claimOf(state: RunState, { stepId, attempt, unit }: AttemptRef, 
     ...(loop ? { loop } : {}),
     ...(call ? { call } : {}),
     ...(selection ? { selection } : {}),
+    priority: state.priority ?? DEFAULT_PRIORITY,
+    dispatchedAt: step.attempts.at(-1)!.dispatchedAt,
   };
 }

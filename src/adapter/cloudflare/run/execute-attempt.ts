@@ -10,6 +10,7 @@ import { secretOf, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
 import { selectAgent } from '../agent-select';
+import { throughSlots } from '../slot-gate';
 import { LOOP_DEPS } from '../loop-deps';
 import { toolListCache } from '../tool-cache';
 import { pricedTurn, withPricedUsage } from '../../../agents/model/cost';
@@ -134,7 +135,7 @@ async function callChosen(
     turn === 1 && !outcome.ok
       ? reportOf(claim, { ok: false, error: outcome.error, usage: outcome.usage }, agent.provider)
       : { stepId: claim.stepId, attempt: claim.attempt, ...(claim.unit ? { unit: claim.unit } : {}), turn, outcome };
-  const gated = await throughCircuit(ctx, claim.tenantId, agent, timeout, async () => {
+  const gated = await throughBoth(ctx, claim, agent, timeout, async () => {
     if (!MODEL_PROVIDERS.has(agent.provider)) {
       const keys = claim.stepLoop ?? {};
       if (keys.tools?.length || keys.output_schema) {
@@ -162,10 +163,23 @@ async function callChosen(
     );
     return { report: turnReport(outcome), healthy: outcome.ok || !outcome.error.retryable };
   });
+  if ('deferred' in gated) return gated.deferred;
   if ('report' in gated) return gated.report;
   return MODEL_PROVIDERS.has(agent.provider)
     ? turnReport({ ok: false, error: gated.error, provider: agent.provider })
     : reportOf(claim, { ok: false, error: gated.error }, agent.provider);
+}
+
+/** A call of `agent` within its `max_concurrency` ({@link throughSlots}), then through its circuit breaker. */
+function throughBoth(
+  ctx: Context,
+  claim: Claim,
+  agent: AgentRecord,
+  timeout: AbortSignal,
+  call: () => Promise<{ report: Report; healthy: boolean }>,
+) {
+  const circuit = () => throughCircuit(ctx, claim.tenantId, agent, timeout, call);
+  return throughSlots(ctx.env, ctx.runId, claim, agent, ctx.background, circuit);
 }
 
 /**

@@ -25,6 +25,8 @@ import { RunStore } from './run-store';
 import type { RunTimers } from './run-timers';
 import { RunWatchers } from './run-watchers';
 import { DaySpend } from './day-spend';
+import { waitsForSlot } from '../../../core/engine/slots';
+import type { GrantAnswer } from '../agent-slots';
 
 export type { AttemptRef, Claim, Report } from './attempts';
 export { LANE_WATCH_MS } from './run-lane';
@@ -179,6 +181,26 @@ export class RunObject extends DurableObject<AppEnv> {
     );
     void this.outbox.flush();
     await Promise.all(settled);
+  }
+
+  /**
+   * AgentSlots (the agent's `max_concurrency`) holds a slot for an attempt of this run that waited
+   * for it: the attempt is dispatched again (to the lane when free, else the Queue).
+   * @returns `taken`; `early` when the attempt runs still (its deferral not yet recorded: tell
+   * again); `stale` when it waits no more (ended, timed out, cancelled: the slot is given back).
+   */
+  async slotGranted(ref: AttemptRef): Promise<GrantAnswer> {
+    const answer = await this.serial(async () => {
+      const state = this.store.state();
+      if (!state) return 'stale';
+      if (!waitsForSlot(state, ref)) return inFlight(state, ref) ? 'early' : 'stale';
+      await this.apply(state, [
+        { type: 'SlotGranted', stepId: ref.stepId, attempt: ref.attempt, ...(ref.unit ? { unit: ref.unit } : {}) },
+      ]);
+      return 'taken';
+    });
+    void this.outbox.flush();
+    return answer;
   }
 
   /** Delivers a published event to the steps waiting for it. @returns true when a step took it. */

@@ -4,6 +4,16 @@ import type { Report } from './attempts';
 /** The engine event of an attempt's (or a loop unit's) outcome. */
 export function eventOf(report: Report): RunEvent {
   const { stepId, attempt } = report;
+  if ('deferred' in report)
+    return {
+      type: 'StepDeferred',
+      stepId,
+      attempt,
+      ...(report.unit ? { unit: report.unit } : {}),
+      reason: report.deferred,
+      ...(report.agent ? { agent: report.agent } : {}),
+      ...(report.selection ? { selection: report.selection } : {}),
+    };
   if ('callId' in report)
     return {
       type: 'ToolCallEnded',

@@ -78,6 +78,7 @@ async function fire(
         },
       },
       idempotencyKey: `schedule:${schedule.key}:${at}`,
+      priority: schedule.config.priority,
     });
     outcome.started.push({ workflow: schedule.workflowName, runId, minute: at });
   } catch (err) {

@@ -85,6 +85,7 @@ async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<
       parent: row.parent ?? undefined,
       debug: row.debug,
       ...(row.agents ? { agents: row.agents } : {}),
+      priority: row.priority,
     });
     return null;
   } catch (err) {
