@@ -106,7 +106,7 @@ export function demoAgentBodies(settings: ModelSettings): Record<string, unknown
       ? {
           provider: 'openai',
           description: agent.description,
-          capabilities: ['text'],
+          capabilities: { skills: [name], input_types: ['text'], output_types: ['text'] },
           config: {
             baseUrl: settings.baseUrl,
             model: settings.model,
@@ -118,7 +118,7 @@ export function demoAgentBodies(settings: ModelSettings): Record<string, unknown
       : {
           provider: 'builtin',
           description: `${agent.description} (offline builtin tool)`,
-          capabilities: ['text'],
+          capabilities: { skills: [name], input_types: ['text'], output_types: ['text'] },
           config: { tool: name },
         };
   }

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { LoopUnit } from '../../core/engine/loop-types';
+import { leaseOf } from './slot-lease';
 import type { AppEnv } from './env';
 
 /** A lease outlives the attempt's time left by this much before the alarm takes it back (its holder died), ms. */
@@ -36,11 +37,6 @@ export type SlotAnswer = { granted: true; lease: string } | { queued: true; posi
 
 /** A run's answer when told of a grant: it runs the attempt now; it cannot take it yet; the attempt is over. */
 export type GrantAnswer = 'taken' | 'early' | 'stale';
-
-/** The lease of a call: its idempotency key, `${runId}:${stepId}:${attempt}` (loop turns `…:${turn}:model`). */
-export function leaseOf({ runId, stepId, attempt, unit }: Pick<SlotRequest, 'runId' | 'stepId' | 'attempt' | 'unit'>) {
-  return `${runId}:${stepId}:${attempt}${unit ? `:${unit.turn}:${unit.callId ?? 'model'}` : ''}`;
-}
 
 type Row = Record<string, SqlStorageValue>;
 

@@ -1,6 +1,6 @@
 import { DEFAULT_PRIORITY } from '../../schemas/enums';
 import type { StepError } from '../../schemas/errors';
-import { leaseOf } from './agent-slots';
+import { leaseOf } from './slot-lease';
 import { slotsOf, type AppEnv } from './env';
 import type { Claim, Report } from './run/attempts';
 
