@@ -1,6 +1,7 @@
 import type { Usage } from '../core/engine';
 import { HttpAgentConfig } from '../schemas/agent';
 import { TIMEOUT_FAILURE, httpFailure, safeText, thrownFailure } from './http-errors';
+import { reportedUsage } from './model/cost';
 import { configOf, type Provider } from './types';
 
 /**
@@ -53,5 +54,5 @@ export const httpProvider: Provider = async (agent, req, host) => {
       error: { code: 'agent_bad_response', message: 'the answer has no "output" field', retryable: false },
     };
   }
-  return { ok: true, output: parsed.output, usage: parsed.usage };
+  return { ok: true, output: parsed.output, usage: reportedUsage((parsed as { usage?: unknown }).usage) };
 };

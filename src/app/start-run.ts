@@ -1,4 +1,4 @@
-import type { TriggerInfo } from '../core/engine';
+import type { PinnedAgent, TriggerInfo } from '../core/engine';
 import { BatonError } from '../core/errors';
 import { MAX_JSON_DEPTH, tooDeepMessage, valueDeeperThan } from '../core/json-depth';
 import type { ParentLink, StartRunPorts } from '../ports';
@@ -23,6 +23,8 @@ export interface StartRunRequest {
   priority?: number;
   /** A definition outside the catalogue (an agent delegation, version 0) instead of a stored version. */
   definition?: WorkflowDefinition;
+  /** For a child run: the parent's pinned agents, so the child calls the versions its parent does. */
+  agents?: Record<string, PinnedAgent>;
 }
 
 /** What became of a start: the run holding the request, whether it is new, why its object did not start. */
@@ -77,7 +79,7 @@ export async function startRun(
       issues: resolved.issues,
     });
   // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
-  const agents = await ports.agents.pinned(tenantId);
+  const agents = request.agents ?? (await ports.agents.pinned(tenantId));
   const now = ports.clock.now();
   const { id, created } = await ports.runs.insert(tenantId, {
     id: runIdOf(now, ports.ids.uuid()),

@@ -241,5 +241,10 @@ describe('deleting an agent', () => {
     expect((await api('/agents/doomed')).status).toBe(404);
     expect((await api('/agents/doomed/versions')).status).toBe(404);
     expect((await api('/agents/doomed', { method: 'DELETE' })).status).toBe(404);
+    // Version numbers are never reused: an agent registered again under the name numbers on.
+    const again = await api('/agents/doomed', { method: 'PUT', body: JSON.stringify(httpAgent('tag/doomed-again')) });
+    expect(again.status).toBe(201);
+    const reborn = (await again.json()) as { version: number };
+    expect(reborn.version).toBe(2);
   });
 });

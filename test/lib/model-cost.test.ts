@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { costOf, pricedTurn, pricedUsage, usageOf, withPricedUsage } from '../../src/agents/model/cost';
+import { costOf, pricedTurn, pricedUsage, reportedUsage, usageOf, withPricedUsage } from '../../src/agents/model/cost';
 
 describe('costOf: USD of a model call from prices per million tokens', () => {
   it('prices input and output tokens separately', () => {
@@ -46,5 +46,21 @@ describe('pricedUsage (registry pricing)', () => {
       { input_per_mtok: 2 },
     );
     expect(turn.ok && turn.reply.usage?.costUsd).toBe(2);
+  });
+});
+
+describe('reportedUsage: what an agent says it used, as far as it is believable', () => {
+  it('keeps finite numbers ≥ 0 and drops negative, non-numeric and absurd figures', () => {
+    expect(reportedUsage({ inputTokens: 12, outputTokens: 3, costUsd: 0.01 })).toEqual({
+      inputTokens: 12,
+      outputTokens: 3,
+      costUsd: 0.01,
+    });
+    expect(reportedUsage({ inputTokens: -5, outputTokens: '7', costUsd: -1 })).toBeUndefined();
+    expect(reportedUsage({ costUsd: '0.01', inputTokens: 4 })).toEqual({ inputTokens: 4 });
+    expect(reportedUsage({ costUsd: { x: 1 } })).toBeUndefined();
+    expect(reportedUsage({ costUsd: Number.POSITIVE_INFINITY })).toBeUndefined();
+    expect(reportedUsage({ costUsd: 1e9 })).toBeUndefined();
+    expect(reportedUsage('lots')).toBeUndefined();
   });
 });

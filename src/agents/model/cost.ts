@@ -32,6 +32,25 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0;
 }
 
+/** Most one call may report it cost, USD: a larger figure is not believed (dropped). */
+export const MAX_REPORTED_COST_USD = 10_000;
+
+/**
+ * The `usage` an agent reported, as far as it is believable: `inputTokens`, `outputTokens` and
+ * `costUsd` kept only when each is a finite number ≥ 0 (cost at most {@link MAX_REPORTED_COST_USD}),
+ * so a hostile or broken agent cannot lower (negative), hide (a string) or blow up what a run spent.
+ * @returns undefined when nothing is left.
+ */
+export function reportedUsage(raw: unknown): Usage | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const { inputTokens, outputTokens, costUsd } = raw as Record<string, unknown>;
+  const usage: Usage = {};
+  if (isCount(inputTokens)) usage.inputTokens = inputTokens;
+  if (isCount(outputTokens)) usage.outputTokens = outputTokens;
+  if (isCount(costUsd) && costUsd <= MAX_REPORTED_COST_USD) usage.costUsd = costUsd;
+  return Object.keys(usage).length ? usage : undefined;
+}
+
 /**
  * The usage of one agent call with its cost by the registry's `pricing` (issue 17, "Cost and
  * budgets"): `input × input_per_mtok / 1e6 + output × output_per_mtok / 1e6 + per_call`, USD. Every

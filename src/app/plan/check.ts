@@ -28,6 +28,13 @@ export function planRuleIssues(def: WorkflowDefinition, constraints: PlanConstra
         path: node.path,
         message: `a plan may not use ${node.kind} steps (only ${[...PLAN_STEP_KINDS].join(', ')})`,
       });
+    // A step's own tools would reach hosts, MCP servers or workflows no one chose: a plan uses the
+    // agents as registered (their tools were given by whoever registered them).
+    if ('tools' in node.step && node.step.tools?.length)
+      issues.push({
+        path: `${node.path}.tools`,
+        message: 'a plan may not give steps tools; use agents that have the tools they need',
+      });
   }
   const maxSteps = constraints.max_steps ?? DEFAULT_MAX_PLAN_STEPS;
   if (plan.nodes.length > maxSteps)

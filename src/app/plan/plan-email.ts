@@ -59,8 +59,8 @@ export async function receivePlanEmail(
   mail: PlanEmail,
 ): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
   const ids = [mail.inReplyTo ?? '', ...mail.references.slice(-MAX_REFERENCES_CHECKED).reverse()].filter(Boolean);
-  const plan = ids.length ? await ports.plans.findByMessageIds(tenantId, ids) : null;
-  if (plan) return replyToPlan(ports, tenantId, plan, mail);
+  const found = ids.length ? await ports.plans.findByMessageIds(tenantId, ids) : null;
+  if (found) return replyToPlan(ports, tenantId, found.plan, found.round, mail);
   if (!allow.length || !senderAllowed(mail.sender, [...allow]))
     return { status: 'rejected', reason: `sender_not_allowed: ${mail.sender} may not ask for plans (PLAN_ALLOW)` };
   const task = visibleText(mail.text) || mail.subject.trim();
@@ -80,6 +80,7 @@ async function replyToPlan(
   ports: PlanPorts,
   tenantId: string,
   plan: PlanRecord,
+  round: number,
   mail: PlanEmail,
 ): Promise<{ status: MessageStatus; reason?: string; runId?: string }> {
   if (!plan.requester || plan.requester.toLowerCase() !== mail.sender.toLowerCase())
@@ -90,6 +91,14 @@ async function replyToPlan(
   const thread = threadOf(mail, plan.thread?.sent ?? 0, plan.thread?.subject ?? mail.subject);
   const decision = parseDecisionReply(mail.text.slice(0, MAX_TEXT_READ));
   try {
+    // A decision is about the proposal it answers: approving an older plan email must not run a
+    // newer proposal its sender may not have read.
+    const latest = plan.thread?.sent ?? round;
+    if ((decision?.decision === 'approve' || decision?.decision === 'reject') && round !== latest)
+      throw new BatonError(
+        'conflict',
+        `that plan email is not the latest one for plan ${plan.id} (${round} of ${latest}); reply to the latest`,
+      );
     if (decision?.decision === 'approve') {
       const approved = await approvePlan(ports, tenantId, plan.id, thread);
       return { status: 'accepted', ...(approved.runId ? { runId: approved.runId } : {}) };

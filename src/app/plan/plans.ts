@@ -87,6 +87,21 @@ export async function createPlan(ports: PlanPorts, tenantId: string, request: Ne
 /** Statuses a plan can be re-planned, approved or rejected from. */
 const OPEN: readonly PlanStatus[] = ['proposed', 'invalid', 'failed'];
 
+/**
+ * What Baton adds to a plan's definition when it saves it: the requester owns the workflow (decides
+ * its budget approvals), and `max_usd` becomes the run's budget (`pause`, asking the requester; `fail`
+ * for a plan asked over the API, which has no one to ask), so an estimate that was too low cannot
+ * cost more than was allowed.
+ */
+function guardrails(plan: PlanRecord): Record<string, unknown> {
+  const owners = plan.requester ? [plan.requester] : undefined;
+  const limit = plan.constraints.max_usd;
+  return {
+    ...(owners ? { owners } : {}),
+    ...(limit !== undefined ? { budget: { usd: limit, on_exceed: owners ? 'pause' : 'fail' } } : {}),
+  };
+}
+
 async function openPlan(ports: PlanPorts, tenantId: string, id: string): Promise<PlanRecord> {
   const plan = await ports.plans.get(tenantId, id);
   if (!plan) throw new BatonError('not_found', `plan ${id} does not exist`);
@@ -134,19 +149,27 @@ export async function approvePlan(
   id: string,
   thread?: PlanThread,
 ): Promise<PlanRecord> {
-  const plan = await openPlan(ports, tenantId, id);
-  if (plan.status !== 'proposed')
+  const found = await ports.plans.get(tenantId, id);
+  // An approval that was cut short (the process died after marking it approved) goes on: saving the
+  // same definition and starting with the plan's idempotency key are both idempotent.
+  const resumed = found?.status === 'approved' && found.runId === null;
+  const plan = resumed ? found : await openPlan(ports, tenantId, id);
+  if (plan.status !== 'proposed' && !resumed)
     throw new BatonError(
       'conflict',
       `plan ${id} is ${plan.status}: only a proposed plan can be approved (reply with feedback to plan again)`,
     );
   const at = new Date(ports.clock.now()).toISOString();
   const on = thread ?? plan.thread;
-  if (!(await ports.plans.update(tenantId, id, { status: 'approved', thread: on, updatedAt: at }, ['proposed'])))
+  if (
+    !resumed &&
+    !(await ports.plans.update(tenantId, id, { status: 'approved', thread: on, updatedAt: at }, ['proposed']))
+  )
     throw new BatonError('conflict', `plan ${id} was decided meanwhile`);
   try {
     const name = planWorkflowName(id);
-    const saved = await ports.workflowsForPlans.register(tenantId, JSON.stringify(plan.definition), name);
+    const definition = { ...(plan.definition as Record<string, unknown>), ...guardrails(plan) };
+    const saved = await ports.workflowsForPlans.register(tenantId, JSON.stringify(definition), name);
     const trigger: TriggerInfo =
       on && plan.requester
         ? {

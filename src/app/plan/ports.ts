@@ -50,8 +50,11 @@ export interface PlanRepository {
   update(tenantId: string, id: string, patch: Partial<PlanRecord>, from: readonly PlanStatus[]): Promise<boolean>;
   /** @returns null when the tenant has no plan `id`. */
   get(tenantId: string, id: string): Promise<PlanRecord | null>;
-  /** The plan whose plan email Baton sent (or delivered) with one of these Message-IDs. @returns null when none. */
-  findByMessageIds(tenantId: string, messageIds: string[]): Promise<PlanRecord | null>;
+  /**
+   * The plan whose plan email Baton sent (or delivered) with one of these Message-IDs (the newest such
+   * email), and which of its plan emails that was (`round`: 1 for the first). @returns null when none.
+   */
+  findByMessageIds(tenantId: string, messageIds: string[]): Promise<{ plan: PlanRecord; round: number } | null>;
 }
 
 /** One message of a planning conversation. */

@@ -66,8 +66,13 @@ function normalised(
   const value = parsed.output;
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return { ok: false, issues: [{ path: '', message: 'the answer must be a JSON object (a workflow definition)' }] };
-  const { triggers: _dropped, ...rest } = value as Record<string, unknown>;
-  return { ok: true, value: { ...rest, name: workflowName, inputs: PLAN_INPUTS } };
+  // Only what a plan is made of is kept: who owns it, what it may spend and what starts it are Baton's
+  // to set (see approvePlan), not a model's that read untrusted text.
+  const { description, vars, steps, output, timeout } = value as Record<string, unknown>;
+  const kept = Object.fromEntries(
+    Object.entries({ description, vars, steps, output, timeout }).filter(([, v]) => v !== undefined),
+  );
+  return { ok: true, value: { ...kept, name: workflowName, inputs: PLAN_INPUTS } };
 }
 
 /**

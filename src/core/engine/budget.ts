@@ -3,7 +3,7 @@ import type { Decision as Choice } from '../../schemas/steps';
 import { failRun } from './failure';
 import { isRunTerminal, nodeOf } from './instances';
 import { loopUsage } from './loop-state';
-import type { BudgetAsk, BudgetState, Clock, Command, RunEvent, RunState } from './types';
+import type { BudgetAsk, BudgetState, Clock, Command, RunEvent, RunState, Usage } from './types';
 
 /**
  * Budgets (issue 17, "Cost and budgets"): before a leaf step (agent, http, mcp, workflow) starts,
@@ -33,6 +33,12 @@ export function utcDay(ms: number): string {
 }
 
 /** What a run spent (attempts dispatched at or after `since`, epoch ms), and what its next step is expected to cost, USD. */
+/** A recorded cost, USD, when it is a finite number ≥ 0 (anything else is not counted, and cannot lower a spend). */
+function costOf(usage: Usage | undefined): number | undefined {
+  const cost = usage?.costUsd;
+  return typeof cost === 'number' && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
+}
+
 function spendOf(state: RunState, since = Number.NEGATIVE_INFINITY): { spent: number; expected: number } {
   let spent = 0;
   let costed = 0;
@@ -42,8 +48,9 @@ function spendOf(state: RunState, since = Number.NEGATIVE_INFINITY): { spent: nu
     const leaf = CHECKED_KINDS.has(nodeOf(state, key).kind);
     for (const attempt of step.attempts) {
       const usage = attempt.status === 'running' && attempt.loop ? loopUsage(attempt.loop) : attempt.usage;
-      if (usage?.costUsd !== undefined && attempt.dispatchedAt >= since) spent += usage.costUsd;
-      if (usage?.costUsd !== undefined && attempt.status !== 'running') costed += 1;
+      const cost = costOf(usage);
+      if (cost !== undefined && attempt.dispatchedAt >= since) spent += cost;
+      if (cost !== undefined && attempt.status !== 'running') costed += 1;
       if (leaf && attempt.status === 'running' && step.status === 'running' && !usage) inFlight += 1;
     }
   }
@@ -55,7 +62,7 @@ function spendOf(state: RunState, since = Number.NEGATIVE_INFINITY): { spent: nu
 function totalCost(state: RunState): number {
   let sum = 0;
   for (const key in state.steps)
-    for (const a of state.steps[key]!.attempts) if (a.status !== 'running') sum += a.usage?.costUsd ?? 0;
+    for (const a of state.steps[key]!.attempts) if (a.status !== 'running') sum += costOf(a.usage) ?? 0;
   return sum;
 }
 

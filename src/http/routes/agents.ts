@@ -176,13 +176,12 @@ agentRoutes.openapi(
   async (c) => {
     const { name } = c.req.valid('param');
     const db = database(c.env.DB);
+    // A deleted agent's versions are kept (numbers are never reused) but not listed: it is not registered.
+    const agent = await getAgent(db, c.var.tenantId, name);
+    if (!agent) throw new BatonError('not_found', `agent ${name} is not registered`);
     const versions = await listAgentVersions(db, c.var.tenantId, name);
-    if (!versions.length) {
-      // An agent written before versions existed (and not backfilled) is its own v1.
-      const agent = await getAgent(db, c.var.tenantId, name);
-      if (!agent) throw new BatonError('not_found', `agent ${name} is not registered`);
-      versions.push(agent);
-    }
+    // An agent written before versions existed (and not backfilled) is its own v1.
+    if (!versions.length) versions.push(agent);
     return c.json({ versions }, 200);
   },
 );

@@ -93,12 +93,6 @@ export async function getAgentVersionForStep(
   return found;
 }
 
-/** Forgets this isolate's cached versions of an agent (after it is deleted: its numbers may be reused). */
-export function forgetAgentVersions(tenantId: string, name: string): void {
-  const prefix = `${tenantId}:${name}@`;
-  for (const key of [...versions.keys()]) if (key.startsWith(prefix)) versions.delete(key);
-}
-
 /**
  * The tenant's agents as a run pins them at start, in one query: each one's current version and
  * its `timeout` and `retry` (the defaults of steps that set none).

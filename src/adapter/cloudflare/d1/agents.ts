@@ -1,9 +1,9 @@
 import equal from 'fast-deep-equal';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, max } from 'drizzle-orm';
 import { LRUCache } from 'lru-cache';
 import { BatonError } from '../../../core/errors';
 import type { AgentCapabilities, AgentRecord } from '../../../schemas/agent';
-import { contentOf, definedOnly, forgetAgentVersions, loopOf, settingsOf, type AgentFields } from './agent-versions';
+import { contentOf, definedOnly, loopOf, settingsOf, type AgentFields } from './agent-versions';
 import { isUniqueViolation, type Database } from './client';
 import { agents, agentVersions } from './schema';
 
@@ -110,7 +110,8 @@ async function writeVersion(
   current: AgentRecord | null,
   now: string,
 ): Promise<AgentRecord | null> {
-  const version = (current?.version ?? 0) + 1;
+  // A deleted agent's versions stay (runs pinned to them go on): a new one of that name numbers on.
+  const version = (current?.version ?? (await highestVersion(db, tenantId, agent.name))) + 1;
   const key = and(eq(agents.tenantId, tenantId), eq(agents.name, agent.name));
   const row = { ...columnsOf(agent), version, updatedAt: now };
   const write = current
@@ -204,16 +205,25 @@ export async function replaceAgentIfUnchanged(
   return (await writeVersion(db, tenantId, next, current, now)) !== null;
 }
 
-/** Deletes an agent and all its versions (one batch). @returns whether it existed. */
+/**
+ * Deletes an agent: it is no longer registered (new runs cannot name it). Its versions are kept, so
+ * version numbers are never reused (an agent registered again under the name numbers on) and a
+ * version a run pinned keeps meaning what it meant. @returns whether it existed.
+ */
 export async function deleteAgent(db: Database, tenantId: string, name: string): Promise<boolean> {
-  const [deleted] = await db.batch([
-    db
-      .delete(agents)
-      .where(and(eq(agents.tenantId, tenantId), eq(agents.name, name)))
-      .returning({ name: agents.name }),
-    db.delete(agentVersions).where(and(eq(agentVersions.tenantId, tenantId), eq(agentVersions.name, name))),
-  ]);
+  const deleted = await db
+    .delete(agents)
+    .where(and(eq(agents.tenantId, tenantId), eq(agents.name, name)))
+    .returning({ name: agents.name });
   cached.delete(`${tenantId}:${name}`);
-  forgetAgentVersions(tenantId, name);
   return deleted.length > 0;
+}
+
+/** The highest version ever written of an agent (0 when none): kept past a delete. */
+async function highestVersion(db: Database, tenantId: string, name: string): Promise<number> {
+  const [row] = await db
+    .select({ version: max(agentVersions.version) })
+    .from(agentVersions)
+    .where(and(eq(agentVersions.tenantId, tenantId), eq(agentVersions.name, name)));
+  return row?.version ?? 0;
 }

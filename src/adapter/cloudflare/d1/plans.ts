@@ -99,8 +99,9 @@ export function d1Plans(db: Database): PlanRepository {
         )
         .orderBy(desc(messages.createdAt))
         .limit(1);
-      const planId = /^plan:([^:]+):\d+$/.exec(rows[0]?.id ?? '')?.[1];
-      return planId ? getPlan(db, tenantId, planId) : null;
+      const match = /^plan:([^:]+):(\d+)$/.exec(rows[0]?.id ?? '');
+      const plan = match ? await getPlan(db, tenantId, match[1]!) : null;
+      return plan ? { plan, round: Number(match![2]) } : null;
     },
   };
 }

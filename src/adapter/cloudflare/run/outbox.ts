@@ -149,6 +149,9 @@ export async function carryOut(
           ...(entry.unit ? { unit: entry.unit } : {}),
         },
         ...(entry.agent ? { definition: delegationDefinition(entry.agent) } : {}),
+        // A child calls the agent versions its parent pinned, and waits where it waits at the parent's priority.
+        ...(state.agents ? { agents: { ...state.agents } } : {}),
+        ...(state.priority !== undefined ? { priority: state.priority } : {}),
       });
     } catch (err) {
       if (!(err instanceof BatonError)) throw err;
@@ -219,6 +222,8 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
     });
     return;
   }
+  // The child's spend is the parent step's: it counts in the parent's cost and budget.
+  const usage = runUsage(state);
   if (state.status === 'completed') {
     await stub.report({
       stepId: parent.stepId,
@@ -226,6 +231,7 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
       ok: true,
       output: state.output ?? null,
       provider: 'workflow',
+      ...(usage ? { usage } : {}),
     });
   } else {
     const cause = state.error;
@@ -234,6 +240,7 @@ async function reportToParent(env: AppEnv, parent: ParentLink, state: RunState):
       attempt: parent.attempt,
       ok: false,
       provider: 'workflow',
+      ...(usage ? { usage } : {}),
       error: {
         code: cause?.code ?? 'child_failed',
         message: `sub-workflow ${state.workflow} run ${state.runId} ${state.status}: ${cause?.message ?? ''}`.trim(),
