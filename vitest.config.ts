@@ -49,6 +49,10 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     globalSetup: ['./test/node/global-setup.ts'],
     testTimeout: 20_000,
+    // Two files at once: most of a workerd test file is waiting (its Worker starting, runs polling),
+    // and vitest's default on a 2-core machine is one. Test servers are shared: files use their own
+    // routes, scripts and names.
+    maxWorkers: 2,
   },
 });
 
