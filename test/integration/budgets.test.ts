@@ -154,3 +154,28 @@ steps:
     expect(second.steps.map((s) => s.status)).toEqual(['succeeded', 'cancelled']);
   });
 });
+
+describe('a sub-workflow spends for its parent', () => {
+  it("the child's cost is the parent step's: it counts in the parent's usage and budget", async () => {
+    await putWorkflow(
+      'penny-child',
+      'name: penny-child\nsteps:\n  - { id: a, agent: penny, input: "c" }\n  - { id: b, agent: penny, input: "d" }\n',
+    );
+    await putWorkflow(
+      'penny-parent',
+      `name: penny-parent
+budget: { usd: 0.03, on_exceed: fail }
+steps:
+  - { id: first, workflow: penny-child }
+  - { id: second, workflow: penny-child }
+`,
+    );
+    const run = await waitForRun(await startRun('penny-parent'), 30_000);
+    // The first child spent $0.02; the second would pass $0.03: it does not start.
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatchObject({ code: 'budget_exceeded' });
+    expect(run.steps.find((s) => s.id === 'first')!.usage?.costUsd).toBeCloseTo(0.02, 6);
+    expect(run.usage?.costUsd).toBeCloseTo(0.02, 6);
+    expect(run.steps.find((s) => s.id === 'second')!.status).not.toBe('succeeded');
+  }, 40_000);
+});

@@ -179,6 +179,23 @@ describe('plan@ by email', () => {
     expect(mails[1]!.mail.text).toContain('4. proofread (proofread)');
   }, 30_000);
 
+  it('"approve" counts only as a reply to the latest plan email: an older one runs nothing', async () => {
+    await script('planner-model', [{ content: THREE_STEPS }, { content: FOUR_STEPS }]);
+    await emailPlanner('<ask-6@example.com>', 'ada@example.com', TASK);
+    const plan = await newestPlan();
+    const [first] = await planMails(plan.id);
+    await emailPlanner('<fb-6@example.com>', 'ada@example.com', 'Please proofread the report too.', {
+      'In-Reply-To': first!.messageId,
+    });
+    expect(await inbound('<fb-6@example.com>')).toMatchObject({ status: 'accepted' });
+    expect(await planMails(plan.id)).toHaveLength(2);
+    await emailPlanner('<old-yes-6@example.com>', 'ada@example.com', 'approve', { 'In-Reply-To': first!.messageId });
+    const stale = await inbound('<old-yes-6@example.com>');
+    expect(stale).toMatchObject({ status: 'rejected', run_id: null });
+    expect(stale.reason).toMatch(/^plan_conflict: .*not the latest one/);
+    expect((await (await api(`/plans/${plan.id}`)).json()) as Plan).toMatchObject({ status: 'proposed', runId: null });
+  }, 30_000);
+
   it('"reject" ends the plan; a later "approve" is answered and runs nothing', async () => {
     await script('planner-model', [{ content: THREE_STEPS }]);
     await emailPlanner('<ask-3@example.com>', 'ada@example.com', TASK);
