@@ -7,19 +7,11 @@ import { senderAllowed } from '../email-classify';
 import { replySubject } from '../mail/compose-reply';
 import { sendPlanMail } from './plan-mail';
 import { approvePlan, createPlan, rejectPlan, replan } from './plans';
+import type { ApprovalReply } from '../approval-reply';
 import type { PlanPorts, PlanRecord, PlanThread } from './ports';
 
-/** An email to the plan alias, as the email trigger parsed it. */
-export interface PlanEmail {
-  sender: string;
-  /** The plan alias's address (without a `+tag`). */
-  to: string;
-  subject: string;
-  text: string;
-  messageId: string;
-  references: string[];
-  inReplyTo?: string;
-}
+/** An email to the plan alias, as the email trigger parsed it: a reply's fields, without an approval. */
+export type PlanEmail = Omit<ApprovalReply, 'approvalId'>;
 
 /** The `plan@` mailbox: its alias and who may ask it for plans. */
 export interface PlanDesk {
