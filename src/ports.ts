@@ -7,7 +7,7 @@
  */
 import type { LoopUnit } from './core/engine/loop-types';
 import type { ToolCallRef } from './schemas/agent';
-import type { NewRun, PinnedAgent } from './core/engine';
+import type { NewRun, PinnedAgent, TriggerInfo } from './core/engine';
 import type { RegisteredAgent } from './core/definition';
 import type { WorkflowDefinition } from './schemas/definition';
 import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
@@ -299,12 +299,44 @@ export interface MailSettings {
 
 /** What starting a run needs. */
 export interface StartRunPorts {
+  /** Where `debounce`/`batch` triggers wait; absent: a definition with either cannot start (internal error). */
+  buffer?: TriggerBuffer;
   workflows: WorkflowCatalog;
   agents: AgentRegistry;
   runs: RunRepository;
   runStarter: RunStarter;
   clock: Clock;
   ids: Ids;
+}
+
+/** A trigger held by a workflow's `debounce` or `batch` rule (src/schemas/flow.ts) instead of starting a run now. */
+export interface HeldTrigger {
+  tenantId: string;
+  workflow: string;
+  version: number;
+  rule: 'debounce' | 'batch';
+  /** The rule's rendered key (`''` when the rule has none). */
+  key: string;
+  trigger: TriggerInfo;
+  input: Record<string, unknown>;
+  /** 1 (lowest) to 10. */
+  priority: number;
+  /** The trigger's own idempotency key (Message-ID, delivery id): held again, it joins nothing twice. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Buffers of held triggers, one Durable Object per (workflow, rule, key). Each releases its run
+ * through the start-run use case (`released: true`, the `runId` it gave out) when the rule says:
+ * `period` after the last trigger (debounce, at most `max_wait` after the first), or at `max_size`
+ * or `timeout` (batch: the run's `trigger.batch` lists what came).
+ */
+export interface TriggerBuffer {
+  /**
+   * Holds a trigger in the open burst or batch (opening one when none is).
+   * @returns the id of the run it joined (recorded in D1 once the buffer releases it) and how many triggers that run holds now.
+   */
+  hold(held: HeldTrigger): Promise<{ runId: string; size: number }>;
 }
 
 /** What deciding an approval needs. */

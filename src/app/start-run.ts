@@ -5,6 +5,7 @@ import type { ParentLink, StartRunPorts } from '../ports';
 import type { WorkflowDefinition } from '../schemas/definition';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
 import { resolveInputs } from './inputs';
+import { flowKey } from '../core/flow/keys';
 
 /** What a trigger asks for: "start workflow W (version V) with input I". */
 export interface StartRunRequest {
@@ -25,6 +26,13 @@ export interface StartRunRequest {
   definition?: WorkflowDefinition;
   /** For a child run: the parent's pinned agents, so the child calls the versions its parent does. */
   agents?: Record<string, PinnedAgent>;
+  /** The run's id, when it was given out before the start (a `debounce` or `batch` buffer's run). */
+  runId?: string;
+  /**
+   * Set by a `debounce`/`batch` buffer releasing its run: the start is not held again and not
+   * counted by `rate_limit` again (each trigger was counted when it came).
+   */
+  released?: boolean;
 }
 
 /** What became of a start: the run holding the request, whether it is new, why its object did not start. */
@@ -32,6 +40,8 @@ export interface StartRunResult {
   runId: string;
   created: boolean;
   startError?: string;
+  /** The trigger waits in a `debounce`/`batch` buffer: its run (`runId`) starts later with `size` triggers so far. */
+  held?: { rule: 'debounce' | 'batch'; size: number };
 }
 
 /**
@@ -78,23 +88,41 @@ export async function startRun(
     throw new BatonError('bad_request', 'the run input does not match the workflow inputs', {
       issues: resolved.issues,
     });
+  const now = ports.clock.now();
+  const held = request.released ? undefined : heldBy(wf.definition);
+  if (held) {
+    if (!ports.buffer) throw new BatonError('internal_error', `the workflow's ${held.rule} has no trigger buffer here`);
+    const key = await keyOf(held.key, request.trigger, resolved.inputs, `${held.rule}.key`, now, ports);
+    const { runId, size } = await ports.buffer.hold({
+      tenantId,
+      workflow: wf.name,
+      version: wf.version,
+      rule: held.rule,
+      key,
+      trigger: request.trigger,
+      input: resolved.inputs,
+      priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
+      ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+    });
+    return { runId, created: size === 1, held: { rule: held.rule, size } };
+  }
   // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
   const agents = request.agents ?? (await ports.agents.pinned(tenantId));
-  const now = ports.clock.now();
   const { id, created } = await ports.runs.insert(tenantId, {
-    id: runIdOf(now, ports.ids.uuid()),
+    id: request.runId ?? runIdOf(now, ports.ids.uuid()),
     workflowName: wf.name,
     version: wf.version,
     triggerType: request.trigger.type,
     trigger: request.trigger,
     input: resolved.inputs,
-    idempotencyKey: request.idempotencyKey ?? null,
+    // A released buffer's run is started at most once, however often the buffer repeats its release.
+    idempotencyKey: request.idempotencyKey ?? (request.runId ? `run:${request.runId}` : null),
     stepsTotal: 0,
     createdAt: new Date(now).toISOString(),
     parent: request.parent ?? null,
     debug: request.debug ?? false,
     agents,
-    priority: request.priority ?? DEFAULT_PRIORITY,
+    priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
   });
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   try {
@@ -110,7 +138,7 @@ export async function startRun(
       parent: request.parent,
       debug: request.debug,
       agents,
-      priority: request.priority ?? DEFAULT_PRIORITY,
+      priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
     });
   } catch (err) {
     const startError = err instanceof Error ? err.message : String(err);
@@ -118,4 +146,35 @@ export async function startRun(
     return { runId: id, created, startError };
   }
   return { runId: id, created };
+}
+
+/** The rule that holds this workflow's triggers in a buffer, if any (registration allows at most one). */
+function heldBy(def: WorkflowDefinition): { rule: 'debounce' | 'batch'; key?: string } | undefined {
+  if (def.debounce) return { rule: 'debounce', key: def.debounce.key };
+  if (def.batch) return { rule: 'batch', key: def.batch.key };
+  return undefined;
+}
+
+/**
+ * A flow-control key rendered for this start.
+ * @throws {BatonError} `bad_request` naming the key's path when its template fails.
+ */
+async function keyOf(
+  template: string | undefined,
+  trigger: TriggerInfo,
+  inputs: Record<string, unknown>,
+  path: string,
+  now: number,
+  ports: StartRunPorts,
+): Promise<string> {
+  try {
+    return await flowKey(template, { trigger, inputs }, path, { now, random: () => uuidFraction(ports.ids.uuid()) });
+  } catch (err) {
+    throw new BatonError('bad_request', `${path}: ${err instanceof Error ? err.message : String(err)}`, { path });
+  }
+}
+
+/** A number in [0, 1) from a random UUID's first 32 bits. */
+function uuidFraction(uuid: string): number {
+  return Number.parseInt(uuid.replace(/-/g, '').slice(0, 8), 16) / 2 ** 32;
 }

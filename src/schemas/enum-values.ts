@@ -37,8 +37,21 @@ export const STEP_STATUSES = [
   'compensated',
 ] as const;
 
-/** Status of a recorded email: inbound `accepted`, `rejected`, `ignored`, `duplicate`; outbound `sent`, `failed`. */
-export const MESSAGE_STATUSES = ['accepted', 'rejected', 'ignored', 'duplicate', 'sent', 'failed'] as const;
+/**
+ * Status of a recorded email: inbound `accepted`, `rejected`, `ignored`, `duplicate`,
+ * `rate_limited` (refused by the workflow's `rate_limit`), `skipped` (a `singleton` run was
+ * active); outbound `sent`, `failed`.
+ */
+export const MESSAGE_STATUSES = [
+  'accepted',
+  'rejected',
+  'ignored',
+  'duplicate',
+  'rate_limited',
+  'skipped',
+  'sent',
+  'failed',
+] as const;
 
 /** What became of a webhook request (`GET /api/deliveries`). */
-export const DELIVERY_STATUSES = ['accepted', 'duplicate', 'rejected', 'ignored'] as const;
+export const DELIVERY_STATUSES = ['accepted', 'duplicate', 'rejected', 'ignored', 'rate_limited', 'skipped'] as const;

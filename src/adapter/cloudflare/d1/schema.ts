@@ -15,6 +15,7 @@ import {
 } from '../../../schemas/enums';
 import type { AgentCapabilities, AgentLoop, AgentRegistrySettings, ToolCallRef } from '../../../schemas/agent';
 import type { ParentLink } from '../../../ports';
+import { type FlowHold, QueueReason } from '../../../schemas/flow';
 import type { PinnedAgent } from '../../../core/engine/index';
 
 /**
@@ -176,6 +177,13 @@ export const runs = sqliteTable(
     priority: integer('priority').notNull().default(5),
     /** The agents pinned at start (name → version and step defaults), kept so a lost start is repeated exactly. */
     agents: text('agents', { mode: 'json' }).$type<Record<string, PinnedAgent>>(),
+    /**
+     * Why a queued run has not started (`concurrency`, `throttle`): its flow
+     * control object starts it; the start sweeper leaves such runs alone. Null once started.
+     */
+    queueReason: text('queue_reason', { enum: values(QueueReason) }),
+    /** The flow-control objects (gates) the run holds a place in, released when it ends (src/schemas/flow.ts). */
+    flow: text('flow', { mode: 'json' }).$type<FlowHold[]>(),
     stepsTotal: integer('steps_total').notNull().default(0),
     stepsDone: integer('steps_done').notNull().default(0),
     createdAt: createdAt(),
