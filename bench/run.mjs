@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { root, sleep } from '../scripts/lib.mjs';
+import { flowOverheadScenario } from './flow.mjs';
 import { handleModel, TOOL_CALLS, toolsScenario } from './tools.mjs';
 
 const PORT = Number(process.env.BENCH_PORT || 8795);
@@ -280,6 +281,9 @@ const scenarios = {
   /** One agent step making 20 `http` tool calls (one per model turn) vs the same loop in-process. */
   tools: () => toolsScenario({ api, putWorkflow, startRun, waitRun, runMs, agentUrl: AGENT, served: () => agentCalls }),
 
+  /** A 50-step chain with `concurrency` and `throttle` against the same chain without them. */
+  flow_overhead: () => flowOverheadScenario({ putWorkflow, startRun, waitRun, chain }),
+
   /** Wall time by chain length. */
   async scaling() {
     const points = [];
@@ -369,6 +373,9 @@ async function main() {
       }),
       tools: (r) => ({
         [`${TOOL_CALLS} tool calls: ms (Baton | in-process) | overhead ms/call | ratio`]: `${r.baton_ms} | ${r.inprocess_ms} | ${r.overhead_ms_per_tool_call} | ${r.ratio}`,
+      }),
+      flow_overhead: (r) => ({
+        'flow control overhead, 50 steps: ms (plain | concurrency+throttle) | ratio': `${r.plain_ms} | ${r.flow_ms} | ${r.ratio}`,
       }),
       scaling: (r) => ({ 'scaling (steps: ms)': r.map((s) => `${s.steps}: ${s.ms}`).join(', ') }),
     };
