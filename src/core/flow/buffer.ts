@@ -10,7 +10,7 @@ import type { Batch, Debounce } from '../../schemas/flow';
 /** Largest held trigger (its trigger and input as JSON), bytes: a bigger one is refused. */
 export const MAX_HELD_TRIGGER_BYTES = 256 * 1024;
 /** Largest batch run's `trigger.batch` (JSON), bytes: a trigger that would pass it closes the batch and opens the next. */
-export const MAX_BATCH_BYTES = 1024 * 1024;
+export const MAX_BATCH_BYTES = 768 * 1024;
 
 /** A buffer's rule as the definition gives it. */
 export type BufferRule = { rule: 'debounce'; spec: Debounce } | { rule: 'batch'; spec: Batch };
