@@ -35,7 +35,11 @@ beforeAll(async () => {
   await putWorkflow('deb-cap', workflow('deb-cap', 'debounce: { period: 3s, max_wait: 1s }'));
   await putWorkflow(
     'deb-keyed',
-    workflow('deb-keyed', 'debounce: { period: 1s, key: "{{ inputs.customer }}" }', 'customer: { type: string }, n: { type: number }'),
+    workflow(
+      'deb-keyed',
+      'debounce: { period: 1s, key: "{{ inputs.customer }}" }',
+      'customer: { type: string }, n: { type: number }',
+    ),
   );
 });
 
@@ -55,7 +59,7 @@ describe('debounce', () => {
     expect(await runsOf('deb-hook')).toEqual([]);
     const run = await waitForRun(ids[0]!, 20_000);
     expect(run).toMatchObject({ status: 'completed', input: { n: 5 }, output: { n: 5 } });
-    expect((run.trigger as { webhook: { body: unknown } }).webhook.body).toEqual({ n: 5 });
+    expect((run.trigger as unknown as { webhook: { body: unknown } }).webhook.body).toEqual({ n: 5 });
     const startedAt = Date.parse(run.startedAt!);
     expect(startedAt).toBeGreaterThanOrEqual(lastAt + 2_000);
     expect(startedAt).toBeLessThan(lastAt + 12_000);

@@ -80,7 +80,12 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
       if (rule.rule === 'debounce') this.sql.exec('DELETE FROM entries WHERE run_id = ?', decision.open.runId);
       this.sql.exec('INSERT INTO entries (run_id, entry) VALUES (?, ?)', decision.open.runId, text);
       if (req.idempotencyKey)
-        this.sql.exec('INSERT INTO seen (idem, run_id, at) VALUES (?, ?, ?)', req.idempotencyKey, decision.open.runId, now);
+        this.sql.exec(
+          'INSERT INTO seen (idem, run_id, at) VALUES (?, ?, ?)',
+          req.idempotencyKey,
+          decision.open.runId,
+          now,
+        );
       return { runId: decision.open.runId, size: decision.open.size };
     });
     await this.arm();
@@ -132,7 +137,9 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
       const message = err instanceof Error ? err.message : String(err);
       if (!(err instanceof BatonError) || err.code === 'internal_error') {
         const tries = Number(row.tries) + 1;
-        console.warn(`${request.rule} ${this.ctx.id.name ?? ''}: run ${runId} did not start (${message}); try ${tries}`);
+        console.warn(
+          `${request.rule} ${this.ctx.id.name ?? ''}: run ${runId} did not start (${message}); try ${tries}`,
+        );
         this.sql.exec(
           'UPDATE bursts SET tries = ?, release_at = ? WHERE run_id = ?',
           tries,
@@ -141,7 +148,9 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
         );
         return;
       }
-      console.error(`${request.rule}: run ${runId} can never start (${message}); its ${entries.length} trigger(s) dropped`);
+      console.error(
+        `${request.rule}: run ${runId} can never start (${message}); its ${entries.length} trigger(s) dropped`,
+      );
     }
     this.ctx.storage.transactionSync(() => {
       this.sql.exec('DELETE FROM entries WHERE run_id = ?', runId);

@@ -68,12 +68,22 @@ export function holdTrigger(
   if (rule.rule === 'debounce') {
     const base = current ?? { runId: newRunId, openedAt: now, size: 0 };
     return {
-      open: { ...base, lastAt: now, size: base.size + 1, bytes, releaseAt: debounceReleaseAt(rule.spec, base.openedAt, now) },
+      open: {
+        ...base,
+        lastAt: now,
+        size: base.size + 1,
+        bytes,
+        releaseAt: debounceReleaseAt(rule.spec, base.openedAt, now),
+      },
       opened: !current,
     };
   }
   if (current && current.bytes + bytes > MAX_BATCH_BYTES) {
-    return { open: batchOf(rule.spec, newRunId, now, now, 1, bytes), opened: true, closed: { ...current, releaseAt: now } };
+    return {
+      open: batchOf(rule.spec, newRunId, now, now, 1, bytes),
+      opened: true,
+      closed: { ...current, releaseAt: now },
+    };
   }
   if (!current) return { open: batchOf(rule.spec, newRunId, now, now, 1, bytes), opened: true };
   return {
