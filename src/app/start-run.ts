@@ -90,7 +90,8 @@ export async function startRun(
       issues: resolved.issues,
     });
   const now = ports.clock.now();
-  const held = request.released ? undefined : heldBy(wf.definition);
+  // A sub-workflow step's start is a call, not a trigger: its parent waits for it, so it is never held.
+  const held = request.released || request.parent ? undefined : heldBy(wf.definition);
   if (held) {
     if (!ports.buffer) throw new BatonError('internal_error', `the workflow's ${held.rule} has no trigger buffer here`);
     const key = await keyOf(held.key, request.trigger, resolved.inputs, `${held.rule}.key`, now, ports);

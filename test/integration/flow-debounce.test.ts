@@ -14,8 +14,9 @@ const start = async (workflow: string, input: unknown, idempotencyKey?: string) 
     method: 'POST',
     body: JSON.stringify({ input, ...(idempotencyKey ? { idempotencyKey } : {}) }),
   });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { runId: string }).runId;
+  const body = (await res.json()) as { runId: string };
+  expect(res.status, JSON.stringify(body)).toBe(202);
+  return body.runId;
 };
 const runsOf = async (workflow: string) =>
   ((await (await api(`/runs?workflow=${workflow}`)).json()) as { runs: { id: string }[] }).runs;
@@ -41,6 +42,7 @@ beforeAll(async () => {
       'customer: { type: string }, n: { type: number }',
     ),
   );
+  await putWorkflow('deb-parent', 'name: deb-parent\nsteps: [ { id: child, workflow: deb-keyed, input: { n: 7 } } ]');
 });
 
 describe('debounce', () => {
@@ -113,5 +115,11 @@ describe('debounce', () => {
     const two = await start('deb-keyed', { customer: 'c', n: 2 }, 'same-key');
     expect(two).toBe(one);
     expect(await waitForRun(one, 20_000)).toMatchObject({ status: 'completed', input: { customer: 'c', n: 1 } });
+  });
+
+  it("a sub-workflow step's start is not held: the parent gets its child's result at once", async () => {
+    const run = await waitForRun(await start('deb-parent', {}), 20_000);
+    expect(run).toMatchObject({ status: 'completed' });
+    expect(run.steps.find((st) => st.id === 'child')?.output).toEqual({ n: 7 });
   });
 });

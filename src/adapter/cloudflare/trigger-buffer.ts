@@ -16,6 +16,8 @@ import {
 
 /** A trigger's idempotency key is remembered this long after it was held (a repeat joins nothing), ms: a day. */
 export const SEEN_TTL_MS = 86_400_000;
+/** A release in progress is tried again this long after it began if its instance died, ms (a start waits at most 10 s). */
+const RELEASE_GUARD_MS = 30_000;
 /** Most runs released per alarm; the rest go in the next round (the alarm is set again at once). */
 const RELEASES_PER_ROUND = 20;
 
@@ -109,6 +111,8 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
   /** Releases every burst or batch that is due: starts its run; a failed start is tried again later. */
   override async alarm(): Promise<void> {
     const now = Date.now();
+    // Should this instance die mid-release, the alarm comes back and the release is tried again.
+    await this.ctx.storage.setAlarm(now + RELEASE_GUARD_MS);
     const due = this.ctx.storage.transactionSync(() => {
       const rows = this.sql
         .exec('SELECT * FROM bursts WHERE release_at <= ? ORDER BY release_at LIMIT ?', now, RELEASES_PER_ROUND)
