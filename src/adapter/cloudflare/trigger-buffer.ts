@@ -21,6 +21,14 @@ const RELEASE_GUARD_MS = 30_000;
 /** Most runs released per alarm; the rest go in the next round (the alarm is set again at once). */
 const RELEASES_PER_ROUND = 20;
 
+/** Refusals a repeated start cannot change (the workflow or version is gone, the input no longer fits): the release is dropped. */
+const NEVER_STARTS: ReadonlySet<string> = new Set([
+  'not_found',
+  'bad_request',
+  'invalid_definition',
+  'payload_too_large',
+]);
+
 type Row = Record<string, SqlStorageValue>;
 
 /**
@@ -139,11 +147,9 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (!(err instanceof BatonError) || err.code === 'internal_error') {
+      if (!(err instanceof BatonError) || !NEVER_STARTS.has(err.code)) {
         const tries = Number(row.tries) + 1;
-        console.warn(
-          `${request.rule} ${this.ctx.id.name ?? ''}: run ${runId} did not start (${message}); try ${tries}`,
-        );
+        console.warn(`${request.workflow} ${request.rule}: run ${runId} did not start (${message}); try ${tries}`);
         this.sql.exec(
           'UPDATE bursts SET tries = ?, release_at = ? WHERE run_id = ?',
           tries,
@@ -153,7 +159,7 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
         return;
       }
       console.error(
-        `${request.rule}: run ${runId} can never start (${message}); its ${entries.length} trigger(s) dropped`,
+        `${request.workflow} ${request.rule}: run ${runId} can never start (${message}); its ${entries.length} trigger(s) dropped`,
       );
     }
     this.ctx.storage.transactionSync(() => {
