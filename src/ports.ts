@@ -339,7 +339,8 @@ export interface TriggerBuffer {
    * Holds a trigger in the open burst or batch (opening one when none is).
    * @returns the id of the run it joined (recorded in D1 once the buffer releases it), how many
    * triggers that run holds now, and `duplicate` when this trigger (its `idempotencyKey`) was held before.
-   * @throws {BatonError} `payload_too_large` for a trigger bigger than a buffer holds, `bad_request` for one a batch cannot nest.
+   * @throws {BatonError} `payload_too_large` for a trigger bigger than a buffer holds, `bad_request` for one a batch cannot
+   * nest, `rate_limited` while the buffer holds too many runs whose start keeps failing.
    */
   hold(held: HeldTrigger): Promise<{ runId: string; size: number; duplicate?: boolean }>;
 }

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { startRun } from '../../src/adapter/cloudflare/run/run-starter';
 import { bufferObjectOf } from '../../src/adapter/cloudflare/trigger-buffer-port';
 import { MAX_HELD_TRIGGER_BYTES } from '../../src/core/flow/buffer';
-import { api, putWorkflow, rawEmail, receive, waitForRun } from '../support/helpers';
+import { api, eventually, putWorkflow, rawEmail, receive, waitForRun } from '../support/helpers';
 
 type BatchTrigger = {
   type: string;
@@ -143,5 +143,21 @@ describe('batch durability', () => {
     });
     expect(repeat).toMatchObject({ runId: ids[0], created: false });
     expect(await runsOf('batch-durable')).toHaveLength(1);
+  });
+
+  it('a release the workflow can never take (it does not exist) is dropped, not retried forever', async () => {
+    const name = { tenantId: 'default', workflow: 'no-such-workflow', rule: 'batch' as const, key: '' };
+    const buffer = bufferObjectOf(env, name);
+    const held = await buffer.hold({
+      ...name,
+      version: 1,
+      trigger: { type: 'api' },
+      input: {},
+      priority: 5,
+      spec: { max_size: 1, timeout: '1h' },
+    });
+    expect(held).toMatchObject({ size: 1 });
+    await eventually(async () => ((await buffer.status()).length === 0 ? true : undefined));
+    expect(await runDurableObjectAlarm(buffer)).toBe(false);
   });
 });

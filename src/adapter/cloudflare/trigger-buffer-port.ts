@@ -18,7 +18,7 @@ export function bufferObjectOf(env: Pick<AppEnv, 'BUFFERS'>, held: Parameters<ty
  * The trigger-buffer port over the `BUFFERS` Durable Objects (src/adapter/cloudflare/trigger-buffer.ts):
  * one object per (tenant, workflow, rule, key). A held trigger without its rule's `spec` has it
  * read from the catalogue (D1).
- * @throws {BatonError} `payload_too_large` or `bad_request` when the object refuses the trigger,
+ * @throws {BatonError} `payload_too_large`, `bad_request` or `rate_limited` when the object refuses the trigger,
  * `not_found` when the workflow version or its rule is gone.
  */
 export function triggerBufferOf(env: Pick<AppEnv, 'BUFFERS' | 'DB'>): TriggerBuffer {

@@ -10,7 +10,7 @@ export type HoldRequest = HeldTrigger & { spec: Debounce | Batch };
 /** The object's answer: the run the trigger joined, or why it cannot be held (the port throws it as a BatonError). */
 export type HoldAnswer =
   | { runId: string; size: number; duplicate?: boolean }
-  | { refused: string; code: 'payload_too_large' | 'bad_request' };
+  | { refused: string; code: 'payload_too_large' | 'bad_request' | 'rate_limited' };
 
 /** One trigger as a buffer stores it until the release. */
 export interface BufferedEntry {

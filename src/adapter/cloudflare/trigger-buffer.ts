@@ -18,6 +18,8 @@ import {
 export const SEEN_TTL_MS = 86_400_000;
 /** A release in progress is tried again this long after it began if its instance died, ms (a start waits at most 10 s). */
 const RELEASE_GUARD_MS = 30_000;
+/** Most bursts or batches one object holds unreleased (their starts keep failing); past it new triggers are refused. */
+export const MAX_UNRELEASED = 1_000;
 /** Most runs released per alarm; the rest go in the next round (the alarm is set again at once). */
 const RELEASES_PER_ROUND = 20;
 
@@ -84,6 +86,11 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
       const seen = req.idempotencyKey ? this.seenRun(req.idempotencyKey) : undefined;
       if (seen) return { runId: seen, size: this.sizeOf(seen), duplicate: true };
       const open = this.openBurst(now);
+      if (!open && this.count() >= MAX_UNRELEASED)
+        return {
+          refused: `${MAX_UNRELEASED} runs of this ${req.rule} wait to start already; try again later`,
+          code: 'rate_limited',
+        };
       const decision = holdTrigger(open, rule, bytes, now, runIdOf(now, crypto.randomUUID()));
       if (decision.closed) this.close(decision.closed.runId, now);
       this.save(decision.open, req);
@@ -205,6 +212,10 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
       open.releaseAt,
       request,
     );
+  }
+
+  private count(): number {
+    return Number(this.sql.exec('SELECT COUNT(*) AS n FROM bursts').one().n);
   }
 
   private seenRun(idem: string): string | undefined {
