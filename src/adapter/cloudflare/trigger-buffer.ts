@@ -3,6 +3,7 @@ import { runIdOf } from '../../app/start-run';
 import { BatonError } from '../../core/errors';
 import { holdTrigger, isDue, MAX_HELD_TRIGGER_BYTES, type OpenBuffer, releaseRetryAt } from '../../core/flow/buffer';
 import { MAX_JSON_DEPTH, valueDeeperThan } from '../../core/json-depth';
+import { BODY_REPLAY_WINDOW_MS } from '../../ports';
 import type { AppEnv } from './env';
 import { startRun } from './run/run-starter';
 import {
@@ -14,8 +15,8 @@ import {
   releaseRequestOf,
 } from './trigger-buffer-release';
 
-/** A trigger's idempotency key is remembered this long after it was held (a repeat joins nothing), ms: a day. */
-export const SEEN_TTL_MS = 86_400_000;
+/** A trigger's idempotency key is remembered this long after it was held (a repeat joins nothing), ms: a day, as webhook bodies. */
+export const SEEN_TTL_MS = BODY_REPLAY_WINDOW_MS;
 /** A release in progress is tried again this long after it began if its instance died, ms (a start waits at most 10 s). */
 const RELEASE_GUARD_MS = 30_000;
 /** Most bursts or batches one object holds unreleased (their starts keep failing); past it new triggers are refused. */
