@@ -12,6 +12,7 @@ import type { RegisteredAgent } from './core/definition';
 import type { WorkflowDefinition } from './schemas/definition';
 import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
 import type { Decision } from './schemas/steps';
+import type { Batch, Debounce } from './schemas/flow';
 
 /** The host's time. */
 export interface Clock {
@@ -323,6 +324,8 @@ export interface HeldTrigger {
   priority: number;
   /** The trigger's own idempotency key (Message-ID, delivery id): held again, it joins nothing twice. */
   idempotencyKey?: string;
+  /** The rule as the definition gives it (`debounce` or `batch`); absent: the buffer reads it from the catalogue. */
+  spec?: Debounce | Batch;
 }
 
 /**
@@ -334,9 +337,12 @@ export interface HeldTrigger {
 export interface TriggerBuffer {
   /**
    * Holds a trigger in the open burst or batch (opening one when none is).
-   * @returns the id of the run it joined (recorded in D1 once the buffer releases it) and how many triggers that run holds now.
+   * @returns the id of the run it joined (recorded in D1 once the buffer releases it), how many
+   * triggers that run holds now, and `duplicate` when this trigger (its `idempotencyKey`) was held before.
+   * @throws {BatonError} `payload_too_large` for a trigger bigger than a buffer holds, `bad_request` for one a batch cannot
+   * nest, `rate_limited` while the buffer holds too many runs whose start keeps failing.
    */
-  hold(held: HeldTrigger): Promise<{ runId: string; size: number }>;
+  hold(held: HeldTrigger): Promise<{ runId: string; size: number; duplicate?: boolean }>;
 }
 
 /** What deciding an approval needs. */

@@ -3,6 +3,7 @@ import { BatonError } from '../core/errors';
 import { MAX_JSON_DEPTH, tooDeepMessage, valueDeeperThan } from '../core/json-depth';
 import type { ParentLink, StartRunPorts } from '../ports';
 import type { WorkflowDefinition } from '../schemas/definition';
+import type { Batch, Debounce } from '../schemas/flow';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
 import { resolveInputs } from './inputs';
 import { flowKey } from '../core/flow/keys';
@@ -89,11 +90,12 @@ export async function startRun(
       issues: resolved.issues,
     });
   const now = ports.clock.now();
-  const held = request.released ? undefined : heldBy(wf.definition);
+  // A sub-workflow step's start is a call, not a trigger: its parent waits for it, so it is never held.
+  const held = request.released || request.parent ? undefined : heldBy(wf.definition);
   if (held) {
     if (!ports.buffer) throw new BatonError('internal_error', `the workflow's ${held.rule} has no trigger buffer here`);
     const key = await keyOf(held.key, request.trigger, resolved.inputs, `${held.rule}.key`, now, ports);
-    const { runId, size } = await ports.buffer.hold({
+    const { runId, size, duplicate } = await ports.buffer.hold({
       tenantId,
       workflow: wf.name,
       version: wf.version,
@@ -103,8 +105,10 @@ export async function startRun(
       input: resolved.inputs,
       priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
       ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+      spec: held.spec,
     });
-    return { runId, created: size === 1, held: { rule: held.rule, size } };
+    // Every new trigger of a burst or batch is accepted into its run; only a trigger held before is a repeat.
+    return { runId, created: !duplicate, held: { rule: held.rule, size } };
   }
   // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
   const agents = request.agents ?? (await ports.agents.pinned(tenantId));
@@ -149,9 +153,11 @@ export async function startRun(
 }
 
 /** The rule that holds this workflow's triggers in a buffer, if any (registration allows at most one). */
-function heldBy(def: WorkflowDefinition): { rule: 'debounce' | 'batch'; key?: string } | undefined {
-  if (def.debounce) return { rule: 'debounce', key: def.debounce.key };
-  if (def.batch) return { rule: 'batch', key: def.batch.key };
+function heldBy(
+  def: WorkflowDefinition,
+): { rule: 'debounce'; key?: string; spec: Debounce } | { rule: 'batch'; key?: string; spec: Batch } | undefined {
+  if (def.debounce) return { rule: 'debounce', key: def.debounce.key, spec: def.debounce };
+  if (def.batch) return { rule: 'batch', key: def.batch.key, spec: def.batch };
   return undefined;
 }
 
