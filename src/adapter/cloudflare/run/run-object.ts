@@ -65,6 +65,7 @@ export class RunObject extends DurableObject<AppEnv> {
       (claim, signal) => this.execute(claim, signal),
       (report) => this.reportMany([report]),
       (work) => ctx.waitUntil(work),
+      `lane:${ctx.id}`,
     );
     this.outbox = new RunOutbox(
       this.store,
@@ -307,7 +308,7 @@ export class RunObject extends DurableObject<AppEnv> {
       this.env,
       runId,
       claim,
-      hostFor(this.env, claim.tenantId),
+      this.lane.calls.wrap(hostFor(this.env, claim.tenantId)),
       (p) => this.ctx.waitUntil(p),
       signal,
     );
