@@ -111,7 +111,7 @@ export async function fanoutBarrierScenario({ api, putWorkflow, startRun, waitRu
   return {
     branches: BRANCHES,
     open_required: OPEN_REQUIRED,
-    completed: steps.filter((s) => /^b\d+$/.test(s.id) && s.status === 'completed').length,
+    completed: steps.filter((s) => /^b\d+$/.test(s.id) && s.status === 'succeeded').length,
     run_status: run.status,
     max_open: seen.max,
     reached: seen.reached,
