@@ -18,6 +18,14 @@ export class AttemptExecutor extends WorkerEntrypoint<AppEnv> {
    */
   async execute(runId: string, claims: Claim[]): Promise<boolean[]> {
     const limiter = new CallLimiter(`executor:${crypto.randomUUID()}`);
-    return executeClaims(this.env, runId, claims, limiter, (p) => this.ctx.waitUntil(p));
+    const background: Promise<unknown>[] = [];
+    const done = await executeClaims(this.env, runId, claims, limiter, (p) => {
+      background.push(p);
+      this.ctx.waitUntil(p);
+    });
+    // The invocation lasts until its background work (circuit outcomes, slot releases) is done:
+    // an RPC invocation that returned may lose it, and a circuit that misses successes opens.
+    await Promise.allSettled(background);
+    return done;
   }
 }
