@@ -8,7 +8,7 @@ const BRANCHES = 100;
 const OPEN_REQUIRED = 90;
 /** ...or each call after this long, ms: the scenario's 1 s agent. */
 const BARRIER_MS = 1000;
-/** Timed runs of the 200 ms block (after one warm-up); the figure is the fastest, like the floor's. */
+/** Timed runs of the 200 ms block (after one warm-up; `FANOUT_RUNS` to change); the figure is the fastest, like the floor's. */
 const RUNS = Number(process.env.FANOUT_RUNS || 5);
 
 /** Barrier groups: calls open now, most open at once, calls, whether OPEN_REQUIRED was reached. */
