@@ -17,6 +17,7 @@ interface __BaseEnv_Env {
 	CIRCUITS: DurableObjectNamespace<import("./src/index").AgentCircuit>;
 	SLOTS: DurableObjectNamespace<import("./src/index").AgentSlots>;
 	BUFFERS: DurableObjectNamespace<import("./src/index").TriggerBuffer>;
+	EXECUTOR: Service<typeof import("./src/index").AttemptExecutor>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

@@ -8,6 +8,7 @@ import { createApp } from './http/app';
 export { AgentCircuit } from './adapter/cloudflare/agent-circuit';
 export { AgentSlots } from './adapter/cloudflare/agent-slots';
 export { TriggerBuffer } from './adapter/cloudflare/trigger-buffer';
+export { AttemptExecutor } from './adapter/cloudflare/attempt-executor';
 export { RunObject } from './adapter/cloudflare/run/run-object';
 
 export default workerEntry(createApp());

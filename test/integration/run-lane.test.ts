@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RunState } from '../../src/core/engine';
 import { LANE_WATCH_MS } from '../../src/adapter/cloudflare/run/run-object';
+import { callPeaks } from '../../src/adapter/cloudflare/call-limiter';
 import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, stubOf, waitForRun } from '../support/helpers';
 
 const snapshot = async (runId: string) => (await stubOf(runId).snapshot()) as unknown as RunState;
@@ -41,7 +42,8 @@ describe("a run's own lane", () => {
     expect(await stubOf(runId).claim('second', 1)).toBeNull();
   });
 
-  it('while the lane is busy, the other ready steps go through the Queue and run meanwhile', async () => {
+  it('while the lane is busy, the other ready steps go to executor invocations and run meanwhile', async () => {
+    const executorsBefore = [...callPeaks().keys()].filter((k) => k.startsWith('executor:')).length;
     await putWorkflow(
       'lane-busy',
       'name: lane-busy\nsteps:\n  - id: both\n    parallel:\n      - { id: long, agent: slow, input: a }\n      - { id: quick, agent: tagger, input: b }',
@@ -53,7 +55,9 @@ describe("a run's own lane", () => {
     });
     expect(state.steps.long!.status).toBe('running');
     expect(tookLane(state, 'long')).toBe(true);
-    expect(tookLane(state, 'quick')).toBe(false);
+    // Claimed in the decision that dispatched it too (no Queue hop), and executed by an AttemptExecutor.
+    expect(tookLane(state, 'quick')).toBe(true);
+    expect([...callPeaks().keys()].filter((k) => k.startsWith('executor:')).length).toBeGreaterThan(executorsBefore);
     expect((await waitForRun(runId)).status).toBe('completed');
   });
 

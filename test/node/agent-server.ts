@@ -17,6 +17,9 @@ import { handleModel } from './model-server';
  * - `POST /agents/held/:group/:ms` → answers after ms; `GET /held/:group` says how many calls of the
  *   group were open at most at the same time (`max`), how many came (`calls`) and in which order
  *   (`order`: the inputs as they arrived)
+ * - `POST /agents/barrier/:group/:n/:ms` → holds each call until n calls of the group are open at
+ *   once (then answers them all, and later calls at once) or ms passed; `GET /barrier/:group` says
+ *   how many were open at most at the same time (`max`), how many came (`calls`), whether n was reached
  * - `POST /agents/stall/:ms`   → sends 200 and the headers at once, the body only after ms
  * - `POST /v1/chat/completions` → an OpenAI-style chat completion echoing the model and the user message
  * - `POST /agents/classify`     → `{ output: { category } }`: billing, technical or general by keywords
@@ -31,6 +34,10 @@ export function startAgentServer(port: number): Promise<Server> {
   const attempts = new Map<string, number>();
   const saved = new Map<string, string>();
   const held = new Map<string, { open: number; max: number; calls: number; order: unknown[] }>();
+  const barriers = new Map<
+    string,
+    { open: number; max: number; calls: number; reached: boolean; waiting: (() => void)[] }
+  >();
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => (body += chunk));
@@ -46,6 +53,15 @@ export function startAgentServer(port: number): Promise<Server> {
           200,
           held.get(decodeURIComponent(req.url.slice('/held/'.length))) ?? { open: 0, max: 0, calls: 0, order: [] },
         );
+      if (req.method === 'GET' && req.url?.startsWith('/barrier/')) {
+        const {
+          open = 0,
+          max = 0,
+          calls = 0,
+          reached = false,
+        } = barriers.get(decodeURIComponent(req.url.slice('/barrier/'.length))) ?? {};
+        return send(200, { open, max, calls, reached });
+      }
       if (req.method === 'GET' && req.url === '/mcp-files') return send(200, Object.fromEntries(mcpFiles));
       if (req.method === 'GET' && req.url === '/data/orders')
         return send(200, [
@@ -124,6 +140,30 @@ export function startAgentServer(port: number): Promise<Server> {
           g.open -= 1;
           ok(`held ${group}`);
         }, Number(how));
+      }
+      if (kind === 'barrier') {
+        const group = decodeURIComponent(arg);
+        const g = barriers.get(group) ?? { open: 0, max: 0, calls: 0, reached: false, waiting: [] };
+        barriers.set(group, g);
+        g.open += 1;
+        g.calls += 1;
+        g.max = Math.max(g.max, g.open);
+        let answered = false;
+        const answer = () => {
+          if (answered) return;
+          answered = true;
+          g.open -= 1;
+          ok(`barrier ${group}`);
+        };
+        const n = Number(how);
+        const ms = Number((req.url ?? '').split('/')[5]);
+        if (g.reached || g.open >= n) {
+          g.reached = true;
+          for (const release of g.waiting.splice(0)) release();
+          return answer();
+        }
+        g.waiting.push(answer);
+        return void setTimeout(answer, ms);
       }
       if (kind === 'stall') {
         res.writeHead(200, { 'content-type': 'application/json' });

@@ -1,48 +1,39 @@
 import type { AppEnv, StepMessage } from './env';
-import { executeAttempt, hostFor } from './run/execute-attempt';
-import { ReportBatcher } from './run/report-batcher';
-import type { Claim, Report } from './run/run-object';
+import { CallLimiter, MAX_CALLS_PER_INVOCATION } from './call-limiter';
+import { executeClaims } from './execute-claims';
+import type { Claim } from './run/attempts';
 
-/** Reports that fail to reach the RunObject are tried this many times before the step's timeout takes over. */
-const REPORT_TRIES = 3;
+type Claimed = { msg: Message<StepMessage>; claim: Claim };
 
-type RunStub = ReturnType<AppEnv['RUNS']['get']>;
-
-/** Reports outcomes in one call, retrying a lost connection to the RunObject a few times. */
-async function reportMany(stub: RunStub, reports: Report[]): Promise<void> {
-  for (let tries = 1; ; tries++) {
-    try {
-      return await stub.reportMany(reports);
-    } catch (err) {
-      if (tries >= REPORT_TRIES) throw err;
-      await new Promise((r) => setTimeout(r, 50 * tries));
-    }
-  }
+/** This consumer invocation's own calls: the first chunk is executed here, the others each in an invocation of its own. */
+interface Local {
+  limiter: CallLimiter | null;
+  background: (p: Promise<unknown>) => void;
 }
 
 /**
- * Executes a claimed attempt and reports its outcome. It never decides what happens next. Every
- * call carries the idempotency key `${runId}:${stepId}:${attempt}`.
- * @throws when the RunObject cannot be reached; an attempt then left unreported is retried by its
- * timeout timer.
+ * Executes one chunk of claims (at most {@link MAX_CALLS_PER_INVOCATION}): the invocation's first
+ * here, through its own limiter (one RPC hop less); the others through the `EXECUTOR` entrypoint
+ * of this Worker, each call an invocation of its own. Without that binding, all here.
+ * @returns per claim, whether its outcome was reported. @throws when the executor's invocation was lost.
  */
-async function runClaimed(
-  env: AppEnv,
-  reports: ReportBatcher,
-  runId: string,
-  claim: Claim,
-  background: (p: Promise<unknown>) => void,
-): Promise<void> {
-  reports.started();
-  await reports.report(await executeAttempt(env, runId, claim, hostFor(env, claim.tenantId), background));
+function executeChunk(env: AppEnv, runId: string, claims: Claim[], local: Local): Promise<boolean[]> {
+  if (env.EXECUTOR && local.limiter) return env.EXECUTOR.execute(runId, claims) as Promise<boolean[]>;
+  local.limiter ??= new CallLimiter(`consumer:${crypto.randomUUID()}`);
+  return executeClaims(env, runId, claims, local.limiter, local.background);
 }
 
-/** Claims and executes one run's attempts of a batch; acks each message once its attempt is reported. */
+/**
+ * Claims one run's attempts of a batch in one call, then hands them on in chunks of at most
+ * {@link MAX_CALLS_PER_INVOCATION}, each chunk an invocation of its own, all at once. Acks each
+ * message once its attempt is reported (or was not claimable: a duplicate, a stale attempt), and
+ * retries the others: a redelivered claimed attempt is not claimed again, its timeout retries it.
+ */
 async function runAttempts(
   env: AppEnv,
   runId: string,
   messages: readonly Message<StepMessage>[],
-  background: (p: Promise<unknown>) => void,
+  local: Local,
 ): Promise<void> {
   const stub = env.RUNS.get(env.RUNS.idFromName(runId));
   let claims: (Claim | null)[];
@@ -58,15 +49,30 @@ async function runAttempts(
     for (const msg of messages) retryLater(msg, err);
     return;
   }
-  const reports = new ReportBatcher((items) => reportMany(stub, items));
+  const claimed: Claimed[] = [];
+  messages.forEach((msg, i) => {
+    const claim = claims[i];
+    if (claim) claimed.push({ msg, claim });
+    else msg.ack();
+  });
+  const chunks: Claimed[][] = [];
+  for (let i = 0; i < claimed.length; i += MAX_CALLS_PER_INVOCATION)
+    chunks.push(claimed.slice(i, i + MAX_CALLS_PER_INVOCATION));
   await Promise.all(
-    messages.map(async (msg, i) => {
+    chunks.map(async (chunk) => {
       try {
-        const claim = claims[i];
-        if (claim) await runClaimed(env, reports, runId, claim, background);
-        msg.ack();
+        const done = await executeChunk(
+          env,
+          runId,
+          chunk.map((c) => c.claim),
+          local,
+        );
+        chunk.forEach(({ msg }, i) => {
+          if (done[i]) msg.ack();
+          else retryLater(msg, new Error('not reported'));
+        });
       } catch (err) {
-        retryLater(msg, err);
+        for (const { msg } of chunk) retryLater(msg, err);
       }
     }),
   );
@@ -79,8 +85,9 @@ function retryLater(msg: Message<StepMessage>, err: unknown): void {
 
 /**
  * Queue handler for `steps`: claims each run's attempts of the batch in one call (a 100-way
- * fan-out starts at once), runs them concurrently, acks each one done, and retries the ones whose
- * RunObject could not be reached.
+ * fan-out starts at once) and executes them in chunks of at most six per invocation (the first
+ * here, the others in `AttemptExecutor`), so no invocation waits on more connections than the
+ * platform allows.
  */
 export async function consumeSteps(
   batch: MessageBatch<StepMessage>,
@@ -89,8 +96,8 @@ export async function consumeSteps(
 ): Promise<void> {
   const byRun = new Map<string, Message<StepMessage>[]>();
   for (const m of batch.messages) byRun.set(m.body.runId, [...(byRun.get(m.body.runId) ?? []), m]);
-  const background = (p: Promise<unknown>) => ctx.waitUntil(p);
-  await Promise.all([...byRun].map(([runId, messages]) => runAttempts(env, runId, messages, background)));
+  const local: Local = { limiter: null, background: (p) => ctx.waitUntil(p) };
+  await Promise.all([...byRun].map(([runId, messages]) => runAttempts(env, runId, messages, local)));
 }
 
 /**

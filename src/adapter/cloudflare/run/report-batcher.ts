@@ -4,7 +4,7 @@ import type { Report } from './attempts';
 export const REPORT_WINDOW_MS = 5;
 
 /**
- * Gathers the reports of one run's attempts that run in one consumer invocation (a fan-out) into
+ * Gathers the reports of one run's attempts that run in one invocation (a chunk of a fan-out) into
  * few calls to its RunObject. A report goes at once when no other attempt of the run is in
  * flight here; otherwise it waits at most {@link REPORT_WINDOW_MS} for the others.
  */
@@ -28,6 +28,12 @@ export class ReportBatcher {
     if (this.inFlight <= 0) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), REPORT_WINDOW_MS);
     return delivered;
+  }
+
+  /** An attempt that `started()` ends without a report (its execution threw): the others wait no more for it. */
+  abandoned(): void {
+    this.inFlight -= 1;
+    if (this.inFlight <= 0 && this.pending.length) this.flush();
   }
 
   private flush(): void {

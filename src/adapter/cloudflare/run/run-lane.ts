@@ -1,3 +1,4 @@
+import { CallLimiter, MAX_CALLS_PER_INVOCATION } from '../call-limiter';
 import { refKey, type AttemptRef, type Claim, type Report } from './attempts';
 
 /**
@@ -10,8 +11,9 @@ export const LANE_WATCH_MS = 5_000;
 /**
  * A run's own lane: its RunObject executes one attempt at a time itself, so a sequential chain
  * pays no Queue hop and no Worker-to-object call per step; attempts that become ready while the
- * lane is busy (a fan-out's other branches) go through the Queue. One at a time keeps the object
- * well under the six connections an invocation may have waiting for response headers in production.
+ * lane is busy (a fan-out's other branches) go through the Queue. Its outbound calls go through
+ * {@link calls}: at most {@link MAX_LANE_CALLS} wait for response headers at once, one under the six
+ * an invocation may have, left for the object's own Queue sends.
  *
  * An attempt is claimed (recorded as started, and recorded as the lane's) in the decision that
  * hands it to the lane, before its call; should the object die mid-call, its next instance
@@ -23,18 +25,24 @@ export class RunLane {
   private current: { calls: { ref: AttemptRef; abort: AbortController; done: boolean }[] } | null = null;
   /** While an attempt is in flight, when the alarm must wake the object to watch it (epoch ms). */
   private watchUntil = 0;
+  /** The lane's outbound calls (agent, http, mcp): at most {@link MAX_LANE_CALLS} in flight. */
+  readonly calls: CallLimiter;
 
   /**
    * @param execute calls what the claim names, until `signal` aborts; failures are values (it
    * throws only when a platform binding fails).
    * @param report settles the outcome; the decision it makes may hand the lane its next attempt.
    * @param keepAlive keeps the object running while the attempt is in flight (`ctx.waitUntil`).
+   * @param name names {@link calls} (its peak in `callPeaks()`), e.g. `lane:<object id>`.
    */
   constructor(
     private readonly execute: (claim: Claim, signal: AbortSignal) => Promise<Report>,
     private readonly report: (report: Report) => Promise<void>,
     private readonly keepAlive: (work: Promise<unknown>) => void,
-  ) {}
+    name = 'lane',
+  ) {
+    this.calls = new CallLimiter(name, MAX_LANE_CALLS);
+  }
 
   /** How many attempts the lane takes now: 1 when idle, else 0. */
   get capacity(): number {
@@ -101,5 +109,8 @@ export class RunLane {
   }
 }
 
-/** Most tool calls of one turn the lane executes side by side (the six-connection limit, with room to spare). */
-export const MAX_LANE_CALLS = 5;
+/**
+ * Most tool calls of one turn the lane executes side by side, and most outbound calls it keeps in
+ * flight: {@link MAX_CALLS_PER_INVOCATION} less the one the object's outbox needs for its Queue sends.
+ */
+export const MAX_LANE_CALLS = MAX_CALLS_PER_INVOCATION - 1;

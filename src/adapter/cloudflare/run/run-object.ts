@@ -19,6 +19,7 @@ import type { LoopUnit } from '../../../core/engine/loop-types';
 import { RunAlarm } from './run-alarm';
 import { MAX_LANE_CALLS, RunLane } from './run-lane';
 import { RunMirror } from './run-mirror';
+import { RunRemote } from './run-remote';
 import { OUTBOX_RETRY_MS, RunOutbox } from './run-outbox';
 import { PendingReports } from './run-reports';
 import { RunStore } from './run-store';
@@ -54,6 +55,7 @@ export class RunObject extends DurableObject<AppEnv> {
   private readonly outbox: RunOutbox;
   private readonly watchers: RunWatchers;
   private readonly lane: RunLane;
+  private readonly remote: RunRemote;
   private readonly wakeUp: RunAlarm;
   private readonly daySpend = new DaySpend(this.env.DB, () => this.tenantId());
 
@@ -64,6 +66,15 @@ export class RunObject extends DurableObject<AppEnv> {
     this.lane = new RunLane(
       (claim, signal) => this.execute(claim, signal),
       (report) => this.reportMany([report]),
+      (work) => ctx.waitUntil(work),
+      `lane:${ctx.id}`,
+    );
+    this.remote = new RunRemote(
+      env.EXECUTOR,
+      (ref) => {
+        const state = this.store.state();
+        return !!state && inFlight(state, ref);
+      },
       (work) => ctx.waitUntil(work),
     );
     this.outbox = new RunOutbox(
@@ -87,6 +98,17 @@ export class RunObject extends DurableObject<AppEnv> {
     const refs = (Array.isArray(stored) ? stored : stored ? [stored] : []).filter(
       (ref) => state && inFlight(state, ref),
     );
+    // The attempts a lost instance had handed to executor invocations: out again, same keys.
+    const remote = (this.store.get<AttemptRef[]>('remote') ?? []).filter((ref) => state && inFlight(state, ref));
+    if (state && remote.length && this.remote.capacity) {
+      console.warn(
+        `run ${state.runId}: ${remote.length} attempts out with executors of a lost instance; handing out again`,
+      );
+      this.remote.take(
+        state.runId,
+        remote.map((ref) => this.claimOf(state, ref)),
+      );
+    }
     if (!state || !refs.length || !this.lane.capacity) return;
     console.warn(`run ${state.runId}: ${refs.map(refKey).join(', ')} in flight in a lost instance; executing again`);
     this.lane.take(refs.map((ref) => this.claimOf(state, ref)));
@@ -307,7 +329,7 @@ export class RunObject extends DurableObject<AppEnv> {
       this.env,
       runId,
       claim,
-      hostFor(this.env, claim.tenantId),
+      this.lane.calls.wrap(hostFor(this.env, claim.tenantId)),
       (p) => this.ctx.waitUntil(p),
       signal,
     );
@@ -337,17 +359,18 @@ export class RunObject extends DurableObject<AppEnv> {
     const spend = await this.daySpend.event(state, Date.now()); // budget.usd_per_day: the other runs' spend today
     if (spend) events = [spend, ...events];
     let dispatches: Extract<Command, { type: 'DispatchStep' }>[] = [];
+    let remote: Extract<Command, { type: 'DispatchStep' }>[] = [];
     // The lane's attempt is recorded as started in the same decision (one copy of the state).
     const { state: next, commands } = await decideAll(
       state,
       events,
       { now: Date.now(), random: Math.random },
       (decided) => {
-        dispatches = laneJob(
-          decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep'),
-          this.lane.capacity,
-        );
-        return dispatches.map(({ stepId, attempt, unit }) => ({
+        const all = decided.filter((c): c is Extract<Command, { type: 'DispatchStep' }> => c.type === 'DispatchStep');
+        dispatches = laneJob(all, this.lane.capacity);
+        // The others go straight to executor invocations, claimed here too (the Queue only beyond their capacity).
+        remote = all.filter((d) => !dispatches.includes(d)).slice(0, this.remote.capacity);
+        return [...dispatches, ...remote].map(({ stepId, attempt, unit }) => ({
           type: 'StepStarted',
           stepId,
           attempt,
@@ -355,7 +378,7 @@ export class RunObject extends DurableObject<AppEnv> {
         }));
       },
     );
-    const laneKeys = new Set(dispatches.map(refKey));
+    const laneKeys = new Set([...dispatches, ...remote].map(refKey));
     const changed = isNew ? Object.keys(next.steps) : changedSteps(state, next);
     if (!isNew && changed.length === 0 && commands.length === 0 && next.status === state.status)
       return { changed: false };
@@ -374,6 +397,15 @@ export class RunObject extends DurableObject<AppEnv> {
     this.watchers.notify(next.status);
     this.lane.release((ref) => inFlight(next, ref));
     if (dispatches.length) this.lane.take(dispatches.map((d) => this.claimOf(next, d)));
+    if (remote.length) {
+      const claims = remote.map((d) => this.claimOf(next, d));
+      this.remote.take(next.runId, claims);
+      // In the same implicit transaction as the commit (no await between): a new instance resumes them.
+      this.store.put(
+        'remote',
+        this.remote.refs().filter((ref) => inFlight(next, ref)),
+      );
+    }
     void this.wakeUp.arm();
     return { changed: true };
   }
