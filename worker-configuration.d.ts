@@ -16,6 +16,7 @@ interface __BaseEnv_Env {
 	RUNS: DurableObjectNamespace<import("./src/index").RunObject>;
 	CIRCUITS: DurableObjectNamespace<import("./src/index").AgentCircuit>;
 	SLOTS: DurableObjectNamespace<import("./src/index").AgentSlots>;
+	FLOW_GATES: DurableObjectNamespace<import("./src/index").FlowGate>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

@@ -7,6 +7,7 @@ import { createApp } from './http/app';
 
 export { AgentCircuit } from './adapter/cloudflare/agent-circuit';
 export { AgentSlots } from './adapter/cloudflare/agent-slots';
+export { FlowGate } from './adapter/cloudflare/flow-gate';
 export { RunObject } from './adapter/cloudflare/run/run-object';
 
 export default workerEntry(createApp());

@@ -45,5 +45,5 @@ webhookRoutes.post('/hooks/:workflow', async (c) => {
     headers: c.req.raw.headers,
     body: async () => new Uint8Array(await c.req.arrayBuffer()),
   });
-  return c.json(answer.body, answer.status);
+  return c.json(answer.body, answer.status, answer.headers);
 });

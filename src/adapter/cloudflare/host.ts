@@ -7,6 +7,7 @@ import { RESERVED_SECRETS } from '../../schemas/secret-names';
 import { composeNote } from '../../app/mail/compose-reply';
 import { newMessageId, sendRecorded } from './mail/mailer';
 import { runObjectStarter } from './run/run-starter';
+import { flowControlOf } from './flow-chain';
 
 export { runObjectStarter as runObjectStarterOf, startRun, startRunPorts, START_TIMEOUT_MS } from './run/run-starter';
 
@@ -19,6 +20,7 @@ export function hostPorts(env: AppEnv): HostPorts {
   return {
     ...d1Repositories(database(env.DB)),
     runStarter: runObjectStarter(env.RUNS),
+    flow: flowControlOf(env),
     runControl: runControlOf(env.RUNS),
     mailer: mailerOf(env),
     secrets: secretStoreOf(env),

@@ -2,6 +2,7 @@ import { startRun as startRunOn, type StartRunRequest, type StartRunResult } fro
 import { database } from '../d1/client';
 import { d1Repositories } from '../d1/repositories';
 import type { AppEnv } from '../env';
+import { flowControlOf } from '../flow-chain';
 import type { RunStarter, StartRunPorts } from '../../../ports';
 
 /** Longest wait for a RunObject to start, ms; past it the start is left to the sweeper. */
@@ -27,10 +28,14 @@ export function runObjectStarter(runs: AppEnv['RUNS']): RunStarter {
   };
 }
 
-/** The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`), the host clock and `crypto.randomUUID`. */
-export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS'>): StartRunPorts {
+/**
+ * The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`, `FLOW_GATES` for
+ * flow control), the host clock and `crypto.randomUUID`.
+ */
+export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS'> & Partial<Pick<AppEnv, 'FLOW_GATES'>>): StartRunPorts {
   const { workflows, runs, agents } = d1Repositories(database(env.DB));
   return {
+    ...(env.FLOW_GATES ? { flow: flowControlOf(env as AppEnv) } : {}),
     workflows,
     agents,
     runs,
@@ -45,7 +50,7 @@ export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS'>): StartRunPorts {
  * @throws {BatonError} as the use case does.
  */
 export function startRun(
-  env: Pick<AppEnv, 'DB' | 'RUNS'>,
+  env: Pick<AppEnv, 'DB' | 'RUNS'> & Partial<Pick<AppEnv, 'FLOW_GATES'>>,
   tenantId: string,
   request: StartRunRequest,
 ): Promise<StartRunResult> {
