@@ -66,7 +66,7 @@ export async function cancelActiveRun(env: AppEnv, tenantId: string, runId: stri
   if (status !== null) return;
   const db = database(env.DB);
   const row = await getRunRow(db, tenantId, runId);
-  if (!row || row.status !== 'queued') return;
+  if (row?.status !== 'queued') return;
   await db
     .update(runs)
     .set({
