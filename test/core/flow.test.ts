@@ -66,7 +66,11 @@ describe('flow plan: the gates of a start, in order', () => {
     ]);
     expect(plan[0]).toMatchObject({ limit: 3, periodMs: 60_000 });
     expect(plan[4]).toMatchObject({ limit: 5, periodMs: 60_000, burst: 1 });
-    expect(holdsOf(plan).map((h) => h.object)).toEqual(['ten:w:singleton:', 'ten:w:concurrency[0]:c', 'ten:w:concurrency[1]:']);
+    expect(holdsOf(plan).map((h) => h.object)).toEqual([
+      'ten:w:singleton:',
+      'ten:w:concurrency[0]:c',
+      'ten:w:concurrency[1]:',
+    ]);
     expect(waitingGates(plan).map((g) => g.rule)).toEqual(['concurrency', 'concurrency', 'throttle']);
   });
 });

@@ -71,7 +71,11 @@ describe('kill -9 with runs holding and waiting for concurrency slots', () => {
       body: yaml,
       headers: { 'content-type': 'application/yaml' },
     });
-    const inputs = [...Array.from({ length: 6 }, (_, n) => ({ customer: 'a', n })), { customer: 'b', n: 0 }, { customer: 'b', n: 1 }];
+    const inputs = [
+      ...Array.from({ length: 6 }, (_, n) => ({ customer: 'a', n })),
+      { customer: 'b', n: 0 },
+      { customer: 'b', n: 1 },
+    ];
     const runIds: string[] = [];
     for (const input of inputs)
       runIds.push(

@@ -47,7 +47,14 @@ ${heldStep('call', 'cust-{{ inputs.customer }}', 400)}`,
     for (let i = 0; i < 6; i++) a.push(await start('flow-cust', { customer: 'a', label: `a${i}` }));
     const b = await Promise.all([0, 1].map((i) => start('flow-cust', { customer: 'b', label: `b${i}` })));
     // The third run of a and after wait for a slot; b's runs are under their own limit.
-    expect(a.map((r) => r.queuedFor ?? null)).toEqual([null, null, 'concurrency', 'concurrency', 'concurrency', 'concurrency']);
+    expect(a.map((r) => r.queuedFor ?? null)).toEqual([
+      null,
+      null,
+      'concurrency',
+      'concurrency',
+      'concurrency',
+      'concurrency',
+    ]);
     expect(b.map((r) => r.queuedFor ?? null)).toEqual([null, null]);
     const queued = checked<RunHead>(RunHead, await (await api(`/runs/${a[5]!.runId}?steps=false`)).json(), 'run');
     expect(queued).toMatchObject({ status: 'queued', queuedFor: 'concurrency' });

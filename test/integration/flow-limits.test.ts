@@ -1,4 +1,5 @@
-import { env, SELF } from 'cloudflare:test';
+import { createScheduledController, env, SELF } from 'cloudflare:test';
+import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import { api, eventually, putAgent, putWorkflow, rawEmail, receive, replyOf, waitForRun } from '../support/helpers';
 
@@ -47,7 +48,10 @@ const deliveries = async (workflow: string) =>
 
 describe('rate_limit: starts beyond it are refused and recorded', () => {
   it('the 4th API start answers 429 with Retry-After and a rate_limited error', async () => {
-    await putWorkflow('flow-rl-api', `name: flow-rl-api\nrate_limit: { limit: 3, period: 1m }\n${heldStep('rl-api', 10)}`);
+    await putWorkflow(
+      'flow-rl-api',
+      `name: flow-rl-api\nrate_limit: { limit: 3, period: 1m }\n${heldStep('rl-api', 10)}`,
+    );
     const ok = [];
     for (let i = 0; i < 3; i++) ok.push(await startApi('flow-rl-api'));
     expect(ok.map((r) => r.status)).toEqual([202, 202, 202]);
@@ -59,7 +63,8 @@ describe('rate_limit: starts beyond it are refused and recorded', () => {
     const body = (await refused.json()) as { error: { code: string; details: { retryAfterMs: number } } };
     expect(body.error.code).toBe('rate_limited');
     expect(Math.ceil(body.error.details.retryAfterMs / 1000)).toBe(seconds);
-    for (const r of ok) expect((await waitForRun(((await r.json()) as { runId: string }).runId)).status).toBe('completed');
+    for (const r of ok)
+      expect((await waitForRun(((await r.json()) as { runId: string }).runId)).status).toBe('completed');
   });
 
   it('the 4th email is recorded rate_limited and gets no reply; the 4th webhook delivery answers 429 and is recorded', async () => {
@@ -108,9 +113,38 @@ ${heldStep('rl-hook', 10)}`,
   });
 });
 
+describe('rate_limit of schedule ticks', () => {
+  it('a tick past the limit is recorded as a run failed rate_limited, and not fired again', async () => {
+    await putWorkflow(
+      'flow-rl-tick',
+      `name: flow-rl-tick
+triggers: [ { schedule: { cron: "* * * * *" } } ]
+rate_limit: { limit: 1, period: 1h }
+${heldStep('rl-tick', 10)}`,
+    );
+    const minute = Math.floor(Date.now() / 60_000) * 60_000;
+    const tick = (at: number) =>
+      worker.scheduled!(createScheduledController({ scheduledTime: at, cron: '* * * * *' }), env);
+    await tick(minute);
+    await tick(minute + 60_000);
+    await tick(minute + 60_000);
+    const list = (await (await api('/runs?workflow=flow-rl-tick')).json()) as {
+      runs: { id: string; status: string; error: { code: string } | null }[];
+    };
+    expect(list.runs).toHaveLength(2);
+    const refused = list.runs.find((r) => r.status === 'failed');
+    expect(refused?.error?.code).toBe('rate_limited');
+    const ran = list.runs.find((r) => r.id !== refused?.id)!;
+    expect((await waitForRun(ran.id)).status).toBe('completed');
+  });
+});
+
 describe('singleton: one active run per key', () => {
   it('mode cancel: a new start cancels the active run and runs', async () => {
-    await putWorkflow('flow-one-cancel', `name: flow-one-cancel\nsingleton: { mode: cancel }\n${heldStep('one-cancel', 1500)}`);
+    await putWorkflow(
+      'flow-one-cancel',
+      `name: flow-one-cancel\nsingleton: { mode: cancel }\n${heldStep('one-cancel', 1500)}`,
+    );
     const first = ((await (await startApi('flow-one-cancel')).json()) as { runId: string }).runId;
     await eventually(async () => ((await held('one-cancel')).calls === 1 ? true : undefined));
     const second = await startApi('flow-one-cancel');
@@ -153,9 +187,13 @@ ${heldStep('one-skip', 1500)}`,
 
 describe('throttle: starts spread by GCRA', () => {
   it('limit 2 per 2s: three starts at once begin about 1 s apart', async () => {
-    await putWorkflow('flow-throttle', `name: flow-throttle\nthrottle: { limit: 2, period: 2s }\n${heldStep('throttle', 10)}`);
+    await putWorkflow(
+      'flow-throttle',
+      `name: flow-throttle\nthrottle: { limit: 2, period: 2s }\n${heldStep('throttle', 10)}`,
+    );
     const answers = [];
-    for (let i = 0; i < 3; i++) answers.push((await (await startApi('flow-throttle')).json()) as { runId: string; queuedFor?: string });
+    for (let i = 0; i < 3; i++)
+      answers.push((await (await startApi('flow-throttle')).json()) as { runId: string; queuedFor?: string });
     expect(answers.map((a) => a.queuedFor ?? null)).toEqual([null, 'throttle', 'throttle']);
     const runs = await Promise.all(answers.map((a) => waitForRun(a.runId, 20_000)));
     expect(runs.map((r) => r.status)).toEqual(['completed', 'completed', 'completed']);
