@@ -76,7 +76,7 @@ triggers: [ { email: { alias: flow-rl-mail } } ]
 rate_limit: { limit: 3, period: 1m }
 steps: [ { id: e, agent: flow-echo, input: "{{ trigger.email.text }}" } ]`,
     );
-    const outcomes = [];
+    const outcomes: Awaited<ReturnType<typeof receive>>[] = [];
     for (let i = 1; i <= 4; i++) {
       const from = `rl${i}@example.com`;
       const mail = rawEmail(
