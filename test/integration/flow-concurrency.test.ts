@@ -81,11 +81,15 @@ concurrency:
   - { limit: 2, key: "{{ inputs.customer }}" }
   - { limit: 3 }
 steps:
-${heldStep('mine', 'list-{{ inputs.customer }}', 250)}${heldStep('all', 'list-all', 250)}`,
+${heldStep('mine', 'list-{{ inputs.customer }}', 400)}${heldStep('all', 'list-all', 400)}`,
     );
-    const ids = [];
-    for (const customer of ['a', 'b'])
-      for (let i = 0; i < 4; i++) ids.push((await start('flow-list', { customer, label: `${customer}${i}` })).runId);
+    // a's four first: with the total alone, three of them would run at once.
+    const startAll = (customer: string) =>
+      Promise.all([0, 1, 2, 3].map((i) => start('flow-list', { customer, label: `${customer}${i}` })));
+    const answers = [...(await startAll('a')), ...(await startAll('b'))];
+    // At most 3 start at once: the others wait (in either gate).
+    expect(answers.filter((r) => r.queuedFor === 'concurrency').length).toBeGreaterThanOrEqual(5);
+    const ids = answers.map((r) => r.runId);
     const runs = await Promise.all(ids.map((id) => waitForRun(id, 30_000)));
     expect(runs.map((r) => r.status)).toEqual(Array(8).fill('completed'));
     expect((await held('list-a')).max).toBeLessThanOrEqual(2);
@@ -94,6 +98,7 @@ ${heldStep('mine', 'list-{{ inputs.customer }}', 250)}${heldStep('all', 'list-al
     expect(all.calls).toBe(8);
     expect(all.max).toBeLessThanOrEqual(3);
     expect(all.max).toBeGreaterThanOrEqual(2);
+    expect((await held('list-a')).max + (await held('list-b')).max).toBeGreaterThanOrEqual(2);
   });
 
   it('priority: a queued run of priority 9 starts before older ones of priority 1', async () => {
