@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from 'cloudflare:test';
+import { env, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { sweepQueuedRuns } from '../../src/adapter/cloudflare/triggers/sweep-runs';
 import { RunHead } from '../../src/schemas/api';
@@ -146,5 +146,30 @@ ${heldStep('call', 'lost', 100)}`,
     });
     await sweepQueuedRuns(env, Date.now() + 60_000);
     expect((await waitForRun(lost.runId)).status).toBe('completed');
+  });
+
+  it('a holder whose release never came is taken back once its run is found ended (or unrecorded)', async () => {
+    const object = gate('default:flow-leak:concurrency[0]:');
+    const step = {
+      rule: 'concurrency' as const,
+      object: 'default:flow-leak:concurrency[0]:',
+      key: '',
+      index: 0,
+      limit: 1,
+    };
+    const offer = (runId: string) =>
+      object.offer(step, { tenantId: 'default', runId, priority: 5, enqueuedAt: Date.now(), gates: [step] }, 0);
+    expect(await offer('ghost-1')).toEqual({ granted: true });
+    expect(await offer('ghost-1')).toEqual({ granted: true }); // idempotent by run id
+    expect(await offer('ghost-2')).toEqual({ queued: true, position: 1 });
+    expect(await offer('ghost-2')).toEqual({ queued: true, position: 1 });
+    // ghost-1 never released its slot; a minute on, the check finds no such run and takes it back.
+    await runInDurableObject(object, (_, state) => {
+      state.storage.sql.exec('UPDATE holders SET since = 0, checked_at = 0');
+    });
+    await runDurableObjectAlarm(object);
+    const status = await object.status();
+    expect(status.holders).toEqual(['ghost-2']);
+    expect(status.waiting).toEqual([]);
   });
 });
