@@ -109,7 +109,7 @@ inputs:
   label: { type: string }
 concurrency: { limit: 1 }
 steps:
-${heldStep('call', 'prio', 300)}`,
+${heldStep('call', 'prio', 1000)}`,
     );
     const first = await start('flow-prio', { label: 'first' });
     await eventually(async () => ((await held('prio')).calls === 1 ? true : undefined));
@@ -128,7 +128,7 @@ inputs:
   label: { type: string }
 concurrency: { limit: 1 }
 steps:
-${heldStep('call', 'lost', 100)}`,
+${heldStep('call', 'lost', 1000)}`,
     );
     const holder = await start('flow-lost', { label: 'holder' });
     const lost = await start('flow-lost', { label: 'lost' });

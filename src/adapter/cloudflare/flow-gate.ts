@@ -5,6 +5,7 @@ import type { GatedRun } from '../../ports';
 import type { AppEnv } from './env';
 import { cancelActiveRun, endedOf } from './flow-chain';
 import { handOn } from './flow-start';
+import { createGateTables, positionOf } from './flow-gate-tables';
 
 /** A holder whose release did not come is checked against its run's record this often, ms. */
 export const HOLD_CHECK_MS = 60_000;
@@ -38,19 +39,7 @@ export class FlowGate extends DurableObject<AppEnv> {
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    for (const ddl of [
-      'CREATE TABLE IF NOT EXISTS holders (run_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, since INTEGER NOT NULL, checked_at INTEGER NOT NULL)',
-      `CREATE TABLE IF NOT EXISTS waiting (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL UNIQUE,
-        priority INTEGER NOT NULL, enqueued_at INTEGER NOT NULL, run TEXT NOT NULL, at INTEGER NOT NULL)`,
-      'CREATE INDEX IF NOT EXISTS waiting_order ON waiting (priority DESC, enqueued_at, seq)',
-      `CREATE TABLE IF NOT EXISTS handons (run_id TEXT PRIMARY KEY, run TEXT NOT NULL, at INTEGER NOT NULL,
-        due_at INTEGER NOT NULL, tries INTEGER NOT NULL DEFAULT 0)`,
-      'CREATE TABLE IF NOT EXISTS passed (run_id TEXT PRIMARY KEY, at INTEGER NOT NULL)',
-      'CREATE TABLE IF NOT EXISTS counted (id TEXT PRIMARY KEY, at INTEGER NOT NULL)',
-      `CREATE TABLE IF NOT EXISTS cancels (run_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, reason TEXT NOT NULL,
-        due_at INTEGER NOT NULL, tries INTEGER NOT NULL DEFAULT 0)`,
-    ])
-      this.sql.exec(ddl);
+    createGateTables(this.sql);
   }
 
   /** `rate_limit`: counts start `id` in the window. @returns null when it may go, else ms until one may. */
@@ -124,7 +113,7 @@ export class FlowGate extends DurableObject<AppEnv> {
           at,
         );
       }
-      return { queued: true, position: this.positionOf(run.runId) };
+      return { queued: true, position: positionOf(this.sql, run.runId) };
     });
     await this.arm();
     return answer;
@@ -296,21 +285,5 @@ export class FlowGate extends DurableObject<AppEnv> {
 
   private count(table: 'holders' | 'waiting'): number {
     return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${table}`).one().n);
-  }
-
-  private positionOf(runId: string): number {
-    const me = this.sql.exec('SELECT priority, enqueued_at, seq FROM waiting WHERE run_id = ?', runId).one();
-    const ahead = this.sql
-      .exec(
-        `SELECT COUNT(*) AS n FROM waiting WHERE priority > ? OR (priority = ? AND
-         (enqueued_at < ? OR (enqueued_at = ? AND seq < ?)))`,
-        me.priority,
-        me.priority,
-        me.enqueued_at,
-        me.enqueued_at,
-        me.seq,
-      )
-      .one().n;
-    return 1 + Number(ahead);
   }
 }
