@@ -51,6 +51,16 @@ ${heldStep('call', 'cust-{{ inputs.customer }}', 1000)}`,
     const waiter = a.find((r) => r.queuedFor)!;
     const queued = checked<RunHead>(RunHead, await (await api(`/runs/${waiter.runId}?steps=false`)).json(), 'run');
     expect(queued).toMatchObject({ status: 'queued', queuedFor: 'concurrency' });
+    // The waiters' places, as the run view shows them (those still waiting: some may have started).
+    const views = await Promise.all(
+      a
+        .filter((r) => r.queuedFor)
+        .map(async (r) => (await (await api(`/runs/${r.runId}`)).json()) as { queuePosition?: number }),
+    );
+    const places = views.flatMap((v) => (v.queuePosition === undefined ? [] : [v.queuePosition]));
+    expect(places.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(places).size).toBe(places.length);
+    for (const p of places) expect(p).toBeGreaterThanOrEqual(1);
     const runs = await Promise.all([...a, ...b].map((r) => waitForRun(r.runId, 30_000)));
     expect(runs.map((r) => r.status)).toEqual(Array(8).fill('completed'));
     const seenA = await held('cust-a');

@@ -89,3 +89,16 @@ export async function endedOf(env: Pick<AppEnv, 'DB'>, runIds: string[]): Promis
   const live = new Set(rows.filter((r) => !ended.has(r.status)).map((r) => r.id));
   return new Set(runIds.filter((id) => !live.has(id)));
 }
+
+/** Where a queued run waits for a `concurrency` slot: its place (1 = next) in the first gate it waits in, or null. */
+export async function queuePosition(
+  env: Pick<AppEnv, 'FLOW_GATES'>,
+  runId: string,
+  holds: FlowHold[],
+): Promise<number | null> {
+  for (const hold of holds.filter((h) => h.rule === 'concurrency')) {
+    const position = await flowGateOf(env, hold.object).position(runId);
+    if (position !== null) return position;
+  }
+  return null;
+}

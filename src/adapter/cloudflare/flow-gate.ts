@@ -129,7 +129,12 @@ export class FlowGate extends DurableObject<AppEnv> {
     await this.arm();
   }
 
-  /** Who holds a place and who waits, in order (the run view, tests). */
+  /** A waiting run's place in the list (1 = next), or null when it does not wait here. */
+  async position(runId: string): Promise<number | null> {
+    return this.waits(runId) ? positionOf(this.sql, runId) : null;
+  }
+
+  /** Who holds a place and who waits, in order (tests). */
   async status(): Promise<{ holders: string[]; waiting: string[] }> {
     return {
       holders: this.sql

@@ -140,6 +140,13 @@ export const RunSummary = z
     queuedFor: QueueReason.optional().describe(
       'A queued run waiting for a flow-control gate: `concurrency` (a slot) or `throttle` (its turn)',
     ),
+    queuePosition: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        '`GET /api/runs/{id}` of a run waiting for a concurrency slot: its place in the waiting list (1 = next)',
+      ),
     stepsDone: z.number().int(),
     stepsTotal: z.number().int(),
     createdAt: Iso,
