@@ -18,6 +18,7 @@ interface __BaseEnv_Env {
 	SLOTS: DurableObjectNamespace<import("./src/index").AgentSlots>;
 	BUFFERS: DurableObjectNamespace<import("./src/index").TriggerBuffer>;
 	EXECUTOR: Service<typeof import("./src/index").AttemptExecutor>;
+	FLOW_GATES: DurableObjectNamespace<import("./src/index").FlowGate>;
 }
 declare namespace Cloudflare {
 	interface GlobalProps {

@@ -4,7 +4,7 @@ import { WorkflowEntrypoint, type WorkflowEvent, type WorkflowStep } from 'cloud
 import baton from '../src/index';
 import type { AppEnv, StepMessage } from '../src/adapter/cloudflare/env';
 
-export { AgentCircuit, AgentSlots, AttemptExecutor, RunObject, TriggerBuffer } from '../src/index';
+export { AgentCircuit, AgentSlots, AttemptExecutor, FlowGate, RunObject, TriggerBuffer } from '../src/index';
 
 interface ChainParams {
   steps: number;

@@ -13,6 +13,8 @@ import type { WorkflowDefinition } from './schemas/definition';
 import type { ApprovalStatus, MessageStatus, TriggerType } from './schemas/enums';
 import type { Decision } from './schemas/steps';
 import type { Batch, Debounce } from './schemas/flow';
+import type { FlowHold, QueueReason } from './schemas/flow';
+import type { FlowGateStep, WaitingGate } from './core/flow/plan';
 
 /** The host's time. */
 export interface Clock {
@@ -35,6 +37,48 @@ export interface ParentLink {
 
 /** What a RunObject needs to start a run. */
 export type RunStart = NewRun & { tenantId: string; parent?: ParentLink };
+
+/** A recorded run handed to its waiting gates (concurrency, throttle), in order. */
+export interface GatedRun {
+  tenantId: string;
+  runId: string;
+  /** 1 (lowest) to 10: waiting lists go highest first, then by age. */
+  priority: number;
+  /** When the start came (epoch ms): the run's age in a waiting list. */
+  enqueuedAt: number;
+  gates: WaitingGate[];
+}
+
+/** What became of a gated run: it may start now, or it waits (1 = next) in the gate of `reason`. */
+export type Admission = { admitted: true } | { admitted: false; reason: QueueReason; position: number };
+
+/**
+ * The workflow-level flow-control objects (src/schemas/flow.ts), one per (tenant, workflow, rule,
+ * key). Every call is idempotent by run id.
+ */
+export interface FlowControl {
+  /** Counts a start against a `rate_limit`. @returns null when it may go, else how long until one may (ms). */
+  rateLimit(
+    gate: Extract<FlowGateStep, { rule: 'rate_limit' }>,
+    runId: string,
+  ): Promise<{ retryAfterMs: number } | null>;
+  /**
+   * Claims a `singleton` for `runId`. @returns `{ skipped }` with the active run (mode skip), or
+   * `{ held: true, cancelled? }` naming the active run it cancelled (mode cancel).
+   */
+  singleton(
+    gate: Extract<FlowGateStep, { rule: 'singleton' }>,
+    tenantId: string,
+    runId: string,
+  ): Promise<{ skipped: string } | { held: true; cancelled?: string }>;
+  /**
+   * Offers a recorded (queued) run to its waiting gates in order. When one has no room the run
+   * waits there, and that gate hands it on (and finally starts it) when its turn comes.
+   */
+  admit(run: GatedRun): Promise<Admission>;
+  /** Gives back a run's places (its end, or a start that never happened). */
+  release(holds: FlowHold[], runId: string): Promise<void>;
+}
 
 /** A stored version of a workflow, as a run starts from it. */
 export interface StoredWorkflow {
@@ -112,6 +156,10 @@ export interface NewRunRecord {
   agents?: Record<string, PinnedAgent> | null;
   /** 1 (lowest) to 10. */
   priority?: number;
+  /** Why it waits (a flow-control gate starts it), null when nothing holds it. */
+  queueReason?: QueueReason | null;
+  /** The flow-control places the run holds until it ends. */
+  flow?: FlowHold[] | null;
 }
 
 /** The run records (the D1 mirror). */
@@ -266,7 +314,7 @@ export interface SecretStore {
 /** A webhook request as recorded (`GET /api/deliveries`). */
 export interface DeliveryRecord {
   workflowName: string;
-  status: 'accepted' | 'duplicate' | 'rejected' | 'ignored';
+  status: 'accepted' | 'duplicate' | 'rejected' | 'ignored' | 'rate_limited' | 'skipped';
   reason: string | null;
   runId: string | null;
   deliveryId: string | null;
@@ -302,6 +350,8 @@ export interface MailSettings {
 export interface StartRunPorts {
   /** Where `debounce`/`batch` triggers wait; absent: a definition with either cannot start (internal error). */
   buffer?: TriggerBuffer;
+  /** The flow-control gates; absent: a definition with concurrency, throttle, rate_limit or singleton cannot start (internal error). */
+  flow?: FlowControl;
   workflows: WorkflowCatalog;
   agents: AgentRegistry;
   runs: RunRepository;

@@ -1,3 +1,4 @@
+import { BatonError } from '../core/errors';
 import PostalMime, { type Email } from 'postal-mime';
 import { sha256Hex } from '../lib/hash';
 import { withoutPlusTag } from '../lib/reply-token';
@@ -198,15 +199,18 @@ export async function receiveEmail(
       },
     };
     try {
-      const { runId } = await startRun(ports, tenantId, {
+      const { runId, skipped } = await startRun(ports, tenantId, {
         workflow: route.workflowName,
         input: {},
         trigger,
         idempotencyKey: `email:${messageId}`,
         priority: route.priority,
       });
+      // Recorded, never answered: a reply could loop with an auto-responder.
+      if (skipped) return finish('skipped', `singleton: run ${runId} is active`, runId);
       return finish('accepted', undefined, runId);
     } catch (err) {
+      if (err instanceof BatonError && err.code === 'rate_limited') return finish('rate_limited', err.message);
       return finish('rejected', `start_failed: ${(err as Error).message}`);
     }
   } catch (err) {

@@ -5,7 +5,8 @@ import { durationMs } from '../core/definition';
 import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../core/json-depth';
 import { SIGNATURE_HEADERS } from '../core/redact';
 import { verifySignature } from '../lib/webhook-signatures';
-import { BODY_REPLAY_WINDOW_MS, type ReceiveWebhookPorts, type SecretStore } from '../ports';
+import { BODY_REPLAY_WINDOW_MS, type DeliveryRecord, type ReceiveWebhookPorts, type SecretStore } from '../ports';
+import { retryAfterSeconds } from '../core/flow/retry-after';
 import type { WebhookTrigger } from '../schemas/definition';
 import { startRun } from './start-run';
 
@@ -15,8 +16,10 @@ const BODY_REPLAY_WINDOW_H = BODY_REPLAY_WINDOW_MS / 3600_000;
 
 /** What to answer a webhook request with. */
 export interface WebhookAnswer {
-  status: 200 | 202 | 400 | 401 | 404 | 413 | 500 | 503;
+  status: 200 | 202 | 400 | 401 | 404 | 413 | 429 | 500 | 503;
   body: Record<string, unknown>;
+  /** Extra response headers (`Retry-After` on a 429). */
+  headers?: Record<string, string>;
 }
 
 /** Headers kept with a delivery and given to the run: never credentials or signatures. */
@@ -48,7 +51,7 @@ export async function receiveWebhook(
   const hidden = new Set(HIDDEN);
   let bodySize: number | undefined;
   const record = (
-    status: 'accepted' | 'duplicate' | 'rejected' | 'ignored',
+    status: DeliveryRecord['status'],
     extra: { reason?: string; runId?: string; deliveryId?: string } = {},
   ) =>
     ports.deliveries.record(tenantId, {
@@ -80,7 +83,7 @@ export async function receiveWebhook(
 
 interface Recorder {
   record: (
-    status: 'accepted' | 'duplicate' | 'ignored',
+    status: 'accepted' | 'duplicate' | 'ignored' | 'rate_limited' | 'skipped',
     extra?: { reason?: string; runId?: string; deliveryId?: string },
   ) => Promise<void>;
   refuse: (status: WebhookAnswer['status'], code: string, message: string) => Promise<WebhookAnswer>;
@@ -175,13 +178,31 @@ async function receive(
   // A replay of a signed body under a fresh (unsigned) delivery id lands on the first delivery's run.
   const key = `webhook:${workflow}:${deliveryId}`;
   const holder = await ports.deliveries.claimBody(tenantId, { workflow, bodyHash, key }, ports.clock.now());
-  const { runId, created, startError } = await startRun(ports, tenantId, {
-    workflow,
-    input,
-    trigger: { type: 'webhook', webhook: { ...context, deliveryId } },
-    idempotencyKey: holder,
-    priority: spec.priority,
-  });
+  let started: Awaited<ReturnType<typeof startRun>>;
+  try {
+    started = await startRun(ports, tenantId, {
+      workflow,
+      input,
+      trigger: { type: 'webhook', webhook: { ...context, deliveryId } },
+      idempotencyKey: holder,
+      priority: spec.priority,
+    });
+  } catch (err) {
+    // Past the workflow's rate_limit: recorded, and the sender is told when to try again.
+    if (!(err instanceof BatonError) || err.code !== 'rate_limited') throw err;
+    await record('rate_limited', { deliveryId, reason: err.message });
+    const seconds = retryAfterSeconds(err.details);
+    return {
+      status: 429,
+      body: { error: { code: err.code, message: err.message, details: err.details } },
+      ...(seconds ? { headers: { 'Retry-After': String(seconds) } } : {}),
+    };
+  }
+  const { runId, created, startError } = started;
+  if (started.skipped) {
+    await record('skipped', { runId, deliveryId, reason: `singleton: run ${runId} is active` });
+    return { status: 200, body: { skipped: true, runId } };
+  }
   const reason = startError
     ? `the RunObject did not start (${startError}); the start sweeper starts or fails the run within a minute`
     : !created && holder !== key

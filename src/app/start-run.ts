@@ -7,6 +7,8 @@ import type { Batch, Debounce } from '../schemas/flow';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
 import { resolveInputs } from './inputs';
 import { flowKey } from '../core/flow/keys';
+import { flowPlan, holdsOf, waitingGates } from '../core/flow/plan';
+import type { QueueReason } from '../schemas/flow';
 
 /** What a trigger asks for: "start workflow W (version V) with input I". */
 export interface StartRunRequest {
@@ -43,6 +45,10 @@ export interface StartRunResult {
   startError?: string;
   /** The trigger waits in a `debounce`/`batch` buffer: its run (`runId`) starts later with `size` triggers so far. */
   held?: { rule: 'debounce' | 'batch'; size: number };
+  /** A `singleton` (mode skip) run is active: nothing started; `runId` is the active run. */
+  skipped?: true;
+  /** The run is recorded and waits in a flow-control gate (1 = next). */
+  queued?: { reason: QueueReason; position: number };
 }
 
 /**
@@ -62,8 +68,12 @@ const TRIGGER_ENVELOPE_DEPTH = 2;
  * versions, timeouts and retries). Idempotent by `idempotencyKey`. The run record
  * is the commitment: when the object fails to start (`startError`), the run stays queued and the
  * start sweeper (src/triggers/sweep-runs.ts) starts or fails it within a minute.
+ * Flow control (README "Flow control") in this order: `rate_limit` refuses, `debounce`/`batch`
+ * hold the trigger in a buffer, `singleton` skips (`skipped`) or cancels the active run, then
+ * `concurrency` and `throttle` may leave the run `queued` in a gate that starts it later.
  * @throws {BatonError} `not_found` for an unknown workflow or version, `bad_request` for invalid
- * input or an input (or trigger data) nested deeper than {@link MAX_JSON_DEPTH} levels.
+ * input or an input (or trigger data) nested deeper than {@link MAX_JSON_DEPTH} levels or a key
+ * template that fails, `rate_limited` (details `{ retryAfterMs }`) past the workflow's `rate_limit`.
  */
 export async function startRun(
   ports: StartRunPorts,
@@ -90,8 +100,29 @@ export async function startRun(
       issues: resolved.issues,
     });
   const now = ports.clock.now();
+  const def = wf.definition;
+  const priority = request.priority ?? def.priority ?? DEFAULT_PRIORITY;
+  const runId = request.runId ?? runIdOf(now, ports.ids.uuid());
+  const plan = hasFlow(def)
+    ? await flowPlan(def, tenantId, wf.name, (ref) =>
+        keyOf(ref.template, request.trigger, resolved.inputs, ref.path, now, ports),
+      )
+    : [];
+  const flow = plan.length ? ports.flow : undefined;
+  if (plan.length && !flow) throw new BatonError('internal_error', "the workflow's flow control has no gates here");
+  // Counted when the trigger comes, before a buffer holds it; a released buffer run was counted already.
+  const rate = plan.find((s) => s.rule === 'rate_limit');
+  if (flow && rate && !request.released) {
+    const refused = await flow.rateLimit(rate, request.idempotencyKey ?? runId);
+    if (refused)
+      throw new BatonError(
+        'rate_limited',
+        `workflow ${wf.name}: rate_limit of ${rate.limit} starts per ${def.rate_limit?.period} reached${rate.key ? ` for key ${rate.key}` : ''}; retry in ${Math.ceil(refused.retryAfterMs / 1000)} s`,
+        { retryAfterMs: refused.retryAfterMs },
+      );
+  }
   // A sub-workflow step's start is a call, not a trigger: its parent waits for it, so it is never held.
-  const held = request.released || request.parent ? undefined : heldBy(wf.definition);
+  const held = request.released || request.parent ? undefined : heldBy(def);
   if (held) {
     if (!ports.buffer) throw new BatonError('internal_error', `the workflow's ${held.rule} has no trigger buffer here`);
     const key = await keyOf(held.key, request.trigger, resolved.inputs, `${held.rule}.key`, now, ports);
@@ -103,17 +134,24 @@ export async function startRun(
       key,
       trigger: request.trigger,
       input: resolved.inputs,
-      priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
+      priority,
       ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
       spec: held.spec,
     });
     // Every new trigger of a burst or batch is accepted into its run; only a trigger held before is a repeat.
     return { runId, created: !duplicate, held: { rule: held.rule, size } };
   }
+  const single = plan.find((s) => s.rule === 'singleton');
+  if (flow && single) {
+    const claim = await flow.singleton(single, tenantId, runId);
+    if ('skipped' in claim) return { runId: claim.skipped, created: false, skipped: true };
+  }
+  const holds = holdsOf(plan);
+  const gates = waitingGates(plan);
   // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
   const agents = request.agents ?? (await ports.agents.pinned(tenantId));
   const { id, created } = await ports.runs.insert(tenantId, {
-    id: request.runId ?? runIdOf(now, ports.ids.uuid()),
+    id: runId,
     workflowName: wf.name,
     version: wf.version,
     triggerType: request.trigger.type,
@@ -126,8 +164,19 @@ export async function startRun(
     parent: request.parent ?? null,
     debug: request.debug ?? false,
     agents,
-    priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
+    priority,
+    // Set before any gate hears of it: the start sweeper leaves the run to its gates (and repairs a lost offer).
+    queueReason: gates[0]?.rule ?? null,
+    flow: holds.length ? holds : null,
   });
+  if (flow && id !== runId && holds.length) await flow.release(holds, runId); // a repeat: the new id never runs
+  // A repeated start of a gated run: its gates start it (the sweeper re-offers a lost one).
+  if (!created && gates.length) return { runId: id, created };
+  if (flow && gates.length) {
+    const admission = await flow.admit({ tenantId, runId: id, priority, enqueuedAt: now, gates });
+    if (!admission.admitted)
+      return { runId: id, created, queued: { reason: admission.reason, position: admission.position } };
+  }
   // start() is idempotent: for a repeated key it is a no-op, unless an earlier start was lost.
   try {
     await ports.runStarter.start({
@@ -135,14 +184,15 @@ export async function startRun(
       runId: id,
       workflow: wf.name,
       version: wf.version,
-      definition: wf.definition,
+      definition: def,
       inputs: resolved.inputs,
       trigger: request.trigger,
       createdAt: now,
       parent: request.parent,
       debug: request.debug,
       agents,
-      priority: request.priority ?? wf.definition.priority ?? DEFAULT_PRIORITY,
+      priority,
+      ...(holds.length ? { flow: holds } : {}),
     });
   } catch (err) {
     const startError = err instanceof Error ? err.message : String(err);
@@ -150,6 +200,11 @@ export async function startRun(
     return { runId: id, created, startError };
   }
   return { runId: id, created };
+}
+
+/** Whether the definition sets a flow-control rule that gates its starts. */
+function hasFlow(def: WorkflowDefinition): boolean {
+  return !!(def.rate_limit || def.singleton || def.concurrency || def.throttle);
 }
 
 /** The rule that holds this workflow's triggers in a buffer, if any (registration allows at most one). */

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { BatonError } from '../core/errors';
+import { retryAfterSeconds } from '../core/flow/retry-after';
 import type { ErrorCode } from '../schemas/errors';
 
 /** HTTP status of each error code. */
@@ -44,6 +45,8 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
 export function errorResponse(c: Context, err: unknown): Response {
   if (err instanceof BatonError) {
     const body = { error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } };
+    const retryAfter = err.code === 'rate_limited' ? retryAfterSeconds(err.details) : undefined;
+    if (retryAfter !== undefined) c.header('Retry-After', String(retryAfter));
     return c.json(body, STATUS_OF[err.code]);
   }
   // Hono's own client errors (a body that is not JSON, a form that does not parse): the client's fault.

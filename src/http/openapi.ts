@@ -20,6 +20,7 @@ const ERROR_CAUSES = {
   404: '`not_found`',
   409: '`conflict`: not possible in the current state',
   413: '`payload_too_large`',
+  429: "`rate_limited`: past the workflow's `rate_limit`; `Retry-After` (s) and `details.retryAfterMs` say when to try again",
   500: '`internal_error` and configuration problems (e.g. `SECRETS_KEY` not set)',
   503: 'A secret or dependency the request needs is not available',
 } as const;

@@ -94,6 +94,7 @@ export function runSummary(row: RunRow): RunSummary {
     status: row.status,
     trigger: { type: row.triggerType },
     priority: row.priority,
+    ...(row.status === 'queued' && row.queueReason ? { queuedFor: row.queueReason } : {}),
     stepsDone: row.stepsDone,
     stepsTotal: row.stepsTotal,
     createdAt: row.createdAt,

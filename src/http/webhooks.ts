@@ -1,5 +1,5 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
-import { WebhookAccepted, WebhookChallenge } from '../schemas/api';
+import { RunSkipped, WebhookAccepted, WebhookChallenge } from '../schemas/api';
 import { receiveWebhook } from '../adapter/cloudflare/triggers/webhook';
 import type { HonoEnv } from './context';
 import { errors, jsonBody } from './openapi';
@@ -31,12 +31,15 @@ webhookRoutes.openAPIRegistry.registerPath({
     },
   },
   responses: {
-    200: jsonBody(WebhookChallenge, 'Slack `url_verification`: the challenge, answered'),
+    200: jsonBody(
+      z.union([WebhookChallenge, RunSkipped]),
+      "Slack `url_verification`: the challenge, answered; or skipped: the workflow's singleton (mode skip) has an active run",
+    ),
     202: jsonBody(
       WebhookAccepted,
       'A run started (`runId`), the run of an earlier delivery (`duplicate: true`), or filtered out (`ignored: true`)',
     ),
-    ...errors(400, 401, 404, 413, 500, 503),
+    ...errors(400, 401, 404, 413, 429, 500, 503),
   },
 });
 
@@ -45,5 +48,5 @@ webhookRoutes.post('/hooks/:workflow', async (c) => {
     headers: c.req.raw.headers,
     body: async () => new Uint8Array(await c.req.arrayBuffer()),
   });
-  return c.json(answer.body, answer.status);
+  return c.json(answer.body, answer.status, answer.headers);
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type Command, type RunEvent, type RunState } from '../../src/core/engine';
+import { decide, type Command, type RunEvent } from '../../src/core/engine';
 import type { LoopSettings, ModelReply } from '../../src/core/engine/loop-types';
 import { stateOf } from '../support/definitions';
 import { deepFreeze, play } from '../support/play';

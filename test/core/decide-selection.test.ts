@@ -30,7 +30,7 @@ const succeeded = (attempt: number, agent: string): RunEvent => ({
 const claimed = (attempt: number): RunEvent => ({ type: 'StepStarted', stepId: 'sum', attempt });
 const retryTimer = (commands: Command[]) =>
   commands.flatMap((c) => (c.type === 'SetTimer' && c.timer.kind === 'retry' ? [c.timer] : []));
-const fire = (state: RunState, timer: ReturnType<typeof retryTimer>[number]): RunEvent => ({
+const fire = (_state: RunState, timer: ReturnType<typeof retryTimer>[number]): RunEvent => ({
   type: 'TimerFired',
   timer: { ...timer, at: timer.at },
 });

@@ -8,6 +8,7 @@ import { composeNote } from '../../app/mail/compose-reply';
 import { newMessageId, sendRecorded } from './mail/mailer';
 import { runObjectStarter } from './run/run-starter';
 import { triggerBufferOf } from './trigger-buffer-port';
+import { flowControlOf } from './flow-chain';
 
 export { runObjectStarter as runObjectStarterOf, startRun, startRunPorts, START_TIMEOUT_MS } from './run/run-starter';
 
@@ -21,6 +22,7 @@ export function hostPorts(env: AppEnv): HostPorts {
     ...d1Repositories(database(env.DB)),
     runStarter: runObjectStarter(env.RUNS),
     buffer: triggerBufferOf(env),
+    flow: flowControlOf(env),
     runControl: runControlOf(env.RUNS),
     mailer: mailerOf(env),
     secrets: secretStoreOf(env),

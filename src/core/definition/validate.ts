@@ -11,6 +11,7 @@ import { approvalIssues, approvalReaders } from './approvals';
 import { buildPlan, childLists, type Plan } from './plan';
 import { visibleNames } from './visibility';
 import { registryIssues, type AgentScope } from './agent-refs';
+import { flowIssues } from './flow';
 
 /** Names every template may read besides step ids. */
 export const CONTEXT_ROOTS = new Set(['inputs', 'trigger', 'vars']);
@@ -102,6 +103,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
     const parsed = parseSchedule(t.schedule.cron, t.schedule.timezone);
     if (!parsed.ok) issues.push({ path: `triggers[${i}].schedule.${parsed.field}`, message: parsed.message });
   });
+  issues.push(...flowIssues(def));
   if (issues.length === 0) issues.push(...approvalIssues(plan));
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
   if (issues.length === 0) return { ok: true, definition: def, plan, warnings };

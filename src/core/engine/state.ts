@@ -1,3 +1,4 @@
+import type { FlowHold } from '../../schemas/flow';
 import type { WorkflowDefinition } from '../../schemas/definition';
 import { enterList } from './instances';
 import type { PinnedAgent, RunState, TriggerInfo } from './types';
@@ -18,6 +19,8 @@ export interface NewRun {
   agents?: Record<string, PinnedAgent>;
   /** 1–10, default 5. */
   priority?: number;
+  /** The flow-control places the run holds (see {@link RunState.flow}). */
+  flow?: FlowHold[];
 }
 
 /** The state of a run that has not started: every top-level step `pending`. */

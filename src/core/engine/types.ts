@@ -1,3 +1,4 @@
+import type { FlowHold } from '../../schemas/flow';
 import type { WorkflowDefinition } from '../../schemas/definition';
 import type {
   ApprovalStatus,
@@ -141,6 +142,8 @@ export interface RunState {
   priority?: number;
   /** The definition's `budget`: approvals granted, the host's reading of the day's spend, a pause (engine/budget.ts). */
   budget?: BudgetState;
+  /** The flow-control places (`concurrency`, `singleton`) the run holds; its end releases them. */
+  flow?: FlowHold[];
 }
 
 /** Which limit of a workflow's `budget` a check is about: `usd` (the run) or `usd_per_day` (the UTC day). */

@@ -4,6 +4,7 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../adapter/cloudflare/d1/client';
 import { runMessages } from '../../adapter/cloudflare/d1/messages';
 import { getRunRow, listRuns } from '../../adapter/cloudflare/d1/runs';
+import { queuePosition } from '../../adapter/cloudflare/flow-chain';
 import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schemas/api';
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
@@ -63,8 +64,14 @@ runRoutes.openapi(
     const row = await requireRun(c.env, c.var.tenantId, id);
     if (c.req.valid('query').steps === 'false') return c.json(runFromRow(row), 200);
     const state = (await c.env.RUNS.get(c.env.RUNS.idFromName(id)).snapshot()) as RunState | null;
-    // A run whose RunObject has not started yet is answered from its D1 row.
-    if (!state) return c.json({ ...runFromRow(row), steps: [] }, 200);
+    // A run whose RunObject has not started yet is answered from its D1 row (and its place, when it waits for a slot).
+    if (!state) {
+      const position =
+        row.status === 'queued' && row.queueReason === 'concurrency' && row.flow
+          ? await queuePosition(c.env, row.id, row.flow)
+          : null;
+      return c.json({ ...runFromRow(row), ...(position !== null ? { queuePosition: position } : {}), steps: [] }, 200);
+    }
     return c.json(runView(state), 200);
   },
 );

@@ -10,7 +10,7 @@ import { database, type Database } from '../../adapter/cloudflare/d1/client';
 import { stepDurations } from '../../adapter/cloudflare/d1/runs';
 import { getWorkflowVersion, listVersions, listWorkflows } from '../../adapter/cloudflare/d1/workflows';
 import { startRun } from '../../adapter/cloudflare/triggers/start-run';
-import { Plan, RunStarted, WorkflowList, WorkflowRegistered, WorkflowVersion } from '../../schemas/api';
+import { Plan, RunSkipped, RunStarted, WorkflowList, WorkflowRegistered, WorkflowVersion } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 import { workflowUsage } from '../../adapter/cloudflare/d1/workflow-spend';
@@ -193,12 +193,13 @@ workflowRoutes.openapi(
     },
     responses: {
       202: jsonBody(RunStarted, 'Started (or the run of an earlier request with the same idempotency key)'),
-      ...authErrors(400, 404),
+      200: jsonBody(RunSkipped, "Skipped: the workflow's singleton (mode skip) has an active run"),
+      ...authErrors(400, 404, 429),
     },
   }),
   async (c) => {
     const body = c.req.valid('json') ?? {};
-    const { runId } = await startRun(c.env, c.var.tenantId, {
+    const { runId, skipped, queued } = await startRun(c.env, c.var.tenantId, {
       workflow: c.req.valid('param').name,
       version: body.version,
       input: body.input ?? {},
@@ -207,6 +208,8 @@ workflowRoutes.openapi(
       debug: body.debug,
       priority: body.priority,
     });
-    return c.json({ runId }, 202);
+    // A `singleton` (mode skip) run is active: nothing started, the answer names it.
+    if (skipped) return c.json({ skipped: true as const, runId }, 200);
+    return c.json(queued ? { runId, queuedFor: queued.reason } : { runId }, 202);
   },
 );

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AttemptStatus, RunPriority, RunStatus, SkipReason, StepStatus, TriggerType, WaitReason } from '../enums';
+import { QueueReason } from '../flow';
 import { orNull, Iso, IsoOrNull, StepError, Usage, Trigger } from './common';
 import { STEP_KINDS } from '../steps';
 
@@ -136,6 +137,16 @@ export const RunSummary = z
     status: RunStatus,
     trigger: z.object({ type: TriggerType }),
     priority: RunPriority.describe('1 (lowest) to 10: where its attempts wait for a busy agent, higher go first'),
+    queuedFor: QueueReason.optional().describe(
+      'A queued run waiting for a flow-control gate: `concurrency` (a slot) or `throttle` (its turn)',
+    ),
+    queuePosition: z
+      .number()
+      .int()
+      .optional()
+      .describe(
+        '`GET /api/runs/{id}` of a run waiting for a concurrency slot: its place in the waiting list (1 = next)',
+      ),
     stepsDone: z.number().int(),
     stepsTotal: z.number().int(),
     createdAt: Iso,
@@ -188,5 +199,14 @@ export const Run = z
 export type Run = z.infer<typeof Run>;
 
 export const RunList = z.object({ runs: z.array(RunSummary), nextCursor: z.string().nullable() }).openapi('RunList');
-export const RunStarted = z.object({ runId: z.string() }).openapi('RunStarted');
+export const RunStarted = z
+  .object({
+    runId: z.string(),
+    queuedFor: QueueReason.optional().describe('The run is recorded and waits for this flow-control gate to start it'),
+  })
+  .openapi('RunStarted');
+/** The answer when a workflow's `singleton` (mode skip) has an active run: nothing started. */
+export const RunSkipped = z
+  .object({ skipped: z.literal(true), runId: z.string().describe('The active run') })
+  .openapi('RunSkipped');
 export const RunControlled = z.object({ runId: z.string(), status: RunStatus }).openapi('RunControlled');

@@ -1,9 +1,10 @@
-import { and, desc, eq, getTableColumns, like, lt, or, sql } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, isNotNull, isNull, like, lt, or, sql } from 'drizzle-orm';
 import { agentOf, nodeOf, stepProgress, type RunState } from '../../../core/engine/index';
 import type { RunStatus, TriggerType } from '../../../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
 import { runs, stepAttempts } from './schema';
 import type { NewRunRecord } from '../../../ports';
+import type { QueueReason } from '../../../schemas/flow';
 
 /**
  * Inserts a queued run unless one with the same idempotency key exists.
@@ -29,14 +30,48 @@ export async function insertRun(
 
 export type RunRow = typeof runs.$inferSelect;
 
-/** Queued runs of every tenant created before `before` (ISO), oldest first: candidates for the start sweeper. */
-export function listQueuedBefore(db: Database, before: string, limit: number): Promise<RunRow[]> {
+/**
+ * Queued runs of every tenant created before `before` (ISO), oldest first: candidates for the
+ * start sweeper. `gated`: only those a flow-control gate holds (`queue_reason` set), else only the others.
+ */
+export function listQueuedBefore(db: Database, before: string, limit: number, gated = false): Promise<RunRow[]> {
   return db
     .select()
     .from(runs)
-    .where(and(eq(runs.status, 'queued'), lt(runs.createdAt, before)))
+    .where(
+      and(
+        eq(runs.status, 'queued'),
+        lt(runs.createdAt, before),
+        gated ? isNotNull(runs.queueReason) : isNull(runs.queueReason),
+      ),
+    )
     .orderBy(runs.createdAt)
     .limit(limit);
+}
+
+/**
+ * Records a start that flow control refused (a schedule tick past the workflow's `rate_limit`) as
+ * a run that ended at once, `failed` with the refusal's error (code `rate_limited`), so the tick is
+ * listed (`GET /api/runs`) and never fired again (its idempotency key holds the minute).
+ */
+export async function recordRefusedStart(
+  db: Database,
+  tenantId: string,
+  run: NewRunRecord,
+  error: { code: string; message: string },
+): Promise<void> {
+  await db
+    .insert(runs)
+    .values({ ...run, tenantId, status: 'failed', error: { ...error, retryable: false }, endedAt: run.createdAt })
+    .onConflictDoNothing();
+}
+
+/** Records the gate a queued run waits in now (`concurrency`, `throttle`), unless it left `queued`. */
+export async function setQueueReason(db: Database, id: string, reason: QueueReason): Promise<void> {
+  await db
+    .update(runs)
+    .set({ queueReason: reason })
+    .where(and(eq(runs.id, id), eq(runs.status, 'queued')));
 }
 
 /** Marks a run that could not start as failed, unless it left `queued` meanwhile. @returns whether it was marked. */
@@ -133,6 +168,8 @@ export async function mirrorRun(
       stepsTotal: progress.total,
       startedAt: iso(state.startedAt),
       endedAt: iso(state.endedAt),
+      // Started: no gate holds it any more.
+      ...(state.status !== 'queued' ? { queueReason: null } : {}),
     })
     .where(eq(runs.id, state.runId));
   const rows: AttemptRow[] = [...stepIds].flatMap((stepId) => {

@@ -8,6 +8,7 @@ import type { AppEnv, StepMessage } from '../env';
 import type { StepError } from '../../../schemas/errors';
 import type { ParentLink } from '../../../ports';
 import { startRun } from './run-starter';
+import { releaseFlow } from '../flow-chain';
 import { carryOutApproval } from '../mail/approval-mail';
 import { sendRunReply } from '../mail/mailer';
 import type { OutboxCommand } from './outbox-command';
@@ -184,6 +185,8 @@ export async function carryOut(
     hooks.done(mirrors.map((p) => p.seq));
   }
   if (finishes.length) {
+    // Its flow-control places (concurrency, singleton) go to the next runs; idempotent, so a replay is harmless.
+    if (state.flow?.length) await releaseFlow(env, state.flow, state.runId);
     await sendRunReply(env, tenantId, state);
     if (hooks.parent) await reportToParent(env, hooks.parent, state);
     hooks.done(finishes.map((p) => p.seq));

@@ -3,6 +3,7 @@ import { database } from '../d1/client';
 import { d1Repositories } from '../d1/repositories';
 import type { AppEnv } from '../env';
 import { triggerBufferOf } from '../trigger-buffer-port';
+import { flowControlOf } from '../flow-chain';
 import type { RunStarter, StartRunPorts } from '../../../ports';
 
 /** Longest wait for a RunObject to start, ms; past it the start is left to the sweeper. */
@@ -28,11 +29,17 @@ export function runObjectStarter(runs: AppEnv['RUNS']): RunStarter {
   };
 }
 
-/** The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`, `BUFFERS`), the host clock and `crypto.randomUUID`. */
-export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS' | 'BUFFERS'>): StartRunPorts {
+/**
+ * The ports of the start-run use case over the Worker's bindings (`DB`, `RUNS`, `BUFFERS` for
+ * debounce/batch, `FLOW_GATES` for flow control), the host clock and `crypto.randomUUID`.
+ */
+export function startRunPorts(
+  env: Pick<AppEnv, 'DB' | 'RUNS' | 'BUFFERS'> & Partial<Pick<AppEnv, 'FLOW_GATES'>>,
+): StartRunPorts {
   const { workflows, runs, agents } = d1Repositories(database(env.DB));
   return {
     buffer: triggerBufferOf(env),
+    ...(env.FLOW_GATES ? { flow: flowControlOf(env as AppEnv) } : {}),
     workflows,
     agents,
     runs,
@@ -47,7 +54,7 @@ export function startRunPorts(env: Pick<AppEnv, 'DB' | 'RUNS' | 'BUFFERS'>): Sta
  * @throws {BatonError} as the use case does.
  */
 export function startRun(
-  env: Pick<AppEnv, 'DB' | 'RUNS' | 'BUFFERS'>,
+  env: Pick<AppEnv, 'DB' | 'RUNS' | 'BUFFERS'> & Partial<Pick<AppEnv, 'FLOW_GATES'>>,
   tenantId: string,
   request: StartRunRequest,
 ): Promise<StartRunResult> {

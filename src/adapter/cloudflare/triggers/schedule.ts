@@ -3,7 +3,8 @@ import { firesBetween, minuteOf, parseSchedule, type Schedule } from '../../../c
 import { startRun } from '../../../app/start-run';
 import { startRunPorts } from '../host';
 import { database, type Database } from '../d1/client';
-import { lastScheduledMinute } from '../d1/runs';
+import { lastScheduledMinute, recordRefusedStart } from '../d1/runs';
+import { newRunId } from './start-run';
 import { listSchedules, type StoredSchedule } from '../d1/workflows';
 import type { AppEnv } from '../env';
 import type { StartRunPorts } from '../../../ports';
@@ -39,7 +40,7 @@ export async function fireSchedules(env: AppEnv, scheduledTime: number): Promise
     if (!parsed.ok) continue; // refused at registration; an old row cannot fire
     const missed = schedule.config.catch_up ? await missedFires(db, schedule, parsed.schedule, minute) : [];
     for (const at of [...missed, ...firesBetween(parsed.schedule, minute, minute + 60_000)])
-      await fire(ports, schedule, at, outcome);
+      await fire(ports, db, schedule, at, outcome);
   }
   return outcome;
 }
@@ -59,25 +60,28 @@ async function missedFires(
 /** Starts the run of one fire instant (epoch ms), keyed by its minute. */
 async function fire(
   ports: StartRunPorts,
+  db: Database,
   schedule: StoredSchedule,
   instant: number,
   outcome: ScheduledOutcome,
 ): Promise<void> {
   const at = new Date(minuteOf(instant)).toISOString();
+  const trigger = {
+    type: 'schedule' as const,
+    schedule: {
+      cron: schedule.config.cron,
+      timezone: schedule.config.timezone,
+      scheduledTime: at,
+      trigger: schedule.key,
+    },
+  };
+  const idempotencyKey = `schedule:${schedule.key}:${at}`;
   try {
     const { runId } = await startRun(ports, schedule.tenantId, {
       workflow: schedule.workflowName,
       input: schedule.config.input ?? {},
-      trigger: {
-        type: 'schedule',
-        schedule: {
-          cron: schedule.config.cron,
-          timezone: schedule.config.timezone,
-          scheduledTime: at,
-          trigger: schedule.key,
-        },
-      },
-      idempotencyKey: `schedule:${schedule.key}:${at}`,
+      trigger,
+      idempotencyKey,
       priority: schedule.config.priority,
     });
     outcome.started.push({ workflow: schedule.workflowName, runId, minute: at });
@@ -85,5 +89,25 @@ async function fire(
     if (!(err instanceof BatonError)) throw err;
     console.error(`schedule ${schedule.key} at ${at}: ${err.message}`);
     outcome.failed.push({ workflow: schedule.workflowName, reason: err.message });
+    // Past the workflow's rate_limit: the tick is recorded (a run failed `rate_limited`), not lost.
+    if (err.code === 'rate_limited') {
+      const wf = await ports.workflows.get(schedule.tenantId, schedule.workflowName);
+      await recordRefusedStart(
+        db,
+        schedule.tenantId,
+        {
+          id: newRunId(ports.clock.now()),
+          workflowName: schedule.workflowName,
+          version: wf?.version ?? 0,
+          triggerType: 'schedule',
+          trigger,
+          input: schedule.config.input ?? {},
+          idempotencyKey,
+          stepsTotal: 0,
+          createdAt: new Date(ports.clock.now()).toISOString(),
+        },
+        { code: err.code, message: err.message },
+      );
+    }
   }
 }

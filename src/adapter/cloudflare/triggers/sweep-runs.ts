@@ -1,4 +1,6 @@
-import { delegationDefinition } from '../../../core/definition/delegation';
+import { flowKey } from '../../../core/flow/keys';
+import { flowPlan, waitingGates } from '../../../core/flow/plan';
+import { handOn, startFromRow } from '../flow-start';
 import type { TriggerInfo } from '../../../core/engine/index';
 import { runObjectStarterOf } from '../host';
 import { database, type Database } from '../d1/client';
@@ -6,7 +8,6 @@ import { pruneWebhookBodies } from '../d1/deliveries';
 import { failQueuedRun, listQueuedBefore, type RunRow } from '../d1/runs';
 import { getWorkflowVersion } from '../d1/workflows';
 import type { AppEnv } from '../env';
-import type { RunStarter } from '../../../ports';
 import { START_TIMEOUT_MS } from './start-run';
 
 /**
@@ -15,6 +16,8 @@ import { START_TIMEOUT_MS } from './start-run';
  * lasts at most about a minute: the cron's interval plus this.
  */
 export const SWEEP_GRACE_MS = 2_000;
+/** A run waiting in a flow-control gate this long is offered to its gates again (a lost offer is repaired), ms. */
+export const GATE_REPAIR_MS = 30_000;
 /** Runs handled per sweep (the oldest first); more wait for the next minute. */
 export const SWEEP_BATCH = 50;
 /** Starts in flight at once. */
@@ -32,7 +35,10 @@ export interface SweepOutcome {
  * the D1 insert and `RunObject.start`). Its start is repeated from the D1 row — idempotent: a no-op
  * when the object exists — and a run that cannot start (its workflow version is gone, the object
  * throws or does not answer within {@link START_TIMEOUT_MS}) is marked `failed` with `start_failed`;
- * a sub-workflow's parent step hears of it. Also prunes webhook bodies past their replay window.
+ * a sub-workflow's parent step hears of it. A run a flow-control gate holds (`queue_reason` set) is
+ * its gate's to start: only when it has waited {@link GATE_REPAIR_MS} is it offered to its gates
+ * again (idempotent), which repairs an offer lost between the D1 insert and the gate. Also prunes
+ * webhook bodies past their replay window.
  * @param now epoch ms
  */
 export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOutcome> {
@@ -40,11 +46,18 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
   const starter = runObjectStarterOf(env.RUNS);
   const outcome: SweepOutcome = { started: [], failed: [] };
   const rows = await listQueuedBefore(db, new Date(now - SWEEP_GRACE_MS).toISOString(), SWEEP_BATCH);
+  const gated = await listQueuedBefore(db, new Date(now - GATE_REPAIR_MS).toISOString(), SWEEP_BATCH, true);
+  for (let i = 0; i < gated.length; i += SWEEP_CONCURRENCY)
+    await Promise.all(
+      gated
+        .slice(i, i + SWEEP_CONCURRENCY)
+        .map((row) => reoffer(env, db, row).catch((err) => console.error(`start sweeper: gated run ${row.id}`, err))),
+    );
   for (let i = 0; i < rows.length; i += SWEEP_CONCURRENCY) {
     await Promise.all(
       rows.slice(i, i + SWEEP_CONCURRENCY).map(async (row) => {
         try {
-          const problem = await restart(db, starter, row);
+          const problem = await startFromRow(db, starter, row);
           if (!problem) return void outcome.started.push(row.id);
           console.error(`run ${row.id} could not start: ${problem}`);
           if (
@@ -63,34 +76,21 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
   return outcome;
 }
 
-/** Repeats a queued run's start from its D1 row. @returns why it cannot start, or null once started. */
-async function restart(db: Database, starter: RunStarter, row: RunRow): Promise<string | null> {
-  // An agent delegation (version 0) is not in the catalogue: its definition is rebuilt from its trigger.
-  const agent = row.version === 0 ? (row.trigger as { agent?: unknown }).agent : undefined;
-  const wf =
-    typeof agent === 'string'
-      ? { name: row.workflowName, version: 0, definition: delegationDefinition(agent) }
-      : await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
-  if (!wf) return `workflow ${row.workflowName} version ${row.version} does not exist`;
-  try {
-    await starter.start({
-      tenantId: row.tenantId,
-      runId: row.id,
-      workflow: wf.name,
-      version: wf.version,
-      definition: wf.definition,
-      inputs: row.input as Record<string, unknown>,
-      trigger: row.trigger as TriggerInfo,
-      createdAt: Date.parse(row.createdAt),
-      parent: row.parent ?? undefined,
-      debug: row.debug,
-      ...(row.agents ? { agents: row.agents } : {}),
-      priority: row.priority,
-    });
-    return null;
-  } catch (err) {
-    return `the RunObject did not start: ${err instanceof Error ? err.message : String(err)}`;
-  }
+/**
+ * Offers a gated run (`queue_reason` set) to its gates again, in order: idempotent by run id, so a
+ * run that waits keeps its place, and one whose offer was lost (a crash between the D1 insert and
+ * the gate) is queued, or started when every gate lets it through.
+ */
+async function reoffer(env: AppEnv, db: Database, row: RunRow): Promise<void> {
+  const wf = await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
+  if (!wf) return;
+  const createdAt = Date.parse(row.createdAt);
+  const context = { trigger: row.trigger as TriggerInfo, inputs: row.input as Record<string, unknown> };
+  const plan = await flowPlan(wf.definition, row.tenantId, row.workflowName, ({ template, path }) =>
+    flowKey(template, context, path, { now: createdAt, random: () => 0 }),
+  );
+  const gates = waitingGates(plan);
+  await handOn(env, { tenantId: row.tenantId, runId: row.id, priority: row.priority, enqueuedAt: createdAt, gates }, 0);
 }
 
 /** A failed sub-workflow start is its parent step's failure, as when the parent starts it (outbox). */
