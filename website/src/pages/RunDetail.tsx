@@ -45,6 +45,13 @@ export function RunDetailPage({ id }: { id: string }) {
         title={
           <>
             Run <span className="mono">{shortId(data.id)}</span> <Status value={data.status} />
+            {data.queuedFor && (
+              <span className="muted">
+                {' '}
+                waits for {data.queuedFor}
+                {data.queuePosition ? ` (#${data.queuePosition})` : ''}
+              </span>
+            )}
           </>
         }
       >

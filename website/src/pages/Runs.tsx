@@ -75,6 +75,7 @@ export function RunsPage() {
               </td>
               <td>
                 <Status value={run.status} />
+                {run.queuedFor && <span className="muted"> for {run.queuedFor}</span>}
               </td>
               <td>{run.trigger.type}</td>
               <td>
