@@ -83,8 +83,7 @@ async function cfMany(env: BenchEnv, runs: number, steps: number, agentUrl: stri
         const { endedAt } = status.output as { endedAt: number };
         latencies.push(endedAt - one.sent);
         ends.push(endedAt - t0);
-      }
-      else if (status.status === 'errored' || status.status === 'terminated') errored++;
+      } else if (status.status === 'errored' || status.status === 'terminated') errored++;
       else still.push(one);
     }
     open = still;
@@ -108,7 +107,9 @@ export default {
     if (url.pathname === '/bench/cf') return cfChain(env, steps, agentUrl);
     if (url.pathname === '/bench/cf-many') {
       const runs = Math.min(Number(url.searchParams.get('runs') ?? 100), 5_000);
-      return Response.json(await cfMany(env, runs, steps, agentUrl, Number(url.searchParams.get('deadline') ?? 600_000)));
+      return Response.json(
+        await cfMany(env, runs, steps, agentUrl, Number(url.searchParams.get('deadline') ?? 600_000)),
+      );
     }
     if (url.pathname === '/bench/inprocess') return inProcess(steps, agentUrl);
     // The floor of a fan-out on this machine: N agent calls at once from one invocation.
