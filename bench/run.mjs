@@ -47,6 +47,10 @@ const agents = createServer((req, res) => {
     else answer();
   });
 });
+// Idle connections outlive workerd's pooled ones: with Node's 5 s default, a busy run reused a socket
+// the server was closing ("Network connection lost"), and the agent's circuit opened.
+agents.keepAliveTimeout = 120_000;
+agents.headersTimeout = 125_000;
 await new Promise((r) => agents.listen(0, '127.0.0.1', r));
 const AGENT = `http://127.0.0.1:${agents.address().port}`;
 

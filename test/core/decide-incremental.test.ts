@@ -15,7 +15,8 @@ async function playOut(state: RunState, fails: Set<string>, reload: boolean) {
   let now = 1000;
   const step = async (events: RunEvent[]) => {
     const input = reload ? (structuredClone(state) as RunState) : state;
-    const d = await decideAll(deepFreeze(input), events, clock((now += 10)));
+    now += 10;
+    const d = await decideAll(deepFreeze(input), events, clock(now));
     log.push(d.commands);
     state = d.state;
   };
