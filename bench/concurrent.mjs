@@ -3,6 +3,7 @@
 // same workerd. Each side is timed by its runs' own timestamps, so polling adds nothing to a figure:
 // latency is a run's end minus its start request; runs/s is completed runs over the time from the
 // first start request to the last end.
+import { get } from 'node:http';
 
 /** Runs of each side; `BENCH_CONCURRENT_RUNS` lowers it for a quick look (the figure of record is 1,000). */
 const RUNS = Number(process.env.BENCH_CONCURRENT_RUNS || 1000);
@@ -11,6 +12,29 @@ const STEPS = 5;
 const CHUNK = 50;
 /** How long either side may take before its unfinished runs count as lost, ms. */
 const DEADLINE_MS = 600_000;
+
+/**
+ * GET of a JSON answer with no time limit (fetch gives up after 300 s without headers, and the
+ * Workflow side answers once every instance ended).
+ */
+function getJson(url) {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => {
+        body += c;
+      });
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          reject(new Error(`${url}: ${res.statusCode} ${body.slice(0, 200)}`));
+        }
+      });
+    }).on('error', reject);
+  });
+}
 
 const pct = (values, p) => {
   const s = [...values].sort((a, b) => a - b);
@@ -64,9 +88,9 @@ export async function concurrentScenario({ api, putWorkflow, startRun, chain, ba
     done.map((r) => Date.parse(r.endedAt) - t0),
     RUNS - done.length,
   );
-  const cf = await (
-    await fetch(`${base}/bench/cf-many?runs=${RUNS}&steps=${STEPS}&agent=${agentUrl}/zero&deadline=${DEADLINE_MS}`)
-  ).json();
+  const cf = await getJson(
+    `${base}/bench/cf-many?runs=${RUNS}&steps=${STEPS}&agent=${agentUrl}/zero&deadline=${DEADLINE_MS}`,
+  );
   const cfWorkflows = figures(cf.latencies, cf.ends, cf.lost);
   return {
     runs: RUNS,
