@@ -4,7 +4,7 @@ import type { FlowGateStep, WaitingGate } from '../../core/flow/plan';
 import type { GatedRun } from '../../ports';
 import type { AppEnv } from './env';
 import { cancelActiveRun, endedOf } from './flow-chain';
-import { handOn } from './flow-start';
+import { failGatedRun, GatedStartError, handOn } from './flow-start';
 import { createGateTables, positionOf } from './flow-gate-tables';
 
 /** A holder whose release did not come is checked against its run's record this often, ms. */
@@ -12,6 +12,8 @@ export const HOLD_CHECK_MS = 60_000;
 /** A hand-on (the next gate, the start) that failed is tried again after this, doubling, ms. */
 const RETRY_MS = 200;
 const RETRY_MAX_MS = 30_000;
+/** A let-through run whose start failed this many times (about 3 minutes of tries) is failed, `start_failed`. */
+export const MAX_START_TRIES = 12;
 /** Most runs that may wait in one gate; more are refused. */
 export const MAX_GATE_WAITING = 100_000;
 /** Work per alarm: hand-ons, cancels, holder checks. */
@@ -119,6 +121,26 @@ export class FlowGate extends DurableObject<AppEnv> {
     return answer;
   }
 
+  /**
+   * Takes a place again for a restarted run (`concurrency`, `singleton`) when one is free now and
+   * no run waits for it. @returns null when held, else why not (the restart is refused).
+   */
+  async retake(rule: 'concurrency' | 'singleton', runId: string, tenantId: string): Promise<string | null> {
+    const now = Date.now();
+    return this.ctx.storage.transactionSync(() => {
+      if (this.isHolder(runId)) return null;
+      const other = this.sql.exec('SELECT run_id FROM holders LIMIT 1').toArray()[0];
+      if (rule === 'singleton' && other) return `singleton: run ${other.run_id} is active`;
+      const gate = this.ctx.storage.kv.get<WaitingGate>('gate');
+      if (rule === 'concurrency' && gate?.rule === 'concurrency') {
+        if (this.count('holders') >= gate.limit) return `concurrency: all ${gate.limit} places are taken`;
+        if (this.count('waiting') > 0) return `concurrency: ${this.count('waiting')} runs wait for a place`;
+      }
+      this.hold(runId, tenantId, now);
+      return null;
+    });
+  }
+
   /** Gives back `runId`'s place (its run ended, or never started); the next waiter goes on. */
   async release(runId: string): Promise<void> {
     this.ctx.storage.transactionSync(() => {
@@ -161,9 +183,17 @@ export class FlowGate extends DurableObject<AppEnv> {
     await this.arm();
   }
 
+  /** Hands one let-through run on; a start that fails for good (or {@link MAX_START_TRIES} times) fails the run. */
   private async handOnRow(row: Row, now: number): Promise<void> {
+    const run = JSON.parse(String(row.run)) as GatedRun;
     try {
-      await handOn(this.env, JSON.parse(String(row.run)) as GatedRun, Number(row.at) + 1);
+      try {
+        await handOn(this.env, run, Number(row.at) + 1);
+      } catch (err) {
+        if (!(err instanceof GatedStartError) || (!err.permanent && Number(row.tries) + 1 < MAX_START_TRIES)) throw err;
+        console.error(`flow gate: run ${run.runId} cannot start (${err.message}); failed`);
+        await failGatedRun(this.env, run.tenantId, run.runId, err.message);
+      }
       this.sql.exec('DELETE FROM handons WHERE run_id = ?', row.run_id);
     } catch (err) {
       console.warn(`flow gate: run ${row.run_id} not handed on yet; trying again`, err);
