@@ -160,4 +160,20 @@ describe('the start sweeper repairs gated runs from their record', () => {
     expect(await headOf('run_fixgone1')).toMatchObject({ status: 'failed', error: { code: 'start_failed' } });
     expect((await gate(object).status()).holders).toEqual([]);
   });
+
+  it('a run its gate lets through whose workflow version is gone is failed (start_failed), not retried forever', async () => {
+    await putWorkflow('fix-gone2', `name: fix-gone2\nconcurrency: { limit: 1 }\n${step('slow/10')}`);
+    const object = await record('fix-gone2', 999, 'run_fixgone2', {}, '');
+    const g = { rule: 'concurrency' as const, object, key: '', index: 0, limit: 1 };
+    const run = (runId: string) => ({ tenantId: 'default', runId, priority: 5, enqueuedAt: 0, gates: [g] });
+    expect(await gate(object).offer(g, run('run_occupant2'), 0)).toEqual({ granted: true });
+    expect(await gate(object).offer(g, run('run_fixgone2'), 0)).toMatchObject({ queued: true });
+    await gate(object).release('run_occupant2');
+    const failed = await eventually(async () => {
+      const head = await headOf('run_fixgone2');
+      return head.status === 'failed' ? head : undefined;
+    });
+    expect(failed.error?.code).toBe('start_failed');
+    await eventually(async () => ((await gate(object).status()).holders.length === 0 ? true : undefined));
+  });
 });
