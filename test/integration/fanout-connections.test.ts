@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { callPeaks, MAX_CALLS_PER_INVOCATION } from '../../src/adapter/cloudflare/call-limiter';
+import { callCounts, callPeaks, MAX_CALLS_PER_INVOCATION } from '../../src/adapter/cloudflare/call-limiter';
 import { putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';
 
 type Barrier = { open: number; max: number; calls: number; reached: boolean };
@@ -20,6 +20,7 @@ describe('a 100-branch fan-out under the six-connection limit', () => {
     const branches = Array.from({ length: BRANCHES }, (_, i) => `      - { id: b${i}, agent: barrier, input: "${i}" }`);
     await putWorkflow('fan-wide', `name: fan-wide\nsteps:\n  - id: all\n    parallel:\n${branches.join('\n')}\n`);
     const before = new Set(callPeaks().keys());
+    const countsBefore = new Map(callCounts());
     const run = await waitForRun(await startRun('fan-wide'), 30_000);
     expect(run.status).toBe('completed');
     const seen = (await (await fetch(`${env.TEST_AGENT_URL}/barrier/fan`)).json()) as Barrier;
@@ -29,7 +30,10 @@ describe('a 100-branch fan-out under the six-connection limit', () => {
     const peaks = [...callPeaks()].filter(([name]) => !before.has(name));
     expect(Math.max(...peaks.map(([, peak]) => peak))).toBeLessThanOrEqual(MAX_CALLS_PER_INVOCATION);
     const executors = peaks.filter(([name]) => name.startsWith('executor:'));
-    // 99 Queue deliveries in chunks of six: spread over many invocations, not one.
+    // Every call the agent saw went through a limiter (none bypassed the cap): the limiters let through exactly 100.
+    const through = [...callCounts()].reduce((sum, [name, n]) => sum + n - (countsBefore.get(name) ?? 0), 0);
+    expect(through).toBe(BRANCHES);
+    // 99 attempts beyond the lane, handed out in chunks of six: spread over many invocations, not one.
     expect(executors.length).toBeGreaterThanOrEqual(Math.ceil((BRANCHES - 1) / MAX_CALLS_PER_INVOCATION) - 2);
     expect(peaks.reduce((sum, [, peak]) => sum + peak, 0)).toBeGreaterThanOrEqual(OPEN_REQUIRED);
   }, 60_000);

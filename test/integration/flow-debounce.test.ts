@@ -42,6 +42,15 @@ beforeAll(async () => {
       'customer: { type: string }, n: { type: number }',
     ),
   );
+  await putWorkflow(
+    'deb-single',
+    `name: deb-single
+debounce: { period: 300ms }
+singleton: { mode: skip }
+triggers: [ { webhook: { signature: none, allow_unsigned: true, input: { n: "{{ body.n }}" } } } ]
+inputs: { n: { type: number, required: true } }
+steps: [ { id: s, sleep: 4s } ]`,
+  );
   await putWorkflow('deb-parent', 'name: deb-parent\nsteps: [ { id: child, workflow: deb-keyed, input: { n: 7 } } ]');
 });
 
@@ -121,5 +130,35 @@ describe('debounce', () => {
     const run = await waitForRun(await start('deb-parent', {}), 20_000);
     expect(run).toMatchObject({ status: 'completed' });
     expect(run.steps.find((st) => st.id === 'child')?.output).toEqual({ n: 7 });
+  });
+
+  it('a held run released while a singleton (skip) run is active: its deliveries are recorded skipped with the active run', async () => {
+    const first = (await (await hook('deb-single', { n: 1 })).json()) as { runId: string };
+    let status = '';
+    // Active: running, or waiting in its sleep step.
+    for (
+      const until = Date.now() + 15_000;
+      !['running', 'waiting'].includes(status) && Date.now() < until;
+      await sleep(100)
+    ) {
+      const res = await api(`/runs/${first.runId}?steps=false`);
+      status = res.ok ? ((await res.json()) as { status: string }).status : '';
+    }
+    expect(['running', 'waiting']).toContain(status);
+    const second = (await (await hook('deb-single', { n: 2 })).json()) as { runId: string };
+    expect(second.runId).not.toBe(first.runId);
+    const deadline = Date.now() + 15_000;
+    let listed = await deliveries('deb-single');
+    while (Date.now() < deadline && listed.find((d) => d.runId === second.runId)) {
+      await sleep(200);
+      listed = await deliveries('deb-single');
+    }
+    expect(listed).toHaveLength(2);
+    expect(listed.map((d) => [d.status, d.runId]).sort()).toEqual([
+      ['accepted', first.runId],
+      ['skipped', first.runId],
+    ]);
+    expect((await api(`/runs/${second.runId}`)).status).toBe(404);
+    expect(await waitForRun(first.runId, 20_000)).toMatchObject({ status: 'completed', input: { n: 1 } });
   });
 });

@@ -8,9 +8,10 @@ import type { AgentHost } from '../../agents/index';
  */
 export const MAX_CALLS_PER_INVOCATION = 6;
 
-/** How many finished limiters {@link callPeaks} remembers (the newest ones). */
+/** How many limiters {@link callPeaks} and {@link callCounts} remember (the newest ones). */
 const PEAKS_KEPT = 512;
 const peaks = new Map<string, number>();
+const counts = new Map<string, number>();
 
 /**
  * The most calls each recent limiter had in flight at once, by its name (e.g. `executor:<uuid>`):
@@ -21,10 +22,18 @@ export function callPeaks(): ReadonlyMap<string, number> {
   return peaks;
 }
 
-function recordPeak(name: string, peak: number): void {
-  peaks.delete(name);
-  peaks.set(name, peak);
-  while (peaks.size > PEAKS_KEPT) peaks.delete(peaks.keys().next().value!);
+/**
+ * How many calls each recent limiter let through, by its name: with {@link callPeaks}, a test can
+ * check that every call an agent saw went through some limiter (none bypassed the cap).
+ */
+export function callCounts(): ReadonlyMap<string, number> {
+  return counts;
+}
+
+function remember(map: Map<string, number>, name: string, value: number): void {
+  map.delete(name);
+  map.set(name, value);
+  while (map.size > PEAKS_KEPT) map.delete(map.keys().next().value!);
 }
 
 /**
@@ -35,6 +44,7 @@ function recordPeak(name: string, peak: number): void {
 export class CallLimiter {
   private inFlight = 0;
   private peak = 0;
+  private calls = 0;
   private readonly waiting: (() => void)[] = [];
 
   /**
@@ -59,7 +69,9 @@ export class CallLimiter {
     if (this.inFlight >= this.max) await this.turn(signal);
     else this.inFlight += 1;
     this.peak = Math.max(this.peak, this.inFlight);
-    recordPeak(this.name, this.peak);
+    this.calls += 1;
+    remember(peaks, this.name, this.peak);
+    remember(counts, this.name, this.calls);
     try {
       return await call();
     } finally {

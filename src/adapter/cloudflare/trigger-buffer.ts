@@ -6,6 +6,8 @@ import { MAX_JSON_DEPTH, valueDeeperThan } from '../../core/json-depth';
 import { BODY_REPLAY_WINDOW_MS } from '../../ports';
 import type { AppEnv } from './env';
 import { startRun } from './run/run-starter';
+import { database } from './d1/client';
+import { recordHeldSkipped } from './d1/held-records';
 import {
   batchEntryOf,
   type BufferedEntry,
@@ -151,7 +153,10 @@ export class TriggerBuffer extends DurableObject<AppEnv> {
     try {
       if (entries.length > 0) {
         const { tenantId, ...start } = releaseRequestOf(request, runId, entries);
-        await startRun(this.env, tenantId, start);
+        const started = await startRun(this.env, tenantId, start);
+        // A singleton (mode skip) refused the run: its triggers are recorded skipped, not left pointing at nothing.
+        if (started.skipped && started.runId !== runId)
+          await recordHeldSkipped(database(this.env.DB), tenantId, runId, started.runId);
       }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

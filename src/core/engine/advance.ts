@@ -7,7 +7,9 @@ import { failRun, failStep } from './failure';
 import { settleBlocks, startBlock } from './blocks';
 import { advanceCompensation } from './compensation';
 import { budgetStops } from './budget';
-import { own } from './steps';
+import { own, scanned, unscannedSteps } from './steps';
+import { statusCounts } from './step-counts';
+import { candidatesOf } from './candidates';
 import type { SkipReason } from '../../schemas/enums';
 import type { Clock, Command, RunState, StepState } from './types';
 
@@ -114,55 +116,74 @@ export async function advance(state: RunState, clock: Clock, commands: Command[]
       progressed = await advanceCompensation(state, clock, commands);
       continue;
     }
-    for (const scope of activeScopes(state)) {
-      enterList(state, scope.list, scope.suffix);
-      for (const id of planOf(state).lists.get(scope.list) ?? []) {
-        const key = id + scope.suffix;
-        if (state.steps[key]?.status !== 'pending' || state.status !== 'running' || state.compensating) continue;
-        const ready = readiness(state, id, scope.suffix);
-        if (ready === 'wait') continue;
-        if (ready === 'ready' && state.debug) {
-          // Debug mode: stop before the step; each resume lets one start.
-          if (state.debug.allow <= 0) {
-            state.status = 'paused';
-            continue;
-          }
-          state.debug = { allow: state.debug.allow - 1 };
-        }
-        if (ready === 'ready') {
-          await start(state, key, clock, commands);
-          // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
-          const started = state.steps[key]!; // read afresh: start() changed its status
-          if (
-            BLOCK_KINDS.has(nodeOf(state, key).kind) ||
-            (started.status !== 'running' && started.status !== 'waiting')
-          )
-            progressed = true;
-        } else {
-          skip(own(state, key), ready.skip, clock.now);
-          progressed = true;
-        }
+    // Without blocks every instance is a top-level one: only those changed since the last full
+    // scan, and their dependants, can have become ready (nothing else changes readiness).
+    const unscanned = hasBlocks(planOf(state)) ? 'all' : unscannedSteps(state);
+    if (unscanned !== 'all') {
+      for (const key of candidatesOf(planOf(state), unscanned))
+        progressed = (await consider(state, key, '', clock, commands)) || progressed;
+    } else
+      for (const scope of activeScopes(state)) {
+        enterList(state, scope.list, scope.suffix);
+        for (const id of planOf(state).lists.get(scope.list) ?? [])
+          progressed = (await consider(state, id + scope.suffix, scope.suffix, clock, commands)) || progressed;
       }
-    }
     if (state.status === 'running' && !state.compensating && hasBlocks(planOf(state)))
       progressed = (await settleBlocks(state, clock, commands)) || progressed;
   }
   if (state.status === 'running' && !state.compensating) await completeIfDone(state, clock, commands);
   if (state.status === 'running') {
-    const live = Object.values(state.steps);
-    state.status =
-      !live.some((s) => s.status === 'running') && live.some((s) => s.status === 'waiting') ? 'waiting' : 'running';
+    const counts = statusCounts(state);
+    state.status = !counts.get('running') && counts.get('waiting') ? 'waiting' : 'running';
   }
+  // Every pending step was examined unless the run stopped (paused, ended) or compensates.
+  scanned(state, (state.status === 'running' || state.status === 'waiting') && !state.compensating);
+}
+
+/**
+ * Starts or skips one instance when it is pending and its dependencies allow.
+ * @returns whether that may let others start (it ended, was skipped, or is a block).
+ */
+async function consider(
+  state: RunState,
+  key: string,
+  suffix: string,
+  clock: Clock,
+  commands: Command[],
+): Promise<boolean> {
+  if (state.steps[key]?.status !== 'pending' || state.status !== 'running' || state.compensating) return false;
+  const ready = readiness(state, parseKey(key).id, suffix);
+  if (ready === 'wait') return false;
+  if (ready === 'ready' && state.debug) {
+    // Debug mode: stop before the step; each resume lets one start.
+    if (state.debug.allow <= 0) {
+      state.status = 'paused';
+      return false;
+    }
+    state.debug = { allow: state.debug.allow - 1 };
+  }
+  if (ready !== 'ready') {
+    skip(own(state, key), ready.skip, clock.now);
+    return true;
+  }
+  await start(state, key, clock, commands);
+  // A leaf now running or waiting readies nothing else; an ended step or an entered block may.
+  const started = state.steps[key]!; // read afresh: start() changed its status
+  return BLOCK_KINDS.has(nodeOf(state, key).kind) || (started.status !== 'running' && started.status !== 'waiting');
 }
 
 /** True while an instance of a list (with the suffix) may still run: not ended, or an error handler at work. */
 export function listBusy(state: RunState, list: string, suffix: string): boolean {
   const plan = planOf(state);
-  return (plan.lists.get(list) ?? []).some((id) => {
+  const ids = plan.lists.get(list) ?? [];
+  // From the end: in a long list the last steps are the ones still to run, so this stops early.
+  for (let i = ids.length - 1; i >= 0; i--) {
+    const id = ids[i]!;
     const step = state.steps[id + suffix];
     if (!step) return true;
-    return plan.byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step);
-  });
+    if (plan.byId.get(id)!.isErrorHandler ? !!step.handling && !isTerminal(step) : !isTerminal(step)) return true;
+  }
+  return false;
 }
 
 /** True when every instance of a list (with the suffix) is done; untriggered error handlers are skipped then. */

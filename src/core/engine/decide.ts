@@ -9,7 +9,8 @@ import { loopCurrent, toolApprovalDecided, toolCallEnded, turnEnded, unitStarted
 import { contextOf, isRunTerminal, nodeOf } from './instances';
 import { dispatch, redispatch, succeed } from './leaf';
 import { noteAgent } from './selection';
-import { beginDecision, own, ownedSteps } from './steps';
+import { beginDecision, endDecision, own, ownedSteps } from './steps';
+import { keepCounts } from './step-counts';
 import { cancelTimer, setTimer } from './timers';
 import { slotGranted, stepDeferred, waitsForSlot } from './slots';
 import { unreachable } from '../unreachable';
@@ -60,6 +61,8 @@ export async function decideAll(
   await apply(events);
   if (followUp) await apply(followUp(commands));
   settleBudget(next, commands);
+  keepCounts(next);
+  endDecision(next);
   return { state: next, commands };
 }
 

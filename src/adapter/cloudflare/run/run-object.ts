@@ -138,7 +138,10 @@ export class RunObject extends DurableObject<AppEnv> {
     }
   }
 
-  /** Starts the run; a no-op when it already exists. `parent` links a sub-workflow run to its step. */
+  /**
+   * Starts the run; a no-op when it already exists. `parent` links a sub-workflow run to its step.
+   * Resolves once the start is committed, before its outbox is carried out.
+   */
   async start(run: NewRun & { tenantId: string; parent?: ParentLink }): Promise<void> {
     await this.serial(async () => {
       if (this.store.state()) return;
@@ -147,7 +150,9 @@ export class RunObject extends DurableObject<AppEnv> {
       if (parent) this.store.put('parent', parent);
       await this.apply(initialState(init), [{ type: 'RunStarted' }], true);
     });
-    await this.outbox.flush();
+    // The start is durable once committed: its caller (an API request, a burst of them) does not
+    // wait for the outbox (the D1 mirror, dispatches); the alarm replays it should this instance die.
+    void this.outbox.flush();
   }
 
   /** Claims one attempt; see {@link claimMany}. */
