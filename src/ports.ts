@@ -169,6 +169,8 @@ export interface RunRepository {
    * @returns the id of the run that holds the key (this one or the earlier one), and whether it is new.
    */
   insert(tenantId: string, run: NewRunRecord): Promise<{ id: string; created: boolean }>;
+  /** Deletes a run recorded by `insert` that never started (still `queued`, e.g. a `singleton` skipped it). */
+  discard(tenantId: string, runId: string): Promise<void>;
   /** A run's id and output (null until it completes). @returns null when absent. */
   get(tenantId: string, runId: string): Promise<{ id: string; output: unknown } | null>;
 }

@@ -1,13 +1,13 @@
 import type { PinnedAgent, TriggerInfo } from '../core/engine';
 import { BatonError } from '../core/errors';
 import { MAX_JSON_DEPTH, tooDeepMessage, valueDeeperThan } from '../core/json-depth';
-import type { ParentLink, StartRunPorts } from '../ports';
+import type { FlowControl, ParentLink, StartRunPorts } from '../ports';
 import type { WorkflowDefinition } from '../schemas/definition';
 import type { Batch, Debounce } from '../schemas/flow';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
 import { resolveInputs } from './inputs';
 import { flowKey } from '../core/flow/keys';
-import { flowPlan, holdsOf, waitingGates } from '../core/flow/plan';
+import { type FlowGateStep, flowPlan, holdsOf, placesOf, waitingGates } from '../core/flow/plan';
 import type { QueueReason } from '../schemas/flow';
 
 /** What a trigger asks for: "start workflow W (version V) with input I". */
@@ -142,14 +142,12 @@ export async function startRun(
     return { runId, created: !duplicate, held: { rule: held.rule, size } };
   }
   const single = plan.find((s) => s.rule === 'singleton');
-  if (flow && single) {
-    const claim = await flow.singleton(single, tenantId, runId);
-    if ('skipped' in claim) return { runId: claim.skipped, created: false, skipped: true };
-  }
   const holds = holdsOf(plan);
   const gates = waitingGates(plan);
+  const places = placesOf(plan);
   // Pinned now: changing an agent later never changes this run (its row keeps the map for a repeated start).
   const agents = request.agents ?? (await ports.agents.pinned(tenantId));
+  // Recorded before any gate hears of it: a repeat (same idempotency key) answers the first run and touches no gate.
   const { id, created } = await ports.runs.insert(tenantId, {
     id: runId,
     workflowName: wf.name,
@@ -165,15 +163,25 @@ export async function startRun(
     debug: request.debug ?? false,
     agents,
     priority,
-    // Set before any gate hears of it: the start sweeper leaves the run to its gates (and repairs a lost offer).
+    // The start sweeper leaves a run with a reason to its gates (and repairs a lost offer from `flow`).
     queueReason: gates[0]?.rule ?? null,
-    flow: holds.length ? holds : null,
+    flow: places.length ? places : null,
   });
-  if (flow && id !== runId && holds.length) await flow.release(holds, runId); // a repeat: the new id never runs
   // A repeated start of a gated run: its gates start it (the sweeper re-offers a lost one).
   if (!created && gates.length) return { runId: id, created };
+  if (flow && single && created) {
+    const claim = await claimSingleton(ports, flow, single, tenantId, id);
+    if (claim) return claim;
+  }
   if (flow && gates.length) {
-    const admission = await flow.admit({ tenantId, runId: id, priority, enqueuedAt: now, gates });
+    let admission: Awaited<ReturnType<typeof flow.admit>>;
+    try {
+      admission = await flow.admit({ tenantId, runId: id, priority, enqueuedAt: now, gates });
+    } catch (err) {
+      // The run was failed (a full waiting list) or is left to the sweeper: what it took goes back now.
+      if (holds.length) await flow.release(holds, id).catch(() => undefined);
+      throw err;
+    }
     if (!admission.admitted)
       return { runId: id, created, queued: { reason: admission.reason, position: admission.position } };
   }
@@ -200,6 +208,30 @@ export async function startRun(
     return { runId: id, created, startError };
   }
   return { runId: id, created };
+}
+
+/**
+ * Claims the `singleton` for a just-recorded run. @returns the answer when the run does not go on
+ * (mode skip and another run is active: the record is discarded), else null (held; in mode cancel
+ * the active run is cancelled). A claim that fails discards the record too, so nothing runs unclaimed.
+ */
+async function claimSingleton(
+  ports: StartRunPorts,
+  flow: FlowControl,
+  gate: Extract<FlowGateStep, { rule: 'singleton' }>,
+  tenantId: string,
+  runId: string,
+): Promise<StartRunResult | null> {
+  let claim: Awaited<ReturnType<FlowControl['singleton']>>;
+  try {
+    claim = await flow.singleton(gate, tenantId, runId);
+  } catch (err) {
+    await ports.runs.discard(tenantId, runId).catch(() => undefined);
+    throw err;
+  }
+  if (!('skipped' in claim)) return null;
+  await ports.runs.discard(tenantId, runId);
+  return { runId: claim.skipped, created: false, skipped: true };
 }
 
 /** Whether the definition sets a flow-control rule that gates its starts. */

@@ -110,9 +110,10 @@ export type HoldingRule = z.infer<typeof HoldingRule>;
 /**
  * A run's place in one flow-control object, released when the run ends: the rule, its index in a
  * `concurrency` list, the rendered key, and the object's name (`<tenant>:<workflow>:<rule>[<index>]:<key>`).
+ * D1 `runs.flow` also lists the `throttle` a run passes (so a cancel and the sweeper's repair reach it).
  */
 export interface FlowHold {
-  rule: HoldingRule;
+  rule: HoldingRule | 'throttle';
   index?: number;
   key: string;
   object: string;

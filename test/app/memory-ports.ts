@@ -118,6 +118,10 @@ export function memoryHost(): MemoryHost {
         return { id: run.id, created: true };
       },
       get: async (_t, id) => h.runs.find((r) => r.id === id) ?? null,
+      discard: async (_t, id) => {
+        const at = h.runs.findIndex((r) => r.id === id);
+        if (at >= 0) h.runs.splice(at, 1);
+      },
     },
     runStarter: {
       start: async (run) => {

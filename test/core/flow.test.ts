@@ -26,6 +26,24 @@ describe('GCRA (ITU-T I.371 virtual scheduling)', () => {
     expect(gcraDecide(12_000, 60_000, rate)).toEqual({ allowed: true, tat: 61_000 });
   });
 
+  it('burst 1: a backlog drained by late alarms keeps the rate (lateness under one interval does not add up)', () => {
+    const rate = { limit: 10, periodMs: 1_000 }; // one start per 100 ms
+    let tat: number | null = null;
+    let now = 0;
+    for (let i = 0; i < 50; i++) {
+      let d = gcraDecide(tat, now, rate);
+      if (!d.allowed) {
+        now = d.at + 30; // every alarm fires 30 ms late
+        d = gcraDecide(tat, now, rate);
+      }
+      expect(d.allowed).toBe(true);
+      tat = d.allowed ? d.tat : tat;
+    }
+    // 50 starts at 100 ms apart: the last one at about 4.9 s, not 50 × 130 ms = 6.4 s.
+    expect(now).toBeLessThan(5_000);
+    expect(tat).toBe(5_000);
+  });
+
   it('burst 3: three back to back, the fourth one interval after the first', () => {
     const rate = { limit: 10, periodMs: 1_000, burst: 3 };
     let tat: number | null = null;

@@ -4,7 +4,7 @@ import type { FlowControl, GatedRun } from '../../ports';
 import type { FlowHold, QueueReason } from '../../schemas/flow';
 import { ENDED_RUN_STATUSES } from '../../schemas/enums';
 import { database } from './d1/client';
-import { failQueuedRun, getRunRow, setQueueReason } from './d1/runs';
+import { cancelQueuedRun, failQueuedRun, getRunRow, type RunRow, setQueueReason } from './d1/runs';
 import { runs } from './d1/schema';
 import type { AppEnv } from './env';
 
@@ -29,6 +29,23 @@ export function flowControlOf(env: AppEnv): FlowControl {
 /** Gives back a run's places in every gate it names (idempotent). */
 export async function releaseFlow(env: Pick<AppEnv, 'FLOW_GATES'>, holds: FlowHold[], runId: string): Promise<void> {
   await Promise.all(holds.map((h) => flowGateOf(env, h.object).release(runId)));
+}
+
+/**
+ * Takes a restarted run's places (`concurrency`, `singleton`) again, all or none.
+ * @returns null when taken, else why not (nothing is kept).
+ */
+export async function retakeFlow(
+  env: Pick<AppEnv, 'FLOW_GATES'>,
+  tenantId: string,
+  runId: string,
+  places: FlowHold[],
+): Promise<string | null> {
+  const holds = places.filter((h): h is FlowHold & { rule: 'concurrency' | 'singleton' } => h.rule !== 'throttle');
+  const refusals = await Promise.all(holds.map((h) => flowGateOf(env, h.object).retake(h.rule, runId, tenantId)));
+  const refused = refusals.find((r) => r !== null);
+  if (refused) await releaseFlow(env, holds, runId);
+  return refused ?? null;
 }
 
 /**
@@ -59,24 +76,47 @@ export async function offerFrom(
 
 /**
  * Cancels a run a `singleton` (mode cancel) replaced: its RunObject, or, when it has not started
- * (it waits in a gate), its D1 row, whose places are then given back.
+ * (it waits in a gate), its D1 row (see {@link cancelQueued}).
  */
 export async function cancelActiveRun(env: AppEnv, tenantId: string, runId: string, reason: string): Promise<void> {
   const status = await env.RUNS.get(env.RUNS.idFromName(runId)).control('cancel', reason);
-  if (status !== null) return;
+  if (status === null) await cancelQueued(env, tenantId, runId, reason);
+}
+
+/**
+ * Cancels a run that has no RunObject yet (it waits in flow-control gates): its D1 row is marked
+ * `cancelled` (ended), it leaves every gate's waiting list and gives back what it holds, and a
+ * parent step hears of it. The gates never start it (they check the row before starting).
+ * @returns whether the run was queued and is now cancelled.
+ */
+export async function cancelQueued(env: AppEnv, tenantId: string, runId: string, reason: string): Promise<boolean> {
   const db = database(env.DB);
   const row = await getRunRow(db, tenantId, runId);
-  if (row?.status !== 'queued') return;
-  await db
-    .update(runs)
-    .set({
-      status: 'cancelled',
-      error: { code: 'cancelled', message: reason, retryable: false },
-      endedAt: new Date().toISOString(),
-      queueReason: null,
-    })
-    .where(inArray(runs.id, [runId]));
+  if (row?.status !== 'queued') return false;
+  const cancelled = await cancelQueuedRun(db, runId, reason, new Date().toISOString());
   await releaseFlow(env, row.flow ?? [], runId);
+  if (cancelled) await tellParent(env.RUNS, row, { code: 'cancelled', message: reason });
+  return cancelled;
+}
+
+/** A sub-workflow run that ended before it started (failed or cancelled): its parent step's failure. */
+export async function tellParent(
+  runs: AppEnv['RUNS'],
+  row: RunRow,
+  cause: { code: 'start_failed' | 'cancelled'; message: string },
+): Promise<void> {
+  if (!row.parent) return;
+  const { runId, stepId, attempt, unit } = row.parent;
+  const error = {
+    code: cause.code,
+    message: `sub-workflow ${row.workflowName} run ${row.id}: ${cause.message}`,
+    retryable: false,
+  };
+  const stub = runs.get(runs.idFromName(runId));
+  // A tool call's child run (an agent or workflow tool): the failure is that call's result.
+  if (unit?.callId)
+    await stub.report({ stepId, attempt, unit, turn: unit.turn, callId: unit.callId, outcome: { ok: false, error } });
+  else await stub.report({ stepId, attempt, ok: false, provider: 'workflow', error });
 }
 
 /** Of these run ids, those whose run ended, or has no record at all. */

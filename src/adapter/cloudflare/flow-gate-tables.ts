@@ -1,3 +1,5 @@
+import type { WaitingGate } from '../../core/flow/plan';
+
 /** The FlowGate's SQLite tables: holders, the waiting list, hand-ons, throttle passes, rate-limit counts, cancels. */
 export function createGateTables(sql: SqlStorage): void {
   for (const ddl of [
@@ -30,4 +32,54 @@ export function positionOf(sql: SqlStorage, runId: string): number {
     )
     .one().n;
   return 1 + Number(ahead);
+}
+
+/** Whether `runId` holds a place here. */
+export function isHolder(sql: SqlStorage, runId: string): boolean {
+  return sql.exec('SELECT 1 FROM holders WHERE run_id = ?', runId).toArray().length > 0;
+}
+
+/** Whether `runId` is on the waiting list. */
+export function waits(sql: SqlStorage, runId: string): boolean {
+  return sql.exec('SELECT 1 FROM waiting WHERE run_id = ?', runId).toArray().length > 0;
+}
+
+/** How many runs hold a place, or wait. */
+export function countOf(sql: SqlStorage, table: 'holders' | 'waiting'): number {
+  return Number(sql.exec(`SELECT COUNT(*) AS n FROM ${table}`).one().n);
+}
+
+/** Adds a holder (a no-op when it holds already). */
+export function addHolder(sql: SqlStorage, runId: string, tenantId: string, now: number): void {
+  sql.exec(
+    'INSERT INTO holders (run_id, tenant_id, since, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING',
+    runId,
+    tenantId,
+    now,
+    now,
+  );
+}
+
+/**
+ * A restarted run's place again (`gate`: the stored concurrency gate, if any): taken when free and
+ * no run waits. @returns null when held, else why not.
+ */
+export function retakePlace(
+  sql: SqlStorage,
+  rule: 'concurrency' | 'singleton',
+  gate: WaitingGate | undefined,
+  runId: string,
+  tenantId: string,
+  now: number,
+): string | null {
+  if (isHolder(sql, runId)) return null;
+  const other = sql.exec('SELECT run_id FROM holders LIMIT 1').toArray()[0];
+  if (rule === 'singleton' && other) return `singleton: run ${other.run_id} is active`;
+  if (rule === 'concurrency' && gate?.rule === 'concurrency') {
+    if (countOf(sql, 'holders') >= gate.limit) return `concurrency: all ${gate.limit} places are taken`;
+    const waiting = countOf(sql, 'waiting');
+    if (waiting > 0) return `concurrency: ${waiting} runs wait for a place`;
+  }
+  addHolder(sql, runId, tenantId, now);
+  return null;
 }

@@ -1,17 +1,20 @@
 import { DurableObject } from 'cloudflare:workers';
+import { BatonError } from '../../core/errors';
 import { gcraDecide } from '../../core/flow/gcra';
 import type { FlowGateStep, WaitingGate } from '../../core/flow/plan';
 import type { GatedRun } from '../../ports';
 import type { AppEnv } from './env';
 import { cancelActiveRun, endedOf } from './flow-chain';
-import { handOn } from './flow-start';
-import { createGateTables, positionOf } from './flow-gate-tables';
+import { failGatedRun, GatedStartError, handOn } from './flow-start';
+import { addHolder, countOf, createGateTables, isHolder, positionOf, retakePlace, waits } from './flow-gate-tables';
 
 /** A holder whose release did not come is checked against its run's record this often, ms. */
 export const HOLD_CHECK_MS = 60_000;
 /** A hand-on (the next gate, the start) that failed is tried again after this, doubling, ms. */
 const RETRY_MS = 200;
 const RETRY_MAX_MS = 30_000;
+/** A let-through run whose start failed this many times (about 3 minutes of tries) is failed, `start_failed`. */
+export const MAX_START_TRIES = 12;
 /** Most runs that may wait in one gate; more are refused. */
 export const MAX_GATE_WAITING = 100_000;
 /** Work per alarm: hand-ons, cancels, holder checks. */
@@ -78,7 +81,7 @@ export class FlowGate extends DurableObject<AppEnv> {
           now,
         );
       }
-      this.hold(runId, tenantId, now);
+      addHolder(this.sql, runId, tenantId, now);
       return active ? { held: true, cancelled: String(active.run_id) } : { held: true };
     });
     if ('cancelled' in answer && answer.cancelled) await this.cancelDue(now);
@@ -95,15 +98,17 @@ export class FlowGate extends DurableObject<AppEnv> {
     const answer = this.ctx.storage.transactionSync((): GateAnswer => {
       this.ctx.storage.kv.put('gate', gate);
       this.promote(now);
-      if (gate.rule === 'concurrency' && this.isHolder(run.runId)) return { granted: true };
+      if (gate.rule === 'concurrency' && isHolder(this.sql, run.runId)) return { granted: true };
       if (
         gate.rule === 'throttle' &&
         this.sql.exec('SELECT 1 FROM passed WHERE run_id = ?', run.runId).toArray().length
       )
         return { granted: true };
-      if (!this.waits(run.runId)) {
-        if (this.count('waiting') === 0 && this.pass(gate, run.runId, run.tenantId, now)) return { granted: true };
-        if (this.count('waiting') >= MAX_GATE_WAITING) return { refused: `${MAX_GATE_WAITING} runs wait here already` };
+      if (!waits(this.sql, run.runId)) {
+        if (countOf(this.sql, 'waiting') === 0 && this.pass(gate, run.runId, run.tenantId, now))
+          return { granted: true };
+        if (countOf(this.sql, 'waiting') >= MAX_GATE_WAITING)
+          return { refused: `${MAX_GATE_WAITING} runs wait here already` };
         this.sql.exec(
           'INSERT INTO waiting (run_id, priority, enqueued_at, run, at) VALUES (?, ?, ?, ?, ?)',
           run.runId,
@@ -119,6 +124,16 @@ export class FlowGate extends DurableObject<AppEnv> {
     return answer;
   }
 
+  /**
+   * Takes a place again for a restarted run (`concurrency`, `singleton`) when one is free now and
+   * no run waits for it. @returns null when held, else why not (the restart is refused).
+   */
+  async retake(rule: 'concurrency' | 'singleton', runId: string, tenantId: string): Promise<string | null> {
+    const now = Date.now();
+    const gate = this.ctx.storage.kv.get<WaitingGate>('gate');
+    return this.ctx.storage.transactionSync(() => retakePlace(this.sql, rule, gate, runId, tenantId, now));
+  }
+
   /** Gives back `runId`'s place (its run ended, or never started); the next waiter goes on. */
   async release(runId: string): Promise<void> {
     this.ctx.storage.transactionSync(() => {
@@ -131,7 +146,7 @@ export class FlowGate extends DurableObject<AppEnv> {
 
   /** A waiting run's place in the list (1 = next), or null when it does not wait here. */
   async position(runId: string): Promise<number | null> {
-    return this.waits(runId) ? positionOf(this.sql, runId) : null;
+    return waits(this.sql, runId) ? positionOf(this.sql, runId) : null;
   }
 
   /** Who holds a place and who waits, in order (tests). */
@@ -161,9 +176,20 @@ export class FlowGate extends DurableObject<AppEnv> {
     await this.arm();
   }
 
+  /** Hands one let-through run on; a start that fails for good (or {@link MAX_START_TRIES} times) fails the run. */
   private async handOnRow(row: Row, now: number): Promise<void> {
+    const run = JSON.parse(String(row.run)) as GatedRun;
     try {
-      await handOn(this.env, JSON.parse(String(row.run)) as GatedRun, Number(row.at) + 1);
+      try {
+        await handOn(this.env, run, Number(row.at) + 1);
+      } catch (err) {
+        // A later gate's full waiting list failed the run already: only its places are left to give back.
+        const full = err instanceof BatonError && err.code === 'limit_exceeded';
+        const last = err instanceof GatedStartError && (err.permanent || Number(row.tries) + 1 >= MAX_START_TRIES);
+        if (!full && !last) throw err;
+        console.error(`flow gate: run ${run.runId} cannot start (${err.message}); failed`);
+        await failGatedRun(this.env, run.tenantId, run.runId, err.message);
+      }
       this.sql.exec('DELETE FROM handons WHERE run_id = ?', row.run_id);
     } catch (err) {
       console.warn(`flow gate: run ${row.run_id} not handed on yet; trying again`, err);
@@ -242,8 +268,8 @@ export class FlowGate extends DurableObject<AppEnv> {
   /** Lets one run through if the gate allows now: a concurrency slot is free, or its throttle turn has come. */
   private pass(gate: WaitingGate, runId: string, tenantId: string, now: number): boolean {
     if (gate.rule === 'concurrency') {
-      if (this.count('holders') >= gate.limit) return false;
-      this.hold(runId, tenantId, now);
+      if (countOf(this.sql, 'holders') >= gate.limit) return false;
+      addHolder(this.sql, runId, tenantId, now);
       return true;
     }
     const decision = gcraDecide(this.ctx.storage.kv.get<number>('tat') ?? null, now, gate);
@@ -251,16 +277,6 @@ export class FlowGate extends DurableObject<AppEnv> {
     this.ctx.storage.kv.put('tat', decision.tat);
     this.sql.exec('INSERT OR REPLACE INTO passed (run_id, at) VALUES (?, ?)', runId, now);
     return true;
-  }
-
-  private hold(runId: string, tenantId: string, now: number): void {
-    this.sql.exec(
-      'INSERT INTO holders (run_id, tenant_id, since, checked_at) VALUES (?, ?, ?, ?) ON CONFLICT (run_id) DO NOTHING',
-      runId,
-      tenantId,
-      now,
-      now,
-    );
   }
 
   /** Sets the alarm to the earliest hand-on, cancel, holder check or throttle turn; deletes it when none. */
@@ -271,24 +287,12 @@ export class FlowGate extends DurableObject<AppEnv> {
       this.sql.exec('SELECT MIN(checked_at) AS t FROM holders').one().t,
     ].map((t, i) => (t === null ? null : Number(t) + (i === 2 ? HOLD_CHECK_MS : 0)));
     const gate = this.ctx.storage.kv.get<WaitingGate>('gate');
-    if (gate?.rule === 'throttle' && this.count('waiting') > 0) {
+    if (gate?.rule === 'throttle' && countOf(this.sql, 'waiting') > 0) {
       const d = gcraDecide(this.ctx.storage.kv.get<number>('tat') ?? null, Date.now(), gate);
       times.push(d.allowed ? Date.now() : d.at);
     }
     const next = times.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
     if (next === Infinity) await this.ctx.storage.deleteAlarm();
     else if ((await this.ctx.storage.getAlarm()) !== next) await this.ctx.storage.setAlarm(next);
-  }
-
-  private isHolder(runId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM holders WHERE run_id = ?', runId).toArray().length > 0;
-  }
-
-  private waits(runId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM waiting WHERE run_id = ?', runId).toArray().length > 0;
-  }
-
-  private count(table: 'holders' | 'waiting'): number {
-    return Number(this.sql.exec(`SELECT COUNT(*) AS n FROM ${table}`).one().n);
   }
 }

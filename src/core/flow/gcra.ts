@@ -29,7 +29,9 @@ export function gcraDecide(
   rate: GcraRate,
 ): { allowed: true; tat: number } | { allowed: false; at: number } {
   const { intervalMs, toleranceMs } = gcraParams(rate);
-  const current = tat === null ? now : Math.max(tat, now);
+  // A start less than one interval late (an alarm's lateness while a backlog drains) advances from
+  // the TAT, so lateness does not add up; after a longer idle time the schedule starts again from now.
+  const current = tat === null || now - tat >= intervalMs ? now : tat;
   const at = current - toleranceMs;
   if (at > now) return { allowed: false, at: Math.ceil(at) };
   return { allowed: true, tat: current + intervalMs };

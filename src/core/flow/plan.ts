@@ -91,6 +91,13 @@ export function holdsOf(plan: FlowGateStep[]): FlowHold[] {
   );
 }
 
+/** Every flow-control object a recorded run takes part in (its holds and its throttle): D1 `runs.flow`. */
+export function placesOf(plan: FlowGateStep[]): FlowHold[] {
+  return plan.flatMap((s): FlowHold[] =>
+    s.rule === 'throttle' ? [{ rule: 'throttle', key: s.key, object: s.object }] : holdsOf([s]),
+  );
+}
+
 /** The gates a run may wait in (concurrency, throttle), in order. */
 export type WaitingGate = Extract<FlowGateStep, { rule: 'concurrency' | 'throttle' }>;
 

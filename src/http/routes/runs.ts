@@ -4,7 +4,7 @@ import { BatonError } from '../../core/errors';
 import { database } from '../../adapter/cloudflare/d1/client';
 import { runMessages } from '../../adapter/cloudflare/d1/messages';
 import { getRunRow, listRuns } from '../../adapter/cloudflare/d1/runs';
-import { queuePosition } from '../../adapter/cloudflare/flow-chain';
+import { cancelQueued, queuePosition, releaseFlow, retakeFlow } from '../../adapter/cloudflare/flow-chain';
 import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schemas/api';
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
@@ -108,7 +108,23 @@ for (const action of ['pause', 'resume', 'cancel', 'restart'] as const) {
       const before = ((await stub.snapshot()) as RunState | null)?.status ?? row.status;
       if (REFUSED[action].includes(before))
         throw new BatonError('conflict', `run ${id} is ${before}; it cannot be ${DONE[action]}`);
+      // A run waiting in a flow-control gate has no RunObject yet: cancel ends its record, pause is refused.
+      if (before === 'queued' && row.queueReason) {
+        if (action === 'pause')
+          throw new BatonError(
+            'conflict',
+            `run ${id} waits in a flow-control gate (${row.queueReason}); it can be paused once it starts, or cancelled`,
+          );
+        if (action === 'cancel' && (await cancelQueued(c.env, c.var.tenantId, id, 'cancelled over the API')))
+          return c.json({ runId: id, status: 'cancelled' as const }, 202);
+      }
+      // A restart takes the run's places again (concurrency, singleton), or is refused while they are taken.
+      const places = action === 'restart' ? (row.flow ?? []) : [];
+      const refused = places.length ? await retakeFlow(c.env, c.var.tenantId, id, places) : null;
+      if (refused) throw new BatonError('conflict', `run ${id} cannot be restarted now: ${refused}`);
       const status = await stub.control(action, action === 'cancel' ? 'cancelled over the API' : undefined);
+      if (places.length && (status === null || REFUSED.restart.indexOf(status) < 0))
+        await releaseFlow(c.env, places, id); // the restart did not happen: the places go back
       return c.json({ runId: id, status: status ?? before }, 202);
     },
   );

@@ -13,7 +13,7 @@ import { audit, getApproval, getApprovalById } from './approvals';
 import type { Database } from './client';
 import { claimWebhookBody, recordDelivery } from './deliveries';
 import { findApprovalMail, findByReplyToken, findInbound, findRunReply, recordMessage, sentByUs } from './messages';
-import { getRunRow, insertRun } from './runs';
+import { discardQueuedRun, getRunRow, insertRun } from './runs';
 import { aliasesTakenByOthers, findEmailRoute, getWorkflowVersion, saveVersion } from './workflows';
 
 /** The D1 repositories behind the ports of src/ports.ts. */
@@ -45,6 +45,7 @@ export function d1Repositories(db: Database): D1Repositories {
     },
     runs: {
       insert: (tenantId, run) => insertRun(db, tenantId, run),
+      discard: (tenantId, runId) => discardQueuedRun(db, tenantId, runId),
       get: (tenantId, runId) => getRunRow(db, tenantId, runId),
     },
     approvals: {

@@ -30,6 +30,29 @@ export async function insertRun(
 
 export type RunRow = typeof runs.$inferSelect;
 
+/** Deletes a run that never started (still `queued`): a start that a `singleton` skipped, or whose claim failed. */
+export async function discardQueuedRun(db: Database, tenantId: string, id: string): Promise<void> {
+  await db.delete(runs).where(and(eq(runs.tenantId, tenantId), eq(runs.id, id), eq(runs.status, 'queued')));
+}
+
+/**
+ * Marks a queued run (it waits in a flow-control gate, no RunObject yet) cancelled, unless it left
+ * `queued` meanwhile. @returns the row when it was marked.
+ */
+export async function cancelQueuedRun(db: Database, id: string, reason: string, endedAt: string): Promise<boolean> {
+  const done = await db
+    .update(runs)
+    .set({
+      status: 'cancelled',
+      error: { code: 'cancelled', message: reason, retryable: false },
+      endedAt,
+      queueReason: null,
+    })
+    .where(and(eq(runs.id, id), eq(runs.status, 'queued')))
+    .returning({ id: runs.id });
+  return done.length > 0;
+}
+
 /**
  * Queued runs of every tenant created before `before` (ISO), oldest first: candidates for the
  * start sweeper. `gated`: only those a flow-control gate holds (`queue_reason` set), else only the others.

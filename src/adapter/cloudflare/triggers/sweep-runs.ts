@@ -1,12 +1,12 @@
 import { flowKey } from '../../../core/flow/keys';
 import { flowPlan, waitingGates } from '../../../core/flow/plan';
-import { handOn, startFromRow } from '../flow-start';
+import { definitionOfRow, failGatedRun, GatedStartError, handOn, startFromRow } from '../flow-start';
+import { tellParent } from '../flow-chain';
 import type { TriggerInfo } from '../../../core/engine/index';
 import { runObjectStarterOf } from '../host';
 import { database, type Database } from '../d1/client';
 import { pruneWebhookBodies } from '../d1/deliveries';
 import { failQueuedRun, listQueuedBefore, type RunRow } from '../d1/runs';
-import { getWorkflowVersion } from '../d1/workflows';
 import type { AppEnv } from '../env';
 import { START_TIMEOUT_MS } from './start-run';
 
@@ -65,7 +65,7 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
           )
             return;
           outcome.failed.push(row.id);
-          await tellParent(env.RUNS, row, problem);
+          await tellParent(env.RUNS, row, { code: 'start_failed', message: problem });
         } catch (err) {
           console.error(`start sweeper: run ${row.id}`, err); // D1 or the parent unavailable: the next sweep tries again
         }
@@ -79,32 +79,37 @@ export async function sweepQueuedRuns(env: AppEnv, now: number): Promise<SweepOu
 /**
  * Offers a gated run (`queue_reason` set) to its gates again, in order: idempotent by run id, so a
  * run that waits keeps its place, and one whose offer was lost (a crash between the D1 insert and
- * the gate) is queued, or started when every gate lets it through.
+ * the gate) is queued, or started when every gate lets it through. The gates are those its record
+ * names (`runs.flow`, rendered at its start); a run whose workflow version is gone is failed.
  */
 async function reoffer(env: AppEnv, db: Database, row: RunRow): Promise<void> {
-  const wf = await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);
-  if (!wf) return;
+  const wf = await definitionOfRow(db, row);
+  if (!wf)
+    return failGatedRun(
+      env,
+      row.tenantId,
+      row.id,
+      `workflow ${row.workflowName} version ${row.version} does not exist`,
+    );
   const createdAt = Date.parse(row.createdAt);
   const context = { trigger: row.trigger as TriggerInfo, inputs: row.input as Record<string, unknown> };
-  const plan = await flowPlan(wf.definition, row.tenantId, row.workflowName, ({ template, path }) =>
-    flowKey(template, context, path, { now: createdAt, random: () => 0 }),
-  );
+  const stored = row.flow ?? [];
+  const plan = await flowPlan(wf.definition, row.tenantId, row.workflowName, ({ template, path }) => {
+    const [, rule, index] = /^(\w+)(?:\[(\d+)\])?\.key$/.exec(path) ?? [];
+    const at = rule === 'concurrency' ? Number(index ?? 0) : undefined;
+    const place = stored.find((h) => h.rule === rule && (h.index ?? undefined) === at);
+    // A record from before `runs.flow` listed every gate: its key is rendered again.
+    return place ? Promise.resolve(place.key) : flowKey(template, context, path, { now: createdAt, random: () => 0 });
+  });
   const gates = waitingGates(plan);
-  await handOn(env, { tenantId: row.tenantId, runId: row.id, priority: row.priority, enqueuedAt: createdAt, gates }, 0);
-}
-
-/** A failed sub-workflow start is its parent step's failure, as when the parent starts it (outbox). */
-async function tellParent(runs: AppEnv['RUNS'], row: RunRow, problem: string): Promise<void> {
-  if (!row.parent) return;
-  const { runId, stepId, attempt, unit } = row.parent;
-  const error = {
-    code: 'start_failed' as const,
-    message: `sub-workflow ${row.workflowName} run ${row.id}: ${problem}`,
-    retryable: false,
-  };
-  const stub = runs.get(runs.idFromName(runId));
-  // A tool call's child run (an agent or workflow tool): the failure is that call's result.
-  if (unit?.callId)
-    await stub.report({ stepId, attempt, unit, turn: unit.turn, callId: unit.callId, outcome: { ok: false, error } });
-  else await stub.report({ stepId, attempt, ok: false, provider: 'workflow', error });
+  try {
+    await handOn(
+      env,
+      { tenantId: row.tenantId, runId: row.id, priority: row.priority, enqueuedAt: createdAt, gates },
+      0,
+    );
+  } catch (err) {
+    if (!(err instanceof GatedStartError) || !err.permanent) throw err;
+    await failGatedRun(env, row.tenantId, row.id, err.message);
+  }
 }
