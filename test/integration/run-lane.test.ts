@@ -134,6 +134,8 @@ describe('a lane attempt lost with its instance', () => {
     );
     const runId = await startRun('lane-lost');
     await running(runId, 'long');
+    // Mid-call: the agent has the lane's request (recorded as started comes before the call leaves).
+    await eventually(async () => ((await received(runId)).length === 1 ? true : undefined));
     const stub = stubOf(runId);
     // The instance dies mid-call, as after kill -9 or a deploy: its in-memory lane is gone.
     await Promise.resolve(runInDurableObject(stub, (_obj, state) => state.abort('simulated crash'))).catch(
