@@ -57,8 +57,40 @@ describe('circuit breaker', () => {
       state: 'closed',
       calls: 2,
       failureRate: 0.5,
+      inFlight: 0,
       openedAt: null,
     });
+  });
+
+  it('counts calls in flight as successes to come: fast failures among slow successes do not open it', () => {
+    // A 1,000-call fan-out: the first batch back holds only the 15 calls reset at once.
+    const started = record(CLOSED, { ok: 0, failed: 0, started: 1000 }, 10, DEFAULT_CIRCUIT);
+    const early = record(started, { ok: 0, failed: 15 }, 20, DEFAULT_CIRCUIT);
+    expect(early.state).toBe('closed');
+    expect(summary(early, 20)).toMatchObject({ calls: 15, failureRate: 1, inFlight: 985 });
+    // Without the starts, the same 15 failures open it.
+    expect(record(CLOSED, { ok: 0, failed: 15 }, 20, DEFAULT_CIRCUIT).state).toBe('open');
+    // The pending calls failing too opens it, as soon as the rate over finished and pending calls reaches it.
+    let c = early;
+    let failed = 15;
+    while (c.state === 'closed' && failed < 1000) {
+      c = record(c, { ok: 0, failed: 50 }, 30, DEFAULT_CIRCUIT);
+      failed += 50;
+    }
+    expect(c.state).toBe('open');
+    expect(failed).toBeLessThan(700);
+    expect(failingForSure(failed - 50, 1000, DEFAULT_CIRCUIT)).toBe(false);
+  });
+
+  it('calls abandoned with no outcome leave the calls in flight; outcomes of calls started before the window count none', () => {
+    const c = record(CLOSED, { ok: 0, failed: 0, started: 10 }, 0, config);
+    const after = record(c, { ok: 1, failed: 1, abandoned: 5 }, 10, config);
+    expect(summary(after, 10, config)).toMatchObject({ calls: 2, inFlight: 3 });
+    expect(after.buckets).toEqual([{ at: 0, ok: 1, failed: 1, started: 10, abandoned: 5 }]);
+    // The starts aged out of the window: their late outcomes make the calls in flight 0, not negative.
+    const late = record(after, { ok: 3, failed: 0 }, 1005, config);
+    expect(summary(late, 1005, config)).toMatchObject({ calls: 3, failureRate: 0, inFlight: 0 });
+    expect(record(late, { ok: 0, failed: 4 }, 1010, config).state).toBe('open');
   });
 
   it('in half_open only the probe decides: batched counts of calls started before it opened neither close nor reopen it', () => {

@@ -49,8 +49,11 @@ const sending = new Map<string, { beat: number }>();
  * Outcomes are counted here and sent in the background, successes and failures together, many in
  * one call. They must travel the same way: a failure sent at once while the successes before it
  * wait for their batch shows the circuit a failure rate its agent does not have (at 30 % failures,
- * 7 failures arrived after 7 successes and opened it within a second). The half-open probe's
- * outcome is the one sent alone, at once: it alone closes or reopens the circuit.
+ * 7 failures arrived after 7 successes and opened it within a second). For the same reason the
+ * calls it lets through are counted as started (and those abandoned without an outcome as such):
+ * the circuit counts calls in flight as successes to come, so fast failures do not outrun slow
+ * successes. The half-open probe's outcome is the one sent alone, at once: it alone closes or
+ * reopens the circuit.
  */
 export class CircuitGate {
   private readonly key: string;
@@ -74,10 +77,10 @@ export class CircuitGate {
 
   /** @returns whether the call may go now, else how long to wait (ms). */
   async acquire(): Promise<{ allowed: boolean; retryAfterMs?: number }> {
-    if (trustedClosed.get(this.key)) return { allowed: true };
+    if (trustedClosed.get(this.key)) return this.started();
     // Concurrent calls (a fan-out) wait for one answer; only a closed circuit is shared this way.
     const asking = firstAsk.get(this.key);
-    if (asking && (await asking.catch(() => null)) === 'closed') return { allowed: true };
+    if (asking && (await asking.catch(() => null)) === 'closed') return this.started();
     const answer = this.circuitFor().acquire();
     const state = answer.then((a) => a.state);
     firstAsk.set(this.key, state);
@@ -85,7 +88,22 @@ export class CircuitGate {
     const { allowed, retryAfterMs, state: after } = await answer;
     this.probe = allowed && after === 'half_open';
     this.saw(after);
+    if (allowed && !this.probe) return this.started();
     return { allowed, retryAfterMs };
+  }
+
+  /** Counts a call let through while closed as started (sent with the next outcomes). */
+  private started(): { allowed: true } {
+    const counts = this.counts();
+    counts.started = (counts.started ?? 0) + 1;
+    this.sendSoon();
+    return { allowed: true };
+  }
+
+  private counts(): Outcomes {
+    let counts = unsent.get(this.key);
+    if (!counts) unsent.set(this.key, (counts = { ok: 0, failed: 0 }));
+    return counts;
   }
 
   /** Whether the call this gate admitted is the half-open probe (its outcome must be recorded). */
@@ -93,17 +111,25 @@ export class CircuitGate {
     return this.probe;
   }
 
-  /** Records the admitted call's outcome; `ok` is false only for the agent's own failures. */
-  async record(ok: boolean): Promise<void> {
+  /**
+   * Records the admitted call's outcome: `ok` is false only for the agent's own failures; `null`
+   * for a call that ended with none to count (its run abandoned it).
+   */
+  async record(ok: boolean | null): Promise<void> {
     if (this.probe) {
       this.probe = false;
-      this.saw(await this.circuitFor().record(ok));
+      if (ok !== null) this.saw(await this.circuitFor().record(ok));
       return;
     }
-    const counts = unsent.get(this.key) ?? { ok: 0, failed: 0 };
-    if (ok) counts.ok++;
+    const counts = this.counts();
+    if (ok === null) counts.abandoned = (counts.abandoned ?? 0) + 1;
+    else if (ok) counts.ok++;
     else counts.failed++;
-    unsent.set(this.key, counts);
+    this.sendSoon();
+  }
+
+  /** Starts a send loop unless one is making progress. */
+  private sendSoon(): void {
     const loop = sending.get(this.key);
     if (!loop || Date.now() - loop.beat > STALE_SEND_MS) this.background(this.sendOutcomes());
   }
@@ -127,7 +153,7 @@ export class CircuitGate {
           try {
             this.saw(await this.circuitFor().record(counts));
           } catch (err) {
-            console.warn(`circuit ${this.key}: ${counts.ok} successes and ${counts.failed} failures not recorded`, err);
+            console.warn(`circuit ${this.key}: outcomes not recorded: ${JSON.stringify(counts)}`, err);
           }
           loop.beat = Date.now();
         }

@@ -7,6 +7,12 @@
  * counts, so the state stays small and recording is O(1) however busy the agent is.
  * Outcomes may arrive one by one or as counts batched by a consumer: the window holds the same
  * totals either way, and the rate is judged on those totals only.
+ *
+ * Calls still in flight count as successes that have not arrived yet: batches may also say how
+ * many calls were started (and abandoned, with no outcome), and the rate is judged over finished
+ * plus pending calls. Fast failures otherwise outrun slow successes: in a 1,000-call fan-out where
+ * 5 % of calls are reset at once and the rest answer in seconds, the first outcomes to arrive are
+ * all failures, and a window of finished calls alone opens the circuit of a healthy agent.
  */
 
 export interface CircuitConfig {
@@ -46,6 +52,10 @@ export interface Bucket {
   at: number;
   ok: number;
   failed: number;
+  /** Calls started (admitted) while closed; absent: none reported. */
+  started?: number;
+  /** Calls started that ended with no outcome (the run abandoned them); absent: none. */
+  abandoned?: number;
 }
 
 export interface CircuitState {
@@ -61,6 +71,10 @@ export interface CircuitState {
 export interface Outcomes {
   ok: number;
   failed: number;
+  /** Calls started since the last batch (their outcomes come in this batch or later). */
+  started?: number;
+  /** Calls started that ended with no outcome to count (abandoned by their run). */
+  abandoned?: number;
 }
 
 export const CLOSED: CircuitState = { state: 'closed', buckets: [] };
@@ -96,23 +110,38 @@ export function record(
   config = DEFAULT_CIRCUIT,
 ): CircuitState {
   const single = typeof outcome === 'boolean';
-  const add = single
-    ? { ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 }
-    : { ok: count(outcome.ok), failed: count(outcome.failed) };
+  const add: Bucket = single
+    ? { at: 0, ok: outcome ? 1 : 0, failed: outcome ? 0 : 1 }
+    : {
+        at: 0,
+        ok: count(outcome.ok),
+        failed: count(outcome.failed),
+        started: count(outcome.started),
+        abandoned: count(outcome.abandoned),
+      };
   if (c.state === 'half_open')
     return !single ? c : outcome ? { ...CLOSED } : { state: 'open', buckets: [], openedAt: now };
-  if (c.state === 'open' || add.ok + add.failed === 0) return c;
+  if (c.state === 'open' || add.ok + add.failed + (add.started ?? 0) + (add.abandoned ?? 0) === 0) return c;
   const width = config.windowMs / BUCKETS;
   const start = now - (now % width);
   const buckets = inWindow(c.buckets, now, config);
   const last = buckets.at(-1);
-  if (last?.at === start)
-    buckets[buckets.length - 1] = { at: start, ok: last.ok + add.ok, failed: last.failed + add.failed };
-  else buckets.push({ at: start, ...add });
-  const { calls, failed } = totals(buckets);
-  if (calls >= config.minCalls && failingForSure(failed, calls, config))
+  if (last?.at === start) buckets[buckets.length - 1] = added(last, add);
+  else buckets.push(added({ at: start, ok: 0, failed: 0 }, add));
+  const { calls, failed, pending } = totals(buckets);
+  if (calls >= config.minCalls && failingForSure(failed, calls + pending, config))
     return { state: 'open', buckets: [], openedAt: now };
   return { state: 'closed', buckets };
+}
+
+/** `b` with `add`'s counts added; `started` and `abandoned` are kept only when not 0. */
+function added(b: Bucket, add: Bucket): Bucket {
+  const sum: Bucket = { at: b.at, ok: b.ok + add.ok, failed: b.failed + add.failed };
+  const started = (b.started ?? 0) + (add.started ?? 0);
+  const abandoned = (b.abandoned ?? 0) + (add.abandoned ?? 0);
+  if (started) sum.started = started;
+  if (abandoned) sum.abandoned = abandoned;
+  return sum;
 }
 
 /**
@@ -133,32 +162,41 @@ export function failingForSure(failed: number, calls: number, config: CircuitCon
   return lower >= config.failureRate;
 }
 
-/** A readable summary: state, calls and failure rate in the window. */
+/** A readable summary: state, calls finished, failure rate and calls in flight in the window. */
 export function summary(c: CircuitState, now: number, config = DEFAULT_CIRCUIT) {
-  const { calls, failed } = totals(inWindow(c.buckets ?? [], now, config));
+  const { calls, failed, pending } = totals(inWindow(c.buckets ?? [], now, config));
   return {
     state: c.state,
     calls,
     failureRate: calls ? failed / calls : 0,
+    inFlight: pending,
     openedAt: c.openedAt ? new Date(c.openedAt).toISOString() : null,
   };
 }
 
 /** A count from a report: a whole number ≥ 0 (anything else counts as 0). */
-function count(n: number): number {
-  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+function count(n: number | undefined): number {
+  return n !== undefined && Number.isSafeInteger(n) && n > 0 ? n : 0;
 }
 
 function inWindow(buckets: Bucket[] | undefined, now: number, config: CircuitConfig): Bucket[] {
   return (buckets ?? []).filter((b) => now - b.at < config.windowMs);
 }
 
-function totals(buckets: Bucket[]): { calls: number; failed: number } {
+/**
+ * Finished calls, failed ones, and calls pending: started in the window with no outcome or
+ * abandonment yet (0 when outcomes of calls started before the window outnumber them).
+ */
+function totals(buckets: Bucket[]): { calls: number; failed: number; pending: number } {
   let ok = 0;
   let failed = 0;
+  let started = 0;
+  let abandoned = 0;
   for (const b of buckets) {
     ok += b.ok;
     failed += b.failed;
+    started += b.started ?? 0;
+    abandoned += b.abandoned ?? 0;
   }
-  return { calls: ok + failed, failed };
+  return { calls: ok + failed, failed, pending: Math.max(0, started - ok - failed - abandoned) };
 }

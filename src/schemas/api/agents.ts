@@ -10,8 +10,13 @@ export const Agent = named(AgentRecord, 'Agent');
 export const Circuit = z
   .object({
     state: z.enum(['closed', 'open', 'half_open']),
-    calls: z.number(),
-    failureRate: z.number(),
+    calls: z.number().describe('Calls finished in the window'),
+    failureRate: z.number().describe('Failed share (0–1) of the calls finished in the window'),
+    inFlight: z
+      .number()
+      .describe(
+        'Calls started in the window and not finished; the rate that opens the circuit counts them as successes to come',
+      ),
     openedAt: IsoOrNull,
   })
   .openapi('Circuit');

@@ -77,6 +77,25 @@ describe('circuit gate', () => {
     expect(records.length).toBeLessThan(10);
   });
 
+  it('tells the circuit the calls it let through, so fast failures among calls in flight do not open it', async () => {
+    const agent = 'gate-inflight';
+    const sends: Promise<unknown>[] = [];
+    const gates = Array.from({ length: 100 }, () => new CircuitGate(env, 'default', agent, (p) => sends.push(p)));
+    for (const g of gates) expect((await g.acquire()).allowed).toBe(true);
+    // The first ten calls fail at once (connection resets); the other ninety are still in flight.
+    for (const g of gates.slice(0, 10)) await g.record(false);
+    await Promise.all(sends);
+    expect(await circuitOf(env, 'default', agent).status()).toMatchObject({
+      state: 'closed',
+      calls: 10,
+      failureRate: 1,
+      inFlight: 90,
+    });
+    await gates[10]!.record(null); // abandoned by its run: no outcome, no longer in flight
+    await Promise.all(sends);
+    expect((await circuitOf(env, 'default', agent).status()).inFlight).toBe(89);
+  });
+
   it('a closed circuit seen lately lets calls through without asking', async () => {
     let asked = 0;
     const real = circuitOf(env, 'default', 'gate-trusted');

@@ -185,7 +185,9 @@ function throughBoth(
 /**
  * Runs a call of `agent` through its circuit breaker (builtin tools cannot be down). Only the
  * agent's own failures count against it (network, timeouts, 5xx, 429), not bad requests, nor a
- * call the run abandoned (cancelled, failed): unless it was the probe, which must report.
+ * call the run abandoned (cancelled, failed): unless it was the probe, which must report. A call
+ * let through is counted started, and one with no outcome to count abandoned, so the circuit
+ * knows the calls in flight.
  * @returns the call's report, or the `circuit_open` failure (retryable) when the circuit refused it.
  */
 async function throughCircuit(
@@ -206,10 +208,16 @@ async function throughCircuit(
     };
     return { error };
   }
-  const { report, healthy } = await call();
+  let done: { report: Report; healthy: boolean };
+  try {
+    done = await call();
+  } catch (err) {
+    await circuit?.record(null); // a binding failed: the call says nothing of the agent
+    throw err;
+  }
   const abandoned = !!ctx.cancel?.aborted && !timeout.aborted;
-  if (!abandoned || circuit?.isProbe) await circuit?.record(healthy);
-  return { report };
+  await circuit?.record(abandoned && !circuit.isProbe ? null : done.healthy);
+  return { report: done.report };
 }
 
 /** The report of an attempt's outcome. */
