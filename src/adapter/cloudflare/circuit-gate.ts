@@ -101,8 +101,8 @@ export class CircuitGate {
   }
 
   private counts(): Outcomes {
-    let counts = unsent.get(this.key);
-    if (!counts) unsent.set(this.key, (counts = { ok: 0, failed: 0 }));
+    const counts = unsent.get(this.key) ?? { ok: 0, failed: 0 };
+    unsent.set(this.key, counts);
     return counts;
   }
 
