@@ -69,19 +69,19 @@ describe('max_concurrency: a Durable Object per agent bounds its calls across ru
   });
 
   it('with both slots held, waiting runs of priority 9 start before older ones of priority 1', async () => {
-    await agentWithSlots('held-prio', 'prio', 1200, 2);
+    await agentWithSlots('held-prio', 'slots-prio', 1200, 2);
     const holders = await Promise.all(['h1', 'h2'].map((l) => start('wf-held-prio', l)));
-    await eventually(async () => ((await held('prio')).calls === 2 ? true : undefined));
+    await eventually(async () => ((await held('slots-prio')).calls === 2 ? true : undefined));
     const low = await Promise.all(['low1', 'low2'].map((l) => start('wf-held-prio', l, 1)));
     await Promise.all(low.map(busy));
     const high = await Promise.all(['high1', 'high2'].map((l) => start('wf-held-prio', l, 9)));
     await Promise.all(high.map(busy));
     // All four queued while the first two still held both slots.
-    expect((await held('prio')).calls).toBe(2);
+    expect((await held('slots-prio')).calls).toBe(2);
     expect((await view(high[0]!)).priority).toBe(9);
     expect((await view(holders[0]!)).priority).toBe(5);
     for (const id of [...holders, ...low, ...high]) expect((await waitForRun(id)).status).toBe('completed');
-    const seen = await held('prio');
+    const seen = await held('slots-prio');
     expect(seen.max).toBe(2);
     expect(seen.order.slice(0, 2).sort()).toEqual(['h1', 'h2']);
     expect(seen.order.slice(2, 4).sort()).toEqual(['high1', 'high2']);

@@ -112,15 +112,15 @@ inputs:
   label: { type: string }
 concurrency: { limit: 1 }
 steps:
-${heldStep('call', 'prio', 1000)}`,
+${heldStep('call', 'flow-prio', 1000)}`,
     );
     const first = await start('flow-prio', { label: 'first' });
-    await eventually(async () => ((await held('prio')).calls === 1 ? true : undefined));
+    await eventually(async () => ((await held('flow-prio')).calls === 1 ? true : undefined));
     const low = [await start('flow-prio', { label: 'low1' }, 1), await start('flow-prio', { label: 'low2' }, 1)];
     const high = await start('flow-prio', { label: 'high' }, 9);
     expect(high.queuedFor).toBe('concurrency');
     for (const r of [first, ...low, high]) expect((await waitForRun(r.runId, 30_000)).status).toBe('completed');
-    expect((await held('prio')).order).toEqual(['first', 'high', 'low1', 'low2']);
+    expect((await held('flow-prio')).order).toEqual(['first', 'high', 'low1', 'low2']);
   });
 
   it('the start sweeper repairs a run whose offer to its gate was lost', async () => {

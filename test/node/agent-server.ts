@@ -17,6 +17,8 @@ import { handleModel } from './model-server';
  * - `POST /agents/held/:group/:ms` → answers after ms; `GET /held/:group` says how many calls of the
  *   group were open at most at the same time (`max`), how many came (`calls`) and in which order
  *   (`order`: the inputs as they arrived)
+ *   (one server serves the test files running at once: a group belongs to one file,
+ *   test/lint/agent-groups.test.ts checks it)
  * - `POST /agents/barrier/:group/:n/:ms` → holds each call until n calls of the group are open at
  *   once (then answers them all, and later calls at once) or ms passed; `GET /barrier/:group` says
  *   how many were open at most at the same time (`max`), how many came (`calls`), whether n was reached
