@@ -1,9 +1,9 @@
 // The bench's "concurrent" scenario: 1,000 runs of a 5-step chain started at once on Baton, then
-// the same chain as 1,000 Cloudflare Workflow instances (bench/worker.ts `/bench/cf-many`), in the
-// same workerd. Each side is timed by its runs' own timestamps, so polling adds nothing to a figure:
-// latency is a run's end minus its start request; runs/s is completed runs over the time from the
-// first start request to the last end.
-import { get } from 'node:http';
+// the same chain as 1,000 Cloudflare Workflow instances (bench/worker.ts `/bench/cf-create` and
+// `/bench/cf-status`), in the same workerd, both driven the same way from here. Each side is timed
+// by its runs' own timestamps, so polling adds nothing to a figure: latency is a run's end minus
+// its start request; runs/s is completed runs over the time from the first start request to the
+// last end.
 
 /** Runs of each side; `BENCH_CONCURRENT_RUNS` lowers it for a quick look (the figure of record is 1,000). */
 const RUNS = Number(process.env.BENCH_CONCURRENT_RUNS || 1000);
@@ -13,27 +13,12 @@ const CHUNK = 50;
 /** How long either side may take before its unfinished runs count as lost, ms. */
 const DEADLINE_MS = 600_000;
 
-/**
- * GET of a JSON answer with no time limit (fetch gives up after 300 s without headers, and the
- * Workflow side answers once every instance ended).
- */
-function getJson(url) {
-  return new Promise((resolve, reject) => {
-    get(url, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => {
-        body += c;
-      });
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body));
-        } catch {
-          reject(new Error(`${url}: ${res.statusCode} ${body.slice(0, 200)}`));
-        }
-      });
-    }).on('error', reject);
-  });
+/** GET of a JSON answer. */
+async function getJson(url) {
+  const res = await fetch(url);
+  const body = await res.text();
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${body.slice(0, 200)}`);
+  return JSON.parse(body);
 }
 
 const pct = (values, p) => {
@@ -88,15 +73,57 @@ export async function concurrentScenario({ api, putWorkflow, startRun, chain, ba
     done.map((r) => Date.parse(r.endedAt) - t0),
     RUNS - done.length,
   );
-  const cf = await getJson(
-    `${base}/bench/cf-many?runs=${RUNS}&steps=${STEPS}&agent=${agentUrl}/zero&deadline=${DEADLINE_MS}`,
-  );
-  const cfWorkflows = figures(cf.latencies, cf.ends, cf.lost);
+  const cfWorkflows = await cfSide(base, agentUrl);
   return {
     runs: RUNS,
     steps_per_run: STEPS,
     ...baton,
     cf_workflows: cfWorkflows,
-    throughput_ratio: round(baton.runs_per_s / Math.max(0.01, cfWorkflows.runs_per_s)),
+    // No ratio against a side that completed nothing (a harness failure, not a figure).
+    throughput_ratio: cfWorkflows.completed ? round(baton.runs_per_s / cfWorkflows.runs_per_s) : null,
   };
+}
+
+/**
+ * The Cloudflare Workflows side, driven like Baton's: creates in chunks of {@link CHUNK}, then
+ * rounds of status asks for the first unfinished instances, stopping at one still going.
+ * @returns its figures, and `error` when the harness failed (the figures then count what it saw).
+ */
+async function cfSide(base, agentUrl) {
+  const t0 = Date.now();
+  const made = [];
+  let error;
+  try {
+    for (let i = 0; i < RUNS; i += CHUNK)
+      made.push(
+        ...(await getJson(
+          `${base}/bench/cf-create?n=${Math.min(CHUNK, RUNS - i)}&steps=${STEPS}&agent=${agentUrl}/zero`,
+        )),
+      );
+    const ended = new Map();
+    const round = async (open) => {
+      for (let i = 0; i < open.length; i += CHUNK) {
+        const chunk = open.slice(i, i + CHUNK);
+        const statuses = await getJson(`${base}/bench/cf-status?ids=${chunk.map((m) => m.id).join(',')}`);
+        let going = false;
+        for (const s of statuses)
+          if (['complete', 'errored', 'terminated'].includes(s.status)) ended.set(s.id, s);
+          else going = true;
+        if (going) return;
+      }
+    };
+    while (ended.size < made.length && Date.now() - t0 < DEADLINE_MS) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await round(made.filter((m) => !ended.has(m.id)));
+    }
+    const done = made.filter((m) => ended.get(m.id)?.status === 'complete');
+    return figures(
+      done.map((m) => ended.get(m.id).endedAt - m.sent),
+      done.map((m) => ended.get(m.id).endedAt - t0),
+      RUNS - done.length,
+    );
+  } catch (err) {
+    error = String(err?.message ?? err).slice(0, 300);
+  }
+  return { ...figures([], [], RUNS), error };
 }

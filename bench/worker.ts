@@ -48,47 +48,38 @@ async function cfChain(env: BenchEnv, steps: number, agentUrl: string): Promise<
   }
 }
 
-/** Instances created together by {@link cfMany}, ms: as the bench starts Baton's runs (50 API calls at once). */
-const CREATE_CHUNK = 50;
-/** Pause between status rounds of {@link cfMany}, ms: each round asks each unfinished instance once. */
-const POLL_ROUND_MS = 1_000;
+/** Most instances one `/bench/cf-create` call creates, and most one `/bench/cf-status` call asks for. */
+const MAX_PER_CALL = 100;
 
 /**
- * `runs` instances of the chain created at once (in chunks of {@link CREATE_CHUNK}), each timed by
- * its own output (`endedAt`). Status is asked once per unfinished instance per round, one at a
- * time, so the polling barely loads the engine measured.
- * @returns lost instances (errored, or unfinished at `deadlineMs`), and per completed one its
- * latency (ms from its create being sent to its end) and its end (ms after the first create).
+ * Creates `n` instances of the chain at once (`/bench/cf-create`); the bench (bench/concurrent.mjs)
+ * drives the rest from Node in short requests, as it does Baton's runs: no request stays open for
+ * the whole scenario (one that did lost its connection to the local Workflows engine).
+ * @returns each instance's id and when its create was sent (epoch ms).
  */
-async function cfMany(env: BenchEnv, runs: number, steps: number, agentUrl: string, deadlineMs: number) {
-  const t0 = Date.now();
-  const instances: { instance: WorkflowInstance; sent: number }[] = [];
-  for (let i = 0; i < runs; i += CREATE_CHUNK) {
-    const sent = Date.now();
-    const chunk = Array.from({ length: Math.min(CREATE_CHUNK, runs - i) }, () =>
-      env.BENCH_FLOW.create({ params: { steps, agentUrl } }),
-    );
-    for (const instance of await Promise.all(chunk)) instances.push({ instance, sent });
+async function cfCreate(env: BenchEnv, n: number, steps: number, agentUrl: string) {
+  const sent = Date.now();
+  const made = await Promise.all(
+    Array.from({ length: Math.min(n, MAX_PER_CALL) }, () => env.BENCH_FLOW.create({ params: { steps, agentUrl } })),
+  );
+  return made.map((instance) => ({ id: instance.id, sent }));
+}
+
+/**
+ * The status of instances (`/bench/cf-status?ids=a,b`), asked one at a time so the polling barely
+ * loads the engine measured. @returns per id its status and, once complete, its own `endedAt` (epoch ms).
+ */
+async function cfStatus(env: BenchEnv, ids: string[]) {
+  const out: { id: string; status: string; endedAt?: number }[] = [];
+  for (const id of ids.slice(0, MAX_PER_CALL)) {
+    const status = await (await env.BENCH_FLOW.get(id)).status();
+    out.push({
+      id,
+      status: status.status,
+      ...(status.status === 'complete' ? { endedAt: (status.output as { endedAt: number }).endedAt } : {}),
+    });
   }
-  const latencies: number[] = [];
-  const ends: number[] = [];
-  let errored = 0;
-  let open = instances;
-  while (open.length && Date.now() - t0 < deadlineMs) {
-    await new Promise((r) => setTimeout(r, POLL_ROUND_MS));
-    const still: typeof open = [];
-    for (const one of open) {
-      const status = await one.instance.status();
-      if (status.status === 'complete') {
-        const { endedAt } = status.output as { endedAt: number };
-        latencies.push(endedAt - one.sent);
-        ends.push(endedAt - t0);
-      } else if (status.status === 'errored' || status.status === 'terminated') errored++;
-      else still.push(one);
-    }
-    open = still;
-  }
-  return { lost: errored + open.length, latencies, ends };
+  return out;
 }
 
 async function inProcess(steps: number, agentUrl: string): Promise<Response> {
@@ -105,12 +96,10 @@ export default {
     const steps = Number(url.searchParams.get('steps') ?? 10);
     const agentUrl = url.searchParams.get('agent') ?? '';
     if (url.pathname === '/bench/cf') return cfChain(env, steps, agentUrl);
-    if (url.pathname === '/bench/cf-many') {
-      const runs = Math.min(Number(url.searchParams.get('runs') ?? 100), 5_000);
-      return Response.json(
-        await cfMany(env, runs, steps, agentUrl, Number(url.searchParams.get('deadline') ?? 600_000)),
-      );
-    }
+    if (url.pathname === '/bench/cf-create')
+      return Response.json(await cfCreate(env, Number(url.searchParams.get('n') ?? 1), steps, agentUrl));
+    if (url.pathname === '/bench/cf-status')
+      return Response.json(await cfStatus(env, (url.searchParams.get('ids') ?? '').split(',').filter(Boolean)));
     if (url.pathname === '/bench/inprocess') return inProcess(steps, agentUrl);
     // The floor of a fan-out on this machine: N agent calls at once from one invocation.
     if (url.pathname === '/bench/parallel') {
