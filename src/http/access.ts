@@ -1,7 +1,13 @@
 import { Role } from '../schemas/enums';
 
-const ANY: readonly Role[] = ['admin', 'viewer'];
+const ANY: readonly Role[] = ['admin', 'editor', 'operator', 'approver', 'viewer'];
 const ADMIN: readonly Role[] = ['admin'];
+/** Change workflows, agents, secrets, plans. */
+const EDIT: readonly Role[] = ['admin', 'editor'];
+/** Start and control runs, publish events. */
+const OPERATE: readonly Role[] = ['admin', 'operator'];
+/** Decide approvals (an approver: those assigned to them). */
+const DECIDE: readonly Role[] = ['admin', 'approver'];
 
 /**
  * Who may call each `/api` route, keyed `<METHOD> <Hono path>` exactly as the route is registered
@@ -12,41 +18,49 @@ const ADMIN: readonly Role[] = ['admin'];
 export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/openapi.json': ANY,
   'GET /api/workflows': ANY,
-  'POST /api/workflows': ADMIN,
+  'POST /api/workflows': EDIT,
   'GET /api/workflows/:name': ANY,
-  'PUT /api/workflows/:name': ADMIN,
+  'PUT /api/workflows/:name': EDIT,
   'GET /api/workflows/:name/plan': ANY,
-  'POST /api/workflows/:name/runs': ADMIN,
+  'POST /api/workflows/:name/runs': OPERATE,
   'GET /api/runs': ANY,
   'GET /api/runs/:id': ANY,
   'GET /api/runs/:id/messages': ANY,
-  'POST /api/runs/:id/pause': ADMIN,
-  'POST /api/runs/:id/resume': ADMIN,
-  'POST /api/runs/:id/cancel': ADMIN,
-  'POST /api/runs/:id/restart': ADMIN,
+  'POST /api/runs/:id/pause': OPERATE,
+  'POST /api/runs/:id/resume': OPERATE,
+  'POST /api/runs/:id/cancel': OPERATE,
+  'POST /api/runs/:id/restart': OPERATE,
   'GET /api/live/runs': ANY,
   'GET /api/live/runs/:id': ANY,
   'GET /api/messages': ANY,
   'GET /api/agents': ANY,
   'GET /api/agents/:name': ANY,
-  'PUT /api/agents/:name': ADMIN,
-  'DELETE /api/agents/:name': ADMIN,
+  'PUT /api/agents/:name': EDIT,
+  'DELETE /api/agents/:name': EDIT,
   'GET /api/agents/:name/versions': ANY,
-  'POST /api/events': ADMIN,
+  'POST /api/events': OPERATE,
   'GET /api/approvals': ANY,
   'GET /api/approvals/:id': ANY,
-  'POST /api/approvals/:id': ADMIN,
+  'POST /api/approvals/:id': DECIDE,
   'GET /api/schedules': ANY,
   'GET /api/deliveries': ANY,
   'GET /api/secrets': ANY,
-  'PUT /api/secrets/:name': ADMIN,
+  'PUT /api/secrets/:name': EDIT,
   'POST /api/demo': ADMIN,
-  'POST /api/plan': ADMIN,
+  'POST /api/plan': EDIT,
   'GET /api/plans': ANY,
   'GET /api/plans/:id': ANY,
-  'POST /api/plans/:id/approve': ADMIN,
-  'POST /api/plans/:id/reject': ADMIN,
+  'POST /api/plans/:id/approve': EDIT,
+  'POST /api/plans/:id/reject': EDIT,
+  'GET /api/keys': ADMIN,
+  'POST /api/keys': ADMIN,
+  'DELETE /api/keys/:id': ADMIN,
+  'POST /api/tenants': ADMIN,
+  'GET /api/tenants': ADMIN,
 };
+
+/** Routes only the deployment's `ADMIN_TOKEN` may call (not a tenant's admin key): they span tenants. */
+export const DEPLOYMENT_ROUTES: ReadonlySet<string> = new Set(['POST /api/tenants', 'GET /api/tenants']);
 
 /** `/api` routes answered without a token (registered before the bearer check). */
 export const PUBLIC_ROUTES: readonly string[] = ['GET /api/health', 'GET /api/schema/workflow.json'];

@@ -20,6 +20,7 @@ import { planRoutes } from './routes/plans';
 import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
+import { accessRoutes } from './routes/access';
 import { workflowRoutes } from './routes/workflows';
 
 /** The document's head; the paths and components come from the routes. */
@@ -85,6 +86,7 @@ export function createApp() {
     liveRoutes,
     demoRoutes,
     planRoutes,
+    accessRoutes,
   ])
     app.route('/api', routes);
   declareUndeclared(app);

@@ -13,3 +13,4 @@ export * from './api/approvals';
 export * from './api/workflows';
 export * from './api/agents';
 export * from './api/operations';
+export * from './api/access';

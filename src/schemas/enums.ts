@@ -143,8 +143,13 @@ export const DEFAULT_PRIORITY = 5;
 export const PlanStatus = z.enum(['proposed', 'invalid', 'approved', 'rejected', 'failed']);
 export type PlanStatus = z.infer<typeof PlanStatus>;
 
-/** Roles of API tokens: `admin` may change things, `viewer` may only read. */
-export const Role = z.enum(['admin', 'viewer']);
+/**
+ * Roles of API keys and members, a closed set (what each may call: `ROUTE_ROLES` in
+ * src/http/access.ts, the README's roles table): `admin` everything of its tenant, keys and members
+ * included; `editor` changes workflows, agents and secrets; `operator` starts, pauses, resumes,
+ * cancels and restarts runs and publishes events; `approver` decides approvals; `viewer` reads.
+ */
+export const Role = z.enum(['admin', 'editor', 'operator', 'approver', 'viewer']);
 export type Role = z.infer<typeof Role>;
 
 /** The only tenant until multi-tenancy lands; every table carries `tenant_id` already. */

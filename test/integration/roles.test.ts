@@ -62,7 +62,7 @@ beforeAll(async () => {
 });
 
 describe('roles are a closed set, checked by an allow-list per route', () => {
-  it.each(['operator', 'Admin', 'admin ', 'superuser', ''])(
+  it.each(['Operator', 'Admin', 'admin ', 'superuser', ''])(
     'a key with role %j is refused with 403, reads included',
     async (role) => {
       const call = as(await keyWithRole(`role-${role.trim() || 'empty'}-${role.length}`, role));

@@ -1,16 +1,18 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { eq } from 'drizzle-orm';
 import { fromBase64Url } from '../../lib/encoding';
 import { BatonError } from '../../core/errors';
-import { sha256, sha256Hex } from '../../lib/hash';
+import { sha256 } from '../../lib/hash';
 import { database } from '../../adapter/cloudflare/d1/client';
-import { apiKeys } from '../../adapter/cloudflare/d1/schema';
+import { keyForToken } from '../../adapter/cloudflare/d1/access';
 import type { AppEnv } from '../../adapter/cloudflare/env';
 import { Role } from '../../schemas/enums';
-import { allowedRoles, knownRole, ROUTE_ROLES } from '../access';
+import { allowedRoles, DEPLOYMENT_ROUTES, knownRole, ROUTE_ROLES } from '../access';
 
-export type AuthVars = { tenantId: string; role: Role };
+/** Who made a request: the deployment's ADMIN_TOKEN, or an API key (by id and name). */
+export type Actor = { type: 'deployment'; name: 'ADMIN_TOKEN' } | { type: 'key'; id: string; name: string };
+
+export type AuthVars = { tenantId: string; role: Role; actor: Actor };
 
 /** Constant-time comparison of two strings (compares their SHA-256 digests, so lengths leak nothing). */
 async function sameSecret(a: string, b: string): Promise<boolean> {
@@ -44,11 +46,13 @@ function routeKey(c: Context): { method: string; path: string } | null {
 }
 
 /**
- * `Authorization: Bearer <token>` (or its WebSocket form, see {@link bearerToken}) (CONTRACT.md "Auth"): `ADMIN_TOKEN` is an admin of the default
- * tenant; other tokens are looked up by SHA-256 in `api_keys`. The key's role must be one of the
+ * `Authorization: Bearer <token>` (or its WebSocket form, see {@link bearerToken}) (CONTRACT.md "Auth"):
+ * `ADMIN_TOKEN` is the deployment's admin (of the default tenant, and the only caller of the
+ * {@link DEPLOYMENT_ROUTES}); other tokens are API keys, looked up by SHA-256 in `api_keys`, refused
+ * once revoked or expired. The key's role must be one of the
  * closed set (`Role`), and the route must allow it in {@link ROUTE_ROLES}; a route without an
  * entry is refused for everyone.
- * @throws {BatonError} 401 without a valid token, 403 when the role is unknown or may not call this route.
+ * @throws {BatonError} 401 without a valid token (unknown, revoked, expired), 403 when the role is unknown or may not call this route.
  */
 export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: AuthVars }> {
   return async (c, next) => {
@@ -56,14 +60,17 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: A
     if (!token) throw new BatonError('unauthorized', 'missing bearer token: send Authorization: Bearer <token>');
     let stored: unknown;
     let tenantId = 'default';
+    let actor: Actor;
     if (c.env.ADMIN_TOKEN && (await sameSecret(token, c.env.ADMIN_TOKEN))) {
       stored = 'admin';
+      actor = { type: 'deployment', name: 'ADMIN_TOKEN' };
     } else {
-      const key = await database(c.env.DB).query.apiKeys.findFirst({
-        where: eq(apiKeys.keyHash, await sha256Hex(token)),
-      });
-      if (!key || key.revokedAt) throw new BatonError('unauthorized', 'invalid bearer token');
+      const found = await keyForToken(database(c.env.DB), token, new Date());
+      if (!found) throw new BatonError('unauthorized', 'invalid bearer token');
+      if ('refused' in found) throw new BatonError('unauthorized', found.refused);
+      const { key } = found;
       ({ role: stored, tenantId } = key);
+      actor = { type: 'key', id: key.id, name: key.name };
     }
     const role = knownRole(stored);
     if (!role) throw new BatonError('forbidden', `this token's role is not one of ${Role.options.join(', ')}`);
@@ -76,8 +83,11 @@ export function bearerAuth(): MiddlewareHandler<{ Bindings: AppEnv; Variables: A
           : `${route.method} ${route.path} has no access rule, so it is refused`,
       );
     }
+    if (route && DEPLOYMENT_ROUTES.has(`${route.method} ${route.path}`) && actor.type !== 'deployment')
+      throw new BatonError('forbidden', `${route.method} ${route.path} is for the deployment's ADMIN_TOKEN only`);
     c.set('role', role);
     c.set('tenantId', tenantId);
+    c.set('actor', actor);
     await next();
   };
 }

@@ -33,6 +33,8 @@ const createdAt = () => text('created_at').notNull();
 export const tenants = sqliteTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
+  /** Email domains whose mail (to any alias) is this tenant's; lower case. */
+  emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default([]),
   createdAt: createdAt(),
 });
 
@@ -47,6 +49,10 @@ export const apiKeys = sqliteTable(
     role: text('role', { enum: values(Role) }).notNull(),
     createdAt: createdAt(),
     revokedAt: text('revoked_at'),
+    /** After this instant (ISO 8601) the key answers 401; null: never expires. */
+    expiresAt: text('expires_at'),
+    /** When the key last authenticated a request (ISO 8601; written at most once a minute). */
+    lastUsedAt: text('last_used_at'),
   },
   (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)],
 );

@@ -1,0 +1,140 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { BatonError } from '../../../core/errors';
+import { toBase64Url, toHex } from '../../../lib/encoding';
+import { sha256Hex } from '../../../lib/hash';
+import type { Role } from '../../../schemas/enums';
+import type { Database } from './client';
+import { apiKeys, tenants } from './schema';
+
+/** Prefix of every API key's token, so a leaked one is recognisable (secret scanners, logs). */
+export const KEY_PREFIX = 'bat_';
+
+/** A key's `last_used_at` is written at most this often, ms: a busy key costs one D1 write a minute. */
+export const LAST_USE_RESOLUTION_MS = 60_000;
+
+type KeyRow = typeof apiKeys.$inferSelect;
+
+/** A key as the API lists it (never its hash). */
+export function keyView(row: KeyRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    createdAt: row.createdAt,
+    expiresAt: row.expiresAt ?? null,
+    lastUsedAt: row.lastUsedAt ?? null,
+    revokedAt: row.revokedAt ?? null,
+  };
+}
+
+/** A new random token: {@link KEY_PREFIX} and 32 random bytes, base64url (43 characters). */
+function newToken(): string {
+  return KEY_PREFIX + toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/**
+ * Creates an API key of `tenantId`; only its SHA-256 is stored.
+ * @returns the key as listed, and its token (the one time it is known).
+ */
+export async function createKey(
+  db: Database,
+  tenantId: string,
+  key: { name: string; role: Role; expiresAt?: string | null },
+  now: Date,
+) {
+  const token = newToken();
+  const row: KeyRow = {
+    id: `key_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
+    tenantId,
+    name: key.name,
+    keyHash: await sha256Hex(token),
+    role: key.role,
+    createdAt: now.toISOString(),
+    revokedAt: null,
+    expiresAt: key.expiresAt ? new Date(key.expiresAt).toISOString() : null,
+    lastUsedAt: null,
+  };
+  await db.insert(apiKeys).values(row);
+  return { ...keyView(row), token };
+}
+
+/** The tenant's keys, newest first (revoked ones included, marked). */
+export async function listKeys(db: Database, tenantId: string) {
+  const rows = await db.select().from(apiKeys).where(eq(apiKeys.tenantId, tenantId)).orderBy(desc(apiKeys.createdAt));
+  return rows.map(keyView);
+}
+
+/**
+ * Revokes a key of the tenant at once (its next request answers 401).
+ * @throws {BatonError} not_found when the tenant has no such key.
+ */
+export async function revokeKey(db: Database, tenantId: string, id: string, now: Date): Promise<void> {
+  const row = await db.query.apiKeys.findFirst({ where: and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)) });
+  if (!row) throw new BatonError('not_found', `no key ${id}`);
+  if (row.revokedAt) return;
+  await db
+    .update(apiKeys)
+    .set({ revokedAt: now.toISOString() })
+    .where(and(eq(apiKeys.tenantId, tenantId), eq(apiKeys.id, id)));
+}
+
+/**
+ * The key a bearer token names, if it may be used at `now`: not revoked, not expired. Records its
+ * use (at most once per {@link LAST_USE_RESOLUTION_MS}).
+ * @returns the key, or a reason it is refused (for the 401 message), or null when no key has this token.
+ */
+export async function keyForToken(
+  db: Database,
+  token: string,
+  now: Date,
+): Promise<{ key: KeyRow } | { refused: string } | null> {
+  const key = await db.query.apiKeys.findFirst({ where: eq(apiKeys.keyHash, await sha256Hex(token)) });
+  if (!key) return null;
+  if (key.revokedAt) return { refused: `this key was revoked at ${key.revokedAt}` };
+  if (key.expiresAt && Date.parse(key.expiresAt) <= now.getTime())
+    return { refused: `this key expired at ${key.expiresAt}` };
+  if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USE_RESOLUTION_MS)
+    await db.update(apiKeys).set({ lastUsedAt: now.toISOString() }).where(eq(apiKeys.id, key.id));
+  return { key };
+}
+
+type TenantRow = typeof tenants.$inferSelect;
+
+/** A tenant as the API shows it. */
+export function tenantView(row: TenantRow) {
+  return { id: row.id, name: row.name, emailDomains: row.emailDomains ?? [], createdAt: row.createdAt };
+}
+
+/**
+ * Creates a tenant and its first admin key.
+ * @throws {BatonError} conflict when another tenant already receives mail for one of `emailDomains`.
+ */
+export async function createTenant(db: Database, input: { name: string; emailDomains: string[] }, now: Date) {
+  const domains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
+  for (const domain of domains) {
+    const owner = await tenantForDomain(db, domain);
+    if (owner) throw new BatonError('conflict', `email domain ${domain} belongs to tenant ${owner}`);
+  }
+  const row: TenantRow = {
+    id: `t_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
+    name: input.name,
+    emailDomains: domains,
+    createdAt: now.toISOString(),
+  };
+  await db.insert(tenants).values(row);
+  const key = await createKey(db, row.id, { name: 'first admin key', role: 'admin' }, now);
+  return { tenant: tenantView(row), key };
+}
+
+/** Every tenant, oldest first. */
+export async function listTenants(db: Database) {
+  return (await db.select().from(tenants).orderBy(tenants.createdAt)).map(tenantView);
+}
+
+/** The tenant that receives mail for `domain` (lower case), if any. */
+export async function tenantForDomain(db: Database, domain: string): Promise<string | null> {
+  const rows = await db.all<{ id: string }>(
+    sql`SELECT t.id FROM tenants t, json_each(t.email_domains) d WHERE d.value = ${domain.toLowerCase()} LIMIT 1`,
+  );
+  return rows[0]?.id ?? null;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { Role } from '../enums';
+import { Iso, IsoOrNull, named } from './common';
+
+/* Tenants and API keys. */
+
+/** An email domain a tenant receives mail for: lower-case host name (RFC 1035 labels). */
+export const EmailDomain = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lower-case domain name');
+
+/** A tenant: its own workflows, agents, secrets, runs, messages and email domains. */
+export const Tenant = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    emailDomains: z.array(z.string()),
+    createdAt: Iso,
+  })
+  .openapi('Tenant');
+
+/** An API key as listed: never its token (only its SHA-256 is stored). */
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: named(Role, 'Role'),
+    createdAt: Iso,
+    expiresAt: IsoOrNull,
+    lastUsedAt: IsoOrNull.describe('Last request it authenticated (to the minute)'),
+    revokedAt: IsoOrNull,
+  })
+  .openapi('ApiKey');
+
+/** A key just created: the only answer that carries its token. */
+export const NewApiKey = ApiKey.extend({
+  token: z.string().describe('`bat_` and 43 base64url characters; shown once, store it now'),
+}).openapi('NewApiKey');
+
+/** `POST /api/keys`. */
+export const CreateKey = z.object({
+  name: z.string().min(1).max(100),
+  role: Role,
+  expires_at: z.iso.datetime({ offset: true }).optional().describe('ISO 8601; the key answers 401 from then on'),
+});
+
+/** `POST /api/tenants`. */
+export const CreateTenant = z.object({
+  name: z.string().min(1).max(100),
+  email_domains: z.array(EmailDomain).max(20).optional(),
+});
+
+/** `POST /api/tenants` answer: the tenant and its first admin key. */
+export const TenantCreated = z.object({ tenant: Tenant, key: NewApiKey }).openapi('TenantCreated');
