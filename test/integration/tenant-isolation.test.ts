@@ -151,7 +151,7 @@ describe("tenant isolation: A's key on every route of the document", () => {
           ...init,
           ...(op.path === '/api/live/runs/{id}' ? { headers: { upgrade: 'websocket' } } : {}),
         });
-          const answer = await res.clone().text();
+        const answer = await res.clone().text();
         expect(res.status, `${key} with B's object: ${answer}`).toBe(404);
         // The control: B itself reads the same object (the walk names real objects).
         if (op.method === 'GET' && op.path !== '/api/live/runs/{id}')
