@@ -1,17 +1,26 @@
 import { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { DEFAULT_TENANT } from '../schemas/enums';
 import { RunSkipped, WebhookAccepted, WebhookChallenge } from '../schemas/api';
 import { receiveWebhook } from '../adapter/cloudflare/triggers/webhook';
 import type { HonoEnv } from './context';
 import { errors, jsonBody } from './openapi';
 
-/** `POST /hooks/:workflow`: webhook triggers, authenticated by their signature, not a bearer token. */
+/**
+ * `POST /hooks/:workflow` (the default tenant's workflows) and `POST /hooks/:tenant/:workflow`
+ * (another tenant's, by its id `t_…`): webhook triggers, authenticated by their signature, not a
+ * bearer token.
+ */
 export const webhookRoutes = new OpenAPIHono<HonoEnv>();
 
-// Declared for the document only: the handler reads the raw body itself (the signature covers its bytes).
-webhookRoutes.openAPIRegistry.registerPath({
-  method: 'post',
-  path: '/hooks/{workflow}',
-  operationId: 'receiveWebhook',
+/** A tenant id as `POST /api/tenants` makes them (never `approvals`, whose links share `/hooks/`). */
+const TENANT_ID = 't_[0-9a-f]{16}';
+
+/** The document's description of both webhook paths. */
+const webhookOperation = (path: string, operationId: string, params: z.ZodObject) => ({
+  method: 'post' as const,
+  path,
+  operationId,
   summary: 'Webhook trigger (signed, no bearer token)',
   description: [
     "Checks the body size, the signature of the workflow's webhook trigger (`github`, `stripe`, `slack`, `hmac-sha256` or `none`)",
@@ -20,7 +29,7 @@ webhookRoutes.openAPIRegistry.registerPath({
   ].join(' '),
   security: [],
   request: {
-    params: z.object({ workflow: z.string() }),
+    params,
     body: {
       description: 'Whatever the sender posts: JSON, form fields or text',
       content: {
@@ -43,10 +52,27 @@ webhookRoutes.openAPIRegistry.registerPath({
   },
 });
 
-webhookRoutes.post('/hooks/:workflow', async (c) => {
-  const answer = await receiveWebhook(c.env, 'default', c.req.param('workflow'), {
+// Declared for the document only: the handler reads the raw body itself (the signature covers its bytes).
+webhookRoutes.openAPIRegistry.registerPath(
+  webhookOperation('/hooks/{workflow}', 'receiveWebhook', z.object({ workflow: z.string() })),
+);
+webhookRoutes.openAPIRegistry.registerPath(
+  webhookOperation(
+    '/hooks/{tenant}/{workflow}',
+    'receiveTenantWebhook',
+    z.object({ tenant: z.string().describe('The tenant id, `t_…`'), workflow: z.string() }),
+  ),
+);
+
+webhookRoutes.post(`/hooks/:tenant{${TENANT_ID}}/:workflow`, (c) =>
+  answerWebhook(c, c.req.param('tenant'), c.req.param('workflow')),
+);
+webhookRoutes.post('/hooks/:workflow', (c) => answerWebhook(c, DEFAULT_TENANT, c.req.param('workflow')));
+
+async function answerWebhook(c: Context<HonoEnv>, tenantId: string, workflow: string) {
+  const answer = await receiveWebhook(c.env, tenantId, workflow, {
     headers: c.req.raw.headers,
     body: async () => new Uint8Array(await c.req.arrayBuffer()),
   });
   return c.json(answer.body, answer.status, answer.headers);
-});
+}

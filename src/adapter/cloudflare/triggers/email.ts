@@ -2,6 +2,9 @@ import { receiveEmail as receiveEmailOn, type InboundEmail, type InboundOutcome 
 import { hostPorts } from '../host';
 import { planDeskOf } from '../plan/planner-ports';
 import type { AppEnv } from '../env';
+import { database } from '../d1/client';
+import { tenantForDomain } from '../d1/access';
+import { DEFAULT_TENANT } from '../../../schemas/enums';
 
 export {
   MAX_EMAIL_BYTES,
@@ -10,7 +13,22 @@ export {
   type InboundOutcome,
 } from '../../../app/receive-email';
 
-/** The Worker's `email()` handler: the use case (src/app/receive-email.ts) on the Worker's bindings. Never throws for bad mail. */
-export function receiveEmail(message: InboundEmail, env: AppEnv, tenantId = 'default'): Promise<InboundOutcome> {
-  return receiveEmailOn({ ...hostPorts(env), planDesk: planDeskOf(env) }, message, tenantId);
+/**
+ * The Worker's `email()` handler: the use case (src/app/receive-email.ts) on the Worker's bindings,
+ * for the tenant that receives mail for the recipient's domain (`email_domains` of
+ * `POST /api/tenants`), else the default tenant. Never throws for bad mail.
+ */
+export async function receiveEmail(message: InboundEmail, env: AppEnv, tenantId?: string): Promise<InboundOutcome> {
+  const tenant = tenantId ?? (await tenantOfRecipient(env, message.to));
+  return receiveEmailOn({ ...hostPorts(env), planDesk: planDeskOf(env) }, message, tenant);
+}
+
+/** The tenant whose email domain the envelope recipient is at (RFC 5321 `local@domain`), else the default. */
+async function tenantOfRecipient(env: AppEnv, to: string): Promise<string> {
+  const domain = to
+    .slice(to.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase();
+  if (!domain || domain === to.toLowerCase()) return DEFAULT_TENANT;
+  return (await tenantForDomain(database(env.DB), domain)) ?? DEFAULT_TENANT;
 }

@@ -1,0 +1,90 @@
+import { SELF } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { api, deliver, eventually, rawEmail } from '../support/helpers';
+
+/** Email to a tenant's domain and webhooks to its workflows reach that tenant, and only it. */
+const as =
+  (token: string) =>
+  (path: string, init: RequestInit = {}) =>
+    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+
+async function tenant(name: string, emailDomains: string[] = []) {
+  const res = await api('/tenants', { method: 'POST', body: JSON.stringify({ name, email_domains: emailDomains }) });
+  expect(res.status).toBe(201);
+  const { tenant, key } = (await res.json()) as { tenant: { id: string }; key: { token: string } };
+  return { id: tenant.id, call: as(key.token) };
+}
+
+const workflow = (name: string, trigger: string) => `name: ${name}
+triggers:
+  - ${trigger}
+steps:
+  - { id: s, sleep: 1ms }
+`;
+
+type Msg = { direction: string; status: string; runId: string | null; to: string };
+
+describe('triggers reach their tenant', () => {
+  it("an email to a tenant's domain starts that tenant's workflow; its log is the tenant's, not the default's", async () => {
+    const acme = await tenant('Mail tenant', ['mail-acme.example']);
+    const put = await acme.call('/workflows/acme-intel', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/yaml' },
+      body: workflow('acme-intel', 'email: { alias: intel }'),
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    const id = `<tenant-mail-${Date.now()}@sender.example>`;
+    await deliver(
+      rawEmail(
+        {
+          From: 'ann@sender.example',
+          To: 'intel@mail-acme.example',
+          Subject: 'Look',
+          'Message-ID': id,
+          Date: new Date().toUTCString(),
+        },
+        'hi',
+      ),
+      { from: 'ann@sender.example', to: 'intel@mail-acme.example' },
+    );
+    const runs = await eventually(async () => {
+      const list = (
+        (await (await acme.call('/runs?workflow=acme-intel')).json()) as { runs: { id: string; status: string }[] }
+      ).runs;
+      return list.length ? list : undefined;
+    });
+    expect(runs).toHaveLength(1);
+    const mine = ((await (await acme.call('/messages')).json()) as { messages: Msg[] }).messages;
+    expect(mine.find((m) => m.direction === 'inbound')).toMatchObject({ status: 'accepted', runId: runs[0]!.id });
+    const theirs = JSON.stringify(await (await api('/messages')).json());
+    expect(theirs).not.toContain(runs[0]!.id);
+    expect((await api(`/runs/${runs[0]!.id}`)).status).toBe(404);
+  });
+
+  it("a webhook to /hooks/<tenant>/<workflow> starts that tenant's run; /hooks/<workflow> is the default tenant's", async () => {
+    const hooks = await tenant('Hook tenant');
+    const put = await hooks.call('/workflows/hooked', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/yaml' },
+      body: workflow('hooked', 'webhook: { signature: none, allow_unsigned: true }'),
+    });
+    expect(put.status, await put.clone().text()).toBe(201);
+    const res = await SELF.fetch(`http://baton.test/hooks/${hooks.id}/hooked`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const { runId } = (await res.json()) as { runId: string };
+    expect((await hooks.call(`/runs/${runId}?steps=false`)).status).toBe(200);
+    expect((await api(`/runs/${runId}?steps=false`)).status).toBe(404);
+    const deliveries = JSON.stringify(await (await hooks.call('/deliveries')).json());
+    expect(deliveries).toContain(runId);
+    // The default tenant has no workflow of that name: its path answers 404.
+    expect((await SELF.fetch('http://baton.test/hooks/hooked', { method: 'POST', body: '{}' })).status).toBe(404);
+    // An unknown tenant id likewise.
+    expect(
+      (await SELF.fetch('http://baton.test/hooks/t_0000000000000000/hooked', { method: 'POST', body: '{}' })).status,
+    ).toBe(404);
+  });
+});
