@@ -20,8 +20,11 @@ export type AgentResult = { ok: true; output: unknown; usage?: Usage } | { ok: f
 /** What providers may use from the host: outbound HTTP and named secrets. */
 export interface AgentHost {
   fetch: typeof fetch;
-  /** The value of a secret a definition names, or undefined. @throws {BatonError} `secret_unreadable`. */
-  secret(name: string): Promise<string | undefined>;
+  /**
+   * The value of a secret a definition names, to be sent to `destination` (absolute URL), or undefined.
+   * @throws {BatonError} `secret_unreadable`; `secret_host_denied` when the secret may not go to that host.
+   */
+  secret(name: string, destination: string): Promise<string | undefined>;
 }
 
 export type Provider = (agent: AgentRecord, request: AgentRequest, host: AgentHost) => Promise<AgentResult>;

@@ -24,6 +24,7 @@ export const STATUS_OF: Record<ErrorCode, ContentfulStatusCode> = {
   expression_error: 400,
   secret_not_found: 500,
   secret_unreadable: 500,
+  secret_host_denied: 403,
   // Step and run outcomes: recorded on steps and runs, not thrown by a route; statuses for completeness.
   url_not_allowed: 400,
   tool_error: 502,

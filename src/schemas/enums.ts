@@ -89,6 +89,7 @@ export const ErrorCode = z.enum([
   'expression_error',
   'secret_not_found',
   'secret_unreadable',
+  'secret_host_denied',
   'url_not_allowed',
   'tool_error',
   'invalid_output',

@@ -27,7 +27,8 @@ const doc = openApiDocument() as Doc;
 const operations = Object.entries(doc.paths).flatMap(([path, item]) =>
   Object.entries(item).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, op })),
 );
-const toOpenApiPath = (honoPath: string) => honoPath.replace(/:([^/]+)/g, '{$1}');
+/** A Hono path as OpenAPI writes it: `:name` (and a `:name{regex}` constraint) → `{name}`. */
+const toOpenApiPath = (honoPath: string) => honoPath.replace(/:(\w+)(\{[^/]*\})?/g, '{$1}');
 
 /** `redocly lint` on a document (recommended rules): its exit code and JSON report. */
 async function redoclyLint(

@@ -70,7 +70,7 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
 
   it('an apiKeySecret that is stored but does not decrypt fails the step with secret_unreadable naming it (not as unset, never its value)', async () => {
     // Sealed under another SECRETS_KEY (as after rotating it); LLM_KEY is also a Worker secret, which must not stand in.
-    await putSecret(database(env.DB), 'a-rotated-secrets-key', 'default', 'LLM_KEY', 'sk-sealed-value');
+    await putSecret(database(env.DB), 'a-rotated-secrets-key', 'default', 'LLM_KEY', 'sk-sealed-value', ['127.0.0.1']);
     try {
       const run = await waitForRun(await start('ask'));
       expect(run).toMatchObject({ status: 'failed', error: { code: 'secret_unreadable', stepId: 'answer' } });
@@ -80,6 +80,34 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
     } finally {
       await env.DB.prepare("DELETE FROM secrets WHERE name = 'LLM_KEY'").run();
     }
+  });
+
+  it('a stored secret goes only to the hosts it lists: elsewhere the step fails secret_host_denied and nothing is sent', async () => {
+    await putAgent('llm-hosted', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'HOSTED_KEY' },
+    });
+    await putWorkflow('ask-hosted', 'name: ask-hosted\nsteps: [ { id: answer, agent: llm-hosted, input: hosted-q } ]');
+    const store = (hosts: string[]) =>
+      api('/secrets/HOSTED_KEY', { method: 'PUT', body: JSON.stringify({ value: 'sk-hosted-value', hosts }) });
+    expect((await store(['api.example.com'])).status).toBe(201);
+    const denied = await waitForRun(await start('ask-hosted'));
+    expect(denied, JSON.stringify(denied.error)).toMatchObject({
+      status: 'failed',
+      error: { code: 'secret_host_denied', stepId: 'answer' },
+    });
+    expect(denied.error!.message).toContain('api.example.com');
+    expect(denied.error!.message).toContain('127.0.0.1');
+    expect(JSON.stringify(denied)).not.toContain('sk-hosted-value');
+    const sent = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
+    expect(sent.some((c) => c.headers.authorization?.includes('sk-hosted-value'))).toBe(false);
+    // Listed with its hosts; once the host is listed, the key goes there.
+    const listed = (await (await api('/secrets')).json()) as { name: string; hosts: string[] }[];
+    expect(listed.find((x) => x.name === 'HOSTED_KEY')?.hosts).toEqual(['api.example.com']);
+    expect((await store(['api.example.com', '127.0.0.1'])).status).toBe(200);
+    expect((await waitForRun(await start('ask-hosted'))).status).toBe('completed');
+    const after = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
+    expect(after.some((c) => c.headers.authorization === 'Bearer sk-hosted-value')).toBe(true);
   });
 
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {

@@ -169,7 +169,7 @@ describe('secrets', () => {
     expect((await put('HOOK_KEY', 'stored-hook-secret')).status).toBe(200);
     expect((await put('ADMIN_TOKEN', 'x')).status).toBe(400);
     const listed = (await (await api('/secrets')).json()) as Record<string, unknown>[];
-    expect(listed.map((s) => Object.keys(s).sort())).toEqual([['createdAt', 'name', 'updatedAt']]);
+    expect(listed.map((s) => Object.keys(s).sort())).toEqual([['createdAt', 'hosts', 'name', 'updatedAt']]);
     const row = await env.DB.prepare("SELECT ciphertext, iv FROM secrets WHERE name = 'HOOK_KEY'").first<{
       ciphertext: string;
       iv: string;

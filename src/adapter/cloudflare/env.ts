@@ -1,6 +1,6 @@
 import type { LoopUnit } from '../../core/engine/loop-types';
 import { database } from './d1/client';
-import { storedSecret } from './d1/secrets';
+import { storedSecretFor } from './d1/secrets';
 import { RESERVED_SECRETS } from '../../schemas/secret-names';
 
 export { RESERVED_SECRETS };
@@ -59,13 +59,20 @@ export function workerSecret(env: AppEnv, name: string): string | undefined {
 }
 
 /**
- * A secret a definition names (a webhook's `secret`, an agent's `apiKeySecret`): the one stored
- * with `PUT /api/secrets/:name`, else the Worker secret of that name. Never Baton's own credentials.
- * A stored secret that does not decrypt is an error, not unset (no fallback to the Worker secret).
+ * A secret a definition names (an agent's `apiKeySecret`) for sending to `destination` (an
+ * absolute URL): the one stored with `PUT /api/secrets/:name`, only to the hosts it lists, else
+ * the Worker secret of that name. Never Baton's own credentials. A stored secret that does not
+ * decrypt is an error, not unset (no fallback to the Worker secret).
  * @returns the value, or undefined when neither is set.
- * @throws {BatonError} `secret_unreadable` (see storedSecret).
+ * @throws {BatonError} `secret_host_denied`, `secret_unreadable` (see storedSecretFor).
  */
-export async function secretOf(env: AppEnv, tenantId: string, name: string): Promise<string | undefined> {
+export async function secretFor(
+  env: AppEnv,
+  tenantId: string,
+  name: string,
+  destination: string,
+): Promise<string | undefined> {
   if (RESERVED_SECRETS.has(name)) return undefined;
-  return (await storedSecret(database(env.DB), env.SECRETS_KEY, tenantId, name)) ?? workerSecret(env, name);
+  const stored = await storedSecretFor(database(env.DB), env.SECRETS_KEY, tenantId, name, destination);
+  return stored ?? workerSecret(env, name);
 }

@@ -17,7 +17,7 @@ import type { ChatMessage, ModelProvider, ModelRequest } from './types';
  */
 export const anthropicModel: ModelProvider = async (agent, request, host) => {
   const config = configOf(agent, AnthropicAgentConfig);
-  const key = await requireSecret(host, config.apiKeySecret);
+  const key = await requireSecret(host, config.apiKeySecret, config.baseUrl);
   if (!key.ok) return { ok: false, error: key.error };
   const headers = {
     'x-api-key': key.value,

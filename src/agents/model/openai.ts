@@ -19,7 +19,7 @@ export const openAiModel: ModelProvider = async (agent, request, host) => {
   const config = configOf(agent, OpenAiAgentConfig);
   const headers: Record<string, string> = { 'Idempotency-Key': request.idempotencyKey };
   if (config.apiKeySecret) {
-    const key = await requireSecret(host, config.apiKeySecret);
+    const key = await requireSecret(host, config.apiKeySecret, config.baseUrl);
     if (!key.ok) return { ok: false, error: key.error };
     headers.authorization = `Bearer ${key.value}`;
   }

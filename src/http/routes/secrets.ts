@@ -4,6 +4,15 @@ import { database } from '../../adapter/cloudflare/d1/client';
 import { listSecrets, putSecret } from '../../adapter/cloudflare/d1/secrets';
 import { RESERVED_SECRETS, reservedSecretMessage } from '../../schemas/secret-names';
 import { Secret, SecretStored } from '../../schemas/api';
+
+/** A host name a secret may be sent to (letters, digits, dots and dashes; an IP literal too). */
+const SecretHost = z
+  .string()
+  .max(253)
+  .regex(
+    /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/,
+    'expected a host name such as api.example.com',
+  );
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 
@@ -19,11 +28,25 @@ secretRoutes.openapi(
     method: 'put',
     path: '/secrets/{name}',
     operationId: 'putSecret',
-    summary: 'Store a secret, encrypted at rest (AES-GCM under SECRETS_KEY); its value is never returned',
+    summary:
+      'Store a secret, encrypted at rest (AES-GCM under SECRETS_KEY), with the hosts it may be sent to; its value is never returned',
     request: {
       params: z.object({ name: SecretName }),
       body: {
-        content: { 'application/json': { schema: z.object({ value: z.string().min(1).max(65_536) }) } },
+        content: {
+          'application/json': {
+            schema: z.object({
+              value: z.string().min(1).max(65_536),
+              hosts: z
+                .array(SecretHost)
+                .max(20)
+                .optional()
+                .describe(
+                  'Hosts the secret may be sent to (e.g. api.openai.com); absent or empty: none, it is only read here (e.g. to check webhook signatures)',
+                ),
+            }),
+          },
+        },
         required: true,
       },
     },
@@ -47,6 +70,7 @@ secretRoutes.openapi(
       c.var.tenantId,
       name,
       c.req.valid('json').value,
+      (c.req.valid('json').hosts ?? []).map((h) => h.toLowerCase()),
     );
     return c.json({ name, updatedAt }, created ? 201 : 200);
   },

@@ -19,7 +19,14 @@ export const Schedule = z
 export type Schedule = z.infer<typeof Schedule>;
 
 /** A stored secret: names and dates only, never its value. */
-export const Secret = z.object({ name: z.string(), createdAt: Iso, updatedAt: Iso }).openapi('Secret');
+export const Secret = z
+  .object({
+    name: z.string(),
+    hosts: z.array(z.string()).describe('Hosts it may be sent to'),
+    createdAt: Iso,
+    updatedAt: Iso,
+  })
+  .openapi('Secret');
 export const SecretStored = z.object({ name: z.string(), updatedAt: Iso }).openapi('SecretStored');
 
 /** A webhook request and what became of it. */

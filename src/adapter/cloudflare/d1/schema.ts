@@ -153,6 +153,8 @@ export const secrets = sqliteTable(
     ciphertext: text('ciphertext').notNull(),
     /** AES-GCM nonce, base64. */
     iv: text('iv').notNull(),
+    /** Hosts (lower case) the secret may be sent to; empty: none (it is only read, e.g. to check webhook signatures). */
+    hosts: text('hosts', { mode: 'json' }).$type<string[]>().notNull().default([]),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
   },

@@ -13,6 +13,7 @@ export async function putSecret(
   tenantId: string,
   name: string,
   value: string,
+  hosts: readonly string[] = [],
 ): Promise<{ created: boolean; updatedAt: string }> {
   const now = new Date().toISOString();
   const existing = await db.query.secrets.findFirst({
@@ -21,9 +22,49 @@ export async function putSecret(
   const box = await seal(secretsKey, label(tenantId, name), value);
   await db
     .insert(secrets)
-    .values({ tenantId, name, ...box, createdAt: now, updatedAt: now })
-    .onConflictDoUpdate({ target: [secrets.tenantId, secrets.name], set: { ...box, updatedAt: now } });
+    .values({ tenantId, name, ...box, hosts: [...hosts], createdAt: now, updatedAt: now })
+    .onConflictDoUpdate({
+      target: [secrets.tenantId, secrets.name],
+      set: { ...box, hosts: [...hosts], updatedAt: now },
+    });
   return { created: !existing, updatedAt: now };
+}
+
+/**
+ * A stored secret's value, for sending to `destination` (an absolute URL): only to a host the
+ * secret lists (`PUT /api/secrets/:name { hosts }`).
+ * @returns undefined when none is stored under this name.
+ * @throws {BatonError} `secret_host_denied` (naming the secret and the host) for any other host;
+ *   `secret_unreadable` as {@link storedSecret}.
+ */
+export async function storedSecretFor(
+  db: Database,
+  secretsKey: string | undefined,
+  tenantId: string,
+  name: string,
+  destination: string,
+): Promise<string | undefined> {
+  const row = await db.query.secrets.findFirst({
+    where: and(eq(secrets.tenantId, tenantId), eq(secrets.name, name)),
+    columns: { hosts: true },
+  });
+  if (!row) return undefined;
+  const host = hostOf(destination);
+  if (!host || !(row.hosts ?? []).includes(host))
+    throw new BatonError(
+      'secret_host_denied',
+      `secret ${name} may be sent to ${row.hosts?.length ? row.hosts.join(', ') : 'no host'}, not to ${host ?? destination}; list the host with PUT /api/secrets/${name} { value, hosts }`,
+    );
+  return storedSecret(db, secretsKey, tenantId, name);
+}
+
+/** The lower-case host name of an absolute URL, or null. */
+function hostOf(url: string): string | null {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -55,10 +96,10 @@ function unreadable(name: string, why: string): BatonError {
   );
 }
 
-/** Names and dates of the stored secrets; never their values. */
+/** Names, hosts and dates of the stored secrets; never their values. */
 export function listSecrets(db: Database, tenantId: string) {
   return db
-    .select({ name: secrets.name, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt })
+    .select({ name: secrets.name, hosts: secrets.hosts, createdAt: secrets.createdAt, updatedAt: secrets.updatedAt })
     .from(secrets)
     .where(eq(secrets.tenantId, tenantId))
     .orderBy(secrets.name);

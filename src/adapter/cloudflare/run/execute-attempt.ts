@@ -6,7 +6,7 @@ import { MODEL_PROVIDERS, type AgentRecord } from '../../../schemas/agent';
 import { database } from '../d1/client';
 import { getAgentForStep } from '../d1/agents';
 import { resolveAgent } from '../agent-resolve';
-import { secretOf, type AppEnv } from '../env';
+import { secretFor, type AppEnv } from '../env';
 import { unreachable } from '../../../core/unreachable';
 import { CircuitGate } from '../circuit-gate';
 import { selectAgent } from '../agent-select';
@@ -20,7 +20,10 @@ import type { StepError } from '../../../schemas/errors';
 
 /** What agents may use of the platform when they run for a tenant: fetch, and its secrets by name. */
 export function hostFor(env: AppEnv, tenantId: string): AgentHost {
-  return { fetch: (input, init) => fetch(input, init), secret: (name) => secretOf(env, tenantId, name) };
+  return {
+    fetch: (input, init) => fetch(input, init),
+    secret: (name, destination) => secretFor(env, tenantId, name, destination),
+  };
 }
 
 /** What an execution may use besides the claim: the bindings, the host, background work, a cancel signal. */
