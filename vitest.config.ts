@@ -33,6 +33,13 @@ export default defineConfig({
           SLACK_SIGNING_SECRET: '8f742231b10e8888abcd99yyyzzz85a5',
           STRIPE_WEBHOOK_SECRET: 'whsec_test_secret',
           LLM_KEY: 'sk-test-key',
+          // The Worker secrets above that definitions of the default tenant may name.
+          EXPOSED_ENV: JSON.stringify({
+            GH_HOOK_SECRET: ['default'],
+            SLACK_SIGNING_SECRET: ['default'],
+            STRIPE_WEBHOOK_SECRET: ['default'],
+            LLM_KEY: ['default'],
+          }),
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
           TEST_EVERYTHING_URL: `http://127.0.0.1:${process.env.BATON_TEST_EVERYTHING_PORT}/mcp`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),

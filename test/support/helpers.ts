@@ -119,11 +119,11 @@ export async function startRun(workflow: string, input: unknown = {}): Promise<s
 export const stubOf = (runId: string) => env.RUNS.get(env.RUNS.idFromName(runId));
 
 /** Polls `GET /api/runs/:id` until the run ends. @throws after `timeoutMs`. */
-export async function waitForRun(runId: string, timeoutMs = 15_000): Promise<RunBody> {
+export async function waitForRun(runId: string, timeoutMs = 15_000, token = TOKEN): Promise<RunBody> {
   const deadline = Date.now() + timeoutMs;
   let last: RunBody | undefined;
   while (Date.now() < deadline) {
-    const res = await api(`/runs/${runId}`);
+    const res = await api(`/runs/${runId}`, { headers: { authorization: `Bearer ${token}` } });
     if (res.ok) {
       last = checked<RunBody>(Run, await res.json(), `GET /api/runs/${runId}`);
       if (isEndedRunStatus(last.status)) return last;

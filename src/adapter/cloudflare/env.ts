@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { LoopUnit } from '../../core/engine/loop-types';
 import { database } from './d1/client';
 import { storedSecretFor } from './d1/secrets';
@@ -16,7 +17,54 @@ export type AppEnv = Env & {
   LINK_SIGNING_KEY?: string;
   /** Key the secrets of `PUT /api/secrets` are encrypted under (AES-GCM); without it none can be stored. */
   SECRETS_KEY?: string;
+  /**
+   * The Worker vars and secrets definitions may name, and by which tenants: JSON
+   * `{ "<NAME>": ["<tenant id>", …] }` (`"*"`: every tenant). Unset: none.
+   */
+  EXPOSED_ENV?: string;
 };
+
+/** `EXPOSED_ENV` as parsed: names (upper-case, ≤ 128) to tenant ids (≤ 100 each). */
+const ExposedEnv = z.record(z.string().regex(/^[A-Z][A-Z0-9_]{0,127}$/), z.array(z.string().max(64)).max(100));
+
+/** Parsed `EXPOSED_ENV` per raw value (a deployment has one; parsing per call would repeat it). */
+const exposedCache = new Map<string, ReadonlyMap<string, ReadonlySet<string>>>();
+
+/**
+ * Which Worker vars and secrets each name is exposed to: `EXPOSED_ENV` parsed. An unreadable value
+ * exposes nothing (and says so in the log once): a typo must not hand out every var.
+ */
+export function exposedEnv(env: AppEnv): ReadonlyMap<string, ReadonlySet<string>> {
+  const raw = env.EXPOSED_ENV ?? '';
+  const known = exposedCache.get(raw);
+  if (known) return known;
+  let parsed: ReadonlyMap<string, ReadonlySet<string>> = new Map();
+  if (raw.trim()) {
+    try {
+      const value = ExposedEnv.parse(JSON.parse(raw));
+      parsed = new Map(Object.entries(value).map(([name, tenants]) => [name, new Set(tenants)]));
+    } catch (err) {
+      console.error('EXPOSED_ENV is not JSON { "NAME": ["tenant id" | "*", …] }: no Worker var is exposed', err);
+    }
+  }
+  exposedCache.set(raw, parsed);
+  return parsed;
+}
+
+/**
+ * Whether `name` is a Worker var or secret of this deployment (e.g. `PUBLIC_URL`) that
+ * definitions of `tenantId` may not name: registration refuses it rather than let a run find it unset.
+ */
+export function hidesWorkerVar(env: AppEnv, tenantId: string, name: string): boolean {
+  return Object.hasOwn(env, name) && !isExposed(env, tenantId, name);
+}
+
+/** Whether definitions of `tenantId` may name the Worker var or secret `name` (`EXPOSED_ENV`). */
+export function isExposed(env: AppEnv, tenantId: string, name: string): boolean {
+  if (RESERVED_SECRETS.has(name)) return false;
+  const tenants = exposedEnv(env).get(name);
+  return !!tenants && (tenants.has('*') || tenants.has(tenantId));
+}
 
 /** The key approval links are signed with. */
 export function linkSigningKey(env: AppEnv): string {
@@ -48,12 +96,13 @@ export function slotsOf(env: AppEnv, tenantId: string, agent: string) {
 }
 
 /**
- * Resolves a secret a definition names (e.g. an agent's `apiKeySecret`) from the Worker's secrets
- * (`wrangler secret put`, `.dev.vars`). Baton's own credentials are never handed out.
- * @returns the value, or undefined when unset or reserved.
+ * Resolves a secret a definition of `tenantId` names (e.g. an agent's `apiKeySecret`) from the
+ * Worker's vars and secrets (`wrangler secret put`, `.dev.vars`): only those `EXPOSED_ENV` lists
+ * for the tenant. Baton's own credentials are never handed out.
+ * @returns the value, or undefined when unset, not exposed to the tenant, or reserved.
  */
-export function workerSecret(env: AppEnv, name: string): string | undefined {
-  if (RESERVED_SECRETS.has(name)) return undefined;
+export function workerSecret(env: AppEnv, tenantId: string, name: string): string | undefined {
+  if (!isExposed(env, tenantId, name)) return undefined;
   const value = (env as unknown as Record<string, unknown>)[name];
   return typeof value === 'string' && value ? value : undefined;
 }
@@ -74,5 +123,5 @@ export async function secretFor(
 ): Promise<string | undefined> {
   if (RESERVED_SECRETS.has(name)) return undefined;
   const stored = await storedSecretFor(database(env.DB), env.SECRETS_KEY, tenantId, name, destination);
-  return stored ?? workerSecret(env, name);
+  return stored ?? workerSecret(env, tenantId, name);
 }

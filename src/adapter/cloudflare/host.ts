@@ -64,7 +64,9 @@ export function secretStoreOf(env: AppEnv): SecretStore {
   return {
     async get(tenantId, name) {
       if (RESERVED_SECRETS.has(name)) return undefined;
-      return (await storedSecret(database(env.DB), env.SECRETS_KEY, tenantId, name)) ?? workerSecret(env, name);
+      return (
+        (await storedSecret(database(env.DB), env.SECRETS_KEY, tenantId, name)) ?? workerSecret(env, tenantId, name)
+      );
     },
   };
 }

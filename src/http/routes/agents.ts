@@ -12,7 +12,7 @@ import { AgentBody, type AgentRecord } from '../../schemas/agent';
 import { AgentStatus } from '../../schemas/enums';
 import { Agent, AgentList, AgentVersionList, AgentWithCircuit, type AgentStats } from '../../schemas/api';
 import { AgentName } from '../../schemas/definition';
-import { circuitOf } from '../../adapter/cloudflare/env';
+import { circuitOf, hidesWorkerVar } from '../../adapter/cloudflare/env';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 
@@ -59,6 +59,13 @@ agentRoutes.openapi(
       );
       if (issues.length)
         throw new BatonError('bad_request', `invalid agent: ${issues[0]!.path}: ${issues[0]!.message}`, { issues });
+    }
+    const keyName = (body.config as { apiKeySecret?: unknown }).apiKeySecret;
+    if (typeof keyName === 'string' && hidesWorkerVar(c.env, c.var.tenantId, keyName)) {
+      const message = `${keyName} is a Worker var or secret not exposed to this tenant (EXPOSED_ENV); store the key with PUT /api/secrets/${keyName} { value, hosts }`;
+      throw new BatonError('bad_request', `invalid agent: config.apiKeySecret: ${message}`, {
+        issues: [{ path: 'config.apiKeySecret', message }],
+      });
     }
     const { agent, created } = await putAgent(
       db,
