@@ -57,6 +57,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'DELETE /api/keys/:id': ADMIN,
   'POST /api/tenants': ADMIN,
   'GET /api/tenants': ADMIN,
+  'GET /api/audit': ADMIN,
 };
 
 /** Routes only the deployment's `ADMIN_TOKEN` may call (not a tenant's admin key): they span tenants. */

@@ -7,6 +7,7 @@ import { errorResponse } from './errors';
 import { authErrors, jsonBody } from './openapi';
 import { bearerAuth } from './middleware/auth';
 import { redactForReaders } from './middleware/redact';
+import { auditWrites } from './middleware/audit';
 import { approvalLinks } from './approval-links';
 import { webhookRoutes } from './webhooks';
 import { deliveryRoutes } from './routes/deliveries';
@@ -21,6 +22,7 @@ import { runRoutes } from './routes/runs';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
+import { auditRoutes } from './routes/audit';
 import { workflowRoutes } from './routes/workflows';
 
 /** The document's head; the paths and components come from the routes. */
@@ -72,7 +74,7 @@ export function createApp() {
   );
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
-  app.use('/api/*', bearerAuth(), redactForReaders());
+  app.use('/api/*', bearerAuth(), auditWrites(), redactForReaders());
   for (const routes of [
     workflowRoutes,
     runRoutes,
@@ -87,6 +89,7 @@ export function createApp() {
     demoRoutes,
     planRoutes,
     accessRoutes,
+    auditRoutes,
   ])
     app.route('/api', routes);
   declareUndeclared(app);

@@ -53,3 +53,18 @@ export const CreateTenant = z.object({
 
 /** `POST /api/tenants` answer: the tenant and its first admin key. */
 export const TenantCreated = z.object({ tenant: Tenant, key: NewApiKey }).openapi('TenantCreated');
+
+/** One entry of the audit log. */
+export const AuditLogEntry = z
+  .object({
+    id: z.number(),
+    at: Iso,
+    actor: z.string().describe('`key:<name>`, `ADMIN_TOKEN`, an email address, `link:<address>`, `api`, `timeout`'),
+    action: z.string().describe('`<METHOD> <route>` for API changes; `decided`, … for approvals'),
+    object: z.string(),
+    details: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('status, version, ip, userAgent; a decision’s fields'),
+  })
+  .openapi('AuditLogEntry');
