@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { api } from '../support/helpers';
+import { api, apiAs } from '../support/helpers';
 
 type Entry = { actor: string; action: string; object: string; details: Record<string, unknown> | null; at: string };
 
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 describe('the audit log', () => {
   it('records every change by the key that made it, the object, the version and where from; never a secret value; reads fail nothing and record nothing', async () => {

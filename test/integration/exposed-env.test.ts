@@ -1,15 +1,12 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, waitForRun } from '../support/helpers';
+import { api, waitForRun, apiAs } from '../support/helpers';
 
 /**
  * Worker vars and secrets are nameable only as EXPOSED_ENV lists them (vitest.config.ts exposes
  * LLM_KEY and the webhook secrets to the default tenant only).
  */
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 const model = (apiKeySecret: string) =>
   JSON.stringify({

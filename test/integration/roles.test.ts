@@ -14,6 +14,7 @@ import {
   receive,
   TOKEN,
   type RecordedMessage,
+  apiAs,
 } from '../support/helpers';
 
 /** Stores an API key with any role text, as a row in `api_keys` would hold it. */
@@ -25,10 +26,7 @@ async function keyWithRole(token: string, role: string): Promise<string> {
     .run();
   return token;
 }
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 async function hmacHex(secret: string, data: string): Promise<string> {
   const key = await crypto.subtle.importKey(

@@ -1,6 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { api, eventually } from '../support/helpers';
+import { api, eventually, apiAs } from '../support/helpers';
 
 /**
  * Tenant isolation, walked over every operation of the OpenAPI document: tenant B owns a workflow,
@@ -11,10 +11,7 @@ import { api, eventually } from '../support/helpers';
  */
 type Op = { method: string; path: string };
 
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 async function tenant(name: string): Promise<ReturnType<typeof as>> {
   const res = await api('/tenants', { method: 'POST', body: JSON.stringify({ name }) });

@@ -1,12 +1,9 @@
 import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, deliver, eventually, rawEmail } from '../support/helpers';
+import { api, deliver, eventually, rawEmail, apiAs } from '../support/helpers';
 
 /** Email to a tenant's domain and webhooks to its workflows reach that tenant, and only it. */
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 async function tenant(name: string, emailDomains: string[] = []) {
   const res = await api('/tenants', { method: 'POST', body: JSON.stringify({ name, email_domains: emailDomains }) });

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { api } from '../support/helpers';
+import { api, apiAs } from '../support/helpers';
 
 type NewKey = { id: string; name: string; role: string; token: string; expiresAt: string | null };
 type Listed = { id: string; name: string; role: string; lastUsedAt: string | null; revokedAt: string | null };
 
-/** Calls the API with `token`. */
-const as =
-  (token: string) =>
-  (path: string, init: RequestInit = {}) =>
-    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+const as = apiAs;
 
 async function newTenant(name: string, emailDomains?: string[]) {
   const res = await api('/tenants', {

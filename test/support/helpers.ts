@@ -16,6 +16,12 @@ export function api(path: string, init: RequestInit = {}): Promise<Response> {
   return SELF.fetch(`http://baton.test/api${path}`, { ...init, headers });
 }
 
+/** {@link api} with another bearer token (a tenant's or a role's key). */
+export const apiAs =
+  (token: string) =>
+  (path: string, init: RequestInit = {}): Promise<Response> =>
+    api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization: `Bearer ${token}` } });
+
 /** PUTs an agent and fails the test when it is refused. */
 export async function putAgent(name: string, body: unknown): Promise<void> {
   const res = await api(`/agents/${name}`, { method: 'PUT', body: JSON.stringify(body) });
