@@ -167,6 +167,7 @@ export async function replyToApproval(
       comment: parsed.comment,
       by: reply.sender,
       channel: 'email',
+      messageId: reply.messageId,
     });
     return { status: 'accepted', runId: approval.runId };
   } catch (err) {

@@ -12,6 +12,8 @@ export interface ApprovalDecision {
   comment?: string;
   by: string;
   channel: DecisionChannel;
+  /** The Message-ID of the reply that decided (channel `email`), for the audit log's "from where". */
+  messageId?: string;
 }
 
 /** What became of a decision. */
@@ -65,7 +67,11 @@ export async function decideApproval(
     actor: d.channel === 'api' ? by : `${d.channel}:${by}`,
     action: `approval.${d.decision}`,
     subject: d.id,
-    details: { comment: d.comment ?? null, stepStatus: result.stepStatus },
+    details: {
+      comment: d.comment ?? null,
+      stepStatus: result.stepStatus,
+      ...(d.messageId ? { messageId: d.messageId.slice(0, 998) } : {}),
+    },
   });
   return { approval, stepStatus: result.stepStatus };
 }

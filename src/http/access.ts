@@ -58,6 +58,10 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'POST /api/tenants': ADMIN,
   'GET /api/tenants': ADMIN,
   'GET /api/audit': ADMIN,
+  'GET /api/members': ADMIN,
+  'POST /api/members': ADMIN,
+  'DELETE /api/members/:email': ADMIN,
+  'GET /api/me': ANY,
 };
 
 /** Routes only the deployment's `ADMIN_TOKEN` may call (not a tenant's admin key): they span tenants. */

@@ -23,6 +23,8 @@ import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
 import { auditRoutes } from './routes/audit';
+import { memberRoutes } from './routes/members';
+import { signInRoutes } from './sign-in';
 import { workflowRoutes } from './routes/workflows';
 
 /** The document's head; the paths and components come from the routes. */
@@ -74,6 +76,7 @@ export function createApp() {
   );
   app.route('/', approvalLinks);
   app.route('/', webhookRoutes);
+  app.route('/', signInRoutes);
   app.use('/api/*', bearerAuth(), auditWrites(), redactForReaders());
   for (const routes of [
     workflowRoutes,
@@ -90,6 +93,7 @@ export function createApp() {
     planRoutes,
     accessRoutes,
     auditRoutes,
+    memberRoutes,
   ])
     app.route('/api', routes);
   declareUndeclared(app);
@@ -146,5 +150,58 @@ function declareUndeclared(app: OpenAPIHono<HonoEnv>) {
       },
     },
     responses: { 200: page('Decided'), ...pages },
+  });
+  declareSignIn(app, page);
+}
+
+/** The sign-in routes of sign-in.ts (not zod-openapi operations), declared for the document. */
+function declareSignIn(
+  app: OpenAPIHono<HonoEnv>,
+  page: (description: string) => { description: string; content: { 'text/html': { schema: z.ZodString } } },
+) {
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/auth/sign-in',
+    operationId: 'requestSignInLink',
+    summary: 'Email a one-time sign-in link to a member (the same answer whether or not the address is one; no token)',
+    security: [],
+    request: { body: { content: { 'application/json': { schema: z.object({ email: z.email() }) } } } },
+    responses: {
+      202: jsonBody(z.object({ sent: z.literal(true), message: z.string() }), 'Sent if a member'),
+      ...authErrors(400),
+    },
+  });
+  const query = { query: z.object({ l: z.string(), exp: z.string(), sig: z.string() }) };
+  const pages = {
+    403: page('Link changed'),
+    404: page('Unknown link'),
+    409: page('Link used already'),
+    410: page('Link expired'),
+  };
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/auth/link',
+    operationId: 'showSignInLink',
+    summary: 'Sign-in link: asks to confirm (so mail scanners sign nobody in; no token)',
+    security: [],
+    request: query,
+    responses: { 200: page('The confirmation form'), ...pages },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/auth/link',
+    operationId: 'useSignInLink',
+    summary: 'Sign-in link: signs in, once; sets the session cookie and redirects to the dashboard (no token)',
+    security: [],
+    request: query,
+    responses: { 303: { description: 'Signed in: Set-Cookie baton_session, Location /' }, ...pages },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/auth/sign-out',
+    operationId: 'signOut',
+    summary: 'End the session of the cookie (no token)',
+    security: [],
+    responses: { 204: { description: 'Signed out' } },
   });
 }

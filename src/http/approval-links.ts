@@ -8,22 +8,9 @@ import { linkSigningKey } from '../adapter/cloudflare/env';
 import { Decision } from '../schemas/steps';
 import { decideApproval } from '../adapter/cloudflare/triggers/decide-approval';
 import type { HonoEnv } from './context';
+import { page } from './pages';
 
 const LABEL: Record<Decision, string> = { approve: 'Approve', reject: 'Reject', request_changes: 'Request changes' };
-
-/** The page body: a hono/html template, which escapes every interpolated value. */
-type Body = ReturnType<typeof html>;
-
-function page(c: Context<HonoEnv>, status: 200 | 400 | 403 | 404 | 409 | 410, title: string, body: Body) {
-  c.header('Cache-Control', 'no-store');
-  c.header('Referrer-Policy', 'no-referrer');
-  return c.html(
-    html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title} · Baton</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f4f4f4;padding:1rem}textarea{width:100%;min-height:6rem}button{font-size:1rem;padding:.5rem 1rem}</style>
-</head><body><h1>${title}</h1>${body}</body></html>`,
-    status,
-  );
-}
 
 /** The claim a link's query carries, or null when a part is missing. */
 function claimOf(c: Context<HonoEnv>): { claim: LinkClaim; sig: string } | null {

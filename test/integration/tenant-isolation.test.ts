@@ -1,6 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { api, eventually, apiAs } from '../support/helpers';
+import { signIn, withCookie } from '../support/sessions';
 
 /**
  * Tenant isolation, walked over every operation of the OpenAPI document: tenant B owns a workflow,
@@ -24,7 +25,16 @@ async function tenant(name: string): Promise<ReturnType<typeof as>> {
 const tokens = new Map<string, string>();
 let a: ReturnType<typeof as>;
 let b: ReturnType<typeof as>;
-const B = { workflow: 'b-flow', agent: 'b-agent', secret: 'B_ONLY_SECRET', run: '', approval: '', key: '', plan: '' };
+const B = {
+  workflow: 'b-flow',
+  agent: 'b-agent',
+  secret: 'B_ONLY_SECRET',
+  run: '',
+  approval: '',
+  key: '',
+  plan: '',
+  member: 'b-person@b.example',
+};
 let bTenant = '';
 
 beforeAll(async () => {
@@ -55,6 +65,8 @@ steps:
   expect(
     (await b(`/secrets/${B.secret}`, { method: 'PUT', body: JSON.stringify({ value: 'b-secret-value' }) })).status,
   ).toBe(201);
+  const member = await b('/members', { method: 'POST', body: JSON.stringify({ email: B.member, role: 'viewer' }) });
+  expect(member.status).toBe(201);
   const key = await b('/keys', { method: 'POST', body: JSON.stringify({ name: 'b-viewer', role: 'viewer' }) });
   B.key = ((await key.json()) as { id: string }).id;
   const run = await b(`/workflows/${B.workflow}/runs`, { method: 'POST', body: '{}' });
@@ -100,6 +112,7 @@ function withB(path: string): string {
     if (path.startsWith('/api/approvals/')) return encodeURIComponent(B.approval);
     if (path.startsWith('/api/keys/')) return B.key;
     if (path.startsWith('/api/plans/')) return B.plan;
+    if (path.startsWith('/api/members/')) return encodeURIComponent(B.member);
     throw new Error(`no object of B for ${param} in ${path}: add it to the walk`);
   });
 }
@@ -116,6 +129,7 @@ const OWN_WRITES = new Set([
   'POST /api/keys',
   'POST /api/events',
   'POST /api/tenants',
+  'POST /api/members',
 ]);
 
 describe("tenant isolation: A's key on every route of the document", () => {
@@ -129,6 +143,7 @@ describe("tenant isolation: A's key on every route of the document", () => {
       B.secret,
       B.key,
       B.plan,
+      B.member,
       'b subject',
       'b delivery',
       `/${B.workflow}`,
@@ -182,7 +197,11 @@ describe("tenant isolation: A's key on every route of the document", () => {
     expect(
       (await a(`/secrets/${B.secret}`, { method: 'PUT', body: JSON.stringify({ value: 'a-value' }) })).status,
     ).toBe(201);
+    expect(
+      (await a('/members', { method: 'POST', body: JSON.stringify({ email: B.member, role: 'admin' }) })).status,
+    ).toBe(201);
     // B's are as they were.
+    expect(await (await b('/members')).json()).toEqual([expect.objectContaining({ email: B.member, role: 'viewer' })]);
     const bFlow = (await (await b(`/workflows/${B.workflow}`)).json()) as { version: number; source: string };
     expect(bFlow.version).toBe(1);
     expect(bFlow.source).toContain('approval');
@@ -205,5 +224,23 @@ describe("tenant isolation: A's key on every route of the document", () => {
     await reader.cancel();
     expect(text).toContain('event: runs');
     expect(text).not.toContain(B.run);
+  });
+
+  it("a signed-in member of A gets 404 for B's run, approval and live feed, and sees none of B's runs", async () => {
+    expect(
+      (await a('/members', { method: 'POST', body: JSON.stringify({ email: 'a-person@a.example', role: 'admin' }) }))
+        .status,
+    ).toBe(201);
+    const member = withCookie(await signIn('a-person@a.example'));
+    expect(await (await member('/me')).json()).toMatchObject({ role: 'admin', actor: { name: 'a-person@a.example' } });
+    expect((await member(`/runs/${B.run}`)).status).toBe(404);
+    expect((await member(`/approvals/${encodeURIComponent(B.approval)}`)).status).toBe(404);
+    expect(
+      (await member(`/approvals/${encodeURIComponent(B.approval)}`, { method: 'POST', body: '{"decision":"approve"}' }))
+        .status,
+    ).toBe(404);
+    expect((await member(`/live/runs/${B.run}`, { headers: { upgrade: 'websocket' } })).status).toBe(404);
+    expect(await (await member('/runs')).text()).not.toContain(B.run);
+    expect(((await (await b(`/runs/${B.run}`)).json()) as { status: string }).status).toBe('waiting');
   });
 });

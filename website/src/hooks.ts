@@ -63,7 +63,8 @@ export function useRunNotices(runId: string, active: boolean, onChange: (status:
     const open = (path: string) => {
       const url = new URL(`/api${path}`, location.href);
       url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-      return new WebSocket(url, ['baton', tokenProtocol(session.token() ?? '')]);
+      const token = session.token();
+      return new WebSocket(url, token ? ['baton', tokenProtocol(token)] : ['baton']);
     };
     return followRunNotices(runId, (status) => handler.current(status), { ...liveHost(setConnected), open });
   }, [runId, active]);

@@ -64,7 +64,7 @@ export function followEventStream(
     let end: LiveEnd = { kind: 'dropped' };
     try {
       const res = await host.fetch(`/api${path}`, {
-        headers: { authorization: `Bearer ${host.token() ?? ''}` },
+        headers: authHeaders(host.token()),
         signal: abort.signal,
       });
       if (!res.ok || !res.body) {
@@ -123,7 +123,7 @@ export function followRunNotices(
   const probe = async (): Promise<LiveEnd> => {
     try {
       const res = await host.fetch(`/api/runs/${encodeURIComponent(runId)}?steps=false`, {
-        headers: { authorization: `Bearer ${host.token() ?? ''}` },
+        headers: authHeaders(host.token()),
       });
       await res.body?.cancel();
       return res.ok ? { kind: 'dropped' } : { kind: 'refused', status: res.status };
@@ -158,4 +158,9 @@ export function followRunNotices(
     if (timer !== undefined) clearTimeout(timer);
     socket?.close(1000);
   };
+}
+
+/** The bearer header of a token; none without one (a signed-in member's cookie goes along by itself). */
+function authHeaders(token: string | null): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }

@@ -1,8 +1,9 @@
 import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
-import { session, whenUnauthorized } from './api';
+import { api, session, whenUnauthorized } from './api';
 import { AgentsPage } from './pages/Agents';
+import { AuditPage } from './pages/Audit';
 import { ApprovalsPage } from './pages/Approvals';
 import { MessagesPage } from './pages/Messages';
 import { PlansPage } from './pages/Plans';
@@ -29,6 +30,7 @@ const NAV = [
   ['/agents', 'Agents'],
   ['/schedules', 'Schedules'],
   ['/messages', 'Messages'],
+  ['/audit', 'Audit'],
 ] as const;
 
 function Shell({ onSignOut }: { onSignOut: () => void }) {
@@ -65,6 +67,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <Route path="/agents" component={AgentsPage} />
             <Route path="/schedules" component={SchedulesPage} />
             <Route path="/messages" component={MessagesPage} />
+            <Route path="/audit" component={AuditPage} />
             <Route>
               <Redirect to="/runs" />
             </Route>
@@ -76,7 +79,8 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
 }
 
 function App() {
-  const [signedIn, setSignedIn] = useState(() => !!session.token());
+  // A token in localStorage, or a member's session cookie (only the API can tell: it is HttpOnly).
+  const [signedIn, setSignedIn] = useState<boolean | null>(() => (session.token() ? true : null));
   const [location, navigate] = useLocation();
   useEffect(
     () =>
@@ -86,6 +90,14 @@ function App() {
       }),
     [],
   );
+  useEffect(() => {
+    if (signedIn !== null) return;
+    api('/me').then(
+      () => setSignedIn(true),
+      () => setSignedIn(false),
+    );
+  }, [signedIn]);
+  if (signedIn === null) return <Loading />;
   if (!signedIn) {
     return (
       <SignInPage
@@ -100,6 +112,7 @@ function App() {
     <Shell
       onSignOut={() => {
         session.signOut();
+        void fetch('/auth/sign-out', { method: 'POST' });
         setSignedIn(false);
         navigate('/sign-in');
       }}

@@ -24,3 +24,4 @@ export type Agent = z.infer<typeof api.AgentHealth>;
 export type AgentStats = z.infer<typeof api.AgentStats>;
 export type Schedule = z.infer<typeof api.Schedule>;
 export type { RunStatus, StepStatus } from '../../src/schemas/enums';
+export type AuditLogEntry = z.infer<typeof api.AuditLogEntry>;

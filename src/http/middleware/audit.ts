@@ -4,13 +4,23 @@ import { database } from '../../adapter/cloudflare/d1/client';
 import { audit } from '../../adapter/cloudflare/d1/approvals';
 import type { HonoEnv } from '../context';
 import type { Actor } from './auth';
+import { unreachable } from '../../core/unreachable';
 
 /** Methods that change something: each successful one is recorded. */
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-/** How the audit log names an actor: `key:<name>` (an API key) or `ADMIN_TOKEN` (the deployment's). */
+/** How the audit log names an actor: `key:<name>` (an API key), a member's email, or `ADMIN_TOKEN` (the deployment's). */
 export function actorName(actor: Actor): string {
-  return actor.type === 'key' ? `key:${actor.name}` : 'ADMIN_TOKEN';
+  switch (actor.type) {
+    case 'key':
+      return `key:${actor.name}`;
+    case 'person':
+      return actor.email;
+    case 'deployment':
+      return 'ADMIN_TOKEN';
+    default:
+      return unreachable(actor, 'actor');
+  }
 }
 
 /**

@@ -8,6 +8,7 @@ import { decideApproval } from '../../adapter/cloudflare/triggers/decide-approva
 import { Approval, ApprovalDecided, ApprovalDetail } from '../../schemas/api';
 import type { StepStatus } from '../../schemas/enums';
 import { router } from '../context';
+import type { AuthVars } from '../middleware/auth';
 import { authErrors, jsonBody } from '../openapi';
 
 export const approvalRoutes = router();
@@ -106,13 +107,43 @@ approvalRoutes.openapi(
   async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
+    const by = decidingAs(c.var, await getApproval(database(c.env.DB), c.var.tenantId, id), body.by);
     const { stepStatus } = await decideApproval(c.env, c.var.tenantId, {
       id,
       decision: body.decision,
       comment: body.comment,
-      by: body.by ?? 'api',
+      by,
       channel: 'api',
     });
     return c.json({ id, decision: body.decision, stepStatus: stepStatus as StepStatus | null }, 200);
   },
 );
+
+/**
+ * Whom a decision through the API is taken as. A signed-in member decides as their email: an
+ * approver only approvals assigned to it, an admin as assignee when assigned (else as admin, final).
+ * Keys and the ADMIN_TOKEN are admins (an approver key decides nothing: approvers are people).
+ * @returns the assignee address, or `api` for an admin decision.
+ * @throws {BatonError} not_found (unknown approval), forbidden (not the caller's to decide).
+ */
+function decidingAs(vars: AuthVars, approval: ApprovalRow | null, by: string | undefined): string {
+  if (!approval) throw new BatonError('not_found', 'this approval does not exist');
+  const actor = vars.actor;
+  if (actor.type !== 'person') {
+    if (vars.role !== 'admin')
+      throw new BatonError(
+        'forbidden',
+        'an approver decides only approvals assigned to their email: sign in as a member (an approver key decides nothing)',
+      );
+    return by ?? 'api';
+  }
+  if (by && by.toLowerCase() !== actor.email)
+    throw new BatonError('forbidden', `a member decides as themself (${actor.email}), not as ${by}`);
+  const assigned = approval.assignees.some((a) => a.toLowerCase() === actor.email);
+  if (assigned) return actor.email;
+  if (vars.role === 'admin') return 'api';
+  throw new BatonError(
+    'forbidden',
+    `approval ${approval.id} is assigned to ${approval.assignees.join(', ')}, not to ${actor.email}`,
+  );
+}

@@ -16,6 +16,7 @@ export const Tenant = z
     id: z.string(),
     name: z.string(),
     emailDomains: z.array(z.string()),
+    retentionDays: z.number().int().describe('Runs, attempts, messages, deliveries older than this are deleted daily'),
     createdAt: Iso,
   })
   .openapi('Tenant');
@@ -45,10 +46,14 @@ export const CreateKey = z.object({
   expires_at: z.iso.datetime({ offset: true }).optional().describe('ISO 8601; the key answers 401 from then on'),
 });
 
+/** How long a tenant keeps runs, attempts, messages and deliveries, days (default 90). */
+export const RetentionDays = z.number().int().min(1).max(3650);
+
 /** `POST /api/tenants`. */
 export const CreateTenant = z.object({
   name: z.string().min(1).max(100),
   email_domains: z.array(EmailDomain).max(20).optional(),
+  retention_days: RetentionDays.optional(),
 });
 
 /** `POST /api/tenants` answer: the tenant and its first admin key. */
@@ -68,3 +73,21 @@ export const AuditLogEntry = z
       .describe('status, version, ip, userAgent; a decision’s fields'),
   })
   .openapi('AuditLogEntry');
+
+/** A member of a tenant: a person who signs in by emailed link, with a role. */
+export const Member = z.object({ email: z.string(), role: named(Role, 'Role'), createdAt: Iso }).openapi('Member');
+
+/** `POST /api/members`: add a member or change their role. */
+export const PutMember = z.object({ email: z.email().max(320), role: Role });
+
+/** `GET /api/me`: who the caller is. */
+export const Me = z
+  .object({
+    tenantId: z.string(),
+    role: named(Role, 'Role'),
+    actor: z.object({
+      type: z.enum(['deployment', 'key', 'person']),
+      name: z.string().describe('`ADMIN_TOKEN`, the key name, or the member’s email'),
+    }),
+  })
+  .openapi('Me');

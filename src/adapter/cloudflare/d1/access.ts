@@ -100,16 +100,29 @@ export async function keyForToken(
 
 type TenantRow = typeof tenants.$inferSelect;
 
+/** Days runs, attempts, messages and deliveries are kept when a tenant does not say. */
+export const DEFAULT_RETENTION_DAYS = 90;
+
 /** A tenant as the API shows it. */
 export function tenantView(row: TenantRow) {
-  return { id: row.id, name: row.name, emailDomains: row.emailDomains ?? [], createdAt: row.createdAt };
+  return {
+    id: row.id,
+    name: row.name,
+    emailDomains: row.emailDomains ?? [],
+    retentionDays: row.retentionDays,
+    createdAt: row.createdAt,
+  };
 }
 
 /**
  * Creates a tenant and its first admin key.
  * @throws {BatonError} conflict when another tenant already receives mail for one of `emailDomains`.
  */
-export async function createTenant(db: Database, input: { name: string; emailDomains: string[] }, now: Date) {
+export async function createTenant(
+  db: Database,
+  input: { name: string; emailDomains: string[]; retentionDays?: number },
+  now: Date,
+) {
   const domains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
   for (const domain of domains) {
     const owner = await tenantForDomain(db, domain);
@@ -119,6 +132,7 @@ export async function createTenant(db: Database, input: { name: string; emailDom
     id: `t_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
     name: input.name,
     emailDomains: domains,
+    retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     createdAt: now.toISOString(),
   };
   await db.insert(tenants).values(row);

@@ -7,12 +7,12 @@ import {
   DeliveryStatus,
   MessageDirection,
   MessageStatus,
-  Role,
   RunStatus,
   StepStatus,
   AttemptStatus,
   TriggerType,
 } from '../../../schemas/enums';
+import { createdAt, tenantId, values } from './columns';
 import type { AgentCapabilities, AgentLoop, AgentRegistrySettings, ToolCallRef } from '../../../schemas/agent';
 import type { ParentLink } from '../../../ports';
 import { type FlowHold, QueueReason } from '../../../schemas/flow';
@@ -24,38 +24,7 @@ import type { PinnedAgent } from '../../../core/engine/index';
  * Migrations are generated from this file with `npm run db:generate` (drizzle-kit).
  */
 
-/** An enum schema's values as the non-empty tuple drizzle's `enum` option wants. */
-const values = <T extends string>(schema: { options: readonly T[] }) => schema.options as unknown as [T, ...T[]];
-
-const tenantId = () => text('tenant_id').notNull().default('default');
-const createdAt = () => text('created_at').notNull();
-
-export const tenants = sqliteTable('tenants', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  /** Email domains whose mail (to any alias) is this tenant's; lower case. */
-  emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default([]),
-  createdAt: createdAt(),
-});
-
-export const apiKeys = sqliteTable(
-  'api_keys',
-  {
-    id: text('id').primaryKey(),
-    tenantId: tenantId(),
-    name: text('name').notNull(),
-    /** SHA-256 of the token, hex. */
-    keyHash: text('key_hash').notNull(),
-    role: text('role', { enum: values(Role) }).notNull(),
-    createdAt: createdAt(),
-    revokedAt: text('revoked_at'),
-    /** After this instant (ISO 8601) the key answers 401; null: never expires. */
-    expiresAt: text('expires_at'),
-    /** When the key last authenticated a request (ISO 8601; written at most once a minute). */
-    lastUsedAt: text('last_used_at'),
-  },
-  (t) => [uniqueIndex('api_keys_hash').on(t.keyHash)],
-);
+export * from './schema-access';
 
 export const workflows = sqliteTable(
   'workflows',

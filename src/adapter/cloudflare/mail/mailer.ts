@@ -50,6 +50,11 @@ export interface OutboundMail {
    * (the message's sender); `exp` epoch seconds, 0 for none.
    */
   replyTo?: { from: string; kind: ReplyTokenKind; exp: number };
+  /**
+   * Records the message without its source (`raw` null): for mail whose body is a credential (a
+   * sign-in link), which no reader of the email log may see.
+   */
+  withholdRaw?: boolean;
   /** Composes the message; `replyTo` is the signed reply address, absent when the alias leaves no room for it. */
   compose: (replyTo?: string) => Promise<ComposedReply> | ComposedReply;
 }
@@ -95,7 +100,7 @@ export async function sendRecorded(env: AppEnv, tenantId: string, out: OutboundM
     inReplyTo: mail.inReplyTo || null,
     references: mail.references || null,
     date: now,
-    raw: mail.raw,
+    raw: out.withholdRaw ? null : mail.raw,
     rawSize: mail.raw.length,
     createdAt: now,
   });
