@@ -197,6 +197,24 @@ function declareSignIn(
     responses: { 303: { description: 'Signed in: Set-Cookie baton_session, Location /' }, ...pages },
   });
   app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/auth/session',
+    operationId: 'getSession',
+    summary: "Whether the request's session cookie signs a member in, and as whom (200 either way; no token)",
+    security: [],
+    responses: {
+      200: jsonBody(
+        z.object({
+          signedIn: z.boolean(),
+          tenantId: z.string().optional(),
+          email: z.string().optional(),
+          role: z.string().optional(),
+        }),
+        'The session, if any',
+      ),
+    },
+  });
+  app.openAPIRegistry.registerPath({
     method: 'post',
     path: '/auth/sign-out',
     operationId: 'signOut',

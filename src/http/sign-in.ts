@@ -10,6 +10,7 @@ import {
   endSession,
   getSignInLink,
   linksSince,
+  memberForSession,
   membershipsOf,
   SESSION_TTL_MS,
   SIGN_IN_LINK_TTL_MS,
@@ -52,7 +53,8 @@ export function sessionToken(c: Context): string | undefined {
  * the same 202 whether or not it is one, so membership does not leak); `GET /auth/link` shows a
  * button (mail scanners that open links sign nobody in); `POST /auth/link` checks the signature,
  * expiry and single use, and starts a session: cookie `baton_session`
- * (`HttpOnly; Secure; SameSite=Lax`, 7 days). `POST /auth/sign-out` ends it.
+ * (`HttpOnly; Secure; SameSite=Lax`, 7 days). `GET /auth/session` says whether the cookie signs
+ * someone in (200 either way, for the dashboard's start); `POST /auth/sign-out` ends it.
  */
 export const signInRoutes = new Hono<HonoEnv>();
 
@@ -130,6 +132,13 @@ signInRoutes.on(['GET', 'POST'], '/auth/link', async (c) => {
   });
   c.header('Cache-Control', 'no-store');
   return c.redirect('/', 303);
+});
+
+signInRoutes.get('/auth/session', async (c) => {
+  const token = sessionToken(c);
+  const member = token ? await memberForSession(database(c.env.DB), token, new Date()) : null;
+  c.header('Cache-Control', 'no-store');
+  return c.json(member ? { signedIn: true as const, ...member } : { signedIn: false as const }, 200);
 });
 
 signInRoutes.post('/auth/sign-out', async (c) => {

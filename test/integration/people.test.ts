@@ -40,6 +40,14 @@ describe('members sign in by an emailed one-time link', () => {
     const cookie = used.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^baton_session=[A-Za-z0-9_-]{43};/);
     for (const attr of ['HttpOnly', 'Secure', 'SameSite=Lax', 'Path=/']) expect(cookie).toContain(attr);
+    const state = await SELF.fetch(`${ORIGIN}/auth/session`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(await state.json()).toEqual({
+      signedIn: true,
+      tenantId: 'default',
+      email: 'lead@example.com',
+      role: 'approver',
+    });
+    expect(await (await SELF.fetch(`${ORIGIN}/auth/session`)).json()).toEqual({ signedIn: false });
     const me = await withCookie(cookie.split(';')[0]!)('/me');
     expect(await me.json()).toEqual({
       tenantId: 'default',

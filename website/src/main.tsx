@@ -1,7 +1,7 @@
 import { lazy, StrictMode, Suspense, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
-import { api, session, whenUnauthorized } from './api';
+import { session, whenUnauthorized } from './api';
 import { AgentsPage } from './pages/Agents';
 import { AuditPage } from './pages/Audit';
 import { ApprovalsPage } from './pages/Approvals';
@@ -92,10 +92,12 @@ function App() {
   );
   useEffect(() => {
     if (signedIn !== null) return;
-    api('/me').then(
-      () => setSignedIn(true),
-      () => setSignedIn(false),
-    );
+    fetch('/auth/session')
+      .then((res) => res.json() as Promise<{ signedIn?: boolean }>)
+      .then(
+        (body) => setSignedIn(body.signedIn === true),
+        () => setSignedIn(false),
+      );
   }, [signedIn]);
   if (signedIn === null) return <Loading />;
   if (!signedIn) {
