@@ -46,6 +46,7 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/deliveries': ANY,
   'GET /api/secrets': ANY,
   'PUT /api/secrets/:name': EDIT,
+  'DELETE /api/secrets/:name': EDIT,
   'POST /api/demo': ADMIN,
   'POST /api/plan': EDIT,
   'GET /api/plans': ANY,

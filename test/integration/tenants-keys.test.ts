@@ -102,6 +102,20 @@ describe('tenants and API keys', () => {
     }
   });
 
+  it('an editor deletes a secret (then it is gone, a second delete is 404); a viewer or operator may not', async () => {
+    const admin = as((await newTenant('Secrets')).key.token);
+    const editor = as((await newKey(admin, { name: 'sec-ed', role: 'editor' })).token);
+    const viewer = as((await newKey(admin, { name: 'sec-view', role: 'viewer' })).token);
+    const operator = as((await newKey(admin, { name: 'sec-op', role: 'operator' })).token);
+    const put = await editor('/secrets/GONE_SOON', { method: 'PUT', body: JSON.stringify({ value: 'v1' }) });
+    expect(put.status).toBe(201);
+    expect((await viewer('/secrets/GONE_SOON', { method: 'DELETE' })).status).toBe(403);
+    expect((await operator('/secrets/GONE_SOON', { method: 'DELETE' })).status).toBe(403);
+    expect((await editor('/secrets/GONE_SOON', { method: 'DELETE' })).status).toBe(204);
+    expect(JSON.stringify(await (await admin('/secrets')).json())).not.toContain('GONE_SOON');
+    expect((await editor('/secrets/GONE_SOON', { method: 'DELETE' })).status).toBe(404);
+  });
+
   it('a revoked key answers 401 on its next request; its last use is listed', async () => {
     const admin = as((await newTenant('Revoke')).key.token);
     const key = await newKey(admin, { name: 'ci', role: 'viewer' });

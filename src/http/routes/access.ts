@@ -21,7 +21,7 @@ accessRoutes.openapi(
     const body = c.req.valid('json');
     const created = await createTenant(
       database(c.env.DB),
-      { name: body.name, emailDomains: body.email_domains ?? [], retentionDays: body.retention_days },
+      { name: body.name, emailDomains: body.email_domains ?? [] },
       new Date(),
     );
     return c.json(created, 201);

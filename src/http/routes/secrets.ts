@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
 import { database } from '../../adapter/cloudflare/d1/client';
-import { listSecrets, putSecret } from '../../adapter/cloudflare/d1/secrets';
+import { deleteSecret, listSecrets, putSecret } from '../../adapter/cloudflare/d1/secrets';
 import { RESERVED_SECRETS, reservedSecretMessage } from '../../schemas/secret-names';
 import { Secret, SecretStored } from '../../schemas/api';
 
@@ -85,4 +85,19 @@ secretRoutes.openapi(
     responses: { 200: jsonBody(z.array(Secret), 'Secrets by name'), ...authErrors() },
   }),
   async (c) => c.json(await listSecrets(database(c.env.DB), c.var.tenantId), 200),
+);
+
+secretRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/secrets/{name}',
+    operationId: 'deleteSecret',
+    summary: 'Delete a stored secret; what names it fails from then on, saying it is missing',
+    request: { params: z.object({ name: SecretName }) },
+    responses: { 204: { description: 'Deleted' }, ...authErrors(400, 404) },
+  }),
+  async (c) => {
+    await deleteSecret(database(c.env.DB), c.var.tenantId, c.req.valid('param').name);
+    return c.body(null, 204);
+  },
 );

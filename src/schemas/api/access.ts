@@ -16,7 +16,6 @@ export const Tenant = z
     id: z.string(),
     name: z.string(),
     emailDomains: z.array(z.string()),
-    retentionDays: z.number().int().describe('Runs, attempts, messages, deliveries older than this are deleted daily'),
     createdAt: Iso,
   })
   .openapi('Tenant');
@@ -46,14 +45,10 @@ export const CreateKey = z.object({
   expires_at: z.iso.datetime({ offset: true }).optional().describe('ISO 8601; the key answers 401 from then on'),
 });
 
-/** How long a tenant keeps runs, attempts, messages and deliveries, days (default 90). */
-export const RetentionDays = z.number().int().min(1).max(3650);
-
 /** `POST /api/tenants`. */
 export const CreateTenant = z.object({
   name: z.string().min(1).max(100),
   email_domains: z.array(EmailDomain).max(20).optional(),
-  retention_days: RetentionDays.optional(),
 });
 
 /** `POST /api/tenants` answer: the tenant and its first admin key. */

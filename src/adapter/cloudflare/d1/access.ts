@@ -109,7 +109,6 @@ export function tenantView(row: TenantRow) {
     id: row.id,
     name: row.name,
     emailDomains: row.emailDomains ?? [],
-    retentionDays: row.retentionDays,
     createdAt: row.createdAt,
   };
 }
@@ -118,11 +117,7 @@ export function tenantView(row: TenantRow) {
  * Creates a tenant and its first admin key.
  * @throws {BatonError} conflict when another tenant already receives mail for one of `emailDomains`.
  */
-export async function createTenant(
-  db: Database,
-  input: { name: string; emailDomains: string[]; retentionDays?: number },
-  now: Date,
-) {
+export async function createTenant(db: Database, input: { name: string; emailDomains: string[] }, now: Date) {
   const domains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
   for (const domain of domains) {
     const owner = await tenantForDomain(db, domain);
@@ -132,7 +127,7 @@ export async function createTenant(
     id: `t_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
     name: input.name,
     emailDomains: domains,
-    retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    retentionDays: DEFAULT_RETENTION_DAYS,
     createdAt: now.toISOString(),
   };
   await db.insert(tenants).values(row);

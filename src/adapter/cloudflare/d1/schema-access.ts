@@ -9,7 +9,7 @@ export const tenants = sqliteTable('tenants', {
   name: text('name').notNull(),
   /** Email domains whose mail (to any alias) is this tenant's; lower case. */
   emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default([]),
-  /** Runs, attempts, messages and deliveries older than this many days are deleted by the daily sweep. */
+  /** How many days runs, attempts, messages and deliveries are kept (the retention sweep is to come: not enforced yet). */
   retentionDays: integer('retention_days').notNull().default(90),
   createdAt: createdAt(),
 });

@@ -104,3 +104,15 @@ export function listSecrets(db: Database, tenantId: string) {
     .where(eq(secrets.tenantId, tenantId))
     .orderBy(secrets.name);
 }
+
+/**
+ * Deletes a stored secret: agents and webhooks that name it fail from then on, saying it is missing.
+ * @throws {BatonError} not_found when the tenant has no such secret.
+ */
+export async function deleteSecret(db: Database, tenantId: string, name: string): Promise<void> {
+  const rows = await db
+    .delete(secrets)
+    .where(and(eq(secrets.tenantId, tenantId), eq(secrets.name, name)))
+    .returning({ name: secrets.name });
+  if (!rows.length) throw new BatonError('not_found', `no secret ${name}`);
+}
