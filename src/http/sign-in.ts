@@ -75,7 +75,8 @@ signInRoutes.post('/auth/sign-in', async (c) => {
       links.push({ tenantName: m.tenantName ?? m.tenantId, url });
     }
     const from = `baton@${c.env.MAIL_DOMAIN || 'baton.local'}`;
-    await sendRecorded(c.env, memberships[0]!.tenantId, {
+    // Sent after the answer, so a member's request takes no longer than a stranger's (no timing oracle).
+    const sending = sendRecorded(c.env, memberships[0]!.tenantId, {
       dedupeId: `sign-in:${crypto.randomUUID()}`,
       runId: null,
       workflow: null,
@@ -89,7 +90,8 @@ signInRoutes.post('/auth/sign-in', async (c) => {
           messageId: newMessageId(from),
           now: now.getTime(),
         }),
-    });
+    }).catch((err) => console.error('sign-in email not sent', err));
+    c.executionCtx.waitUntil(sending);
   } else if (memberships.length) console.warn(`sign-in: ${MAX_LINKS_PER_WINDOW} links already sent recently`);
   return c.json({ sent: true, message: 'If this address is a member, a sign-in link is on its way.' }, 202);
 });
@@ -120,6 +122,10 @@ signInRoutes.on(['GET', 'POST'], '/auth/link', async (c) => {
       'Sign in to Baton',
       html`<p>Sign in as ${link.email}?</p><form method="post"><button type="submit">Sign in</button></form>`,
     );
+  // Login CSRF: only the confirm page's own form may use a link (a page elsewhere could otherwise
+  // sign a visitor in as someone else's member). Browsers send Origin on form POSTs.
+  if (!sameOrigin(c))
+    return page(c, 403, 'Open the link from your email', html`<p>This sign-in was not sent from Baton's own page.</p>`);
   if (!(await consumeSignInLink(db, id, now)))
     return page(c, 409, 'Link used', html`<p>This link was used already. Ask for a new one.</p>`);
   const session = await createSession(db, link.tenantId, link.email, now);
@@ -147,6 +153,13 @@ signInRoutes.post('/auth/sign-out', async (c) => {
   deleteCookie(c, SESSION_COOKIE, { path: '/', secure: true, httpOnly: true, sameSite: 'Lax' });
   return c.body(null, 204);
 });
+
+/** Whether a request comes from this deployment's own pages (`Origin`, or `Sec-Fetch-Site: same-origin`). */
+function sameOrigin(c: Context<HonoEnv>): boolean {
+  const origin = c.req.header('origin');
+  if (origin) return origin === new URL(c.req.url).origin || origin === new URL(publicUrl(c.env)).origin;
+  return c.req.header('sec-fetch-site') === 'same-origin';
+}
 
 /** A JSON or form body, or {} when it is neither. */
 async function readBody(c: Context<HonoEnv>): Promise<unknown> {

@@ -1,10 +1,12 @@
-import { env, SELF } from 'cloudflare:test';
+import { createExecutionContext, createScheduledController, env, SELF } from 'cloudflare:test';
+import worker from '../../src/index';
+import { createSession } from '../../src/adapter/cloudflare/d1/people';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { database } from '../../src/adapter/cloudflare/d1/client';
 import { createSignInLink } from '../../src/adapter/cloudflare/d1/people';
 import { signInUrl } from '../../src/http/sign-in';
 import { api, apiAs, eventually, putWorkflow, startRun } from '../support/helpers';
-import { ORIGIN, requestLink, signIn, urlOf, withCookie } from '../support/sessions';
+import { FROM_PAGE, ORIGIN, requestLink, signIn, urlOf, withCookie } from '../support/sessions';
 
 describe('members sign in by an emailed one-time link', () => {
   beforeAll(async () => {
@@ -34,7 +36,16 @@ describe('members sign in by an emailed one-time link', () => {
     expect(shown.status).toBe(200);
     expect(await shown.text()).toContain('Sign in as lead@example.com?');
     expect(shown.headers.get('set-cookie')).toBeNull();
-    const used = await SELF.fetch(url, { method: 'POST', redirect: 'manual' });
+    // A page elsewhere cannot post the link for a visitor (login CSRF); the link stays usable.
+    const foreign = await SELF.fetch(url, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('set-cookie')).toBeNull();
+    expect((await SELF.fetch(url, { method: 'POST', redirect: 'manual' })).status).toBe(403);
+    const used = await SELF.fetch(url, FROM_PAGE);
     expect(used.status).toBe(303);
     expect(used.headers.get('location')).toBe('/');
     const cookie = used.headers.get('set-cookie')!;
@@ -55,7 +66,7 @@ describe('members sign in by an emailed one-time link', () => {
       actor: { type: 'person', name: 'lead@example.com' },
     });
     // The second use answers 409 and starts no session.
-    const again = await SELF.fetch(url, { method: 'POST', redirect: 'manual' });
+    const again = await SELF.fetch(url, FROM_PAGE);
     expect(again.status).toBe(409);
     expect(again.headers.get('set-cookie')).toBeNull();
   });
@@ -64,7 +75,7 @@ describe('members sign in by an emailed one-time link', () => {
     const row = await requestLink('ops@example.com');
     const url = new URL(await urlOf(row));
     url.searchParams.set('exp', String(Number(url.searchParams.get('exp')) + 3600));
-    expect((await SELF.fetch(url, { method: 'POST', redirect: 'manual' })).status).toBe(403);
+    expect((await SELF.fetch(url, FROM_PAGE)).status).toBe(403);
     const old = await createSignInLink(
       database(env.DB),
       'default',
@@ -76,7 +87,7 @@ describe('members sign in by an emailed one-time link', () => {
       email: 'ops@example.com',
       exp: Math.floor(old.expiresAt.getTime() / 1000),
     });
-    const res = await SELF.fetch(expired, { method: 'POST', redirect: 'manual' });
+    const res = await SELF.fetch(expired, FROM_PAGE);
     expect(res.status).toBe(410);
     expect(res.headers.get('set-cookie')).toBeNull();
     const stranger = await SELF.fetch(`${ORIGIN}/auth/sign-in`, {
@@ -174,5 +185,38 @@ steps:
       ]),
     );
     expect(audit.some((e) => e.actor.startsWith('other@') || e.actor === 'key:approver-bot')).toBe(false);
+  });
+
+  it('the hourly sweep deletes expired sessions and used or expired links, and keeps live ones', async () => {
+    const db = database(env.DB);
+    const now = Date.UTC(2030, 0, 1, 5, 0);
+    const old = await createSession(db, 'default', 'sweep@example.com', new Date(now - 8 * 24 * 3_600_000));
+    const live = await createSession(db, 'default', 'sweep@example.com', new Date(now - 60_000));
+    const stale = await createSignInLink(db, 'default', 'sweep@example.com', new Date(now - 20 * 60_000));
+    const fresh = await createSignInLink(db, 'default', 'sweep@example.com', new Date(now - 60_000));
+    const count = async (table: string) =>
+      (await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE email = 'sweep@example.com'`).first<{
+        n: number;
+      }>())!.n;
+    expect([await count('sessions'), await count('sign_in_links')]).toEqual([2, 2]);
+    // Minute 1: no sweep; minute 0: swept.
+    await worker.scheduled!(
+      createScheduledController({ scheduledTime: now + 60_000, cron: '* * * * *' }),
+      env,
+      createExecutionContext(),
+    );
+    expect(await count('sessions')).toBe(2);
+    await worker.scheduled!(
+      createScheduledController({ scheduledTime: now, cron: '* * * * *' }),
+      env,
+      createExecutionContext(),
+    );
+    const ids = await env.DB.prepare(`SELECT id FROM sign_in_links WHERE email = 'sweep@example.com'`).all<{
+      id: string;
+    }>();
+    expect(ids.results.map((r) => r.id)).toEqual([fresh.id]);
+    expect(stale.id).not.toBe(fresh.id);
+    expect(await count('sessions')).toBe(1);
+    expect(old.token).not.toBe(live.token);
   });
 });

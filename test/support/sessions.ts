@@ -6,6 +6,13 @@ import { signInUrl } from '../../src/http/sign-in';
 
 export const ORIGIN = 'http://baton.test';
 
+/** How the confirm page's form posts a link: from Baton's own origin (the link's host, PUBLIC_URL). */
+export const FROM_PAGE: RequestInit = {
+  method: 'POST',
+  redirect: 'manual',
+  headers: { origin: 'http://127.0.0.1:8787' },
+};
+
 export type LinkRow = { id: string; email: string; expires_at: string; tenant_id: string };
 
 /** Asks for a sign-in link for `email`; returns the newest link row made for it. */
@@ -35,7 +42,7 @@ export const urlOf = (row: LinkRow) =>
 /** Signs in by link. @returns the session cookie (`name=value`). */
 export async function signIn(email: string): Promise<string> {
   const url = await urlOf(await requestLink(email));
-  const res = await SELF.fetch(url, { method: 'POST', redirect: 'manual' });
+  const res = await SELF.fetch(url, FROM_PAGE);
   expect(res.status).toBe(303);
   const cookie = res.headers.get('set-cookie')!;
   return cookie.split(';')[0]!;

@@ -3,6 +3,8 @@ import { consumeDeadLetters, consumeSteps } from './step-consumer';
 import { receiveEmail } from './triggers/email';
 import { fireSchedules } from './triggers/schedule';
 import { sweepQueuedRuns } from './triggers/sweep-runs';
+import { database } from './d1/client';
+import { sweepSignIns } from './d1/people';
 
 /** The HTTP side of the Worker (the Hono app of src/http), passed in so the adapter never imports it. */
 export interface FetchHandler {
@@ -26,12 +28,17 @@ export const workerEntry = (app: FetchHandler) =>
       else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
     },
 
-    /** Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run starts. */
+    /**
+     * Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run
+     * starts; once an hour (minute 0) expired sessions and used or expired sign-in links are deleted.
+     */
     async scheduled(controller, env) {
       try {
         await fireSchedules(env, controller.scheduledTime);
       } finally {
         await sweepQueuedRuns(env, Date.now());
+        if (new Date(controller.scheduledTime).getUTCMinutes() === 0)
+          await sweepSignIns(database(env.DB), new Date(controller.scheduledTime));
       }
     },
   }) satisfies ExportedHandler<AppEnv, StepMessage>;
