@@ -1,4 +1,4 @@
-import { createExecutionContext, createScheduledController, env, SELF } from 'cloudflare:test';
+import { createScheduledController, env, SELF } from 'cloudflare:test';
 import worker from '../../src/index';
 import { createSession } from '../../src/adapter/cloudflare/d1/people';
 import { beforeAll, describe, expect, it } from 'vitest';
