@@ -200,17 +200,9 @@ steps:
       }>())!.n;
     expect([await count('sessions'), await count('sign_in_links')]).toEqual([2, 2]);
     // Minute 1: no sweep; minute 0: swept.
-    await worker.scheduled!(
-      createScheduledController({ scheduledTime: now + 60_000, cron: '* * * * *' }),
-      env,
-      createExecutionContext(),
-    );
+    await worker.scheduled!(createScheduledController({ scheduledTime: now + 60_000, cron: '* * * * *' }), env);
     expect(await count('sessions')).toBe(2);
-    await worker.scheduled!(
-      createScheduledController({ scheduledTime: now, cron: '* * * * *' }),
-      env,
-      createExecutionContext(),
-    );
+    await worker.scheduled!(createScheduledController({ scheduledTime: now, cron: '* * * * *' }), env);
     const ids = await env.DB.prepare(`SELECT id FROM sign_in_links WHERE email = 'sweep@example.com'`).all<{
       id: string;
     }>();
