@@ -27,6 +27,10 @@ export default defineConfig({
       miniflare: {
         bindings: {
           ADMIN_TOKEN: 'test-admin-token',
+          // Test mail is written by the tests; test/integration/email-gate.test.ts turns the gate on.
+          EMAIL_AUTH: 'off',
+          EMAIL_SENDER_LIMIT: 'off',
+          EMAIL_ALIAS_LIMIT: 'off',
           SECRETS_KEY: 'test-secrets-key',
           // Webhook signing secrets of test/fixtures/webhooks/SIGNATURES.md.
           GH_HOOK_SECRET: "It's a Secret to Everybody",

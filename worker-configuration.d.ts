@@ -9,6 +9,10 @@ interface __BaseEnv_Env {
 	ASSETS: Fetcher;
 	PUBLIC_URL: "http://127.0.0.1:8787";
 	MAIL_DOMAIN: "baton.local";
+	EMAIL_AUTH: "required";
+	EMAIL_AUTHSERV_ID: "mx.cloudflare.net";
+	EMAIL_SENDER_LIMIT: "30/1h";
+	EMAIL_ALIAS_LIMIT: "300/1h";
 	ADMIN_TOKEN: string;
 	OPENAI_BASE_URL: string;
 	OPENAI_API_KEY: string;

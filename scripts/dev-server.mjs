@@ -53,6 +53,9 @@ export async function startDevServer({
     persist,
     '--var',
     `PUBLIC_URL:${url}`,
+    // wrangler's local email endpoint adds no Authentication-Results (as .dev.vars.example says).
+    '--var',
+    'EMAIL_AUTH:off',
     '--show-interactive-dev-session=false',
     '--log-level',
     quiet ? 'error' : 'log',

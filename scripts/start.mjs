@@ -12,6 +12,10 @@ const port = process.env.PORT || '8787';
 if (!existsSync(join(root, '.dev.vars'))) {
   copyFileSync(join(root, '.dev.vars.example'), join(root, '.dev.vars'));
   console.log('Created .dev.vars from .dev.vars.example (ADMIN_TOKEN=dev-admin-token).');
+} else if (!devVars().EMAIL_AUTH) {
+  console.log(
+    'Note: .dev.vars has no EMAIL_AUTH, so the email gate is on (wrangler.toml: required) and local test mail, which carries no Authentication-Results, is rejected `unauthenticated`. Add EMAIL_AUTH=off to .dev.vars to trust From: locally.',
+  );
 }
 
 console.log('Building the dashboard (website/ → website/dist)…');

@@ -93,6 +93,8 @@ export interface EmailRoute {
   allow?: string[];
   /** The priority of the runs the trigger starts (1–10). */
   priority?: number;
+  /** The trigger's `require_auth`: overrides the deployment's `EMAIL_AUTH` when set. */
+  requireAuth?: boolean;
 }
 
 /** The registered workflows, read side. */
@@ -279,6 +281,11 @@ export interface MessageLog {
   findByReplyToken(tenantId: string, tokenId: string): Promise<SentMessage | null>;
   /** The approval email sent (or delivered) with one of these Message-IDs. @returns null when none. */
   findApprovalMail(tenantId: string, messageIds: string[]): Promise<{ approvalId: string } | null>;
+  /**
+   * How many inbound messages since `since` (ISO 8601) started or decided something (status
+   * `accepted` or `skipped`), from `from` (any case) or for the workflow `workflowName`.
+   */
+  countTaken(tenantId: string, by: { from: string } | { workflowName: string }, since: string): Promise<number>;
 }
 
 /** A short plain-text note Baton sends in a thread (e.g. why a reply decided nothing). */
@@ -346,6 +353,24 @@ export interface MailSettings {
   signingKey: string;
   /** The domain Baton sends from when a run was not started by email. */
   mailDomain: string;
+  /** The email gate (`EMAIL_AUTH`, `EMAIL_AUTHSERV_ID`); absent: no message needs authenticating. */
+  auth?: EmailAuthSettings;
+  /** Per-sender and per-alias limits of inbound mail that starts or decides something; absent: none. */
+  limits?: { perSender?: InboundLimit; perAlias?: InboundLimit };
+}
+
+/** Whether inbound senders must be authenticated (DMARC-aligned DKIM or SPF), and by whose verdicts. */
+export interface EmailAuthSettings {
+  /** The deployment's default (`EMAIL_AUTH=required`); an email trigger's `require_auth` overrides it. */
+  required: boolean;
+  /** The authserv-ids whose Authentication-Results are believed, lower case (default `mx.cloudflare.net`). */
+  authservIds: string[];
+}
+
+/** At most `limit` messages in any `periodMs` window (ms). */
+export interface InboundLimit {
+  limit: number;
+  periodMs: number;
 }
 
 /** What starting a run needs. */

@@ -7,6 +7,7 @@ import type { MessageStatus } from '../schemas/enums';
 import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
 import { findAnsweredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { emailText } from './email-text';
+import { gateInbound, type GateInput } from './email-gate';
 import { isOwnMail } from './own-mail';
 import type { PlanDesk } from './plan/plan-email';
 import { addressedReply } from './reply-address';
@@ -73,6 +74,14 @@ export async function receiveEmail(
     await ports.messages.record(tenantId, { ...record, status, reason: reason ?? null, runId: runId ?? null });
     return { id, status, reason, runId };
   };
+  /** The email gate: a refusal is recorded and ends the message; a waived check is noted on the record. */
+  let gateNote: string | undefined;
+  const gate = async (input: GateInput): Promise<InboundOutcome | null> => {
+    const verdict = await gateInbound(ports.messages, ports.mail, tenantId, input, ports.clock.now());
+    if (verdict && 'refusal' in verdict) return finish(verdict.refusal.status, verdict.refusal.reason);
+    gateNote = verdict?.note;
+    return null;
+  };
   try {
     if (message.rawSize > MAX_EMAIL_BYTES)
       return finish('rejected', `too_large: ${message.rawSize} bytes > ${MAX_EMAIL_BYTES}`);
@@ -138,8 +147,11 @@ export async function receiveEmail(
               email.inReplyTo,
               email.references,
             );
+    const gateInput = { headers: email.headers, fromAddress: email.from?.address };
     if (answered) {
       if (answered.verdict !== 'valid') return finish('rejected', forgedReason(answered));
+      const refused = await gate(gateInput);
+      if (refused) return refused;
       const references = (email.references ?? '').split(/\s+/).filter(Boolean);
       const outcome = await replyToApproval(ports, tenantId, {
         approvalId: answered.approvalId,
@@ -155,6 +167,8 @@ export async function receiveEmail(
     }
     // The planner's alias (plan@): requests and replies to plan emails.
     if (ports.planDesk && aliasOf(message.to) === ports.planDesk.alias) {
+      const refused = await gate(gateInput);
+      if (refused) return refused;
       const outcome = await ports.planDesk.receive(tenantId, {
         sender,
         to,
@@ -172,6 +186,8 @@ export async function receiveEmail(
       return finish('rejected', `unknown_alias: ${aliasOf(message.to)}`);
     }
     record.workflowName = route.workflowName;
+    const refused = await gate({ ...gateInput, requireAuth: route.requireAuth, workflowName: route.workflowName });
+    if (refused) return refused;
     if (!senderAllowed(sender, route.allow)) return finish('rejected', `sender_not_allowed: ${sender}`);
     const references = (email.references ?? '').split(/\s+/).filter(Boolean);
     const earlier =
@@ -208,7 +224,7 @@ export async function receiveEmail(
       });
       // Recorded, never answered: a reply could loop with an auto-responder.
       if (skipped) return finish('skipped', `singleton: run ${runId} is active`, runId);
-      return finish('accepted', undefined, runId);
+      return finish('accepted', gateNote, runId);
     } catch (err) {
       if (err instanceof BatonError && err.code === 'rate_limited') return finish('rate_limited', err.message);
       return finish('rejected', `start_failed: ${(err as Error).message}`);

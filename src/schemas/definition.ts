@@ -38,6 +38,12 @@ export const EmailTrigger = z.strictObject({
       .optional()
       .describe('Sender address patterns such as *@example.com; when set, every other sender is refused'),
     priority: RunPriority.optional().describe('1 (lowest) to 10, default 5: the priority of the runs it starts'),
+    require_auth: z
+      .boolean()
+      .optional()
+      .describe(
+        "Count a sender only when DKIM or SPF passes aligned with the From: domain (DMARC); overrides the deployment's EMAIL_AUTH",
+      ),
   }),
 });
 /**

@@ -150,6 +150,14 @@ export function memoryHost(): MemoryHost {
         const m = h.sent.find((s) => ids.includes(s.messageId) && s.approvalId);
         return m?.approvalId ? { approvalId: m.approvalId } : null;
       },
+      countTaken: async (tenantId, by, since) =>
+        h.inbound.filter(
+          (m) =>
+            m.tenantId === tenantId &&
+            (m.status === 'accepted' || m.status === 'skipped') &&
+            m.createdAt > since &&
+            ('from' in by ? m.from.toLowerCase() === by.from.toLowerCase() : m.workflowName === by.workflowName),
+        ).length,
     },
     mailer: { sendNote: async (_t, note) => void h.notes.push(note) },
     deliveries: {

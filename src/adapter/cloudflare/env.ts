@@ -22,6 +22,14 @@ export type AppEnv = Env & {
    * `{ "<NAME>": ["<tenant id>", …] }` (`"*"`: every tenant). Unset: none.
    */
   EXPOSED_ENV?: string;
+  /** The email gate: `required` (default) or `off` (wrangler's local endpoint adds no verdicts). */
+  EMAIL_AUTH?: string;
+  /** The authserv-ids whose Authentication-Results are believed, comma-separated (default `mx.cloudflare.net`). */
+  EMAIL_AUTHSERV_ID?: string;
+  /** Inbound mail that starts or decides something per sender: `<count>/<duration>` (default `30/1h`) or `off`. */
+  EMAIL_SENDER_LIMIT?: string;
+  /** The same per alias: default `300/1h`. */
+  EMAIL_ALIAS_LIMIT?: string;
 };
 
 /** `EXPOSED_ENV` as parsed: names (upper-case, ≤ 128) to tenant ids (≤ 100 each). */

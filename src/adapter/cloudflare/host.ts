@@ -1,7 +1,8 @@
+import { mailSettingsOf } from './mail-settings';
 import { database } from './d1/client';
 import { d1Repositories } from './d1/repositories';
 import { storedSecret } from './d1/secrets';
-import { linkSigningKey, workerSecret, type AppEnv } from './env';
+import { workerSecret, type AppEnv } from './env';
 import type { HostPorts, Mailer, RunControl, SecretStore } from '../../ports';
 import { RESERVED_SECRETS } from '../../schemas/secret-names';
 import { composeNote } from '../../app/mail/compose-reply';
@@ -26,7 +27,7 @@ export function hostPorts(env: AppEnv): HostPorts {
     runControl: runControlOf(env.RUNS),
     mailer: mailerOf(env),
     secrets: secretStoreOf(env),
-    mail: { signingKey: linkSigningKey(env), mailDomain: env.MAIL_DOMAIN || 'baton.local' },
+    mail: mailSettingsOf(env),
     clock: { now: () => Date.now() },
     ids: { uuid: () => crypto.randomUUID() },
   };

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray, isNotNull, like, lt, or } from 'drizzle-orm';
+import { and, count, desc, eq, gt, inArray, isNotNull, like, lt, or, sql } from 'drizzle-orm';
 import type { MessageDirection, MessageStatus } from '../../../schemas/enums';
 import { decodeCursor, encodeCursor, type Database } from './client';
 import { messages } from './schema';
@@ -12,6 +12,34 @@ export async function recordMessage(db: Database, tenantId: string, message: New
     .insert(messages)
     .values({ ...message, tenantId })
     .onConflictDoNothing();
+}
+
+/**
+ * Inbound messages since `since` (ISO 8601) that started or decided something, from one sender
+ * (any case) or for one workflow: what the per-sender and per-alias limits count. Scans the
+ * `messages_status` index over the window only.
+ */
+export async function countTaken(
+  db: Database,
+  tenantId: string,
+  by: { from: string } | { workflowName: string },
+  since: string,
+): Promise<number> {
+  const whose =
+    'from' in by ? eq(sql`lower(${messages.from})`, by.from.toLowerCase()) : eq(messages.workflowName, by.workflowName);
+  const [row] = await db
+    .select({ n: count() })
+    .from(messages)
+    .where(
+      and(
+        eq(messages.tenantId, tenantId),
+        eq(messages.direction, 'inbound'),
+        inArray(messages.status, ['accepted', 'skipped']),
+        gt(messages.createdAt, since),
+        whose,
+      ),
+    );
+  return row?.n ?? 0;
 }
 
 /** An earlier inbound message with this Message-ID that was not itself a duplicate. @returns null when none. */

@@ -12,7 +12,15 @@ import { agentCatalog, pinnedAgents } from './agent-versions';
 import { audit, getApproval, getApprovalById } from './approvals';
 import type { Database } from './client';
 import { claimWebhookBody, recordDelivery } from './deliveries';
-import { findApprovalMail, findByReplyToken, findInbound, findRunReply, recordMessage, sentByUs } from './messages';
+import {
+  countTaken,
+  findApprovalMail,
+  findByReplyToken,
+  findInbound,
+  findRunReply,
+  recordMessage,
+  sentByUs,
+} from './messages';
 import { discardQueuedRun, getRunRow, insertRun } from './runs';
 import { aliasesTakenByOthers, findEmailRoute, getWorkflowVersion, saveVersion } from './workflows';
 
@@ -60,6 +68,7 @@ export function d1Repositories(db: Database): D1Repositories {
       findRunReply: (tenantId, ids) => findRunReply(db, tenantId, ids),
       findByReplyToken: (tenantId, tokenId) => findByReplyToken(db, tenantId, tokenId),
       findApprovalMail: (tenantId, ids) => findApprovalMail(db, tenantId, ids),
+      countTaken: (tenantId, by, since) => countTaken(db, tenantId, by, since),
     },
     deliveries: {
       record: (tenantId, delivery) => recordDelivery(db, tenantId, delivery),

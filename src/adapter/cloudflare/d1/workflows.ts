@@ -1,6 +1,7 @@
 import { and, desc, eq, ne } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import type { WorkflowDefinition } from '../../../schemas/definition';
+import type { EmailRoute } from '../../../ports';
 import { isUniqueViolation, type Database } from './client';
 import { triggers, workflows, workflowVersions } from './schema';
 
@@ -220,15 +221,16 @@ export async function listSchedules(db: Database, tenantId?: string): Promise<St
 }
 
 /** The workflow an email alias routes to, with the trigger's config. @returns null for an unknown alias. */
-export async function findEmailRoute(
-  db: Database,
-  tenantId: string,
-  alias: string,
-): Promise<{ workflowName: string; allow?: string[]; priority?: number } | null> {
+export async function findEmailRoute(db: Database, tenantId: string, alias: string): Promise<EmailRoute | null> {
   const row = await db.query.triggers.findFirst({
     where: and(eq(triggers.tenantId, tenantId), eq(triggers.type, 'email'), eq(triggers.key, alias)),
   });
   if (!row) return null;
-  const config = row.config as { allow?: string[]; priority?: number };
-  return { workflowName: row.workflowName, allow: config.allow, priority: config.priority };
+  const config = row.config as { allow?: string[]; priority?: number; require_auth?: boolean };
+  return {
+    workflowName: row.workflowName,
+    allow: config.allow,
+    priority: config.priority,
+    ...(config.require_auth === undefined ? {} : { requireAuth: config.require_auth }),
+  };
 }
