@@ -85,6 +85,8 @@ export interface StoredWorkflow {
   name: string;
   version: number;
   definition: WorkflowDefinition;
+  /** When `DELETE /api/workflows/:name` archived it (ISO 8601): it starts no runs. */
+  archivedAt?: string | null;
 }
 
 /** An email alias's route: the workflow it starts and its sender allow-list (`*` wildcards). */

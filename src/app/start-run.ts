@@ -94,6 +94,11 @@ export async function startRun(
       'not_found',
       `workflow ${request.workflow}${request.version ? ` version ${request.version}` : ''} does not exist`,
     );
+  if (wf.archivedAt)
+    throw new BatonError(
+      'conflict',
+      `workflow ${request.workflow} was archived at ${wf.archivedAt}; register it again (PUT /api/workflows/${request.workflow}) to start runs`,
+    );
   const resolved = resolveInputs(wf.definition, request.input);
   if ('issues' in resolved)
     throw new BatonError('bad_request', 'the run input does not match the workflow inputs', {

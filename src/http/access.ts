@@ -21,11 +21,13 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'POST /api/workflows': EDIT,
   'GET /api/workflows/:name': ANY,
   'PUT /api/workflows/:name': EDIT,
+  'DELETE /api/workflows/:name': EDIT,
   'GET /api/workflows/:name/plan': ANY,
   'POST /api/workflows/:name/runs': OPERATE,
   'GET /api/runs': ANY,
   'GET /api/runs/:id': ANY,
   'GET /api/runs/:id/messages': ANY,
+  'GET /api/runs/:id/export': ANY,
   'POST /api/runs/:id/pause': OPERATE,
   'POST /api/runs/:id/resume': OPERATE,
   'POST /api/runs/:id/cancel': OPERATE,
@@ -66,7 +68,12 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
 };
 
 /** Routes only the deployment's `ADMIN_TOKEN` may call (not a tenant's admin key): they span tenants. */
-export const DEPLOYMENT_ROUTES: ReadonlySet<string> = new Set(['POST /api/tenants', 'GET /api/tenants']);
+export const DEPLOYMENT_ROUTES: ReadonlySet<string> = new Set([
+  'POST /api/tenants',
+  'GET /api/tenants',
+  'PATCH /api/tenants/:id',
+  'DELETE /api/tenants/:id',
+]);
 
 /** `/api` routes answered without a token (registered before the bearer check). */
 export const PUBLIC_ROUTES: readonly string[] = ['GET /api/health', 'GET /api/schema/workflow.json'];

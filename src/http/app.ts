@@ -19,6 +19,7 @@ import { liveRoutes } from './routes/live';
 import { messageRoutes } from './routes/messages';
 import { planRoutes } from './routes/plans';
 import { runRoutes } from './routes/runs';
+import { runExportRoutes } from './routes/run-export';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
@@ -81,6 +82,7 @@ export function createApp() {
   for (const routes of [
     workflowRoutes,
     runRoutes,
+    runExportRoutes,
     agentRoutes,
     messageRoutes,
     eventRoutes,

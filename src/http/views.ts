@@ -1,3 +1,4 @@
+import type { ApprovalRow } from '../adapter/cloudflare/d1/approvals';
 import { agentOf, nodeOf, orderedKeys, stepProgress, type RunState } from '../core/engine';
 import type { SharedStep } from '../core/engine/types';
 import { runUsage, stepUsage } from '../core/engine/usage';
@@ -6,7 +7,7 @@ import { iso } from '../adapter/cloudflare/d1/client';
 import type { MessageRow } from '../adapter/cloudflare/d1/messages';
 import type { RunRow } from '../adapter/cloudflare/d1/runs';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
-import type { Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
+import type { Approval, Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
 
 /**
  * The API's views of runs and messages, typed by the response schemas of `schemas/api.ts` (so tsc
@@ -140,4 +141,26 @@ function budgetWaitOf(state: RunState): Pick<Run, 'pausedFor' | 'budgetWait'> {
   if (!wait || state.status !== 'paused') return {};
   const { approvalId, stepId, scope, spentUsd, limitUsd } = wait;
   return { pausedFor: 'budget', budgetWait: { approvalId, stepId, scope, spentUsd, limitUsd } };
+}
+
+/** An approval round as the API answers it (CONTRACT.md). */
+export function approvalView(row: ApprovalRow): Approval {
+  return {
+    id: row.id,
+    runId: row.runId,
+    stepId: row.stepId,
+    round: row.round,
+    kind: row.kind,
+    workflow: row.workflowName,
+    message: row.message,
+    options: row.options,
+    assignees: row.assignees,
+    quorum: row.quorum,
+    deadline: row.deadline,
+    status: row.status,
+    decidedBy: row.decidedBy,
+    comment: row.comment,
+    decidedAt: row.decidedAt,
+    createdAt: row.createdAt,
+  };
 }

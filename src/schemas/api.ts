@@ -14,3 +14,4 @@ export * from './api/workflows';
 export * from './api/agents';
 export * from './api/operations';
 export * from './api/access';
+export * from './api/run-export';

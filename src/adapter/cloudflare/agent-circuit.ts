@@ -36,6 +36,12 @@ export class AgentCircuit extends DurableObject<AppEnv> {
     return next.state;
   }
 
+  /** Deletes everything this object stores (its tenant is deleted); it answers as new after its next start. */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** State, calls and failure rate in the current window. */
   async status() {
     return summary(this.load(), Date.now());

@@ -119,6 +119,12 @@ export class AgentSlots extends DurableObject<AppEnv> {
     await this.arm();
   }
 
+  /** Deletes everything this object stores (its tenant is deleted); it answers as new after its next start. */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** How many hold a slot and how many wait (the dashboard, tests). */
   async status(): Promise<{ max: number | null; holding: number; waiting: number }> {
     return {

@@ -149,6 +149,12 @@ export class FlowGate extends DurableObject<AppEnv> {
     return waits(this.sql, runId) ? positionOf(this.sql, runId) : null;
   }
 
+  /** Deletes everything this object stores (its tenant is deleted); it answers as new after its next start. */
+  async purge(): Promise<void> {
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
   /** Who holds a place and who waits, in order (tests). */
   async status(): Promise<{ holders: string[]; waiting: string[] }> {
     return {

@@ -1,3 +1,4 @@
+import { sweepRetention } from './lifecycle';
 import type { AppEnv, StepMessage } from './env';
 import { consumeDeadLetters, consumeSteps } from './step-consumer';
 import { receiveEmail } from './triggers/email';
@@ -10,6 +11,9 @@ import { sweepSignIns } from './d1/people';
 export interface FetchHandler {
   fetch(request: Request, env: AppEnv, ctx: ExecutionContext): Response | Promise<Response>;
 }
+
+/** The UTC hour in which the retention sweep runs. */
+export const RETENTION_HOUR_UTC = 3;
 
 /**
  * The Worker's entry points (fetch, email, queue, scheduled): each hands over to its module.
@@ -30,15 +34,17 @@ export const workerEntry = (app: FetchHandler) =>
 
     /**
      * Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run
-     * starts; once an hour (minute 0) expired sessions and used or expired sign-in links are deleted.
+     * starts; once an hour (minute 0) expired sessions and used or expired sign-in links are deleted;
+     * daily, in the hour from 03:00 UTC, the retention sweep (each minute a bounded batch, until done).
      */
     async scheduled(controller, env) {
       try {
         await fireSchedules(env, controller.scheduledTime);
       } finally {
         await sweepQueuedRuns(env, Date.now());
-        if (new Date(controller.scheduledTime).getUTCMinutes() === 0)
-          await sweepSignIns(database(env.DB), new Date(controller.scheduledTime));
+        const at = new Date(controller.scheduledTime);
+        if (at.getUTCMinutes() === 0) await sweepSignIns(database(env.DB), at);
+        if (at.getUTCHours() === RETENTION_HOUR_UTC) await sweepRetention(env, controller.scheduledTime);
       }
     },
   }) satisfies ExportedHandler<AppEnv, StepMessage>;

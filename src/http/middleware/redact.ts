@@ -55,10 +55,8 @@ export function redactForReaders(): MiddlewareHandler<HonoEnv> {
       : undefined;
     const { value, secrets, raws } = redactJson(JSON.parse(text), configured);
     for (const { holder, key } of raws) holder[key] = await redactRawEmail(holder[key] as string, secrets);
-    c.res = new Response(JSON.stringify(value), {
-      status: c.res.status,
-      headers: { 'content-type': 'application/json' },
-    });
+    const headers = new Headers(c.res.headers);
+    c.res = new Response(JSON.stringify(value), { status: c.res.status, headers });
     c.res.headers.delete('content-length');
   };
 }

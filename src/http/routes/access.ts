@@ -1,7 +1,16 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { database } from '../../adapter/cloudflare/d1/client';
-import { createKey, createTenant, listKeys, listTenants, revokeKey } from '../../adapter/cloudflare/d1/access';
-import { ApiKey, CreateKey, CreateTenant, NewApiKey, Tenant, TenantCreated } from '../../schemas/api';
+import {
+  createKey,
+  createTenant,
+  listKeys,
+  listTenants,
+  revokeKey,
+  updateTenant,
+} from '../../adapter/cloudflare/d1/access';
+import { deleteTenant } from '../../adapter/cloudflare/lifecycle';
+import { BatonError } from '../../core/errors';
+import { ApiKey, CreateKey, CreateTenant, NewApiKey, Tenant, TenantCreated, UpdateTenant } from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 
@@ -21,7 +30,11 @@ accessRoutes.openapi(
     const body = c.req.valid('json');
     const created = await createTenant(
       database(c.env.DB),
-      { name: body.name, emailDomains: body.email_domains ?? [] },
+      {
+        name: body.name,
+        emailDomains: body.email_domains ?? [],
+        ...(body.retention_days ? { retentionDays: body.retention_days } : {}),
+      },
       new Date(),
     );
     return c.json(created, 201);
@@ -37,6 +50,53 @@ accessRoutes.openapi(
     responses: { 200: jsonBody(z.array(Tenant), 'Tenants, oldest first'), ...authErrors() },
   }),
   async (c) => c.json(await listTenants(database(c.env.DB)), 200),
+);
+
+const tenantParam = z.object({ id: z.string().max(64) });
+
+accessRoutes.openapi(
+  createRoute({
+    method: 'patch',
+    path: '/tenants/{id}',
+    operationId: 'updateTenant',
+    summary: "Change a tenant's name or retention (the deployment's ADMIN_TOKEN only)",
+    request: {
+      params: tenantParam,
+      body: { content: { 'application/json': { schema: UpdateTenant } }, required: true },
+    },
+    responses: { 200: jsonBody(Tenant, 'The tenant as changed'), ...authErrors(400, 404) },
+  }),
+  async (c) => {
+    const { id } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const tenant = await updateTenant(
+      database(c.env.DB),
+      id,
+      {
+        ...(body.name ? { name: body.name } : {}),
+        ...(body.retention_days ? { retentionDays: body.retention_days } : {}),
+      },
+      new Date(),
+    );
+    if (!tenant) throw new BatonError('not_found', `tenant ${id} does not exist`);
+    return c.json(tenant, 200);
+  },
+);
+
+accessRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/tenants/{id}',
+    operationId: 'deleteTenant',
+    summary:
+      "Delete a tenant: every row with its id and the storage of its runs' objects (the deployment's ADMIN_TOKEN only)",
+    request: { params: tenantParam },
+    responses: { 204: { description: 'Deleted' }, ...authErrors(404, 409) },
+  }),
+  async (c) => {
+    await deleteTenant(c.env, c.req.valid('param').id);
+    return c.body(null, 204);
+  },
 );
 
 accessRoutes.openapi(

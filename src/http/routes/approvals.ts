@@ -10,30 +10,9 @@ import type { StepStatus } from '../../schemas/enums';
 import { router } from '../context';
 import type { AuthVars } from '../middleware/auth';
 import { authErrors, jsonBody } from '../openapi';
+import { approvalView } from '../views';
 
 export const approvalRoutes = router();
-
-/** An approval round as the API answers it (CONTRACT.md). */
-function approvalView(row: ApprovalRow): Approval {
-  return {
-    id: row.id,
-    runId: row.runId,
-    stepId: row.stepId,
-    round: row.round,
-    kind: row.kind,
-    workflow: row.workflowName,
-    message: row.message,
-    options: row.options,
-    assignees: row.assignees,
-    quorum: row.quorum,
-    deadline: row.deadline,
-    status: row.status,
-    decidedBy: row.decidedBy,
-    comment: row.comment,
-    decidedAt: row.decidedAt,
-    createdAt: row.createdAt,
-  };
-}
 
 approvalRoutes.openapi(
   createRoute({

@@ -8,9 +8,22 @@ import { jsonTextDeeperThan, MAX_JSON_DEPTH, tooDeepMessage } from '../../core/j
 import { planExecution } from '../../core/policy/planner';
 import { database, type Database } from '../../adapter/cloudflare/d1/client';
 import { stepDurations } from '../../adapter/cloudflare/d1/runs';
-import { getWorkflowVersion, listVersions, listWorkflows } from '../../adapter/cloudflare/d1/workflows';
+import {
+  archiveWorkflow,
+  getWorkflowVersion,
+  listVersions,
+  listWorkflows,
+} from '../../adapter/cloudflare/d1/workflows';
 import { startRun } from '../../adapter/cloudflare/triggers/start-run';
-import { Plan, RunSkipped, RunStarted, WorkflowList, WorkflowRegistered, WorkflowVersion } from '../../schemas/api';
+import {
+  Plan,
+  RunSkipped,
+  RunStarted,
+  WorkflowArchived,
+  WorkflowList,
+  WorkflowRegistered,
+  WorkflowVersion,
+} from '../../schemas/api';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
 import { workflowUsage } from '../../adapter/cloudflare/d1/workflow-spend';
@@ -117,6 +130,7 @@ workflowRoutes.openapi(
           latestVersion: r.latestVersion,
           createdAt: r.createdAt,
           updatedAt: r.updatedAt,
+          archivedAt: r.archivedAt,
         })),
       },
       200,
@@ -141,6 +155,23 @@ workflowRoutes.openapi(
       workflowUsage(db, c.var.tenantId, name),
     ]);
     return c.json({ ...wf, versions, usage }, 200);
+  },
+);
+workflowRoutes.openapi(
+  createRoute({
+    method: 'delete',
+    path: '/workflows/{name}',
+    operationId: 'archiveWorkflow',
+    summary: 'Archive a workflow: it starts no runs and its triggers stop; versions and runs are kept',
+    description: 'Registering it again (PUT) restores it as a new version.',
+    request: { params: nameParam },
+    responses: { 200: jsonBody(WorkflowArchived, 'Archived (or already archived: when)'), ...authErrors(404) },
+  }),
+  async (c) => {
+    const { name } = c.req.valid('param');
+    const archivedAt = await archiveWorkflow(database(c.env.DB), c.var.tenantId, name, new Date().toISOString());
+    if (!archivedAt) throw new BatonError('not_found', `workflow ${name} does not exist`);
+    return c.json({ name, archivedAt }, 200);
   },
 );
 workflowRoutes.openapi(

@@ -16,6 +16,7 @@ export const Tenant = z
     id: z.string(),
     name: z.string(),
     emailDomains: z.array(z.string()),
+    retentionDays: z.number().int().describe('Days runs, attempts, messages and deliveries are kept'),
     createdAt: Iso,
   })
   .openapi('Tenant');
@@ -46,9 +47,23 @@ export const CreateKey = z.object({
 });
 
 /** `POST /api/tenants`. */
+/** Days of retention: runs, attempts, messages and deliveries older than this are deleted daily. */
+const RetentionDays = z
+  .int()
+  .min(1)
+  .max(3650)
+  .describe('Days runs, attempts, messages and deliveries are kept (default 90)');
+
 export const CreateTenant = z.object({
   name: z.string().min(1).max(100),
   email_domains: z.array(EmailDomain).max(20).optional(),
+  retention_days: RetentionDays.optional(),
+});
+
+/** `PATCH /api/tenants/:id`: what changes. */
+export const UpdateTenant = z.object({
+  name: z.string().min(1).max(100).optional(),
+  retention_days: RetentionDays.optional(),
 });
 
 /** `POST /api/tenants` answer: the tenant and its first admin key. */

@@ -11,8 +11,10 @@ export const WorkflowSummary = z
     latestVersion: z.number().int(),
     createdAt: Iso,
     updatedAt: Iso,
+    archivedAt: Iso.nullable().describe('Set by DELETE /api/workflows/:name: it starts no runs until registered again'),
   })
   .openapi('WorkflowSummary');
+export const WorkflowArchived = z.object({ name: z.string(), archivedAt: Iso }).openapi('WorkflowArchived');
 export type WorkflowSummary = z.infer<typeof WorkflowSummary>;
 export const WorkflowList = z.object({ workflows: z.array(WorkflowSummary) }).openapi('WorkflowList');
 
@@ -39,6 +41,7 @@ export const WorkflowVersion = z
     source: z.string().describe('The definition as registered'),
     sourceFormat: z.enum(['yaml', 'json']),
     createdAt: Iso,
+    archivedAt: Iso.nullable().describe('Set by DELETE /api/workflows/:name: it starts no runs until registered again'),
     versions: z.array(z.object({ version: z.number().int(), createdAt: Iso, hash: z.string() })),
     usage: WorkflowUsage,
   })

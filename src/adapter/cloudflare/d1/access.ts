@@ -2,7 +2,7 @@ import { and, desc, eq, sql } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import { toBase64Url, toHex } from '../../../lib/encoding';
 import { sha256Hex } from '../../../lib/hash';
-import type { Role } from '../../../schemas/enums';
+import { DEFAULT_TENANT, type Role } from '../../../schemas/enums';
 import type { Database } from './client';
 import { apiKeys, tenants } from './schema';
 
@@ -109,6 +109,7 @@ export function tenantView(row: TenantRow) {
     id: row.id,
     name: row.name,
     emailDomains: row.emailDomains ?? [],
+    retentionDays: row.retentionDays,
     createdAt: row.createdAt,
   };
 }
@@ -117,7 +118,11 @@ export function tenantView(row: TenantRow) {
  * Creates a tenant and its first admin key.
  * @throws {BatonError} conflict when another tenant already receives mail for one of `emailDomains`.
  */
-export async function createTenant(db: Database, input: { name: string; emailDomains: string[] }, now: Date) {
+export async function createTenant(
+  db: Database,
+  input: { name: string; emailDomains: string[]; retentionDays?: number },
+  now: Date,
+) {
   const domains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
   for (const domain of domains) {
     const owner = await tenantForDomain(db, domain);
@@ -127,12 +132,45 @@ export async function createTenant(db: Database, input: { name: string; emailDom
     id: `t_${toHex(crypto.getRandomValues(new Uint8Array(8)))}`,
     name: input.name,
     emailDomains: domains,
-    retentionDays: DEFAULT_RETENTION_DAYS,
+    retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
     createdAt: now.toISOString(),
   };
   await db.insert(tenants).values(row);
   const key = await createKey(db, row.id, { name: 'first admin key', role: 'admin' }, now);
   return { tenant: tenantView(row), key };
+}
+
+/**
+ * Changes a tenant's name or retention. The default tenant has a row only once changed: it is
+ * created here (named `default`).
+ * @returns the tenant, or null when there is no such tenant.
+ */
+export async function updateTenant(
+  db: Database,
+  id: string,
+  patch: { name?: string; retentionDays?: number },
+  now: Date,
+) {
+  const set = {
+    ...(patch.name ? { name: patch.name } : {}),
+    ...(patch.retentionDays ? { retentionDays: patch.retentionDays } : {}),
+  };
+  if (id === DEFAULT_TENANT)
+    await db
+      .insert(tenants)
+      .values({
+        id,
+        name: 'default',
+        emailDomains: [],
+        retentionDays: DEFAULT_RETENTION_DAYS,
+        createdAt: now.toISOString(),
+        ...set,
+      })
+      .onConflictDoNothing();
+  const [row] = Object.keys(set).length
+    ? await db.update(tenants).set(set).where(eq(tenants.id, id)).returning()
+    : await db.select().from(tenants).where(eq(tenants.id, id));
+  return row ? tenantView(row) : null;
 }
 
 /** Every tenant, oldest first. */

@@ -35,6 +35,8 @@ export const workflows = sqliteTable(
     latestVersion: integer('latest_version').notNull(),
     createdAt: createdAt(),
     updatedAt: text('updated_at').notNull(),
+    /** Set by `DELETE /api/workflows/:name`: no new runs, its triggers removed, its history kept. */
+    archivedAt: text('archived_at'),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
 );

@@ -1,4 +1,4 @@
-import { and, desc, eq, ne } from 'drizzle-orm';
+import { and, desc, eq, isNull, ne } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import type { WorkflowDefinition } from '../../../schemas/definition';
 import type { EmailRoute } from '../../../ports';
@@ -14,6 +14,8 @@ export interface WorkflowVersionRecord {
   source: string;
   sourceFormat: 'yaml' | 'json';
   createdAt: string;
+  /** When the workflow was archived (ISO 8601), else null. */
+  archivedAt: string | null;
 }
 
 /** Reads a workflow's latest version, or the given one. @returns null when absent. */
@@ -31,11 +33,37 @@ export async function getWorkflowVersion(
     version: row.version,
     description: wf.description,
     latestVersion: wf.latestVersion,
+    archivedAt: wf.archivedAt,
     definition: row.definition as WorkflowDefinition,
     source: row.source,
     sourceFormat: row.sourceFormat,
     createdAt: row.createdAt,
   };
+}
+
+/**
+ * Archives a workflow (`DELETE /api/workflows/:name`): no new runs, its email aliases and
+ * schedules removed, its versions and runs kept. Registering it again restores it.
+ * @returns when it was archived (the earlier time when it already was), or null when there is no such workflow.
+ */
+export async function archiveWorkflow(
+  db: Database,
+  tenantId: string,
+  name: string,
+  now: string,
+): Promise<string | null> {
+  const [, , row] = await db.batch([
+    db
+      .update(workflows)
+      .set({ archivedAt: now, updatedAt: now })
+      .where(and(eq(workflows.tenantId, tenantId), eq(workflows.name, name), isNull(workflows.archivedAt))),
+    db.delete(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.workflowName, name))),
+    db
+      .select({ archivedAt: workflows.archivedAt })
+      .from(workflows)
+      .where(and(eq(workflows.tenantId, tenantId), eq(workflows.name, name))),
+  ]);
+  return row[0]?.archivedAt ?? null;
 }
 
 /** Every workflow of the tenant with its latest version number. */
@@ -105,7 +133,8 @@ export async function saveVersion(
         'conflict',
         `workflow ${input.name} exists; add a version with PUT /api/workflows/${input.name}`,
       );
-    if (latest?.hash === input.hash) return { version: latest.version, created: false };
+    // An archived workflow registered again comes back as a new version (its triggers re-routed).
+    if (latest?.hash === input.hash && !latest.archived) return { version: latest.version, created: false };
     const version = (latest?.version ?? 0) + 1;
     try {
       await db.batch(versionStatements(db, tenantId, input, version, now));
@@ -126,9 +155,11 @@ async function latestVersion(
   db: Database,
   tenantId: string,
   name: string,
-): Promise<{ version: number; hash: string } | null> {
+): Promise<{ version: number; hash: string; archived: boolean } | null> {
   const found = await findVersion(db, tenantId, name);
-  return found ? { version: found.wf.latestVersion, hash: found.row?.hash ?? '' } : null;
+  return found
+    ? { version: found.wf.latestVersion, hash: found.row?.hash ?? '', archived: found.wf.archivedAt !== null }
+    : null;
 }
 
 /** A workflow's row and one of its versions (the latest when `version` is not given). @returns null when the workflow is absent; `row` undefined when the version is. */
@@ -177,7 +208,7 @@ function versionStatements(db: Database, tenantId: string, input: NewVersion, ve
       })
       .onConflictDoUpdate({
         target: [workflows.tenantId, workflows.name],
-        set: { latestVersion: version, description: def.description ?? null, updatedAt: now },
+        set: { latestVersion: version, description: def.description ?? null, updatedAt: now, archivedAt: null },
       }),
     db.delete(triggers).where(and(eq(triggers.tenantId, tenantId), eq(triggers.workflowName, input.name))),
     ...emailTriggers.map((email) =>

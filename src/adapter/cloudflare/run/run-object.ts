@@ -1,3 +1,4 @@
+import { ENDED_RUN_STATUSES } from '../../../schemas/enums';
 import { DurableObject } from 'cloudflare:workers';
 import {
   changedSteps,
@@ -299,6 +300,22 @@ export class RunObject extends DurableObject<AppEnv> {
     });
     await this.outbox.flush();
     return result;
+  }
+
+  /**
+   * Deletes everything this object stores (retention, tenant deletion): the run, its steps,
+   * timers, outbox and alarm. Refused for a run that has not ended unless `force` (the tenant is gone).
+   * @returns false when refused.
+   */
+  async purge(force = false): Promise<boolean> {
+    return this.serial(async () => {
+      const state = this.store.state();
+      if (state && !force && !(ENDED_RUN_STATUSES as readonly string[]).includes(state.status)) return false;
+      await this.ctx.storage.deleteAlarm();
+      await this.ctx.storage.deleteAll();
+      this.store.forget();
+      return true;
+    });
   }
 
   /** The run's current state, or null when this object holds no run. */

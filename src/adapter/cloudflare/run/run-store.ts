@@ -13,6 +13,8 @@ export class RunStore {
   private cache: RunState | undefined;
   /** Whether the run's fixed fields are stored under `run:fixed` (older runs kept them in `run`). */
   private fixedStored = false;
+  /** Set by {@link forget}. */
+  private purged = false;
   /** The run's timers, written by {@link commit}. */
   readonly timers: RunTimers;
 
@@ -31,6 +33,7 @@ export class RunStore {
 
   /** A value of the object's key-value table (`tenantId`, `parent`, `lane`…), or undefined. */
   get<T>(key: string): T | undefined {
+    if (this.purged) return undefined;
     const row = this.sql.exec<{ value: string }>('SELECT value FROM kv WHERE key = ?', key).toArray()[0];
     return row ? (JSON.parse(row.value) as T) : undefined;
   }
@@ -44,8 +47,15 @@ export class RunStore {
     );
   }
 
+  /** After `deleteAll()`: the object holds no run any more (its tables are gone until the next instance). */
+  forget(): void {
+    this.cache = undefined;
+    this.purged = true;
+  }
+
   /** The run's state, or undefined when this object holds no run. */
   state(): RunState | undefined {
+    if (this.purged) return undefined;
     if (this.cache) return this.cache;
     const meta = this.get<Omit<RunState, 'steps'>>('run');
     if (!meta) return undefined;

@@ -1,0 +1,1 @@
+ALTER TABLE `workflows` ADD `archived_at` text;
