@@ -60,6 +60,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'DELETE /api/keys/:id': ADMIN,
   'POST /api/tenants': ADMIN,
   'GET /api/tenants': ADMIN,
+  'PATCH /api/tenants/:id': ADMIN,
+  'DELETE /api/tenants/:id': ADMIN,
   'GET /api/audit': ADMIN,
   'GET /api/members': ADMIN,
   'POST /api/members': ADMIN,
