@@ -110,6 +110,41 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
     expect(after.some((c) => c.headers.authorization === 'Bearer sk-hosted-value')).toBe(true);
   });
 
+  it('a webhook signing secret is never sent anywhere, even to a host it lists', async () => {
+    await api('/secrets/HOOK_SIGNING', {
+      method: 'PUT',
+      body: JSON.stringify({ value: 'whsec-never-sent', hosts: ['127.0.0.1'] }),
+    });
+    await putWorkflow(
+      'signed-hook',
+      'name: signed-hook\ntriggers: [ { webhook: { signature: hmac-sha256, secret: HOOK_SIGNING } } ]\nsteps: [ { id: s, sleep: 1ms } ]',
+    );
+    await putAgent('llm-hook-key', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'HOOK_SIGNING' },
+    });
+    await putWorkflow(
+      'ask-hook-key',
+      'name: ask-hook-key\nsteps: [ { id: answer, agent: llm-hook-key, input: hook-q } ]',
+    );
+    const run = await waitForRun(await start('ask-hook-key'));
+    expect(run).toMatchObject({ status: 'failed', error: { code: 'secret_host_denied', stepId: 'answer' } });
+    expect(run.error!.message).toContain('signs the webhook deliveries of workflow signed-hook');
+    const sent = (await (await fetch(`${env.TEST_AGENT_URL}/received`)).json()) as Received[];
+    expect(sent.some((c) => JSON.stringify(c).includes('whsec-never-sent'))).toBe(false);
+    // The same with a Worker secret exposed to the tenant (as GH_HOOK_SECRET is in the test config).
+    await putWorkflow(
+      'signed-hook',
+      'name: signed-hook\ntriggers: [ { webhook: { signature: github, secret: GH_HOOK_SECRET } } ]\nsteps: [ { id: s, sleep: 1ms } ]',
+    );
+    await putAgent('llm-hook-key', {
+      provider: 'openai',
+      config: { baseUrl: `${env.TEST_AGENT_URL}/v1`, model: 'tiny-1', apiKeySecret: 'GH_HOOK_SECRET' },
+    });
+    const again = await waitForRun(await start('ask-hook-key'));
+    expect(again).toMatchObject({ status: 'failed', error: { code: 'secret_host_denied' } });
+  });
+
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {
     const run = await waitForRun(await start('ask-steal'));
     expect(run).toMatchObject({

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { LoopUnit } from '../../core/engine/loop-types';
 import { database } from './d1/client';
-import { storedSecretFor } from './d1/secrets';
+import { storedSecretFor, webhookSigningUse } from './d1/secrets';
+import { BatonError } from '../../core/errors';
 import { RESERVED_SECRETS } from '../../schemas/secret-names';
 
 export { RESERVED_SECRETS };
@@ -121,7 +122,8 @@ export function workerSecret(env: AppEnv, tenantId: string, name: string): strin
  * the Worker secret of that name. Never Baton's own credentials. A stored secret that does not
  * decrypt is an error, not unset (no fallback to the Worker secret).
  * @returns the value, or undefined when neither is set.
- * @throws {BatonError} `secret_host_denied`, `secret_unreadable` (see storedSecretFor).
+ * @throws {BatonError} `secret_host_denied` (a host the secret does not list, or a secret that signs a
+ *   webhook trigger: never sent anywhere), `secret_unreadable` (see storedSecretFor).
  */
 export async function secretFor(
   env: AppEnv,
@@ -130,6 +132,12 @@ export async function secretFor(
   destination: string,
 ): Promise<string | undefined> {
   if (RESERVED_SECRETS.has(name)) return undefined;
+  const signs = await webhookSigningUse(database(env.DB), tenantId, name);
+  if (signs)
+    throw new BatonError(
+      'secret_host_denied',
+      `secret ${name} signs the webhook deliveries of workflow ${signs}: a signing secret is never sent anywhere`,
+    );
   const stored = await storedSecretFor(database(env.DB), env.SECRETS_KEY, tenantId, name, destination);
   return stored ?? workerSecret(env, tenantId, name);
 }

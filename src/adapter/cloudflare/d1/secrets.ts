@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import { open, seal } from '../../../lib/secret-box';
 import type { Database } from './client';
@@ -56,6 +56,20 @@ export async function storedSecretFor(
       `secret ${name} may be sent to ${row.hosts?.length ? row.hosts.join(', ') : 'no host'}, not to ${host ?? destination}; list the host with PUT /api/secrets/${name} { value, hosts }`,
     );
   return storedSecret(db, secretsKey, tenantId, name);
+}
+
+/**
+ * The workflow (latest version) whose webhook trigger is signed with the secret `name`, if any:
+ * such a secret only verifies deliveries and is never sent anywhere.
+ */
+export async function webhookSigningUse(db: Database, tenantId: string, name: string): Promise<string | null> {
+  const rows = await db.all<{ name: string }>(sql`
+    SELECT w.name FROM workflows w
+    JOIN workflow_versions v ON v.tenant_id = w.tenant_id AND v.name = w.name AND v.version = w.latest_version,
+      json_each(v.definition, '$.triggers') t
+    WHERE w.tenant_id = ${tenantId} AND w.archived_at IS NULL AND json_extract(t.value, '$.webhook.secret') = ${name}
+    LIMIT 1`);
+  return rows[0]?.name ?? null;
 }
 
 /** The lower-case host name of an absolute URL, or null. */
