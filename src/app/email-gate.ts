@@ -42,7 +42,8 @@ export async function gateInbound(
   let note: string | null = null;
   if (required || auth?.required) {
     const fromAddress = input.fromAddress ?? '';
-    const domain = fromAddress.includes('@') ? fromAddress.slice(fromAddress.lastIndexOf('@') + 1) : '';
+    // After the first `@`: an address with a second one is refused as no domain name, never read as its tail.
+    const domain = fromAddress.includes('@') ? fromAddress.slice(fromAddress.indexOf('@') + 1) : '';
     const verdict = senderAuth(input.headers, domain, auth?.authservIds ?? DEFAULT_AUTHSERV_IDS);
     if (!verdict.pass && required)
       return { refusal: { status: 'rejected', reason: `unauthenticated: ${verdict.reason}` } };

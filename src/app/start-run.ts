@@ -73,7 +73,8 @@ const TRIGGER_ENVELOPE_DEPTH = 2;
  * `concurrency` and `throttle` may leave the run `queued` in a gate that starts it later.
  * @throws {BatonError} `not_found` for an unknown workflow or version, `bad_request` for invalid
  * input or an input (or trigger data) nested deeper than {@link MAX_JSON_DEPTH} levels or a key
- * template that fails, `rate_limited` (details `{ retryAfterMs }`) past the workflow's `rate_limit`.
+ * template that fails, `rate_limited` (details `{ retryAfterMs }`) past the workflow's `rate_limit`,
+ * `conflict` for an archived workflow (`DELETE /api/workflows/:name`).
  */
 export async function startRun(
   ports: StartRunPorts,

@@ -4,9 +4,10 @@ import { getDomain } from 'tldts';
 /**
  * Whether an inbound message's `From:` is authenticated, by the verdicts its receiving MTA wrote
  * (Cloudflare Email Routing writes `ARC-Authentication-Results`, RFC 8617 §4.1.1; others write
- * `Authentication-Results`, RFC 8601). Only the topmost such field of a trusted authserv-id counts:
- * an MTA prepends its own, so anything below it came with the message and may be forged (RFC 8601
- * §5). The sender counts as authenticated when DMARC passed for the `From:` domain, or DKIM or SPF
+ * `Authentication-Results`, RFC 8601). Only the topmost such field counts, and only when its
+ * authserv-id is trusted: the receiving MTA prepends its own, so anything below it came with the
+ * message and may be forged (RFC 8601 §5). A topmost field that is too long, does not parse or is
+ * not trusted fails: nothing lower down is believed instead. The sender counts as authenticated when DMARC passed for the `From:` domain, or DKIM or SPF
  * passed for a domain aligned with it (relaxed alignment: the same organizational domain by the
  * Public Suffix List, RFC 7489 §3.1); an explicit `dmarc=fail` always fails.
  */
@@ -22,8 +23,6 @@ export interface AuthHeader {
 
 /** Fields longer than this are not parsed (a real verdict is a few hundred bytes), characters. */
 export const MAX_AUTH_RESULTS_CHARS = 8192;
-/** How many authentication-results fields are looked at, from the top. */
-const MAX_FIELDS = 20;
 const FIELDS = new Set(['authentication-results', 'arc-authentication-results']);
 
 /**
@@ -39,10 +38,12 @@ export function senderAuth(
 ): SenderAuth {
   const from = fromDomain.trim().toLowerCase();
   if (!from) return { pass: false, reason: 'the message has no From: address' };
+  if (!/^[\p{L}\p{N}.-]+$/u.test(from))
+    return { pass: false, reason: `the From: domain ${JSON.stringify(from.slice(0, 100))} is not a domain name` };
   if (headers.filter((h) => h.key === 'from').length > 1)
     return { pass: false, reason: 'the message has several From: fields (RFC 7489 §6.6.1)' };
-  const found = trustedVerdict(headers, trustedIds);
-  if (!found) return { pass: false, reason: `no Authentication-Results from ${trustedIds.join(' or ')}` };
+  const found = topmostVerdict(headers, trustedIds);
+  if ('reason' in found) return { pass: false, reason: found.reason };
   const { parsed, authservId } = found;
   const dmarc = resultOf(parsed.dmarc?.value);
   if (dmarc === 'fail') return { pass: false, reason: `dmarc=fail for ${from} (by ${authservId})` };
@@ -67,26 +68,26 @@ export function senderAuth(
   return { pass: false, reason: `${seen.join(', ')}: neither passes aligned with ${from} (by ${authservId})` };
 }
 
-/** The topmost authentication-results field whose authserv-id is trusted, parsed. */
-function trustedVerdict(
+/** The topmost authentication-results field, parsed, when its authserv-id is trusted; else why not. */
+function topmostVerdict(
   headers: readonly AuthHeader[],
   trustedIds: readonly string[],
-): { parsed: ParsedResults; authservId: string } | null {
-  let looked = 0;
-  for (const header of headers) {
-    if (!FIELDS.has(header.key)) continue;
-    if (++looked > MAX_FIELDS) return null;
-    if (header.value.length > MAX_AUTH_RESULTS_CHARS) continue;
-    let parsed: ParsedResults;
-    try {
-      parsed = parseAuthResults(`${header.key}: ${header.value}`).parsed;
-    } catch {
-      continue;
-    }
-    const authservId = String(parsed.value ?? '').toLowerCase();
-    if (trustedIds.includes(authservId)) return { parsed, authservId };
+): { parsed: ParsedResults; authservId: string } | { reason: string } {
+  const header = headers.find((h) => FIELDS.has(h.key));
+  const trusted = trustedIds.join(' or ');
+  if (!header) return { reason: `no Authentication-Results from ${trusted}` };
+  if (header.value.length > MAX_AUTH_RESULTS_CHARS)
+    return { reason: `the topmost ${header.key} is longer than ${MAX_AUTH_RESULTS_CHARS} characters` };
+  let parsed: ParsedResults;
+  try {
+    parsed = parseAuthResults(`${header.key}: ${header.value}`).parsed;
+  } catch {
+    return { reason: `the topmost ${header.key} does not parse` };
   }
-  return null;
+  const authservId = String(parsed.value ?? '').toLowerCase();
+  if (!trustedIds.includes(authservId))
+    return { reason: `the topmost ${header.key} is by ${JSON.stringify(authservId.slice(0, 100))}, not ${trusted}` };
+  return { parsed, authservId };
 }
 
 /** A result keyword (RFC 8601 §2.7), lower case; '' when absent. */

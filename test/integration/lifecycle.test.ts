@@ -128,7 +128,7 @@ describe('data lifecycle', () => {
     await approveAndFinish(call, fresh, key.token);
     const longAgo = new Date(Date.now() - 5 * 86_400_000).toISOString();
     await env.DB.batch([
-      env.DB.prepare('UPDATE runs SET created_at = ? WHERE id = ?').bind(longAgo, old),
+      env.DB.prepare('UPDATE runs SET created_at = ?, ended_at = ? WHERE id = ?').bind(longAgo, longAgo, old),
       env.DB.prepare('UPDATE messages SET created_at = ? WHERE tenant_id = ? AND run_id IS NULL').bind(
         longAgo,
         tenant.id,

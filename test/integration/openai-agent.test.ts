@@ -143,6 +143,12 @@ describe('openai provider against an OpenAI-compatible endpoint', () => {
     });
     const again = await waitForRun(await start('ask-hook-key'));
     expect(again).toMatchObject({ status: 'failed', error: { code: 'secret_host_denied' } });
+    // Archiving the workflow, or a version without the webhook, does not free the secret.
+    await putWorkflow('signed-hook', 'name: signed-hook\nsteps: [ { id: s, sleep: 1ms } ]');
+    expect((await api('/workflows/signed-hook', { method: 'DELETE' })).status).toBe(200);
+    const after = await waitForRun(await start('ask-hook-key'));
+    expect(after).toMatchObject({ status: 'failed', error: { code: 'secret_host_denied' } });
+    expect(after.error!.message).toContain('workflow signed-hook');
   });
 
   it("never hands Baton's own ADMIN_TOKEN to an agent", async () => {

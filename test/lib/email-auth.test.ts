@@ -63,9 +63,32 @@ describe('senderAuth: DMARC alignment from the trusted authserv-id', () => {
     const untrusted = await headersOf(['Authentication-Results: mx.attacker.example; dkim=pass header.d=example.com']);
     expect(senderAuth(untrusted, 'example.com', CF)).toEqual({
       pass: false,
-      reason: 'no Authentication-Results from mx.cloudflare.net',
+      reason: 'the topmost authentication-results is by "mx.attacker.example", not mx.cloudflare.net',
+    });
+    // Fail closed: an untrusted, oversized or unparseable topmost field is not skipped for a forged one below it.
+    const trustedBelow = await headersOf([
+      'Authentication-Results: mx.attacker.example; dkim=fail',
+      'Authentication-Results: mx.cloudflare.net; dkim=pass header.d=example.com',
+    ]);
+    expect(senderAuth(trustedBelow, 'example.com', CF).pass).toBe(false);
+    const bigThenForged = [
+      { key: 'arc-authentication-results', value: `i=1; mx.cloudflare.net; dkim=fail (${'x'.repeat(9000)})` },
+      { key: 'authentication-results', value: 'mx.cloudflare.net; dkim=pass header.d=example.com' },
+    ];
+    expect(senderAuth(bigThenForged, 'example.com', CF)).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/longer than/),
     });
     expect(senderAuth(await headersOf([]), 'example.com', CF).pass).toBe(false);
+  });
+
+  it('fails a From: domain that is no domain name (a second @)', () => {
+    const pass = [{ key: 'authentication-results', value: 'mx.cloudflare.net; dkim=pass header.d=attacker.example' }];
+    expect(senderAuth(pass, 'victim.example@attacker.example', CF)).toMatchObject({
+      pass: false,
+      reason: expect.stringMatching(/not a domain name/),
+    });
+    expect(senderAuth(pass, 'attacker.example', CF).pass).toBe(true);
   });
 
   it('fails an explicit dmarc=fail, a dmarc=pass for another domain, and several From: fields', async () => {

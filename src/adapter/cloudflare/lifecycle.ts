@@ -1,4 +1,4 @@
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { BatonError } from '../../core/errors';
 import { DEFAULT_TENANT } from '../../schemas/enums';
 import type { FlowHold } from '../../schemas/flow';
@@ -9,10 +9,11 @@ import {
   deleteRunRows,
   deleteTenantRows,
   expiredRunIds,
+  IDS_PER_STATEMENT,
   retentions,
   runIdsAfter,
 } from './d1/lifecycle';
-import { runs, tenants } from './d1/schema';
+import { apiKeys, runs, sessions, signInLinks, tenants, triggers, workflows } from './d1/schema';
 import { circuitOf, slotsOf, type AppEnv } from './env';
 
 /** A day, ms. */
@@ -52,9 +53,10 @@ export async function sweepRetention(env: AppEnv, now: number, maxRuns = 500): P
 }
 
 /**
- * Deletes a tenant (`DELETE /api/tenants/:id`): the storage of its RunObjects, of its agents'
- * circuit and slot objects and of the flow-control gates its runs held places in, then every D1
- * row with its id and the tenant itself.
+ * Deletes a tenant (`DELETE /api/tenants/:id`). First nothing new gets in (its keys, sessions,
+ * email domains and triggers go, its workflows are archived); then the storage of its RunObjects,
+ * of its agents' circuit and slot objects and of the flow-control gates its runs held places in;
+ * then every D1 row with its id and the tenant itself.
  * @throws {BatonError} `not_found` for an unknown tenant, `conflict` for the default tenant.
  */
 export async function deleteTenant(env: AppEnv, tenantId: string): Promise<void> {
@@ -62,9 +64,21 @@ export async function deleteTenant(env: AppEnv, tenantId: string): Promise<void>
   const db = database(env.DB);
   const [tenant] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, tenantId));
   if (!tenant) throw new BatonError('not_found', `tenant ${tenantId} does not exist`);
+  // First nothing new gets in: keys and sessions end, mail and schedules stop, webhooks are refused.
+  await db.batch([
+    db.delete(apiKeys).where(eq(apiKeys.tenantId, tenantId)),
+    db.delete(sessions).where(eq(sessions.tenantId, tenantId)),
+    db.delete(signInLinks).where(eq(signInLinks.tenantId, tenantId)),
+    db.delete(triggers).where(eq(triggers.tenantId, tenantId)),
+    db.update(tenants).set({ emailDomains: [] }).where(eq(tenants.id, tenantId)),
+    db
+      .update(workflows)
+      .set({ archivedAt: new Date().toISOString() })
+      .where(and(eq(workflows.tenantId, tenantId), isNull(workflows.archivedAt))),
+  ]);
   const gates = new Set<string>();
   for (let after = ''; ; ) {
-    const page = await runIdsAfter(db, tenantId, after, 500);
+    const page = await runIdsAfter(db, tenantId, after, IDS_PER_STATEMENT);
     if (!page.length) break;
     const holds = await db.select({ flow: runs.flow }).from(runs).where(inArray(runs.id, page));
     for (const row of holds) for (const hold of (row.flow ?? []) as FlowHold[]) gates.add(hold.object);

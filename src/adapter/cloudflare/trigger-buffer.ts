@@ -26,9 +26,13 @@ export const MAX_UNRELEASED = 1_000;
 /** Most runs released per alarm; the rest go in the next round (the alarm is set again at once). */
 const RELEASES_PER_ROUND = 20;
 
-/** Refusals a repeated start cannot change (the workflow or version is gone, the input no longer fits): the release is dropped. */
+/**
+ * Refusals a repeated start cannot change (the workflow or version is gone or archived — `conflict`
+ * — the input no longer fits): the release is dropped.
+ */
 const NEVER_STARTS: ReadonlySet<string> = new Set([
   'not_found',
+  'conflict',
   'bad_request',
   'invalid_definition',
   'payload_too_large',

@@ -37,12 +37,19 @@ export async function retentions(db: Database): Promise<{ id: string; days: numb
     : [{ id: DEFAULT_TENANT, days: DEFAULT_RETENTION_DAYS }, ...rows];
 }
 
-/** Up to `limit` ended runs of the tenant created before `cutoff` (ISO 8601), oldest first. */
+/** Up to `limit` runs of the tenant created and ended before `cutoff` (ISO 8601), oldest first. */
 export async function expiredRunIds(db: Database, tenantId: string, cutoff: string, limit: number): Promise<string[]> {
   const rows = await db
     .select({ id: runs.id })
     .from(runs)
-    .where(and(eq(runs.tenantId, tenantId), inArray(runs.status, [...ENDED_RUN_STATUSES]), lt(runs.createdAt, cutoff)))
+    .where(
+      and(
+        eq(runs.tenantId, tenantId),
+        inArray(runs.status, [...ENDED_RUN_STATUSES]),
+        lt(runs.createdAt, cutoff),
+        lt(runs.endedAt, cutoff),
+      ),
+    )
     .orderBy(asc(runs.createdAt))
     .limit(limit);
   return rows.map((r) => r.id);
@@ -59,8 +66,16 @@ export async function runIdsAfter(db: Database, tenantId: string, after: string,
   return rows.map((r) => r.id);
 }
 
+/** Ids bound in one statement: D1 refuses more than 100 parameters (the tenant id is one more). */
+export const IDS_PER_STATEMENT = 90;
+
 /** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries. */
 export async function deleteRunRows(db: Database, tenantId: string, runIds: string[]): Promise<void> {
+  for (let i = 0; i < runIds.length; i += IDS_PER_STATEMENT)
+    await deleteRunChunk(db, tenantId, runIds.slice(i, i + IDS_PER_STATEMENT));
+}
+
+async function deleteRunChunk(db: Database, tenantId: string, runIds: string[]): Promise<void> {
   if (!runIds.length) return;
   const of = <T extends { tenantId: SQLiteColumn; runId: SQLiteColumn }>(t: T): SQL =>
     and(eq(t.tenantId, tenantId), inArray(t.runId, runIds))!;

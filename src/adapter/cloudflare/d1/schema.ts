@@ -115,6 +115,22 @@ export const agentVersions = sqliteTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.name, t.version] })],
 );
 
+/**
+ * Every secret name a webhook trigger of the tenant was ever registered with as its `secret`, and the
+ * first workflow that did: such a secret only verifies deliveries and is never sent anywhere (rows
+ * are kept when the workflow changes or is archived, so no later version can free it).
+ */
+export const signingSecrets = sqliteTable(
+  'signing_secrets',
+  {
+    tenantId: tenantId(),
+    name: text('name').notNull(),
+    workflowName: text('workflow_name').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.name] })],
+);
+
 export const secrets = sqliteTable(
   'secrets',
   {

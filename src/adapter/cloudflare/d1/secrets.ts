@@ -1,8 +1,8 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import { open, seal } from '../../../lib/secret-box';
 import type { Database } from './client';
-import { secrets } from './schema';
+import { secrets, signingSecrets } from './schema';
 
 const label = (tenantId: string, name: string) => `${tenantId}:${name}`;
 
@@ -59,17 +59,15 @@ export async function storedSecretFor(
 }
 
 /**
- * The workflow (latest version) whose webhook trigger is signed with the secret `name`, if any:
- * such a secret only verifies deliveries and is never sent anywhere.
+ * The workflow whose webhook trigger was registered with the secret `name` (any version, archived
+ * or not; see `signing_secrets`), if any: such a secret is never sent anywhere.
  */
 export async function webhookSigningUse(db: Database, tenantId: string, name: string): Promise<string | null> {
-  const rows = await db.all<{ name: string }>(sql`
-    SELECT w.name FROM workflows w
-    JOIN workflow_versions v ON v.tenant_id = w.tenant_id AND v.name = w.name AND v.version = w.latest_version,
-      json_each(v.definition, '$.triggers') t
-    WHERE w.tenant_id = ${tenantId} AND w.archived_at IS NULL AND json_extract(t.value, '$.webhook.secret') = ${name}
-    LIMIT 1`);
-  return rows[0]?.name ?? null;
+  const row = await db.query.signingSecrets.findFirst({
+    where: and(eq(signingSecrets.tenantId, tenantId), eq(signingSecrets.name, name)),
+    columns: { workflowName: true },
+  });
+  return row?.workflowName ?? null;
 }
 
 /** The lower-case host name of an absolute URL, or null. */

@@ -3,7 +3,7 @@ import { BatonError } from '../../../core/errors';
 import type { WorkflowDefinition } from '../../../schemas/definition';
 import type { EmailRoute } from '../../../ports';
 import { isUniqueViolation, type Database } from './client';
-import { triggers, workflows, workflowVersions } from './schema';
+import { signingSecrets, triggers, workflows, workflowVersions } from './schema';
 
 /** A stored version of a workflow. */
 export interface WorkflowVersionRecord {
@@ -182,6 +182,7 @@ async function findVersion(db: Database, tenantId: string, name: string, version
 function versionStatements(db: Database, tenantId: string, input: NewVersion, version: number, now: string) {
   const def = input.definition;
   const emailTriggers = def.triggers.flatMap((t) => ('email' in t ? [t.email] : []));
+  const signing = def.triggers.flatMap((t) => ('webhook' in t && t.webhook.secret ? [t.webhook.secret] : []));
   const schedules = def.triggers.flatMap((t, i) =>
     'schedule' in t ? [{ key: `${input.name}#${i}`, config: t.schedule }] : [],
   );
@@ -219,6 +220,12 @@ function versionStatements(db: Database, tenantId: string, input: NewVersion, ve
           target: [triggers.tenantId, triggers.type, triggers.key],
           set: { workflowName: input.name, config: email, updatedAt: now },
         }),
+    ),
+    ...signing.map((name) =>
+      db
+        .insert(signingSecrets)
+        .values({ tenantId, name, workflowName: input.name, createdAt: now })
+        .onConflictDoNothing(),
     ),
     ...schedules.map((s) =>
       db
