@@ -121,6 +121,8 @@ export interface NewWorkflowVersion {
 export interface WorkflowRepository {
   /** Of `aliases`, those routed to a workflow other than `name`, mapped to that workflow's name. */
   aliasesTakenByOthers(tenantId: string, name: string, aliases: string[]): Promise<Map<string, string>>;
+  /** The tenant's alias prefix (`POST /api/tenants { alias_prefix }`), and every other tenant's. */
+  aliasPrefixes(tenantId: string): Promise<{ own: string | null; others: string[] }>;
   /**
    * Stores a version (safe under concurrent registrations of one name). `now` is ISO-8601 UTC.
    * @throws {BatonError} `conflict` when `mode` is `create` and the name exists.

@@ -49,16 +49,17 @@ export async function checkDefinitionWarned(
     def.name,
     aliases.map((a) => a.alias),
   );
-  const issues = aliases.flatMap(({ alias, i }) =>
-    taken.has(alias)
-      ? [
-          {
-            path: `triggers[${i}].email.alias`,
-            message: `alias '${alias}' already routes to workflow ${taken.get(alias)}`,
-          },
-        ]
-      : [],
-  );
+  const prefixes = aliases.length ? await ports.workflowStore.aliasPrefixes(tenantId) : { own: null, others: [] };
+  const issues = aliases.flatMap(({ alias, i }) => {
+    const path = `triggers[${i}].email.alias`;
+    if (taken.has(alias)) return [{ path, message: `alias '${alias}' already routes to workflow ${taken.get(alias)}` }];
+    // On a shared domain the prefix says whose mail it is: an alias outside it would reach no one, or another tenant.
+    if (prefixes.own && !alias.startsWith(prefixes.own))
+      return [{ path, message: `alias '${alias}' must start with this tenant's alias prefix '${prefixes.own}'` }];
+    const other = prefixes.others.find((p) => alias.startsWith(p));
+    if (other) return [{ path, message: `alias '${alias}' starts with '${other}', another tenant's alias prefix` }];
+    return [];
+  });
   if (issues.length) throw invalid(issues);
   return { definition: def, warnings: result.warnings };
 }

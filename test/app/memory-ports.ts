@@ -87,6 +87,7 @@ export function memoryHost(): MemoryHost {
       emailRoute: async (_t, alias) => h.emailRoutes.get(alias) ?? null,
     },
     workflowStore: {
+      aliasPrefixes: async () => ({ own: null, others: [] }),
       aliasesTakenByOthers: async (_t, name, aliases) =>
         new Map(
           aliases.flatMap((a) => {

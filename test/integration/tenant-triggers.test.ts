@@ -58,6 +58,48 @@ describe('triggers reach their tenant', () => {
     expect((await api(`/runs/${runs[0]!.id}`)).status).toBe(404);
   });
 
+  it("an alias prefix: <prefix>…@ a shared domain is the tenant's; aliases outside it, or inside another's, are refused", async () => {
+    const make = (body: Record<string, unknown>) => api('/tenants', { method: 'POST', body: JSON.stringify(body) });
+    const res = await make({ name: 'Prefixed', alias_prefix: 'pfx-' });
+    expect(res.status, await res.clone().text()).toBe(201);
+    const { tenant: made, key } = (await res.json()) as {
+      tenant: { id: string; aliasPrefix: string };
+      key: { token: string };
+    };
+    expect(made.aliasPrefix).toBe('pfx-');
+    const call = as(key.token);
+    const put = (who: typeof call, name: string, alias: string) =>
+      who(`/workflows/${name}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/yaml' },
+        body: workflow(name, `email: { alias: ${alias} }`),
+      });
+    const outside = await put(call, 'pfx-out', 'intel');
+    expect(outside.status).toBe(400);
+    expect(await outside.text()).toContain('triggers[0].email.alias');
+    expect((await put(call, 'pfx-in', 'pfx-intel')).status).toBe(201);
+    const intruder = await put(api, 'default-in-pfx', 'pfx-weekly');
+    expect(intruder.status).toBe(400);
+    expect(await intruder.text()).toContain("another tenant's alias prefix");
+    // Prefixes may not overlap, nor take an alias registered already.
+    expect((await make({ name: 'Overlap', alias_prefix: 'pfx-eu-' })).status).toBe(409);
+    expect((await put(api, 'default-shared', 'shared-news')).status).toBe(201);
+    expect((await make({ name: 'Taker', alias_prefix: 'shared-' })).status).toBe(409);
+
+    const id = `<prefix-mail-${Date.now()}@sender.example>`;
+    await deliver(
+      rawEmail({ From: 'ann@sender.example', To: 'pfx-intel@baton.local', Subject: 'Look', 'Message-ID': id }, 'hi'),
+      { from: 'ann@sender.example', to: 'pfx-intel@baton.local' },
+    );
+    const runs = await eventually(async () => {
+      const list = ((await (await call('/runs?workflow=pfx-in')).json()) as { runs: { id: string }[] }).runs;
+      return list.length ? list : undefined;
+    });
+    expect(runs).toHaveLength(1);
+    const theirs = JSON.stringify(await (await api('/messages')).json());
+    expect(theirs).not.toContain(id);
+  });
+
   it("a webhook to /hooks/<tenant>/<workflow> starts that tenant's run; /hooks/<workflow> is the default tenant's", async () => {
     const hooks = await tenant('Hook tenant');
     const put = await hooks.call('/workflows/hooked', {

@@ -54,7 +54,7 @@ export async function sweepRetention(env: AppEnv, now: number, maxRuns = 500): P
 
 /**
  * Deletes a tenant (`DELETE /api/tenants/:id`). First nothing new gets in (its keys, sessions,
- * email domains and triggers go, its workflows are archived); then the storage of its RunObjects,
+ * email domains, alias prefix and triggers go, its workflows are archived); then the storage of its RunObjects,
  * of its agents' circuit and slot objects and of the flow-control gates its runs held places in;
  * then every D1 row with its id and the tenant itself.
  * @throws {BatonError} `not_found` for an unknown tenant, `conflict` for the default tenant.
@@ -70,7 +70,7 @@ export async function deleteTenant(env: AppEnv, tenantId: string): Promise<void>
     db.delete(sessions).where(eq(sessions.tenantId, tenantId)),
     db.delete(signInLinks).where(eq(signInLinks.tenantId, tenantId)),
     db.delete(triggers).where(eq(triggers.tenantId, tenantId)),
-    db.update(tenants).set({ emailDomains: [] }).where(eq(tenants.id, tenantId)),
+    db.update(tenants).set({ emailDomains: [], aliasPrefix: null }).where(eq(tenants.id, tenantId)),
     db
       .update(workflows)
       .set({ archivedAt: new Date().toISOString() })

@@ -34,6 +34,7 @@ accessRoutes.openapi(
         name: body.name,
         emailDomains: body.email_domains ?? [],
         ...(body.retention_days ? { retentionDays: body.retention_days } : {}),
+        ...(body.alias_prefix ? { aliasPrefix: body.alias_prefix } : {}),
       },
       new Date(),
     );

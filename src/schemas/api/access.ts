@@ -17,6 +17,10 @@ export const Tenant = z
     name: z.string(),
     emailDomains: z.array(z.string()),
     retentionDays: z.number().int().describe('Days runs, attempts, messages and deliveries are kept'),
+    aliasPrefix: z
+      .string()
+      .nullable()
+      .describe("Mail to <prefix>…@ any domain is this tenant's; its aliases start with it"),
     createdAt: Iso,
   })
   .openapi('Tenant');
@@ -58,6 +62,11 @@ export const CreateTenant = z.object({
   name: z.string().min(1).max(100),
   email_domains: z.array(EmailDomain).max(20).optional(),
   retention_days: RetentionDays.optional(),
+  alias_prefix: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{0,30}[.-]$/, 'expected letters and digits ending in - or ., e.g. acme-')
+    .optional()
+    .describe("Mail to <prefix>…@ any domain routed to Baton is this tenant's (when no tenant claims the domain)"),
 });
 
 /** `PATCH /api/tenants/:id`: what changes. */

@@ -1,4 +1,4 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, sql } from 'drizzle-orm';
 import { BatonError } from '../../../core/errors';
 import { toBase64Url, toHex } from '../../../lib/encoding';
 import { sha256Hex } from '../../../lib/hash';
@@ -110,6 +110,7 @@ export function tenantView(row: TenantRow) {
     name: row.name,
     emailDomains: row.emailDomains ?? [],
     retentionDays: row.retentionDays,
+    aliasPrefix: row.aliasPrefix ?? null,
     createdAt: row.createdAt,
   };
 }
@@ -120,9 +121,10 @@ export function tenantView(row: TenantRow) {
  */
 export async function createTenant(
   db: Database,
-  input: { name: string; emailDomains: string[]; retentionDays?: number },
+  input: { name: string; emailDomains: string[]; retentionDays?: number; aliasPrefix?: string },
   now: Date,
 ) {
+  if (input.aliasPrefix) await checkAliasPrefix(db, input.aliasPrefix);
   const domains = [...new Set(input.emailDomains.map((d) => d.toLowerCase()))];
   for (const domain of domains) {
     const owner = await tenantForDomain(db, domain);
@@ -133,6 +135,7 @@ export async function createTenant(
     name: input.name,
     emailDomains: domains,
     retentionDays: input.retentionDays ?? DEFAULT_RETENTION_DAYS,
+    aliasPrefix: input.aliasPrefix ?? null,
     createdAt: now.toISOString(),
   };
   await db.insert(tenants).values(row);
@@ -176,6 +179,42 @@ export async function updateTenant(
 /** Every tenant, oldest first. */
 export async function listTenants(db: Database) {
   return (await db.select().from(tenants).orderBy(tenants.createdAt)).map(tenantView);
+}
+
+/**
+ * Refuses an alias prefix that would take another tenant's mail: one that starts, or is the start
+ * of, another tenant's prefix, or that an alias already registered starts with.
+ * @throws {BatonError} `conflict` naming the clash.
+ */
+async function checkAliasPrefix(db: Database, prefix: string): Promise<void> {
+  const clash = await db.all<{ what: string }>(sql`
+    SELECT 'prefix ' || alias_prefix AS what FROM tenants
+      WHERE alias_prefix IS NOT NULL AND (substr(${prefix}, 1, length(alias_prefix)) = alias_prefix OR substr(alias_prefix, 1, ${prefix.length}) = ${prefix})
+    UNION ALL
+    SELECT 'alias ' || key || ' of tenant ' || tenant_id FROM triggers
+      WHERE type = 'email' AND substr(key, 1, ${prefix.length}) = ${prefix}
+    LIMIT 1`);
+  if (clash[0]) throw new BatonError('conflict', `alias prefix ${prefix} clashes with ${clash[0].what}`);
+}
+
+/** The tenant whose alias prefix the local part (lower case) starts with, if any. */
+export async function tenantForAlias(db: Database, localPart: string): Promise<string | null> {
+  const rows = await db.all<{ id: string }>(
+    sql`SELECT id FROM tenants WHERE alias_prefix IS NOT NULL AND substr(${localPart}, 1, length(alias_prefix)) = alias_prefix LIMIT 1`,
+  );
+  return rows[0]?.id ?? null;
+}
+
+/** The tenant's alias prefix and every other tenant's (for the registration check of aliases). */
+export async function aliasPrefixes(db: Database, tenantId: string): Promise<{ own: string | null; others: string[] }> {
+  const rows = await db
+    .select({ id: tenants.id, prefix: tenants.aliasPrefix })
+    .from(tenants)
+    .where(isNotNull(tenants.aliasPrefix));
+  return {
+    own: rows.find((r) => r.id === tenantId)?.prefix ?? null,
+    others: rows.filter((r) => r.id !== tenantId).map((r) => r.prefix!),
+  };
 }
 
 /** The tenant that receives mail for `domain` (lower case), if any. */

@@ -1,3 +1,4 @@
+import { aliasPrefixes } from './access';
 import type {
   AgentRegistry,
   ApprovalRepository,
@@ -44,6 +45,7 @@ export function d1Repositories(db: Database): D1Repositories {
     },
     workflowStore: {
       aliasesTakenByOthers: (tenantId, name, aliases) => aliasesTakenByOthers(db, tenantId, name, aliases),
+      aliasPrefixes: (tenantId) => aliasPrefixes(db, tenantId),
       saveVersion: (tenantId, input, now, mode) => saveVersion(db, tenantId, input, now, mode),
     },
     agents: {

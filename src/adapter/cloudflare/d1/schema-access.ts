@@ -9,8 +9,10 @@ export const tenants = sqliteTable('tenants', {
   name: text('name').notNull(),
   /** Email domains whose mail (to any alias) is this tenant's; lower case. */
   emailDomains: text('email_domains', { mode: 'json' }).$type<string[]>().notNull().default([]),
-  /** How many days runs, attempts, messages and deliveries are kept (the retention sweep is to come: not enforced yet). */
+  /** How many days runs, attempts, messages and deliveries are kept (the daily retention sweep). */
   retentionDays: integer('retention_days').notNull().default(90),
+  /** Mail to any domain whose local part starts with this (e.g. `acme-`) is this tenant's; its aliases must start with it. */
+  aliasPrefix: text('alias_prefix').unique(),
   createdAt: createdAt(),
 });
 
