@@ -27,6 +27,9 @@ export function WorkflowDetailPage({ name }: { name: string }) {
             <span className="muted">
               v{data.version}
               {data.version !== data.latestVersion ? ` (latest v${data.latestVersion})` : ''}
+              {data.archivedAt
+                ? ` · archived ${formatTime(data.archivedAt)}: starts no runs until registered again`
+                : ''}
             </span>
           </>
         }

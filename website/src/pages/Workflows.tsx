@@ -69,7 +69,10 @@ export function WorkflowsPage() {
                 <Link href={`/workflows/${encodeURIComponent(w.name)}`}>{w.name}</Link>
               </td>
               <td>{w.description ?? ''}</td>
-              <td>v{w.latestVersion}</td>
+              <td>
+                v{w.latestVersion}
+                {w.archivedAt ? <span className="muted"> · archived</span> : null}
+              </td>
               <td>{formatTime(w.updatedAt)}</td>
             </tr>
           ))}
