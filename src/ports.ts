@@ -306,6 +306,22 @@ export interface Note {
   text: string;
 }
 
+/** Feedback on runs (issue 20). */
+export interface FeedbackLog {
+  /** Records one feedback; a second one with the same `messageId` is ignored. */
+  record(
+    tenantId: string,
+    entry: {
+      runId: string;
+      rating: 'up' | 'down';
+      comment: string;
+      source: 'email' | 'dashboard' | 'api';
+      by: string;
+      messageId?: string;
+    },
+  ): Promise<void>;
+}
+
 /** Sends and records mail. */
 export interface Mailer {
   /** Composes, sends and records a note; a refused send is recorded as failed, not thrown. */ sendNote(
@@ -434,6 +450,8 @@ export interface DecideApprovalPorts {
 
 /** What receiving an email needs. */
 export interface ReceiveEmailPorts extends StartRunPorts, DecideApprovalPorts {
+  /** Where feedback replies (👍/👎 to a result email) are kept; absent: such replies are follow-ups. */
+  feedback?: FeedbackLog;
   messages: MessageLog;
   mailer: Mailer;
   mail: MailSettings;

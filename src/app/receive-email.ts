@@ -7,6 +7,7 @@ import type { MessageStatus } from '../schemas/enums';
 import { aliasOf, ignoreReason, senderAllowed } from './email-classify';
 import { findAnsweredApproval, forgedReason, replyToApproval } from './approval-reply';
 import { emailText } from './email-text';
+import { parseFeedbackReply } from './feedback-reply';
 import { gateInbound, type GateInput } from './email-gate';
 import { isOwnMail } from './own-mail';
 import type { PlanDesk } from './plan/plan-email';
@@ -194,6 +195,18 @@ export async function receiveEmail(
       addressed?.kind === 'conversation'
         ? addressed.sent
         : await ports.messages.findRunReply(tenantId, [...references, email.inReplyTo ?? ''].filter(Boolean));
+    // 👍/👎 on the first line of a reply to a result: feedback on that run, not a new one.
+    const feedback = earlier?.runId && ports.feedback ? parseFeedbackReply(emailText(email)) : null;
+    if (feedback && earlier?.runId) {
+      await ports.feedback!.record(tenantId, {
+        runId: earlier.runId,
+        ...feedback,
+        source: 'email',
+        by: sender.toLowerCase(),
+        messageId,
+      });
+      return finish('accepted', `feedback: ${feedback.rating}`, earlier.runId);
+    }
     const thread = await threadOf(ports, tenantId, route.workflowName, earlier);
     const trigger = {
       type: 'email' as const,

@@ -6,6 +6,8 @@ const ADMIN: readonly Role[] = ['admin'];
 const EDIT: readonly Role[] = ['admin', 'editor'];
 /** Start and control runs, publish events. */
 const OPERATE: readonly Role[] = ['admin', 'operator'];
+/** Rate runs (feedback): everyone who acts on them, not viewers. */
+const RATE: readonly Role[] = ['admin', 'editor', 'operator', 'approver'];
 /** Decide approvals (an approver: those assigned to them). */
 const DECIDE: readonly Role[] = ['admin', 'approver'];
 
@@ -28,6 +30,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/runs/:id': ANY,
   'GET /api/runs/:id/messages': ANY,
   'GET /api/runs/:id/export': ANY,
+  'GET /api/runs/:id/feedback': ANY,
+  'POST /api/runs/:id/feedback': RATE,
   'POST /api/runs/:id/pause': OPERATE,
   'POST /api/runs/:id/resume': OPERATE,
   'POST /api/runs/:id/cancel': OPERATE,

@@ -20,6 +20,7 @@ import { messageRoutes } from './routes/messages';
 import { planRoutes } from './routes/plans';
 import { runRoutes } from './routes/runs';
 import { runExportRoutes } from './routes/run-export';
+import { feedbackRoutes } from './routes/feedback';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
@@ -83,6 +84,7 @@ export function createApp() {
     workflowRoutes,
     runRoutes,
     runExportRoutes,
+    feedbackRoutes,
     agentRoutes,
     messageRoutes,
     eventRoutes,

@@ -15,3 +15,4 @@ export * from './api/agents';
 export * from './api/operations';
 export * from './api/access';
 export * from './api/run-export';
+export * from './api/feedback';

@@ -118,7 +118,10 @@ function withB(path: string): string {
 }
 
 /** A valid body where `{}` is not one (so the walk reaches the lookup, not the validation). */
-const BODIES: Record<string, unknown> = { 'POST /api/approvals/{id}': { decision: 'approve' } };
+const BODIES: Record<string, unknown> = {
+  'POST /api/approvals/{id}': { decision: 'approve' },
+  'POST /api/runs/{id}/feedback': { rating: 'up' },
+};
 /** Routes without a parameter that create the caller's own thing (checked below: B's stays unchanged). */
 const CREATES = new Set(['PUT /api/workflows/{name}', 'PUT /api/agents/{name}', 'PUT /api/secrets/{name}']);
 /** Writes without a parameter: each acts on the caller's tenant only (events are checked below). */

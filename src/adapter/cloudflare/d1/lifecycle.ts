@@ -4,7 +4,7 @@ import { DEFAULT_TENANT, ENDED_RUN_STATUSES } from '../../../schemas/enums';
 import { DEFAULT_RETENTION_DAYS } from './access';
 import type { Database } from './client';
 import * as schema from './schema';
-import { approvals, deliveries, eventWaits, messages, runs, stepAttempts, tenants } from './schema';
+import { approvals, deliveries, eventWaits, feedback, messages, runs, stepAttempts, tenants } from './schema';
 
 /* Data lifecycle (issue 19): what a run export reads, what retention and tenant deletion delete. */
 
@@ -69,7 +69,7 @@ export async function runIdsAfter(db: Database, tenantId: string, after: string,
 /** Ids bound in one statement: D1 refuses more than 100 parameters (the tenant id is one more). */
 export const IDS_PER_STATEMENT = 90;
 
-/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries. */
+/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries, feedback. */
 export async function deleteRunRows(db: Database, tenantId: string, runIds: string[]): Promise<void> {
   for (let i = 0; i < runIds.length; i += IDS_PER_STATEMENT)
     await deleteRunChunk(db, tenantId, runIds.slice(i, i + IDS_PER_STATEMENT));
@@ -85,6 +85,7 @@ async function deleteRunChunk(db: Database, tenantId: string, runIds: string[]):
     db.delete(approvals).where(of(approvals)),
     db.delete(messages).where(of(messages)),
     db.delete(deliveries).where(of(deliveries)),
+    db.delete(feedback).where(of(feedback)),
     db.delete(runs).where(and(eq(runs.tenantId, tenantId), inArray(runs.id, runIds))),
   ]);
 }

@@ -1,8 +1,10 @@
 import { aliasPrefixes } from './access';
+import { recordFeedback } from './feedback';
 import type {
   AgentRegistry,
   ApprovalRepository,
   DeliveryLog,
+  FeedbackLog,
   MessageLog,
   RunRepository,
   WorkflowCatalog,
@@ -34,6 +36,7 @@ export interface D1Repositories {
   approvals: ApprovalRepository;
   messages: MessageLog;
   deliveries: DeliveryLog;
+  feedback: FeedbackLog;
 }
 
 /** The ports that D1 implements, over one drizzle client. */
@@ -71,6 +74,9 @@ export function d1Repositories(db: Database): D1Repositories {
       findByReplyToken: (tenantId, tokenId) => findByReplyToken(db, tenantId, tokenId),
       findApprovalMail: (tenantId, ids) => findApprovalMail(db, tenantId, ids),
       countTaken: (tenantId, by, since) => countTaken(db, tenantId, by, since),
+    },
+    feedback: {
+      record: async (tenantId, entry) => void (await recordFeedback(db, tenantId, entry, new Date().toISOString())),
     },
     deliveries: {
       record: (tenantId, delivery) => recordDelivery(db, tenantId, delivery),
