@@ -21,6 +21,7 @@ import { planRoutes } from './routes/plans';
 import { runRoutes } from './routes/runs';
 import { runExportRoutes } from './routes/run-export';
 import { feedbackRoutes } from './routes/feedback';
+import { analyticsRoutes } from './routes/analytics';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
@@ -85,6 +86,7 @@ export function createApp() {
     runRoutes,
     runExportRoutes,
     feedbackRoutes,
+    analyticsRoutes,
     agentRoutes,
     messageRoutes,
     eventRoutes,

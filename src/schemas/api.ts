@@ -16,3 +16,4 @@ export * from './api/operations';
 export * from './api/access';
 export * from './api/run-export';
 export * from './api/feedback';
+export * from './api/analytics';

@@ -167,6 +167,15 @@ describe("tenant isolation: A's key on every route of the document", () => {
         walked.push(key);
         continue;
       }
+      if (op.path.startsWith('/api/analytics/') && op.path.includes('{')) {
+        // Analytics of a name: A's own rollups (none), never B's.
+        const name = op.path.includes('/agents/') ? B.agent : B.workflow;
+        const res = await a(op.path.replace(/^\/api/, '').replace('{name}', name));
+        expect(res.status, key).toBe(200);
+        expect(((await res.json()) as { totals: { runs: number } }).totals.runs, key).toBe(0);
+        walked.push(key);
+        continue;
+      }
       if (op.path.includes('{')) {
         if (CREATES.has(key)) continue; // below
         const res = await a(withB(op.path), {

@@ -3,6 +3,7 @@ import { agentOf, nodeOf, stepProgress, type RunState } from '../../../core/engi
 import type { RunStatus, TriggerType } from '../../../schemas/enums';
 import { decodeCursor, encodeCursor, iso, type Database } from './client';
 import { runs, stepAttempts } from './schema';
+import { recordUnstartedRunFact } from './analytics';
 import type { NewRunRecord } from '../../../ports';
 import type { QueueReason } from '../../../schemas/flow';
 
@@ -50,6 +51,7 @@ export async function cancelQueuedRun(db: Database, id: string, reason: string, 
     })
     .where(and(eq(runs.id, id), eq(runs.status, 'queued')))
     .returning({ id: runs.id });
+  if (done.length) await recordUnstartedRunFact(db, id);
   return done.length > 0;
 }
 
@@ -87,6 +89,7 @@ export async function recordRefusedStart(
     .insert(runs)
     .values({ ...run, tenantId, status: 'failed', error: { ...error, retryable: false }, endedAt: run.createdAt })
     .onConflictDoNothing();
+  await recordUnstartedRunFact(db, run.id);
 }
 
 /** Records the gate a queued run waits in now (`concurrency`, `throttle`), unless it left `queued`. */
@@ -109,6 +112,7 @@ export async function failQueuedRun(
     .set({ status: 'failed', error: { ...error, retryable: false }, endedAt })
     .where(and(eq(runs.id, id), eq(runs.status, 'queued')))
     .returning({ id: runs.id });
+  if (done.length) await recordUnstartedRunFact(db, id);
   return done.length > 0;
 }
 

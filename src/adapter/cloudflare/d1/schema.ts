@@ -25,6 +25,7 @@ import type { PinnedAgent } from '../../../core/engine/index';
  */
 
 export * from './schema-access';
+export * from './schema-analytics';
 
 export const workflows = sqliteTable(
   'workflows',
@@ -113,28 +114,6 @@ export const agentVersions = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.name, t.version] })],
-);
-
-/** A person's judgement of a run: a 👍/👎 reply to its result email, or thumbs in the dashboard. */
-export const feedback = sqliteTable(
-  'feedback',
-  {
-    id: text('id').primaryKey(),
-    tenantId: tenantId(),
-    runId: text('run_id').notNull(),
-    rating: text('rating', { enum: ['up', 'down'] }).notNull(),
-    comment: text('comment'),
-    source: text('source', { enum: ['email', 'dashboard', 'api'] }).notNull(),
-    /** Who gave it: the sender's address, a member's email, or `key:<name>`. */
-    by: text('by').notNull(),
-    /** For feedback by email: the reply's Message-ID (one reply, one feedback). */
-    messageId: text('message_id'),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    index('feedback_run').on(t.tenantId, t.runId, t.createdAt),
-    uniqueIndex('feedback_message').on(t.tenantId, t.messageId),
-  ],
 );
 
 /**

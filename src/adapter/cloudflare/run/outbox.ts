@@ -11,6 +11,7 @@ import { startRun } from './run-starter';
 import { releaseFlow } from '../flow-chain';
 import { carryOutApproval } from '../mail/approval-mail';
 import { sendRunReply } from '../mail/mailer';
+import { recordRunEnd } from './run-end';
 import type { OutboxCommand } from './outbox-command';
 import { refKey } from './attempts';
 import type { LoopUnit } from '../../../core/engine/loop-types';
@@ -189,6 +190,7 @@ export async function carryOut(
     if (state.flow?.length) await releaseFlow(env, state.flow, state.runId);
     await sendRunReply(env, tenantId, state);
     if (hooks.parent) await reportToParent(env, hooks.parent, state);
+    await recordRunEnd(env, tenantId, state);
     hooks.done(finishes.map((p) => p.seq));
   }
 }
