@@ -438,6 +438,29 @@ describe('dashboard', () => {
     await shot('messages');
   });
 
+  it('charts runs, duration and cost, and lists workflows, steps and agents as the analytics API counts them', async () => {
+    type Counts = { workflows: { workflow: string; runs: number }[] };
+    const api = await until('competitor-analysis in analytics', async () => {
+      const body = await call<Counts>('/analytics/workflows');
+      return body.workflows.find((w) => w.workflow === 'competitor-analysis');
+    });
+    expect(api.runs).toBeGreaterThan(0);
+    await nav('Analytics');
+    const row = page
+      .getByRole('table', { name: 'Workflows' })
+      .getByRole('row')
+      .filter({ hasText: 'competitor-analysis' });
+    await row.waitFor();
+    expect(await row.getByRole('cell').nth(1).textContent()).toBe(String(api.runs));
+    await page.getByRole('figure', { name: 'Runs per bucket' }).locator('.recharts-bar-rectangle').first().waitFor();
+    await page.getByRole('table', { name: 'Agents' }).getByRole('row').filter({ hasText: 'research' }).waitFor();
+    await page.getByRole('combobox', { name: 'Workflow' }).selectOption('competitor-analysis');
+    const steps = page.getByRole('table', { name: 'Steps of competitor-analysis' });
+    for (const step of ['research', 'summarize', 'draft', 'proofread'])
+      await steps.getByRole('row').filter({ hasText: step }).first().waitFor();
+    await shot('analytics');
+  });
+
   it('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
@@ -448,7 +471,7 @@ describe('dashboard', () => {
   });
 
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
-    expect(Object.keys(a11y)).toHaveLength(11);
+    expect(Object.keys(a11y)).toHaveLength(12);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 

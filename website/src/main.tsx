@@ -21,6 +21,8 @@ const WorkflowDetailPage = lazy(() =>
   import('./pages/WorkflowDetail').then((m) => ({ default: m.WorkflowDetailPage })),
 );
 
+const AnalyticsPage = lazy(() => import('./pages/Analytics').then((m) => ({ default: m.AnalyticsPage })));
+
 const NAV = [
   ['/runs', 'Runs'],
   ['/approvals', 'Approvals'],
@@ -28,6 +30,7 @@ const NAV = [
   ['/workflows', 'Workflows'],
   ['/builder', 'Builder'],
   ['/agents', 'Agents'],
+  ['/analytics', 'Analytics'],
   ['/schedules', 'Schedules'],
   ['/messages', 'Messages'],
   ['/audit', 'Audit'],
@@ -65,6 +68,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
             <Route path="/builder" component={BuilderPage} />
             <Route path="/agents" component={AgentsPage} />
+            <Route path="/analytics" component={AnalyticsPage} />
             <Route path="/schedules" component={SchedulesPage} />
             <Route path="/messages" component={MessagesPage} />
             <Route path="/audit" component={AuditPage} />

@@ -25,3 +25,7 @@ export type AgentStats = z.infer<typeof api.AgentStats>;
 export type Schedule = z.infer<typeof api.Schedule>;
 export type { RunStatus, StepStatus } from '../../src/schemas/enums';
 export type AuditLogEntry = z.infer<typeof api.AuditLogEntry>;
+export type RunStats = z.infer<typeof api.RunStats>;
+export type WorkflowsAnalytics = z.infer<typeof api.WorkflowsAnalytics>;
+export type WorkflowAnalytics = z.infer<typeof api.WorkflowAnalytics>;
+export type AgentsAnalytics = z.infer<typeof api.AgentsAnalytics>;
