@@ -205,10 +205,11 @@ describe('dashboard', () => {
 
   it("shows an agent step's turns and tool calls as bars in its timeline row and as a transcript", async () => {
     // A captured run answer (the API's shape, checked against its schema in test/website): the page is
-    // the real dashboard; only this run's two reads are answered from the fixture.
+    // the real dashboard; only this run's three reads are answered from the fixture.
     const run = AGENT_LOOP_RUN;
     await page.route(`**/api/runs/${run.id}`, (route) => route.fulfill({ json: run }));
     await page.route(`**/api/runs/${run.id}/messages`, (route) => route.fulfill({ json: [] }));
+    await page.route(`**/api/runs/${run.id}/feedback`, (route) => route.fulfill({ json: [] }));
     await page.goto(`${server.url}/runs/${run.id}`);
     await page.getByRole('heading', { level: 1, name: /completed/ }).waitFor();
     const timeline = page.getByRole('figure', { name: /timeline/i });
@@ -461,6 +462,20 @@ describe('dashboard', () => {
     await shot('analytics');
   });
 
+  it('rates an ended run with thumbs and a comment, recorded as feedback', async () => {
+    const { runs } = await call<{ runs: { id: string }[] }>('/runs?workflow=competitor-analysis&status=completed');
+    const runId = runs[0]!.id;
+    await page.goto(`${server.url}/runs/${runId}`);
+    const box = page.getByRole('region', { name: 'Feedback' });
+    await box.getByLabel('Comment').fill('Clear and complete.');
+    await box.getByRole('button', { name: 'Thumbs up' }).click();
+    await box.getByRole('list', { name: 'Feedback given' }).getByText('“Clear and complete.”').waitFor();
+    expect(await box.getByRole('heading').innerText()).toContain('👍 1');
+    const stored = await call<{ rating: string; comment: string }[]>(`/runs/${runId}/feedback`);
+    expect(stored).toEqual([expect.objectContaining({ rating: 'up', comment: 'Clear and complete.' })]);
+    await shot('run-feedback');
+  });
+
   it('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
@@ -471,7 +486,7 @@ describe('dashboard', () => {
   });
 
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
-    expect(Object.keys(a11y)).toHaveLength(12);
+    expect(Object.keys(a11y)).toHaveLength(13);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 

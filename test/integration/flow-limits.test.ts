@@ -2,6 +2,7 @@ import { createScheduledController, env, SELF } from 'cloudflare:test';
 import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import { api, eventually, putAgent, putWorkflow, rawEmail, receive, replyOf, waitForRun } from '../support/helpers';
+import type { WorkflowAnalytics } from '../../src/schemas/api';
 
 type Held = { open: number; max: number; calls: number; order: unknown[] };
 const held = async (group: string): Promise<Held> =>
@@ -136,6 +137,12 @@ ${heldStep('rl-tick', 10)}`,
     expect(refused?.error?.code).toBe('rate_limited');
     const ran = list.runs.find((r) => r.id !== refused?.id)!;
     expect((await waitForRun(ran.id)).status).toBe('completed');
+    // Analytics count the refused start as a failed run with no duration.
+    const stats = await eventually(async () => {
+      const body = (await (await api('/analytics/workflows/flow-rl-tick')).json()) as WorkflowAnalytics;
+      return body.totals.runs === 2 ? body.totals : null;
+    });
+    expect(stats).toMatchObject({ completed: 1, failed: 1, successRate: 0.5 });
   });
 });
 

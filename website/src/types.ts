@@ -29,3 +29,4 @@ export type RunStats = z.infer<typeof api.RunStats>;
 export type WorkflowsAnalytics = z.infer<typeof api.WorkflowsAnalytics>;
 export type WorkflowAnalytics = z.infer<typeof api.WorkflowAnalytics>;
 export type AgentsAnalytics = z.infer<typeof api.AgentsAnalytics>;
+export type Feedback = z.infer<typeof api.Feedback>;

@@ -4,6 +4,7 @@ import { api, type ApiError } from '../api';
 import { Timeline } from '../components/Timeline';
 import { Transcript } from '../components/Transcript';
 import { BudgetPause } from '../components/BudgetPause';
+import { RunFeedback } from '../components/RunFeedback';
 import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../components/ui';
 import { elapsed, formatCost, formatDuration, formatTime, formatTokens, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
@@ -123,6 +124,7 @@ export function RunDetailPage({ id }: { id: string }) {
           )}
         </section>
       )}
+      {ended && <RunFeedback runId={data.id} />}
       <Emails messages={messages.data} />
     </>
   );
