@@ -22,6 +22,7 @@ import { runRoutes } from './routes/runs';
 import { runExportRoutes } from './routes/run-export';
 import { feedbackRoutes } from './routes/feedback';
 import { analyticsRoutes } from './routes/analytics';
+import { alertRoutes } from './routes/alerts';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
@@ -87,6 +88,7 @@ export function createApp() {
     runExportRoutes,
     feedbackRoutes,
     analyticsRoutes,
+    alertRoutes,
     agentRoutes,
     messageRoutes,
     eventRoutes,

@@ -10,3 +10,12 @@ export async function sha256(data: string | Uint8Array): Promise<Uint8Array> {
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   return toHex(await sha256(data));
 }
+
+/** HMAC-SHA256 (RFC 2104, via Web Crypto) of text (UTF-8) under a text key, as lower-case hex. */
+export async function hmacSha256Hex(secret: string, data: string): Promise<string> {
+  const encoder = new TextEncoder();
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+  ]);
+  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
+}

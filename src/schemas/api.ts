@@ -17,3 +17,4 @@ export * from './api/access';
 export * from './api/run-export';
 export * from './api/feedback';
 export * from './api/analytics';
+export * from './api/alerts';

@@ -34,6 +34,7 @@ const B = {
   key: '',
   plan: '',
   member: 'b-person@b.example',
+  alert: 'b-alert',
 };
 let bTenant = '';
 
@@ -65,6 +66,11 @@ steps:
   expect(
     (await b(`/secrets/${B.secret}`, { method: 'PUT', body: JSON.stringify({ value: 'b-secret-value' }) })).status,
   ).toBe(201);
+  const rule = await b(`/alerts/${B.alert}`, {
+    method: 'PUT',
+    body: JSON.stringify({ type: 'run_failed', workflow: B.workflow, notify: { email: ['ops@b.example'] } }),
+  });
+  expect(rule.status, await rule.clone().text()).toBe(201);
   const member = await b('/members', { method: 'POST', body: JSON.stringify({ email: B.member, role: 'viewer' }) });
   expect(member.status).toBe(201);
   const key = await b('/keys', { method: 'POST', body: JSON.stringify({ name: 'b-viewer', role: 'viewer' }) });
@@ -91,6 +97,9 @@ steps:
     env.DB.prepare(
       "INSERT INTO deliveries (id, tenant_id, workflow_name, status, reason, run_id, created_at) VALUES (?, ?, ?, 'accepted', 'b delivery', ?, ?)",
     ).bind(`dlv_b_${Date.now()}`, bTenant, B.workflow, B.run, now),
+    env.DB.prepare(
+      "INSERT INTO alert_events (id, tenant_id, rule, type, subject, workflow, run_id, message, notified, deliveries, fired_at) VALUES (?, ?, ?, 'run_failed', ?, ?, ?, 'b alert message', 1, '[]', ?)",
+    ).bind(`alt_b_${Date.now()}`, bTenant, B.alert, `run:${B.run}`, B.workflow, B.run, now),
   ]);
 });
 
@@ -113,6 +122,7 @@ function withB(path: string): string {
     if (path.startsWith('/api/keys/')) return B.key;
     if (path.startsWith('/api/plans/')) return B.plan;
     if (path.startsWith('/api/members/')) return encodeURIComponent(B.member);
+    if (path.startsWith('/api/alerts/')) return B.alert;
     throw new Error(`no object of B for ${param} in ${path}: add it to the walk`);
   });
 }
@@ -123,7 +133,12 @@ const BODIES: Record<string, unknown> = {
   'POST /api/runs/{id}/feedback': { rating: 'up' },
 };
 /** Routes without a parameter that create the caller's own thing (checked below: B's stays unchanged). */
-const CREATES = new Set(['PUT /api/workflows/{name}', 'PUT /api/agents/{name}', 'PUT /api/secrets/{name}']);
+const CREATES = new Set([
+  'PUT /api/workflows/{name}',
+  'PUT /api/agents/{name}',
+  'PUT /api/secrets/{name}',
+  'PUT /api/alerts/{name}',
+]);
 /** Writes without a parameter: each acts on the caller's tenant only (events are checked below). */
 const OWN_WRITES = new Set([
   'POST /api/workflows',
@@ -149,6 +164,8 @@ describe("tenant isolation: A's key on every route of the document", () => {
       B.member,
       'b subject',
       'b delivery',
+      'b alert message',
+      B.alert,
       `/${B.workflow}`,
     ];
     const walked: string[] = [];
@@ -219,7 +236,11 @@ describe("tenant isolation: A's key on every route of the document", () => {
     expect(
       (await a('/members', { method: 'POST', body: JSON.stringify({ email: B.member, role: 'admin' }) })).status,
     ).toBe(201);
+    expect(
+      (await a(`/alerts/${B.alert}`, { method: 'PUT', body: JSON.stringify({ type: 'cost_over', usd: 1 }) })).status,
+    ).toBe(201);
     // B's are as they were.
+    expect(((await (await b(`/alerts/${B.alert}`)).json()) as { rule: { type: string } }).rule.type).toBe('run_failed');
     expect(await (await b('/members')).json()).toEqual([expect.objectContaining({ email: B.member, role: 'viewer' })]);
     const bFlow = (await (await b(`/workflows/${B.workflow}`)).json()) as { version: number; source: string };
     expect(bFlow.version).toBe(1);

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { chaosFails } from '../support/chaos';
 import { handleMcp, mcpFiles, mcpStats } from './mcp-server';
 import { handleModel } from './model-server';
+import { handleHook } from './hooks';
 
 /**
  * Agents behind HTTP for the tests, on 127.0.0.1 (runs in Node, outside workerd), speaking
@@ -29,6 +30,7 @@ import { handleModel } from './model-server';
  * - `/mcp`, `/mcp/<name>`        → a real MCP server (see mcp-server.ts); `GET /mcp-files` its files,
  *   `GET /mcp-stats/<name>` the sessions opened, `DELETE`s and tool calls of `/mcp/<name>`
  * - `/model/...`               → scripted OpenAI- and Anthropic-compatible models (see model-server.ts)
+ * - `/hooks/...`                → webhook receivers that keep headers and bodies (see hooks.ts)
  * - `GET  /received`           → every request body received so far
  */
 export function startAgentServer(port: number): Promise<Server> {
@@ -77,6 +79,7 @@ export function startAgentServer(port: number): Promise<Server> {
           mcpStats.get(`/mcp/${req.url.slice('/mcp-stats/'.length)}`) ?? { sessions: 0, deletes: 0, calls: {} },
         );
       if (req.url?.startsWith('/model/')) return void handleModel(req, res, body);
+      if (handleHook(req, res, body)) return;
       if (req.url === '/mcp' || req.url?.startsWith('/mcp/'))
         return void handleMcp(req, res, body ? JSON.parse(body) : undefined, req.url);
       if (req.method === 'POST' && req.url?.startsWith('/save/')) {

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { admit, CLOSED, record, summary, type CircuitState, type Outcomes } from '../../core/policy/circuit';
+import { alertOnCircuitOpen } from './alerts/checks';
 import type { AppEnv } from './env';
 
 /**
@@ -31,9 +32,32 @@ export class AgentCircuit extends DurableObject<AppEnv> {
    * @returns the circuit's state after.
    */
   async record(outcome: boolean | Outcomes): Promise<CircuitState['state']> {
-    const next = record(this.load(), outcome, Date.now());
+    const before = this.load();
+    const next = record(before, outcome, Date.now());
     this.save(next);
+    // A failed half-open probe reopens it: that is the same outage, alerted once. Not awaited: a
+    // slow alert webhook must not hold up the callers that report outcomes.
+    if (next.state === 'open' && before.state === 'closed') this.ctx.waitUntil(this.opened(before, outcome));
     return next.state;
+  }
+
+  /** Raises the `circuit_open` alerts of the agent's tenant; a failure to is logged, never the caller's. */
+  private async opened(before: CircuitState, outcome: boolean | Outcomes): Promise<void> {
+    const name = this.ctx.id.name ?? '';
+    const cut = name.indexOf(':');
+    if (cut < 0) return; // an object reached by id, not by `<tenant>:<agent>`: nobody to tell
+    const now = Date.now();
+    // Opening empties the window: the counts are those before, and the batch that opened it.
+    const seen = summary(before, now);
+    const batch = typeof outcome === 'boolean' ? { ok: 0, failed: 0 } : outcome;
+    const calls = seen.calls + batch.ok + batch.failed;
+    const failed = Math.round(seen.failureRate * seen.calls) + batch.failed;
+    const detail = calls
+      ? `${Math.round((failed / calls) * 100)} % of its ${calls} recent calls failed; calls wait until it half-opens`
+      : 'its calls failed too often; calls wait until it half-opens';
+    await alertOnCircuitOpen(this.env, name.slice(0, cut), name.slice(cut + 1), detail, now).catch((err) =>
+      console.error(`circuit ${name}: circuit_open alert not raised`, err),
+    );
   }
 
   /** Deletes everything this object stores (its tenant is deleted); it answers as new after its next start. */

@@ -41,8 +41,8 @@ export function runControlOf(runs: AppEnv['RUNS']): RunControl {
 /** Notes composed as plain-text MIME, sent with the `send_email` binding and recorded (see sendRecorded). */
 function mailerOf(env: AppEnv): Mailer {
   return {
-    sendNote: (tenantId, note) =>
-      sendRecorded(env, tenantId, {
+    sendNote: async (tenantId, note) => {
+      await sendRecorded(env, tenantId, {
         dedupeId: note.dedupeId,
         runId: note.runId,
         workflow: note.workflow,
@@ -56,7 +56,8 @@ function mailerOf(env: AppEnv): Mailer {
             thread: note.thread,
             text: note.text,
           }),
-      }),
+      });
+    },
   };
 }
 

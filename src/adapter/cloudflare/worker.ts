@@ -1,3 +1,4 @@
+import { alertOnStuckRuns } from './alerts/checks';
 import { sweepRetention } from './lifecycle';
 import type { AppEnv, StepMessage } from './env';
 import { consumeDeadLetters, consumeSteps } from './step-consumer';
@@ -34,7 +35,7 @@ export const workerEntry = (app: FetchHandler) =>
 
     /**
      * Every minute (wrangler.toml crons): schedule triggers, then the sweeper that repairs lost run
-     * starts; once an hour (minute 0) expired sessions and used or expired sign-in links are deleted;
+     * starts, then the `run_stuck` alerts; once an hour (minute 0) expired sessions and used or expired sign-in links are deleted;
      * daily, in the hour from 03:00 UTC, the retention sweep (each minute a bounded batch, until done).
      */
     async scheduled(controller, env) {
@@ -42,6 +43,7 @@ export const workerEntry = (app: FetchHandler) =>
         await fireSchedules(env, controller.scheduledTime);
       } finally {
         await sweepQueuedRuns(env, Date.now());
+        await alertOnStuckRuns(env, Date.now()).catch((err) => console.error('run_stuck alerts not checked', err));
         const at = new Date(controller.scheduledTime);
         if (at.getUTCMinutes() === 0) await sweepSignIns(database(env.DB), at);
         if (at.getUTCHours() === RETENTION_HOUR_UTC) await sweepRetention(env, controller.scheduledTime);

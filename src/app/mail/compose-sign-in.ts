@@ -1,5 +1,5 @@
 import type { ComposedReply } from './compose-reply';
-import { composeMime } from './mime';
+import { composeNotice } from './compose-notice';
 
 /** A sign-in email: one link per tenant the address is a member of. */
 export interface SignInMail {
@@ -13,7 +13,7 @@ export interface SignInMail {
   now: number;
 }
 
-/** The sign-in email (plain text; `Auto-Submitted` keeps auto-responders from answering). */
+/** The sign-in email (plain text). */
 export function composeSignInEmail(mail: SignInMail): ComposedReply {
   const subject = 'Your Baton sign-in link';
   const text = [
@@ -22,14 +22,5 @@ export function composeSignInEmail(mail: SignInMail): ComposedReply {
     ...mail.links.flatMap((l) => [`Sign in to ${l.tenantName}:`, l.url, '']),
     `Each link works once, within ${mail.ttlMinutes} minutes. If you did not ask, ignore this email.`,
   ].join('\n');
-  const raw = composeMime({
-    from: mail.from,
-    fromName: 'Baton',
-    to: mail.to,
-    subject,
-    text,
-    date: mail.now,
-    headers: { 'Message-ID': mail.messageId, 'Auto-Submitted': 'auto-generated' },
-  });
-  return { from: mail.from, to: mail.to, subject, messageId: mail.messageId, inReplyTo: '', references: '', raw };
+  return composeNotice({ from: mail.from, to: mail.to, subject, text, messageId: mail.messageId, now: mail.now });
 }

@@ -91,7 +91,8 @@ export function budgetCheck(state: RunState, now: number): BudgetAsk | null {
   return null;
 }
 
-const usd = (n: number) => `$${n.toFixed(4)}`;
+/** An amount in USD as messages write it: four decimals, as model calls cost fractions of a cent. */
+export const usd = (n: number) => `$${n.toFixed(4)}`;
 
 function describe(ask: BudgetAsk, state: RunState): string {
   return ask.scope === 'run'

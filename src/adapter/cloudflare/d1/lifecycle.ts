@@ -4,7 +4,17 @@ import { DEFAULT_TENANT, ENDED_RUN_STATUSES } from '../../../schemas/enums';
 import { DEFAULT_RETENTION_DAYS } from './access';
 import type { Database } from './client';
 import * as schema from './schema';
-import { approvals, deliveries, eventWaits, feedback, messages, runs, stepAttempts, tenants } from './schema';
+import {
+  alertEvents,
+  approvals,
+  deliveries,
+  eventWaits,
+  feedback,
+  messages,
+  runs,
+  stepAttempts,
+  tenants,
+} from './schema';
 
 /* Data lifecycle (issue 19): what a run export reads, what retention and tenant deletion delete. */
 
@@ -69,7 +79,7 @@ export async function runIdsAfter(db: Database, tenantId: string, after: string,
 /** Ids bound in one statement: D1 refuses more than 100 parameters (the tenant id is one more). */
 export const IDS_PER_STATEMENT = 90;
 
-/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries, feedback. */
+/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries, feedback, alerts. */
 export async function deleteRunRows(db: Database, tenantId: string, runIds: string[]): Promise<void> {
   for (let i = 0; i < runIds.length; i += IDS_PER_STATEMENT)
     await deleteRunChunk(db, tenantId, runIds.slice(i, i + IDS_PER_STATEMENT));
@@ -86,11 +96,12 @@ async function deleteRunChunk(db: Database, tenantId: string, runIds: string[]):
     db.delete(messages).where(of(messages)),
     db.delete(deliveries).where(of(deliveries)),
     db.delete(feedback).where(of(feedback)),
+    db.delete(alertEvents).where(of(alertEvents)),
     db.delete(runs).where(and(eq(runs.tenantId, tenantId), inArray(runs.id, runIds))),
   ]);
 }
 
-/** Deletes the tenant's messages and deliveries of no run recorded before `cutoff` (ISO 8601). */
+/** Deletes the tenant's messages, deliveries and alerts of no run recorded before `cutoff` (ISO 8601). */
 export async function deleteOldUnlinked(db: Database, tenantId: string, cutoff: string): Promise<void> {
   await db.batch([
     db
@@ -99,6 +110,9 @@ export async function deleteOldUnlinked(db: Database, tenantId: string, cutoff: 
     db
       .delete(deliveries)
       .where(and(eq(deliveries.tenantId, tenantId), isNull(deliveries.runId), lt(deliveries.createdAt, cutoff))),
+    db
+      .delete(alertEvents)
+      .where(and(eq(alertEvents.tenantId, tenantId), isNull(alertEvents.runId), lt(alertEvents.firedAt, cutoff))),
   ]);
 }
 

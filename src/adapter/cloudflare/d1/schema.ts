@@ -26,6 +26,7 @@ import type { PinnedAgent } from '../../../core/engine/index';
 
 export * from './schema-access';
 export * from './schema-analytics';
+export * from './schema-alerts';
 
 export const workflows = sqliteTable(
   'workflows',

@@ -64,10 +64,15 @@ export interface OutboundMail {
  * failed, with the reason), with the Message-ID the binding says it delivered with
  * (`EmailSendResult.messageId`, which may replace Baton's) and the id of its signed reply address.
  * Idempotent per `dedupeId`: an outbox replay does not send twice.
+ * @returns how the send went, or null when the message was recorded before (not sent again).
  */
-export async function sendRecorded(env: AppEnv, tenantId: string, out: OutboundMail): Promise<void> {
+export async function sendRecorded(
+  env: AppEnv,
+  tenantId: string,
+  out: OutboundMail,
+): Promise<{ status: 'sent' | 'failed'; reason: string | null } | null> {
   const db = database(env.DB);
-  if (await getMessage(db, tenantId, out.dedupeId)) return;
+  if (await getMessage(db, tenantId, out.dedupeId)) return null;
   const reply = out.replyTo ? await newReplyAddress(env, tenantId, out.replyTo) : null;
   const mail = await out.compose(reply?.address);
   let status: 'sent' | 'failed' = 'sent';
@@ -104,6 +109,7 @@ export async function sendRecorded(env: AppEnv, tenantId: string, out: OutboundM
     rawSize: mail.raw.length,
     createdAt: now,
   });
+  return { status, reason };
 }
 
 /**

@@ -1,15 +1,32 @@
 import { runFacts } from '../../../core/analytics/facts';
 import type { RunState } from '../../../core/engine/index';
+import { alertOnRunEnd } from '../alerts/checks';
 import { recordRunFacts, runApprovalTimes } from '../d1/analytics';
 import { database } from '../d1/client';
 import type { AppEnv } from '../env';
 
 /**
- * What a run's end records besides its reply: the analytics rollup (issue 20). Idempotent: the
- * outbox carries it out again after a crash, and a restarted run that ends again replaces it.
+ * What a run's end records besides its reply: the analytics rollup, then the alerts it raises
+ * (issue 20). Idempotent: the outbox carries it out again after a crash, and a restarted run that
+ * ends again replaces its rollup; an alert fires once per rule and run.
  */
 export async function recordRunEnd(env: AppEnv, tenantId: string, state: RunState): Promise<void> {
   const db = database(env.DB);
-  const facts = runFacts(state, await runApprovalTimes(db, tenantId, state.runId), Date.now());
+  const now = Date.now();
+  const facts = runFacts(state, await runApprovalTimes(db, tenantId, state.runId), now);
   await recordRunFacts(db, tenantId, facts.run, facts.steps);
+  await alertOnRunEnd(
+    env,
+    tenantId,
+    {
+      runId: state.runId,
+      workflow: state.workflow,
+      status: state.status,
+      costUsd: facts.run.costUsd,
+      endedAt: new Date(facts.run.endedAt).toISOString(),
+      ...(state.error ? { error: state.error } : {}),
+      ...(state.definition.owners ? { owners: state.definition.owners } : {}),
+    },
+    now,
+  );
 }
