@@ -476,6 +476,35 @@ describe('dashboard', () => {
     await shot('run-feedback');
   });
 
+  it('saves an alert rule from the page, and lists the alert a failing run raises', async () => {
+    await nav('Alerts');
+    const form = page.getByRole('form', { name: 'Save a rule' });
+    await form.getByLabel('Rule name').fill('review-failed');
+    await form
+      .getByLabel('Rule (JSON)')
+      .fill(JSON.stringify({ type: 'run_failed', workflow: 'review-flow', notify: { email: ['ops@example.com'] } }));
+    await form.getByRole('button', { name: 'Save rule' }).click();
+    const rule = page.getByRole('table', { name: 'Alert rules' }).getByRole('row').filter({ hasText: 'review-failed' });
+    await rule.waitFor();
+    expect(await rule.innerText()).toContain('review-flow: a run fails');
+    const runId = await startRun('review-flow', { topic: 'Alerted' });
+    const approval = await pendingApproval(runId);
+    await call(`/approvals/${encodeURIComponent(approval.id)}`, {
+      method: 'POST',
+      body: JSON.stringify({ decision: 'reject', comment: 'No' }),
+    });
+    await until('the alert', async () =>
+      (await call<{ events: { runId: string }[] }>('/alerts/events?rule=review-failed')).events.find(
+        (e) => e.runId === runId,
+      ),
+    );
+    await page.reload();
+    const fired = page.getByRole('table', { name: 'Alerts' }).getByRole('row').filter({ hasText: runId });
+    await fired.waitFor();
+    expect(await fired.innerText()).toContain('email ops@example.com: sent');
+    await shot('alerts');
+  });
+
   it('signs out', async () => {
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByLabel('API token').waitFor();
@@ -486,7 +515,7 @@ describe('dashboard', () => {
   });
 
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
-    expect(Object.keys(a11y)).toHaveLength(13);
+    expect(Object.keys(a11y)).toHaveLength(14);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 

@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { Link, Redirect, Route, Switch, useLocation } from 'wouter';
 import { session, whenUnauthorized } from './api';
 import { AgentsPage } from './pages/Agents';
+import { AlertsPage } from './pages/Alerts';
 import { AuditPage } from './pages/Audit';
 import { ApprovalsPage } from './pages/Approvals';
 import { MessagesPage } from './pages/Messages';
@@ -31,6 +32,7 @@ const NAV = [
   ['/builder', 'Builder'],
   ['/agents', 'Agents'],
   ['/analytics', 'Analytics'],
+  ['/alerts', 'Alerts'],
   ['/schedules', 'Schedules'],
   ['/messages', 'Messages'],
   ['/audit', 'Audit'],
@@ -69,6 +71,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <Route path="/builder" component={BuilderPage} />
             <Route path="/agents" component={AgentsPage} />
             <Route path="/analytics" component={AnalyticsPage} />
+            <Route path="/alerts" component={AlertsPage} />
             <Route path="/schedules" component={SchedulesPage} />
             <Route path="/messages" component={MessagesPage} />
             <Route path="/audit" component={AuditPage} />

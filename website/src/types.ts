@@ -30,3 +30,6 @@ export type WorkflowsAnalytics = z.infer<typeof api.WorkflowsAnalytics>;
 export type WorkflowAnalytics = z.infer<typeof api.WorkflowAnalytics>;
 export type AgentsAnalytics = z.infer<typeof api.AgentsAnalytics>;
 export type Feedback = z.infer<typeof api.Feedback>;
+export type AlertRule = z.infer<typeof api.AlertRule>;
+export type AlertEvent = z.infer<typeof api.AlertEvent>;
+export type AlertEventList = z.infer<typeof api.AlertEventList>;
