@@ -45,6 +45,8 @@ export default defineConfig({
             LLM_KEY: ['default'],
           }),
           TEST_AGENT_URL: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}`,
+          // Every run's trace goes to the test collector (test/node/otlp-collector.ts).
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${process.env.BATON_TEST_AGENT_PORT}/otlp`,
           TEST_EVERYTHING_URL: `http://127.0.0.1:${process.env.BATON_TEST_EVERYTHING_PORT}/mcp`,
           TEST_MIGRATIONS: await readD1Migrations(fileURLToPath(new URL('./migrations', import.meta.url))),
           EMAIL_FIXTURES: await readFixtures('./test/fixtures/email/', '.eml', 'base64'),

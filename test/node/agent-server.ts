@@ -3,6 +3,7 @@ import { chaosFails } from '../support/chaos';
 import { handleMcp, mcpFiles, mcpStats } from './mcp-server';
 import { handleModel } from './model-server';
 import { handleHook } from './hooks';
+import { handleOtlp } from './otlp-collector';
 
 /**
  * Agents behind HTTP for the tests, on 127.0.0.1 (runs in Node, outside workerd), speaking
@@ -31,6 +32,7 @@ import { handleHook } from './hooks';
  *   `GET /mcp-stats/<name>` the sessions opened, `DELETE`s and tool calls of `/mcp/<name>`
  * - `/model/...`               → scripted OpenAI- and Anthropic-compatible models (see model-server.ts)
  * - `/hooks/...`                → webhook receivers that keep headers and bodies (see hooks.ts)
+ * - `/otlp/...`                 → an OTLP/HTTP JSON trace collector (see otlp-collector.ts)
  * - `GET  /received`           → every request body received so far
  */
 export function startAgentServer(port: number): Promise<Server> {
@@ -80,6 +82,7 @@ export function startAgentServer(port: number): Promise<Server> {
         );
       if (req.url?.startsWith('/model/')) return void handleModel(req, res, body);
       if (handleHook(req, res, body)) return;
+      if (handleOtlp(req, res, body)) return;
       if (req.url === '/mcp' || req.url?.startsWith('/mcp/'))
         return void handleMcp(req, res, body ? JSON.parse(body) : undefined, req.url);
       if (req.method === 'POST' && req.url?.startsWith('/save/')) {

@@ -31,6 +31,16 @@ export type AppEnv = Env & {
   EMAIL_SENDER_LIMIT?: string;
   /** The same per alias: default `300/1h`. */
   EMAIL_ALIAS_LIMIT?: string;
+  /**
+   * OpenTelemetry (https://opentelemetry.io/docs/specs/otel/protocol/exporter/): the collector's
+   * base URL (traces go to `<it>/v1/traces`) or the traces URL itself; unset, no trace is exported.
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?: string;
+  /** Headers of every export, `key=value,key2=value2` (values URL-encoded), e.g. an API key. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** `service.name` of the exported traces (default `baton`). */
+  OTEL_SERVICE_NAME?: string;
 };
 
 /** `EXPOSED_ENV` as parsed: names (upper-case, ≤ 128) to tenant ids (≤ 100 each). */

@@ -1,4 +1,5 @@
 import { alertOnStuckRuns } from './alerts/checks';
+import { consumeTraces, type TraceMessage } from './traces/export';
 import { sweepRetention } from './lifecycle';
 import type { AppEnv, StepMessage } from './env';
 import { consumeDeadLetters, consumeSteps } from './step-consumer';
@@ -30,6 +31,7 @@ export const workerEntry = (app: FetchHandler) =>
 
     async queue(batch, env, ctx) {
       if (batch.queue.startsWith('steps-dlq')) await consumeDeadLetters(batch as MessageBatch<StepMessage>);
+      else if (batch.queue.startsWith('traces')) await consumeTraces(batch as MessageBatch<TraceMessage>, env);
       else await consumeSteps(batch as MessageBatch<StepMessage>, env, ctx);
     },
 
@@ -49,4 +51,4 @@ export const workerEntry = (app: FetchHandler) =>
         if (at.getUTCHours() === RETENTION_HOUR_UTC) await sweepRetention(env, controller.scheduledTime);
       }
     },
-  }) satisfies ExportedHandler<AppEnv, StepMessage>;
+  }) satisfies ExportedHandler<AppEnv, StepMessage | TraceMessage>;

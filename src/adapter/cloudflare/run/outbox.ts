@@ -12,6 +12,7 @@ import { releaseFlow } from '../flow-chain';
 import { carryOutApproval } from '../mail/approval-mail';
 import { sendRunReply } from '../mail/mailer';
 import { recordRunEnd } from './run-end';
+import { queueTraceExport } from '../traces/export';
 import type { OutboxCommand } from './outbox-command';
 import { refKey } from './attempts';
 import type { LoopUnit } from '../../../core/engine/loop-types';
@@ -191,6 +192,7 @@ export async function carryOut(
     await sendRunReply(env, tenantId, state);
     if (hooks.parent) await reportToParent(env, hooks.parent, state);
     await recordRunEnd(env, tenantId, state);
+    await queueTraceExport(env, tenantId, state.runId);
     hooks.done(finishes.map((p) => p.seq));
   }
 }
