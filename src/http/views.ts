@@ -7,7 +7,18 @@ import { iso } from '../adapter/cloudflare/d1/client';
 import type { MessageRow } from '../adapter/cloudflare/d1/messages';
 import type { RunRow } from '../adapter/cloudflare/d1/runs';
 import { DEFAULT_PRIORITY } from '../schemas/enums';
-import type { Approval, Message, MessageDetail, Run, RunHead, RunSummary, StepError } from '../schemas/api';
+import type {
+  Approval,
+  Message,
+  MessageDetail,
+  Run,
+  RunEvaluation,
+  RunHead,
+  RunSummary,
+  StepError,
+} from '../schemas/api';
+import type { RunScoreRow } from '../adapter/cloudflare/d1/scores';
+import { gradeOf, meanScore } from '../core/evaluation';
 
 /**
  * The API's views of runs and messages, typed by the response schemas of `schemas/api.ts` (so tsc
@@ -162,5 +173,26 @@ export function approvalView(row: ApprovalRow): Approval {
     comment: row.comment,
     decidedAt: row.decidedAt,
     createdAt: row.createdAt,
+  };
+}
+
+/** A completed run's evaluation from its stored scores; null before any scorer has scored. */
+export function evaluationView(rows: readonly RunScoreRow[], scorers: number): RunEvaluation | null {
+  if (!rows.length) return null;
+  const results = rows.map((r) =>
+    r.score !== null ? { score: r.score, reasons: r.reasons ?? '' } : { error: r.error ?? '' },
+  );
+  const score = meanScore(results);
+  return {
+    score,
+    grade: score === null ? null : gradeOf(score),
+    complete: rows.length >= scorers,
+    scores: rows.map((r) => ({
+      scorer: r.scorer,
+      score: r.score,
+      reasons: r.reasons,
+      error: r.error,
+      scoredAt: r.scoredAt,
+    })),
   };
 }

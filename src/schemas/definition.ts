@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { RunPriority } from './enums';
+import { Evaluate } from './evaluate';
 import { FlowFields } from './flow';
 import { notReservedSecret } from './secret-names';
 import { PositiveDuration, Step, WorkflowName } from './steps';
@@ -186,6 +187,7 @@ export const WorkflowFields = {
     .optional()
     .describe('Addresses that own the workflow: they decide its budget approvals and get its alerts'),
   budget: Budget.optional(),
+  evaluate: Evaluate.optional(),
   priority: RunPriority.optional().describe(
     "1 (lowest) to 10, default 5: the priority of this workflow's runs where runs or attempts wait (a trigger's or start's own priority wins)",
   ),

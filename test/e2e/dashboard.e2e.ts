@@ -476,6 +476,35 @@ describe('dashboard', () => {
     await shot('run-feedback');
   });
 
+  it("shows a scored run's evaluation: its score, grade and each scorer's reasons", async () => {
+    const put = await call<{ version: number }>('/workflows/scored', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/yaml' },
+      body: `name: scored
+steps: [ { id: write, agent: draft, input: "pricing" } ]
+evaluate:
+  - { name: long_enough, expression: "$length(output) > 20" }
+  - { name: shape, schema: { type: string, maxLength: 5 } }
+`,
+    });
+    expect(put.version).toBe(1);
+    const runId = await startRun('scored', {});
+    await until('the evaluation', async () => {
+      const run = await call<{ evaluation?: { complete: boolean } | null }>(`/runs/${runId}`);
+      return run.evaluation?.complete;
+    });
+    await page.goto(`${server.url}/runs/${runId}`);
+    const box = page.getByRole('region', { name: 'Evaluation' });
+    await box.getByRole('heading').filter({ hasText: '50.0 · fair' }).waitFor();
+    const rows = await box.getByRole('table', { name: 'Scores' }).getByRole('row').allInnerTexts();
+    expect(rows.slice(1).map((r) => r.split('\t').slice(0, 2))).toEqual([
+      ['long_enough', '100'],
+      ['shape', '0'],
+    ]);
+    expect(rows[1]).toContain('the expression is true');
+    expect(rows[2]).toMatch(/\/: .+/); // the schema's issue, at its JSON Pointer
+  });
+
   it('saves an alert rule from the page, and lists the alert a failing run raises', async () => {
     await nav('Alerts');
     const form = page.getByRole('form', { name: 'Save a rule' });

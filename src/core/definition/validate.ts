@@ -12,6 +12,7 @@ import { buildPlan, childLists, type Plan } from './plan';
 import { visibleNames } from './visibility';
 import { registryIssues, type AgentScope } from './agent-refs';
 import { flowIssues } from './flow';
+import { evaluateIssues } from './evaluate';
 
 /** Names every template may read besides step ids. */
 export const CONTEXT_ROOTS = new Set(['inputs', 'trigger', 'vars']);
@@ -104,6 +105,7 @@ export function validateDefinition(raw: unknown, scope: ValidationScope = {}): V
     if (!parsed.ok) issues.push({ path: `triggers[${i}].schedule.${parsed.field}`, message: parsed.message });
   });
   issues.push(...flowIssues(def));
+  issues.push(...evaluateIssues(def, scope.agents));
   if (issues.length === 0) issues.push(...approvalIssues(plan));
   if (issues.length === 0) issues.push(...templateIssues(def, plan));
   if (issues.length === 0) return { ok: true, definition: def, plan, warnings };

@@ -11,6 +11,7 @@ import {
   stepFactsIn,
 } from '../../adapter/cloudflare/d1/analytics';
 import { database } from '../../adapter/cloudflare/d1/client';
+import { scoreFactsIn } from '../../adapter/cloudflare/d1/scores';
 import {
   AgentAnalytics,
   AgentsAnalytics,
@@ -73,7 +74,8 @@ analyticsRoutes.openapi(
     const window = windowOf(span);
     const runs = capped(await runFactsIn(db, c.var.tenantId, window), MAX_RUN_FACTS);
     const feedback = await feedbackIn(db, c.var.tenantId, window);
-    const report = workflowsReport(runs.items, { feedback, scores: [] }, span);
+    const scores = await scoreFactsIn(db, c.var.tenantId, window);
+    const report = workflowsReport(runs.items, { feedback, scores }, span);
     return c.json(
       {
         ...spanView(span, runs.truncated),
@@ -105,7 +107,8 @@ analyticsRoutes.openapi(
     const runs = capped(await runFactsIn(db, c.var.tenantId, window), MAX_RUN_FACTS);
     const steps = capped(await stepFactsIn(db, c.var.tenantId, window), MAX_STEP_FACTS);
     const feedback = await feedbackIn(db, c.var.tenantId, window);
-    const report = workflowReport(runs.items, steps.items, { feedback, scores: [] }, span);
+    const scores = await scoreFactsIn(db, c.var.tenantId, window);
+    const report = workflowReport(runs.items, steps.items, { feedback, scores }, span);
     const truncated = runs.truncated || steps.truncated;
     return c.json(
       {

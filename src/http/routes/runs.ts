@@ -9,7 +9,8 @@ import { MessageDetail, Run, RunControlled, RunHead, RunList } from '../../schem
 import { ENDED_RUN_STATUSES, RunStatus, TriggerType } from '../../schemas/enums';
 import { router } from '../context';
 import { authErrors, jsonBody } from '../openapi';
-import { messageDetail, runFromRow, runSummary, runView } from '../views';
+import { evaluationView, messageDetail, runFromRow, runSummary, runView } from '../views';
+import { scoresOfRun } from '../../adapter/cloudflare/d1/scores';
 
 const idParam = z.object({ id: z.string() });
 
@@ -72,7 +73,10 @@ runRoutes.openapi(
           : null;
       return c.json({ ...runFromRow(row), ...(position !== null ? { queuePosition: position } : {}), steps: [] }, 200);
     }
-    return c.json(runView(state), 200);
+    const scorers = state.definition.evaluate?.length ?? 0;
+    if (!scorers) return c.json(runView(state), 200);
+    const scores = await scoresOfRun(database(c.env.DB), c.var.tenantId, id);
+    return c.json({ ...runView(state), evaluation: evaluationView(scores, scorers) }, 200);
   },
 );
 

@@ -91,6 +91,13 @@ export const AlertRuleBody = z.discriminatedUnion('type', [
     type: z.literal('quality_drop'),
     workflow,
     scorer: z.string().max(64).optional().describe('The `evaluate:` scorer watched; absent: the mean of all'),
+    window: z.number().int().min(1).max(100).default(5).describe('Runs in the moving average (default 5)'),
+    tolerance: z
+      .number()
+      .min(0)
+      .max(100)
+      .default(10)
+      .describe('Points the average of the last `window` runs may fall below that of the `window` before (default 10)'),
     below: z
       .number()
       .min(0)

@@ -184,6 +184,31 @@ export const BudgetWait = z
   })
   .openapi('BudgetWait');
 
+/** One scorer's verdict on a run (issue 20: evaluations). */
+export const RunScore = z
+  .object({
+    scorer: z.string(),
+    score: z.number().nullable().describe('0–100; null when the scorer could not score the run (see error)'),
+    reasons: z.string().nullable(),
+    error: z.string().nullable(),
+    scoredAt: Iso,
+  })
+  .openapi('RunScore');
+
+/** A completed run's evaluation: the mean score, its grade, each scorer's verdict. */
+export const RunEvaluation = z
+  .object({
+    score: z.number().nullable().describe('Mean of the scores given, 0–100'),
+    grade: z
+      .enum(['excellent', 'good', 'fair', 'poor'])
+      .nullable()
+      .describe('excellent ≥ 90, good ≥ 75, fair ≥ 50, else poor'),
+    complete: z.boolean().describe('Every scorer has scored (a judge scores when its run ends)'),
+    scores: z.array(RunScore),
+  })
+  .openapi('RunEvaluation');
+export type RunEvaluation = z.infer<typeof RunEvaluation>;
+
 export const Run = z
   .object({
     ...RunHead.shape,
@@ -194,6 +219,9 @@ export const Run = z
       .optional()
       .describe("Why a paused run waits, when not by request: 'budget' (see budgetWait)"),
     budgetWait: BudgetWait.optional(),
+    evaluation: orNull(RunEvaluation)
+      .optional()
+      .describe("The `evaluate:` scorers' verdicts, once the completed run is scored; absent without scorers"),
   })
   .openapi('Run');
 export type Run = z.infer<typeof Run>;

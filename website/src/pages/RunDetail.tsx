@@ -5,6 +5,7 @@ import { Timeline } from '../components/Timeline';
 import { Transcript } from '../components/Transcript';
 import { BudgetPause } from '../components/BudgetPause';
 import { RunFeedback } from '../components/RunFeedback';
+import { RunEvaluation } from '../components/RunEvaluation';
 import { ErrorNote, Loading, Markdown, PageHeader, Pre, Status } from '../components/ui';
 import { elapsed, formatCost, formatDuration, formatTime, formatTokens, shortId, show } from '../format';
 import { useApi, useRunNotices } from '../hooks';
@@ -124,6 +125,7 @@ export function RunDetailPage({ id }: { id: string }) {
           )}
         </section>
       )}
+      {data.evaluation && <RunEvaluation evaluation={data.evaluation} />}
       {ended && <RunFeedback runId={data.id} />}
       <Emails messages={messages.data} />
     </>

@@ -12,6 +12,8 @@ import {
   type AlertRuleRow,
 } from '../d1/alerts';
 import { database } from '../d1/client';
+import { latestRunScores } from '../d1/scores';
+import { qualityDropStarts } from '../../../core/evaluation';
 import { getWorkflowVersion } from '../d1/workflows';
 import type { AppEnv } from '../env';
 import { fireAlert, type Firing } from './fire';
@@ -153,4 +155,41 @@ export async function alertOnCircuitOpen(
       { rule, subject: `circuit:${agent}:${openedAt}`, agent, message: `agent ${agent}: circuit open, ${detail}` },
       openedAt,
     );
+}
+
+/**
+ * The `quality_drop` check, once a run's evaluation is complete: for each rule watching its
+ * workflow, whether this run (the newest scored) starts a drop — the moving average of the last
+ * `window` run scores more than `tolerance` below the `window` before, or under `below`. A drop
+ * that lasts raises one alert (see `qualityDropStarts`).
+ * @param now epoch ms
+ */
+export async function alertOnQuality(
+  env: AppEnv,
+  tenantId: string,
+  workflow: string,
+  runId: string,
+  now: number,
+): Promise<void> {
+  const db = database(env.DB);
+  const rules = (await enabledRules(db, tenantId, ['quality_drop'])).filter((r) => ruleWatches(r.rule, { workflow }));
+  let owners: readonly string[] | undefined;
+  for (const rule of rules) {
+    const spec = rule.rule;
+    if (spec.type !== 'quality_drop') continue;
+    const scores = await latestRunScores(db, tenantId, workflow, 2 * spec.window + 1, spec.scorer);
+    if (scores[0]?.runId !== runId) continue; // a late score of an older run: the trend moved on
+    const drop = qualityDropStarts(
+      scores.map((s) => s.score),
+      spec,
+    );
+    if (!drop) continue;
+    owners ??= (await getWorkflowVersion(db, tenantId, workflow))?.definition.owners ?? [];
+    const what = spec.scorer ? `${spec.scorer} score` : 'score';
+    const message =
+      drop.kind === 'regression'
+        ? `${workflow}: the mean ${what} of the last ${spec.window} runs fell to ${drop.recent.toFixed(1)} from ${drop.baseline.toFixed(1)} over the ${spec.window} before (tolerance ${spec.tolerance})`
+        : `${workflow}: the mean ${what} of the last ${spec.window} runs fell to ${drop.recent.toFixed(1)}, below ${drop.baseline}`;
+    await fireAlert(env, tenantId, { rule, subject: `quality:${runId}`, workflow, runId, message, owners }, now);
+  }
 }

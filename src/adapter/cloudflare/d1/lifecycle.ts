@@ -11,6 +11,7 @@ import {
   eventWaits,
   feedback,
   messages,
+  runScores,
   runs,
   stepAttempts,
   tenants,
@@ -79,7 +80,7 @@ export async function runIdsAfter(db: Database, tenantId: string, after: string,
 /** Ids bound in one statement: D1 refuses more than 100 parameters (the tenant id is one more). */
 export const IDS_PER_STATEMENT = 90;
 
-/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries, feedback, alerts. */
+/** Deletes runs and every row that belongs to them: attempts, event waits, approvals, messages, deliveries, feedback, alerts, scores. */
 export async function deleteRunRows(db: Database, tenantId: string, runIds: string[]): Promise<void> {
   for (let i = 0; i < runIds.length; i += IDS_PER_STATEMENT)
     await deleteRunChunk(db, tenantId, runIds.slice(i, i + IDS_PER_STATEMENT));
@@ -97,6 +98,7 @@ async function deleteRunChunk(db: Database, tenantId: string, runIds: string[]):
     db.delete(deliveries).where(of(deliveries)),
     db.delete(feedback).where(of(feedback)),
     db.delete(alertEvents).where(of(alertEvents)),
+    db.delete(runScores).where(of(runScores)),
     db.delete(runs).where(and(eq(runs.tenantId, tenantId), inArray(runs.id, runIds))),
   ]);
 }

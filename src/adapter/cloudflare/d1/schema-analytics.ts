@@ -81,3 +81,27 @@ export const feedback = sqliteTable(
     uniqueIndex('feedback_message').on(t.tenantId, t.messageId),
   ],
 );
+
+/**
+ * One scorer's score of a completed run (`evaluate:`), replaced when a restarted run is scored
+ * again. `score` null with `error` set: the scorer could not score it.
+ */
+export const runScores = sqliteTable(
+  'run_scores',
+  {
+    runId: text('run_id').notNull(),
+    scorer: text('scorer').notNull(),
+    tenantId: tenantId(),
+    workflow: text('workflow').notNull(),
+    /** When the scored run ended: scores are ordered and bucketed by it. */
+    runEndedAt: text('run_ended_at').notNull(),
+    score: real('score'),
+    reasons: text('reasons'),
+    error: text('error'),
+    scoredAt: text('scored_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.runId, t.scorer] }),
+    index('run_scores_workflow').on(t.tenantId, t.workflow, t.runEndedAt),
+  ],
+);

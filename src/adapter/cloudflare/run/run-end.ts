@@ -1,13 +1,14 @@
 import { runFacts } from '../../../core/analytics/facts';
 import type { RunState } from '../../../core/engine/index';
 import { alertOnRunEnd } from '../alerts/checks';
+import { evaluateRun, recordJudgeEnd } from '../evaluate/evaluate-run';
 import { recordRunFacts, runApprovalTimes } from '../d1/analytics';
 import { database } from '../d1/client';
 import type { AppEnv } from '../env';
 
 /**
- * What a run's end records besides its reply: the analytics rollup, then the alerts it raises
- * (issue 20). Idempotent: the outbox carries it out again after a crash, and a restarted run that
+ * What a run's end records besides its reply: the analytics rollup, the alerts it raises, and its
+ * evaluation (a judge run's end: the score it gives) (issue 20). Idempotent: the outbox carries it out again after a crash, and a restarted run that
  * ends again replaces its rollup; an alert fires once per rule and run.
  */
 export async function recordRunEnd(env: AppEnv, tenantId: string, state: RunState): Promise<void> {
@@ -29,4 +30,5 @@ export async function recordRunEnd(env: AppEnv, tenantId: string, state: RunStat
     },
     now,
   );
+  if (!(await recordJudgeEnd(env, tenantId, state, now))) await evaluateRun(env, tenantId, state, now);
 }
