@@ -5,6 +5,9 @@ import { FlowFields } from './flow';
 import { notReservedSecret } from './secret-names';
 import { PositiveDuration, Step, WorkflowName } from './steps';
 
+/** The events `notify.on` may list. */
+export const PROGRESS_EVENTS = ['started', 'step_succeeded', 'waiting', 'failed', 'completed'] as const;
+
 export {
   AgentChoice,
   AgentName,
@@ -188,6 +191,16 @@ export const WorkflowFields = {
     .describe('Addresses that own the workflow: they decide its budget approvals and get its alerts'),
   budget: Budget.optional(),
   evaluate: Evaluate.optional(),
+  notify: z
+    .strictObject({
+      on: z
+        .array(z.enum(PROGRESS_EVENTS))
+        .min(1)
+        .refine((on) => new Set(on).size === on.length, { error: 'each event once' })
+        .describe('What an email-started run tells its requester in the thread, at most one email a minute'),
+    })
+    .optional()
+    .describe('Progress emails (issue 20): short in-thread updates so long runs are not silent'),
   priority: RunPriority.optional().describe(
     "1 (lowest) to 10, default 5: the priority of this workflow's runs where runs or attempts wait (a trigger's or start's own priority wins)",
   ),

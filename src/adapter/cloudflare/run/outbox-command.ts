@@ -1,3 +1,4 @@
+import type { ProgressEmail } from './run-progress';
 import {
   DEFAULT_STEP_TIMEOUT_MS,
   nodeOf,
@@ -15,10 +16,11 @@ export interface Mirror {
 
 /**
  * What the RunObject's outbox stores: the engine's own commands that must happen outside the
- * object after a commit (timers are stored by the commit itself), plus the D1 {@link Mirror}.
+ * object after a commit (timers are stored by the commit itself), plus the D1 {@link Mirror} and
+ * the progress emails of `notify:` ({@link ProgressEmail}).
  * A `CompleteRun` is stored without its output: carrying it out reads the run's state.
  */
-export type OutboxCommand = Exclude<Command, { type: 'SetTimer' | 'CancelTimer' }> | Mirror;
+export type OutboxCommand = Exclude<Command, { type: 'SetTimer' | 'CancelTimer' }> | Mirror | ProgressEmail;
 
 /** The command an outbox row holds: today's shape as is, a row written before the vocabulary was one translated. */
 export function outboxCommandOf(

@@ -11,6 +11,7 @@ import { startRun } from './run-starter';
 import { releaseFlow } from '../flow-chain';
 import { carryOutApproval } from '../mail/approval-mail';
 import { sendRunReply } from '../mail/mailer';
+import { sendProgressEmail } from '../mail/progress-mail';
 import { recordRunEnd } from './run-end';
 import { queueTraceExport } from '../traces/export';
 import type { OutboxCommand } from './outbox-command';
@@ -42,6 +43,7 @@ interface Sorted {
   /** In commit order: a round's request comes before its close. */
   approvals: Of<'RequestApproval' | 'CloseApproval' | 'EscalateApproval'>;
   mirrors: Of<'Mirror'>;
+  progress: Of<'ProgressEmail'>;
   finishes: Of<'CompleteRun' | 'FailRun' | 'CancelRun'>;
 }
 
@@ -53,6 +55,7 @@ function sortOut(pending: Pending): Sorted {
     stopWaits: [],
     approvals: [],
     mirrors: [],
+    progress: [],
     finishes: [],
   };
   for (const { seq, entry } of pending) {
@@ -77,6 +80,9 @@ function sortOut(pending: Pending): Sorted {
       case 'Mirror':
         sorted.mirrors.push({ seq, entry });
         break;
+      case 'ProgressEmail':
+        sorted.progress.push({ seq, entry });
+        break;
       case 'CompleteRun':
       case 'FailRun':
       case 'CancelRun':
@@ -91,7 +97,7 @@ function sortOut(pending: Pending): Sorted {
 
 /**
  * Carries out a RunObject's outbox: Queue dispatches (batched), child runs, event waits, the D1
- * mirror, and on finish the reply email and the parent's report. Each entry is removed once done;
+ * mirror, progress emails, and on finish the reply email and the parent's report. Each entry is removed once done;
  * everything is idempotent, so a replay after a crash is harmless.
  */
 export async function carryOut(
@@ -101,7 +107,7 @@ export async function carryOut(
   pending: Pending,
   hooks: Hooks,
 ): Promise<void> {
-  const { dispatches, children, waits, stopWaits, approvals, mirrors, finishes } = sortOut(pending);
+  const { dispatches, children, waits, stopWaits, approvals, mirrors, progress, finishes } = sortOut(pending);
   if (dispatches.length) {
     const messages = dispatches.map(({ entry }) => ({
       body: {
@@ -185,6 +191,10 @@ export async function carryOut(
   if (mirrors.length) {
     await mirrorRun(db, tenantId, state, new Set(mirrors.flatMap((p) => p.entry.steps)));
     hooks.done(mirrors.map((p) => p.seq));
+  }
+  for (const { seq, entry } of progress) {
+    await sendProgressEmail(env, tenantId, state, entry);
+    hooks.done([seq]);
   }
   if (finishes.length) {
     // Its flow-control places (concurrency, singleton) go to the next runs; idempotent, so a replay is harmless.

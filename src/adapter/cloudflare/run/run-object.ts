@@ -26,6 +26,9 @@ import { PendingReports } from './run-reports';
 import { RunStore } from './run-store';
 import type { RunTimers } from './run-timers';
 import { RunWatchers } from './run-watchers';
+import { RunProgress, type ProgressEmail } from './run-progress';
+import { progressUpdates } from '../../../core/progress-updates';
+import { triggerEmail } from '../mail/mailer';
 import { DaySpend } from './day-spend';
 import { waitsForSlot } from '../../../core/engine/slots';
 import type { GrantAnswer } from '../agent-slots';
@@ -58,6 +61,7 @@ export class RunObject extends DurableObject<AppEnv> {
   private readonly lane: RunLane;
   private readonly remote: RunRemote;
   private readonly wakeUp: RunAlarm;
+  private readonly progress: RunProgress;
   private readonly daySpend = new DaySpend(this.env.DB, () => this.tenantId());
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
@@ -84,7 +88,8 @@ export class RunObject extends DurableObject<AppEnv> {
       (state, pending) => this.carryOut(state, pending),
       () => this.wakeUp.arm(),
     );
-    this.wakeUp = new RunAlarm(ctx.storage, [this.store.timers, this.outbox, this.mirror, this.lane]);
+    this.progress = new RunProgress(this.store);
+    this.wakeUp = new RunAlarm(ctx.storage, [this.store.timers, this.outbox, this.mirror, this.lane, this.progress]);
     void ctx.blockConcurrencyWhile(async () => this.resumeLane());
   }
 
@@ -339,6 +344,13 @@ export class RunObject extends DurableObject<AppEnv> {
           state,
           timers.map((timer) => ({ type: 'TimerFired', timer })),
         );
+      // Progress updates held by the throttle whose minute has passed.
+      const live = this.store.state();
+      const email = live && this.progress.due(Date.now());
+      if (live && email) {
+        this.store.commit(live, [], [], [email]);
+        this.outbox.committed([email]);
+      }
     });
     this.mirror.wake();
     await this.outbox.flush();
@@ -406,6 +418,8 @@ export class RunObject extends DurableObject<AppEnv> {
       return { changed: false };
     const outbox = outboxOf(commands, laneKeys);
     if (changed.length || next.status !== state.status || isNew) outbox.push({ type: 'Mirror', steps: changed });
+    const email = this.progressEmail(isNew ? undefined : state, next, changed);
+    if (email) outbox.push(email);
     this.store.commit(
       next,
       changed,
@@ -430,6 +444,16 @@ export class RunObject extends DurableObject<AppEnv> {
     }
     void this.wakeUp.arm();
     return { changed: true };
+  }
+
+  /** The progress email a commit sends now (`notify:` on an email-started run), or null; held ones wait in {@link RunProgress}. */
+  private progressEmail(before: RunState | undefined, next: RunState, changed: string[]): ProgressEmail | null {
+    if (!next.definition.notify || !triggerEmail(next)) return null;
+    if ((ENDED_RUN_STATUSES as readonly string[]).includes(next.status)) {
+      this.progress.ended();
+      return null;
+    }
+    return this.progress.add(progressUpdates(before, next, changed), Date.now());
   }
 
   /** Carries out outbox entries for {@link RunOutbox}, with this run's tenant, parent and child-failure report. */
