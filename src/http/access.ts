@@ -41,6 +41,8 @@ export const ROUTE_ROLES: Readonly<Record<string, readonly Role[]>> = {
   'GET /api/alerts/:name': ANY,
   'PUT /api/alerts/:name': EDIT,
   'DELETE /api/alerts/:name': EDIT,
+  'GET /api/templates': ANY,
+  'POST /api/templates/:id/use': EDIT,
   'POST /api/runs/:id/pause': OPERATE,
   'POST /api/runs/:id/resume': OPERATE,
   'POST /api/runs/:id/cancel': OPERATE,

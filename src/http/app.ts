@@ -23,6 +23,7 @@ import { runExportRoutes } from './routes/run-export';
 import { feedbackRoutes } from './routes/feedback';
 import { analyticsRoutes } from './routes/analytics';
 import { alertRoutes } from './routes/alerts';
+import { templateRoutes } from './routes/templates';
 import { scheduleRoutes } from './routes/schedules';
 import { secretRoutes } from './routes/secrets';
 import { accessRoutes } from './routes/access';
@@ -89,6 +90,7 @@ export function createApp() {
     feedbackRoutes,
     analyticsRoutes,
     alertRoutes,
+    templateRoutes,
     agentRoutes,
     messageRoutes,
     eventRoutes,

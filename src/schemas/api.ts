@@ -18,3 +18,4 @@ export * from './api/run-export';
 export * from './api/feedback';
 export * from './api/analytics';
 export * from './api/alerts';
+export * from './api/templates';

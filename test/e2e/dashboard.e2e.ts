@@ -505,6 +505,24 @@ evaluate:
     expect(rows[2]).toMatch(/\/: .+/); // the schema's issue, at its JSON Pointer
   });
 
+  it('lists the templates with their graphs, and makes a workflow from one ("Use template")', async () => {
+    await nav('Templates');
+    const rfp = page.getByRole('region', { name: 'RFP response with review' });
+    await rfp.locator('.react-flow__node').first().waitFor();
+    expect(await rfp.locator('.react-flow__node').count()).toBeGreaterThanOrEqual(6);
+    const templates = await call<{ id: string; title: string }[]>('/templates');
+    expect(templates.length).toBeGreaterThanOrEqual(6);
+    for (const t of templates) await page.getByRole('region', { name: t.title }).waitFor();
+    await shot('templates');
+    const digest = page.getByRole('region', { name: 'Daily news digest' });
+    await digest.getByLabel('Workflow name').fill('digest-from-template');
+    await digest.getByLabel('Vars (JSON)').fill(JSON.stringify({ topic: 'solar', cron: '0 6 * * *', timezone: 'UTC' }));
+    await digest.getByRole('button', { name: 'Use template' }).click();
+    await page.getByRole('heading', { level: 1, name: /digest-from-template/ }).waitFor();
+    const made = await call<{ source: string }>('/workflows/digest-from-template');
+    expect(made.source).toContain('topic: solar');
+  });
+
   it('saves an alert rule from the page, and lists the alert a failing run raises', async () => {
     await nav('Alerts');
     const form = page.getByRole('form', { name: 'Save a rule' });
@@ -544,7 +562,7 @@ evaluate:
   });
 
   it('had no serious WCAG 2 A/AA violations on any page (axe-core)', () => {
-    expect(Object.keys(a11y)).toHaveLength(14);
+    expect(Object.keys(a11y)).toHaveLength(15);
     expect(Object.fromEntries(Object.entries(a11y).filter(([, found]) => found.length))).toEqual({});
   });
 

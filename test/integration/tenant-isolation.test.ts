@@ -138,6 +138,7 @@ const CREATES = new Set([
   'PUT /api/agents/{name}',
   'PUT /api/secrets/{name}',
   'PUT /api/alerts/{name}',
+  'POST /api/templates/{id}/use',
 ]);
 /** Writes without a parameter: each acts on the caller's tenant only (events are checked below). */
 const OWN_WRITES = new Set([

@@ -22,6 +22,7 @@ const WorkflowDetailPage = lazy(() =>
   import('./pages/WorkflowDetail').then((m) => ({ default: m.WorkflowDetailPage })),
 );
 
+const TemplatesPage = lazy(() => import('./pages/Templates').then((m) => ({ default: m.TemplatesPage })));
 const AnalyticsPage = lazy(() => import('./pages/Analytics').then((m) => ({ default: m.AnalyticsPage })));
 
 const NAV = [
@@ -30,6 +31,7 @@ const NAV = [
   ['/plans', 'Plans'],
   ['/workflows', 'Workflows'],
   ['/builder', 'Builder'],
+  ['/templates', 'Templates'],
   ['/agents', 'Agents'],
   ['/analytics', 'Analytics'],
   ['/alerts', 'Alerts'],
@@ -69,6 +71,7 @@ function Shell({ onSignOut }: { onSignOut: () => void }) {
             <Route path="/workflows" component={WorkflowsPage} />
             <Route path="/workflows/:name">{(p) => <WorkflowDetailPage name={decodeURIComponent(p.name)} />}</Route>
             <Route path="/builder" component={BuilderPage} />
+            <Route path="/templates" component={TemplatesPage} />
             <Route path="/agents" component={AgentsPage} />
             <Route path="/analytics" component={AnalyticsPage} />
             <Route path="/alerts" component={AlertsPage} />

@@ -33,3 +33,4 @@ export type Feedback = z.infer<typeof api.Feedback>;
 export type AlertRule = z.infer<typeof api.AlertRule>;
 export type AlertEvent = z.infer<typeof api.AlertEvent>;
 export type AlertEventList = z.infer<typeof api.AlertEventList>;
+export type WorkflowTemplate = z.infer<typeof api.WorkflowTemplate>;
