@@ -66,6 +66,10 @@ export function otlpTraceRequest(
     if (!found) throw new Error(`no span id for ${key}`);
     return found;
   };
+  // A span whose parent has no span (a block that never recorded a start) hangs off the root.
+  const root = spans.find((s) => s.parentKey === null)?.key;
+  const parentOf = (s: TraceSpan) =>
+    s.parentKey === null ? null : spanIds.has(s.parentKey) ? s.parentKey : (root ?? null);
   return {
     resourceSpans: [
       {
@@ -76,7 +80,7 @@ export function otlpTraceRequest(
             spans: spans.map((s) => ({
               traceId,
               spanId: id(s.key),
-              ...(s.parentKey ? { parentSpanId: id(s.parentKey) } : {}),
+              ...(parentOf(s) ? { parentSpanId: id(parentOf(s)!) } : {}),
               name: s.name,
               kind: s.kind,
               startTimeUnixNano: nanos(s.startMs),

@@ -3,7 +3,7 @@ import worker from '../../src/index';
 import { describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/lib/webhook-signatures';
 import type { AlertEvent, AlertRule, Message as MessageSummary } from '../../src/schemas/api';
-import { api, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';
+import { api, apiAs, eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';
 
 const HOOK_SECRET = 'alert-hook-secret-value';
 const hookUrl = (name: string) => `${env.TEST_AGENT_URL}/hooks/${name}`;
@@ -59,6 +59,21 @@ describe('alert rules', () => {
     expect(rule.rule).toMatchObject({ type: 'cost_over', usd: 3, cooldown: '10m', enabled: true });
     const list = (await (await api('/alerts')).json()) as AlertRule[];
     expect(list.map((r) => r.name)).toContain('crud-rule');
+    // A viewer sees a rule's webhook by its origin only; an admin sees it whole.
+    expect((await api('/secrets/CRUD_HOOK', { method: 'PUT', body: JSON.stringify({ value: 'x' }) })).status).toBe(201);
+    const hooked = {
+      type: 'run_failed',
+      notify: { webhook: { url: 'https://hooks.example.com/T0/B1/secret-token', secret: 'CRUD_HOOK' } },
+    };
+    expect((await putRule('hooked', hooked)).status).toBe(201);
+    const key = await api('/keys', { method: 'POST', body: JSON.stringify({ name: 'alerts-viewer', role: 'viewer' }) });
+    const viewer = apiAs(((await key.json()) as { token: string }).token);
+    const seen = (await (await viewer('/alerts/hooked')).json()) as AlertRule;
+    expect(seen.rule).toMatchObject({ notify: { webhook: { url: 'https://hooks.example.com/…' } } });
+    expect(JSON.stringify(seen)).not.toContain('secret-token');
+    expect(((await (await api('/alerts/hooked')).json()) as AlertRule).rule).toMatchObject(hooked);
+    expect((await viewer('/alerts/hooked', { method: 'DELETE' })).status).toBe(403);
+    expect((await api('/alerts/hooked', { method: 'DELETE' })).status).toBe(204);
     expect((await api('/alerts/crud-rule', { method: 'DELETE' })).status).toBe(204);
     expect((await api('/alerts/crud-rule')).status).toBe(404);
   });
@@ -115,7 +130,8 @@ steps:
       notified: true,
       deliveries: [
         { channel: 'email', to: 'owner@example.com', status: 'sent' },
-        { channel: 'webhook', to: hookUrl('alerts-failed'), status: 'sent', detail: 'HTTP 200' },
+        // A webhook is shown by its origin: its path or query may be a credential.
+        { channel: 'webhook', to: `${new URL(env.TEST_AGENT_URL).origin}/…`, status: 'sent', detail: 'HTTP 200' },
       ],
     });
     expect(fired!.message).toContain('failed 2 runs in a row');

@@ -1,3 +1,4 @@
+import { judgeDefinition } from '../../core/evaluation';
 import { delegationDefinition } from '../../core/definition/delegation';
 import type { TriggerInfo } from '../../core/engine/index';
 import type { GatedRun, RunStarter, StoredWorkflow } from '../../ports';
@@ -59,8 +60,14 @@ export async function startFromRow(db: Database, starter: RunStarter, row: RunRo
 
 /** The definition a recorded run starts from. @returns null when its workflow version is gone. */
 export async function definitionOfRow(db: Database, row: RunRow): Promise<StoredWorkflow | null> {
-  // An agent delegation (version 0) is not in the catalogue: its definition is rebuilt from its trigger.
-  const agent = row.version === 0 ? (row.trigger as { agent?: unknown }).agent : undefined;
+  // An agent delegation or a judge (version 0) is not in the catalogue: its definition is rebuilt from its trigger.
+  const trigger = row.trigger as {
+    agent?: unknown;
+    evaluates?: { judge?: { name: string; agent: string; rubric: string } };
+  };
+  const agent = row.version === 0 ? trigger.agent : undefined;
+  const judge = row.version === 0 ? trigger.evaluates?.judge : undefined;
+  if (judge) return { name: row.workflowName, version: 0, definition: judgeDefinition(judge) };
   return typeof agent === 'string'
     ? { name: row.workflowName, version: 0, definition: delegationDefinition(agent) }
     : await getWorkflowVersion(db, row.tenantId, row.workflowName, row.version);

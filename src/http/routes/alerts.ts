@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { BatonError } from '../../core/errors';
 import {
+  countAlertRules,
   deleteAlertRule,
   getAlertRule,
   listAlertEvents,
@@ -10,7 +11,8 @@ import {
 } from '../../adapter/cloudflare/d1/alerts';
 import { database } from '../../adapter/cloudflare/d1/client';
 import { getWorkflowVersion } from '../../adapter/cloudflare/d1/workflows';
-import { alertView } from '../../adapter/cloudflare/alerts/fire';
+import { alertView, shownUrl } from '../../adapter/cloudflare/alerts/fire';
+import type { Role } from '../../schemas/enums';
 import { secretStoreOf } from '../../adapter/cloudflare/host';
 import { AlertEventList, AlertName, AlertRule, AlertRuleBody, AlertType } from '../../schemas/api';
 import type { AppEnv } from '../../adapter/cloudflare/env';
@@ -19,12 +21,24 @@ import { authErrors, jsonBody } from '../openapi';
 
 export const alertRoutes = router();
 
+/** Most alert rules one tenant keeps (each `run_stuck` rule is a query a minute). */
+export const MAX_ALERT_RULES = 100;
+
 const nameParam = z.object({ name: AlertName });
 
-function ruleView(row: AlertRuleRow): AlertRule {
+/**
+ * A rule as the API answers it; for roles that cannot edit rules, a webhook URL shows its origin
+ * only (a path or query may be a credential, as Slack's are).
+ */
+function ruleView(row: AlertRuleRow, role: Role): AlertRule {
+  const hook = row.rule.notify?.webhook;
+  const masked =
+    hook && role !== 'admin' && role !== 'editor'
+      ? { ...row.rule, notify: { ...row.rule.notify, webhook: { ...hook, url: shownUrl(hook.url) } } }
+      : row.rule;
   return {
     name: row.name,
-    rule: row.rule,
+    rule: masked,
     lastNotifiedAt: row.lastNotifiedAt,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -66,7 +80,11 @@ alertRoutes.openapi(
     summary: "The tenant's alert rules, by name",
     responses: { 200: jsonBody(z.array(AlertRule), 'Rules'), ...authErrors() },
   }),
-  async (c) => c.json((await listAlertRules(database(c.env.DB), c.var.tenantId)).map(ruleView), 200),
+  async (c) =>
+    c.json(
+      (await listAlertRules(database(c.env.DB), c.var.tenantId)).map((r) => ruleView(r, c.var.role)),
+      200,
+    ),
 );
 
 alertRoutes.openapi(
@@ -104,7 +122,7 @@ alertRoutes.openapi(
     const { name } = c.req.valid('param');
     const row = await getAlertRule(database(c.env.DB), c.var.tenantId, name);
     if (!row) throw new BatonError('not_found', `alert rule ${name} does not exist`);
-    return c.json(ruleView(row), 200);
+    return c.json(ruleView(row, c.var.role), 200);
   },
 );
 
@@ -129,14 +147,14 @@ alertRoutes.openapi(
     const { name } = c.req.valid('param');
     const rule = c.req.valid('json');
     await checkRule(c.env, c.var.tenantId, rule);
-    const { row, created } = await putAlertRule(
-      database(c.env.DB),
-      c.var.tenantId,
-      name,
-      rule,
-      new Date().toISOString(),
-    );
-    return c.json(ruleView(row), created ? 201 : 200);
+    const db = database(c.env.DB);
+    if (
+      !(await getAlertRule(db, c.var.tenantId, name)) &&
+      (await countAlertRules(db, c.var.tenantId)) >= MAX_ALERT_RULES
+    )
+      throw new BatonError('limit_exceeded', `a tenant has at most ${MAX_ALERT_RULES} alert rules; delete one first`);
+    const { row, created } = await putAlertRule(db, c.var.tenantId, name, rule, new Date().toISOString());
+    return c.json(ruleView(row, c.var.role), created ? 201 : 200);
   },
 );
 

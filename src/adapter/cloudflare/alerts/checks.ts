@@ -33,6 +33,8 @@ export interface EndedRun {
   endedAt: string;
   error?: StepError | { code: string; message: string };
   owners?: readonly string[];
+  /** Times the run was restarted: each end of a restarted run may alert again. */
+  restarts?: number;
 }
 
 /**
@@ -59,6 +61,7 @@ async function runEndFirings(
   run: EndedRun,
 ): Promise<Firing[]> {
   const about = { rule, workflow: run.workflow, runId: run.runId, owners: run.owners };
+  const runSubject = `run:${run.runId}${run.restarts ? `:${run.restarts}` : ''}`;
   const spec = rule.rule;
   if (spec.type === 'run_failed') {
     if (run.status !== 'failed') return [];
@@ -69,14 +72,14 @@ async function runEndFirings(
       spec.streak > 1
         ? `${run.workflow} failed ${spec.streak} runs in a row; the last, ${run.runId}: ${why}`
         : `${run.workflow} run ${run.runId} failed: ${why}`;
-    return [{ ...about, subject: `run:${run.runId}`, message: message.slice(0, 1_000) }];
+    return [{ ...about, subject: runSubject, message: message.slice(0, 1_000) }];
   }
   if (spec.type !== 'cost_over') return [];
   const firings: Firing[] = [];
   if (spec.usd !== undefined && run.costUsd > spec.usd)
     firings.push({
       ...about,
-      subject: `run:${run.runId}`,
+      subject: runSubject,
       message: `${run.workflow} run ${run.runId} cost ${usd(run.costUsd)}, over ${usd(spec.usd)}`,
     });
   if (spec.usd_per_day !== undefined) {

@@ -7,6 +7,7 @@ import { outboundUrlProblem } from '../../../schemas/outbound-url';
 import { composeNotice } from '../../../app/mail/compose-notice';
 import {
   alertFired,
+  markNotified,
   claimNotice,
   insertAlertEvent,
   recordNotice,
@@ -53,6 +54,7 @@ export function alertView({ tenantId: _, subject: __, ...row }: AlertEventRow): 
  */
 export async function fireAlert(env: AppEnv, tenantId: string, f: Firing, now: number): Promise<AlertEvent | null> {
   const db = database(env.DB);
+  const cooldownMs = durationMs(f.rule.rule.cooldown);
   if (await alertFired(db, tenantId, f.rule.name, f.subject)) return null;
   const row: AlertEventRow = {
     id: `alt_${crypto.randomUUID()}`,
@@ -69,9 +71,11 @@ export async function fireAlert(env: AppEnv, tenantId: string, f: Firing, now: n
     firedAt: new Date(now).toISOString(),
   };
   if (!(await insertAlertEvent(db, row))) return null;
-  const cooldownMs = durationMs(f.rule.rule.cooldown);
   if (!(await claimNotice(db, tenantId, f.rule.name, cooldownMs, now))) return alertView(row);
   const event = { ...alertView(row), notified: true };
+  // Marked before the channels are tried: a carrier lost meanwhile leaves the alert shown as
+  // notified with no deliveries, never notified twice.
+  await markNotified(db, row.id);
   const deliveries = await notify(env, tenantId, f, event, cooldownMs, now);
   await recordNotice(db, row.id, deliveries);
   return { ...event, deliveries };
@@ -142,7 +146,7 @@ async function postAlert(
   hook: { url: string; secret: string },
   now: number,
 ): Promise<AlertDelivery> {
-  const shown = hook.url.split('?')[0]!;
+  const shown = shownUrl(hook.url);
   const failed = (detail: string): AlertDelivery => ({ channel: 'webhook', to: shown, status: 'failed', detail });
   const problem = outboundUrlProblem(hook.url);
   if (problem) return failed(problem);
@@ -161,16 +165,32 @@ async function postAlert(
       method: 'POST',
       headers: {
         'content-type': 'application/json',
+        'x-baton-alert-id': event.id,
         [ALERT_TIMESTAMP_HEADER]: timestamp,
         [ALERT_SIGNATURE_HEADER]: `sha256=${await hmacSha256Hex(secret, `${timestamp}.${body}`)}`,
       },
       body,
       signal: AbortSignal.timeout(ALERT_WEBHOOK_TIMEOUT_MS),
+      // A redirect could point anywhere (a metadata endpoint): the URL checked is the one called.
+      redirect: 'manual',
     });
     await answer.body?.cancel();
-    const detail = `HTTP ${answer.status}`;
+    const detail =
+      answer.status >= 300 && answer.status < 400
+        ? `HTTP ${answer.status}: redirects are not followed`
+        : `HTTP ${answer.status}`;
     return answer.ok ? { channel: 'webhook', to: shown, status: 'sent', detail } : failed(detail);
   } catch (err) {
     return failed(`not delivered: ${(err as Error).message}`.slice(0, 300));
+  }
+}
+
+/** A webhook URL as alerts show it: its origin only (a path or query may hold a token, as Slack's do). */
+export function shownUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname === '/' && !parsed.search ? parsed.origin : `${parsed.origin}/…`;
+  } catch {
+    return '(not a URL)';
   }
 }

@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, isNull, lt, lte, or, sql, sum } from 'drizzle-orm';
+import { and, count, desc, eq, gte, inArray, isNull, lt, lte, or, sql, sum } from 'drizzle-orm';
 import type { AlertDelivery, AlertRuleBody, AlertType } from '../../../schemas/api/alerts';
 import type { RunStatus } from '../../../schemas/enums';
 import type { Database } from './client';
@@ -49,13 +49,23 @@ export function enabledRules(db: Database, tenantId: string, types: AlertType[])
     .where(and(eq(alertRules.tenantId, tenantId), inArray(alertRules.type, types), eq(alertRules.enabled, true)));
 }
 
-/** Every tenant's enabled rules of one type (the cron's checks), at most `limit`. */
+/**
+ * Every tenant's enabled rules of one type (the cron's checks), at most `limit`, in random order:
+ * past the limit, each minute checks another sample, so no tenant's rules starve another's.
+ */
 export function enabledRulesOfType(db: Database, type: AlertType, limit: number): Promise<AlertRuleRow[]> {
   return db
     .select()
     .from(alertRules)
     .where(and(eq(alertRules.type, type), eq(alertRules.enabled, true)))
+    .orderBy(sql`random()`)
     .limit(limit);
+}
+
+/** How many rules the tenant has. */
+export async function countAlertRules(db: Database, tenantId: string): Promise<number> {
+  const [row] = await db.select({ n: count() }).from(alertRules).where(eq(alertRules.tenantId, tenantId));
+  return row?.n ?? 0;
 }
 
 /**
@@ -100,6 +110,11 @@ export async function alertFired(db: Database, tenantId: string, rule: string, s
     columns: { id: true },
   });
   return !!row;
+}
+
+/** Marks an alert as being notified (its cooldown claimed), before its channels are tried. */
+export async function markNotified(db: Database, id: string): Promise<void> {
+  await db.update(alertEvents).set({ notified: true }).where(eq(alertEvents.id, id));
 }
 
 /** Marks an alert as notified, with how each channel went. */

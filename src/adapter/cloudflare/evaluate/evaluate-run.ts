@@ -24,6 +24,8 @@ interface Evaluates {
   runEndedAt: string;
   /** Scorers of the evaluated run: its evaluation is complete when all have scored. */
   scorers: number;
+  /** The judge, so the start sweeper can rebuild its definition (it is not in the catalogue). */
+  judge: { name: string; agent: string; rubric: string };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -57,8 +59,10 @@ export async function evaluateRun(env: AppEnv, tenantId: string, state: RunState
       workflow: state.workflow,
       runEndedAt,
       scorers: scorers.length,
+      judge: scorer,
     };
     try {
+      // A judge whose object did not start now is started by the sweeper from its D1 row.
       await startRun(env, tenantId, {
         workflow: judgeDefinition(scorer).name,
         version: 0,

@@ -27,6 +27,7 @@ export async function recordRunEnd(env: AppEnv, tenantId: string, state: RunStat
       endedAt: new Date(facts.run.endedAt).toISOString(),
       ...(state.error ? { error: state.error } : {}),
       ...(state.definition.owners ? { owners: state.definition.owners } : {}),
+      ...(state.restarts ? { restarts: state.restarts } : {}),
     },
     now,
   );

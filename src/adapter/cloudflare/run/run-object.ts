@@ -354,6 +354,8 @@ export class RunObject extends DurableObject<AppEnv> {
     });
     this.mirror.wake();
     await this.outbox.flush();
+    // A part's time may still be ahead (held progress emails): the alarm is set for it again.
+    await this.wakeUp.arm();
   }
 
   /** Executes an attempt handed to the lane, as the Queue consumer would; `signal` aborts it. */
