@@ -41,10 +41,11 @@ const softly = (literal: string) => [...literal].join('(?:=\\r?\\n)?');
 /**
  * A secret query parameter of a link (`sig=` of signed approval links, `signature=`, `token=`,
  * `access_token=`), also HTML-escaped (`&amp;sig=`) and quoted-printable (`sig=3D…` with soft line
- * breaks anywhere in the name or the value, RFC 2045 §6.7: Baton's own mail is quoted-printable).
+ * breaks anywhere in the name or the value and escaped characters in the value, as `=2D` for a `-`
+ * that starts a line, RFC 2045 §6.7: Baton's own mail is quoted-printable).
  */
 const LINK_SECRET = new RegExp(
-  `([?&;](?:=\\r?\\n)?(?:${softly('amp;')}(?:=\\r?\\n)?)?(?:${['signature', 'sig', 'access_token', 'token'].map(softly).join('|')})(?:=\\r?\\n)?(?:=3D|=))((?:[A-Za-z0-9_.~%+/-]|=\\r?\\n)+)`,
+  `([?&;](?:=\\r?\\n)?(?:${softly('amp;')}(?:=\\r?\\n)?)?(?:${['signature', 'sig', 'access_token', 'token'].map(softly).join('|')})(?:=\\r?\\n)?(?:=3D|=))((?:[A-Za-z0-9_.~%+/-]|=[0-9A-F]{2}|=\\r?\\n)+)`,
   'gi',
 );
 
