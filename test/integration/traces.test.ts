@@ -1,19 +1,10 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { OtlpSpan } from '../../src/core/otlp-json';
 import { eventually, httpAgent, putAgent, putWorkflow, startRun, waitForRun } from '../support/helpers';
 
-/** A span as the test collector (test/node/otlp-collector.ts) keeps it. */
-interface Span {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: { key: string; value: { stringValue?: string; intValue?: string; doubleValue?: number } }[];
-  status: { code: number; message?: string };
-}
+/** A span as the test collector (test/node/otlp-collector.ts) keeps it: what was sent. */
+type Span = OtlpSpan;
 const collector = (path: string, init?: RequestInit) => fetch(`${env.TEST_AGENT_URL}/otlp/${path}`, init);
 async function traceOf(runId: string, timeoutMs = 15_000): Promise<{ spans: Span[]; resource: Span['attributes'] }> {
   return eventually(async () => {
